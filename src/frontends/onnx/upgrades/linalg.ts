@@ -1,0 +1,3 @@
+import type { UpgradeTable } from '../upgrade.js';
+
+export const linalgUpgrades: UpgradeTable = {};

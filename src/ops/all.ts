@@ -1,0 +1,11 @@
+import { registerOps } from './registry.js';
+import { elementwiseOps } from './elementwise/index.js';
+import { linalgOps } from './linalg/index.js';
+import { reduceOps } from './reduce/index.js';
+import { movementOps } from './movement/index.js';
+import { imageOps } from './image/index.js';
+
+/** Every op family, registered once on first import. */
+registerOps([...elementwiseOps, ...linalgOps, ...reduceOps, ...movementOps, ...imageOps]);
+
+export { lookupOp, registeredOps } from './registry.js';

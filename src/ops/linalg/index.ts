@@ -1,0 +1,3 @@
+import type { AnyOpDef } from '../op.js';
+
+export const linalgOps: readonly AnyOpDef[] = [];

@@ -1,0 +1,46 @@
+import type { TensorType } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { AttrSchema, ParsedAttrs } from './attributes.js';
+
+/**
+ * What shape inference knows about one node: the types of its inputs (undefined for an omitted
+ * optional input), the values of inputs that are constants, and its attributes.
+ */
+export interface InferContext<A> {
+  readonly inputs: readonly (TensorType | undefined)[];
+  readonly constants: readonly (Tensor | undefined)[];
+  readonly attrs: A;
+  readonly outputCount: number;
+}
+
+/** Thrown by infer/reference for a node that is invalid as written (bad attribute, shapes that do not fit). */
+export class OpError extends Error {}
+
+/** Thrown when a node is valid ONNX but this implementation does not support a feature it uses. */
+export class OpUnsupported extends Error {}
+
+export interface OpDef<S extends AttrSchema = AttrSchema> {
+  readonly type: string;
+  /** '' = the default ONNX domain. */
+  readonly domain?: string;
+  readonly attrs: S;
+  /** Input and output counts, including optional ones. */
+  readonly arity: { readonly inputs: readonly [number, number]; readonly outputs: readonly [number, number] };
+  /** Output dtypes and shapes. Dims that depend on data become fresh symbols (see freshDim). */
+  infer(ctx: InferContext<ParsedAttrs<S>>): TensorType[];
+  /**
+   * Reference implementation on typed arrays: exact and simple, not fast. It serves constant folding,
+   * the fallback interpreter and tests, so it must not depend on anything but leaf modules.
+   */
+  reference(inputs: readonly (Tensor | undefined)[], attrs: ParsedAttrs<S>, outputCount: number): Tensor[];
+  /** False for ops whose results must not be folded at compile time (random generators). */
+  readonly foldable?: boolean;
+}
+
+/** Identity helper that keeps the attribute types of a definition precise. */
+export function defineOp<S extends AttrSchema>(def: OpDef<S>): OpDef<S> {
+  return def;
+}
+
+export type AnyOpDef = OpDef<AttrSchema>;
+
