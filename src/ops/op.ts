@@ -35,6 +35,11 @@ export interface OpDef<S extends AttrSchema = AttrSchema> {
   reference(inputs: readonly (Tensor | undefined)[], attrs: ParsedAttrs<S>, outputCount: number): Tensor[];
   /** False for ops whose results must not be folded at compile time (random generators). */
   readonly foldable?: boolean;
+  /**
+   * Inputs of which only the type (shape, dtype) is read, never the data: Shape, Size, CastLike's
+   * target. Constant folding evaluates such a node once those types are static.
+   */
+  readonly shapeOnlyInputs?: readonly number[];
 }
 
 /** Identity helper that keeps the attribute types of a definition precise. */

@@ -1,0 +1,68 @@
+export interface CaseRecord {
+  readonly name: string;
+  readonly status: 'pass' | 'fail' | 'skip';
+  readonly reason?: string;
+  readonly ops: readonly string[];
+  readonly ms: number;
+}
+
+interface Counts {
+  pass: number;
+  fail: number;
+  skip: number;
+}
+
+function count(records: readonly CaseRecord[]): Counts {
+  const c = { pass: 0, fail: 0, skip: 0 };
+  for (const r of records) c[r.status]++;
+  return c;
+}
+
+/** docs/conformance.md: totals, per-suite and per-op tables, every skip and failure with its reason. */
+export function renderReport(records: readonly CaseRecord[], meta: { date: string; data: string }): string {
+  const total = count(records);
+  const attempted = total.pass + total.fail;
+  const lines: string[] = [];
+  lines.push('# ONNX conformance', '');
+  lines.push(
+    `The ONNX backend test cases (${meta.data}) run through neuron-cc's ONNX import, input pinning, shape`,
+    'inference with constant folding and the reference interpreter; each output is compared with the',
+    "expected one (float: numpy allclose with ONNX's rtol 1e-3 / atol 1e-7; float16 4e-3 / 1e-3;",
+    'bfloat16 2e-2 / 1e-2; integers and bool exactly). Inferred output shapes must match too.',
+    '',
+    `Regenerate with \`npm run conformance\` (written ${meta.date}).`,
+    '',
+    `**${total.pass} passed, ${total.fail} failed, ${total.skip} skipped** — ${((100 * total.pass) / Math.max(1, attempted)).toFixed(1)}% of the ${attempted} attempted cases pass.`,
+    '',
+    '| suite | passed | failed | skipped |',
+    '|---|---|---|---|',
+  );
+  const suites = [...new Set(records.map((r) => r.name.split('/')[0]!))];
+  for (const s of suites) {
+    const c = count(records.filter((r) => r.name.startsWith(`${s}/`)));
+    lines.push(`| ${s} | ${c.pass} | ${c.fail} | ${c.skip} |`);
+  }
+  lines.push('', '## By op type', '', 'A case counts under every op type its model uses.', '');
+  lines.push('| op | passed | failed | skipped |', '|---|---|---|---|');
+  const ops = [...new Set(records.flatMap((r) => r.ops))].sort();
+  for (const op of ops) {
+    const c = count(records.filter((r) => r.ops.includes(op)));
+    lines.push(`| ${op} | ${c.pass} | ${c.fail} | ${c.skip} |`);
+  }
+  lines.push('', '## Skipped cases', '', 'From the explicit skip list in `test/conformance/skips.ts`.', '');
+  lines.push('| case | reason |', '|---|---|');
+  for (const r of records.filter((x) => x.status === 'skip')) lines.push(`| ${r.name} | ${escape(r.reason ?? '')} |`);
+  lines.push('', '## Failed cases', '');
+  const failed = records.filter((x) => x.status === 'fail');
+  if (failed.length === 0) lines.push('None.');
+  else {
+    lines.push('| case | failure |', '|---|---|');
+    for (const r of failed) lines.push(`| ${r.name} | ${escape((r.reason ?? '').slice(0, 300))} |`);
+  }
+  lines.push('', `${total.pass} passed, ${total.fail} failed, ${total.skip} skipped`, '');
+  return lines.join('\n');
+}
+
+function escape(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
