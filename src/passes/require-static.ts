@@ -7,16 +7,7 @@ import { NccError } from '../errors.js';
  * the first offender (an input, or a value and the node that made it) and the --io-config that fixes it.
  */
 export function requireStaticShapes(graph: Graph): void {
-  const dynamicInputs = graph.inputs.filter((v) => !isStaticShape(v.type.shape));
-  if (dynamicInputs.length) {
-    const first = dynamicInputs[0]!;
-    throw new NccError(
-      'NCC_DYNAMIC_SHAPE',
-      `input '${first.name}' has shape ${describe(first.type)}, which is not static` +
-        (dynamicInputs.length > 1 ? ` (also: ${dynamicInputs.slice(1).map((v) => `'${v.name}'`).join(', ')})` : ''),
-      { value: first.name, hint: `pin it: --io-config '${suggestConfig(graph)}'` },
-    );
-  }
+  requireStaticInputs(graph);
   for (const node of graph.nodes) {
     for (const name of node.outputs) {
       if (name === '') continue;
@@ -33,6 +24,20 @@ export function requireStaticShapes(graph: Graph): void {
         },
       );
     }
+  }
+}
+
+/** Every graph input must be pinned; the error shows the --io-config that pins them. */
+export function requireStaticInputs(graph: Graph): void {
+  const dynamicInputs = graph.inputs.filter((v) => !isStaticShape(v.type.shape));
+  if (dynamicInputs.length) {
+    const first = dynamicInputs[0]!;
+    throw new NccError(
+      'NCC_DYNAMIC_SHAPE',
+      `input '${first.name}' has shape ${describe(first.type)}, which is not static` +
+        (dynamicInputs.length > 1 ? ` (also: ${dynamicInputs.slice(1).map((v) => `'${v.name}'`).join(', ')})` : ''),
+      { value: first.name, hint: `pin it: --io-config '${suggestConfig(graph)}'` },
+    );
   }
 }
 

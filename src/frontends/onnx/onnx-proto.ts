@@ -202,3 +202,14 @@ export function int64ToBigInt(v: Int64 | undefined): bigint {
 export function int64ToNumber(v: Int64 | undefined): number {
   return typeof v === 'number' ? v : Number(int64ToBigInt(v));
 }
+
+/** Encodes a ModelProto-shaped object (field names as in onnx.proto); used to write ONNX files. */
+export function encodeModel(model: Partial<ModelProto> | Record<string, unknown>): Uint8Array {
+  const type = root.lookupType('onnx.ModelProto');
+  return type.encode(type.fromObject(model)).finish();
+}
+
+export function encodeTensor(t: Partial<TensorProto> | Record<string, unknown>): Uint8Array {
+  const type = root.lookupType('onnx.TensorProto');
+  return type.encode(type.fromObject(t)).finish();
+}

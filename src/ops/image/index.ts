@@ -1,3 +1,5 @@
 import type { AnyOpDef } from '../op.js';
+import { resizeOp } from './resize.js';
 
-export const imageOps: readonly AnyOpDef[] = [];
+/** Image, signal and random ops: resampling, spectral transforms, windows, seeded generators. */
+export const imageOps: readonly AnyOpDef[] = [resizeOp];

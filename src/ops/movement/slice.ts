@@ -1,11 +1,10 @@
 import { freshDim, type Dim, type Shape } from '../../ir/shape.js';
 import { stridesOf, type Tensor } from '../../ir/tensor.js';
-import { attr } from '../attributes.js';
 import { defineOp, OpError } from '../op.js';
 import { normalizeAxes } from '../support/axes.js';
 import { input } from '../support/infer.js';
 import { gatherByMaps, linearMap } from './copy.js';
-import { constInts, intsOf, isPresent } from './dims.js';
+import { constInts, intsOf, isPresent, staticLength } from './dims.js';
 
 /** Where a slice of one axis starts, its step and its length. */
 interface AxisRange {
@@ -89,10 +88,15 @@ export const Slice = defineOp({
     const [starts, ends, axes, steps] = [1, 2, 3, 4].map((i) => constInts(ctx, i));
     const missing = !starts || !ends || (isPresent(ctx, 3) && !axes) || (isPresent(ctx, 4) && !steps);
     if (missing) {
-      // without the values only the untouched axes are known, and only when the axes are
-      if (!axes || isPresent(ctx, 3) === false) return [{ dtype: x.dtype, shape: x.shape.map(() => freshDim()) }];
-      const touched = new Set(normalizeAxes(axes, x.shape.length));
-      return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (touched.has(i) ? freshDim() : d)) }];
+      // without the bounds only the untouched axes keep their dims
+      const n = staticLength(ctx, 1);
+      const touched = axes
+        ? normalizeAxes(axes, x.shape.length)
+        : !isPresent(ctx, 3) && n !== undefined
+          ? Array.from({ length: n }, (_, i) => i)
+          : x.shape.map((_, i) => i);
+      const set = new Set(touched);
+      return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (set.has(i) ? freshDim() : d)) }];
     }
     return [{ dtype: x.dtype, shape: slicedShape(x.shape, sliceSpec(x.shape.length, starts, ends, axes, steps)) }];
   },

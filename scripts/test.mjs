@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The one test command (`npm test`, and CI's .ci/run): type-check and build, lint, unit and model
+// tests, then the ONNX conformance run. Each suite prints its wall time; the first failure fails all.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const bin = (name) => join('node_modules', '.bin', name);
+
+function testFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) out.push(...testFiles(p));
+    else if (p.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+const suites = [
+  ['type-check and build', bin('tsc'), ['-p', 'tsconfig.json']],
+  ['lint', bin('eslint'), ['--max-warnings=0', '.']],
+  ['format', bin('prettier'), ['--check', '--log-level=warn', '.']],
+  // a test that hangs fails after its timeout instead of stalling CI
+  ['unit and model tests', process.execPath, () => ['--test', '--test-timeout=300000', '--test-reporter=dot', ...testFiles('dist/test')]],
+  ['ONNX conformance', process.execPath, ['dist/test/conformance/run.js']],
+];
+
+const times = [];
+let failed = false;
+for (const [name, cmd, args] of suites) {
+  const start = Date.now();
+  console.log(`\n=== ${name}`);
+  const r = spawnSync(cmd, typeof args === 'function' ? args() : args, { stdio: 'inherit' });
+  const seconds = ((Date.now() - start) / 1000).toFixed(1);
+  times.push(`${name}: ${seconds}s${r.status === 0 ? '' : ' (FAILED)'}`);
+  console.log(`=== ${name}: ${seconds}s`);
+  if (r.status !== 0) {
+    failed = true;
+    break;
+  }
+}
+console.log(`\nsuite wall times:\n  ${times.join('\n  ')}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isNccError } from '../errors.js';
+import { checkCommand } from './commands/check.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { listOperatorsCommand } from './commands/list-operators.js';
+import { VERSION } from '../version.js';
+
+/** The `neuron-cc` command. Errors print as one or two lines with their code; --verbose adds the stack. */
+const program = new Command()
+  .name('neuron-cc')
+  .description('Ahead-of-time compiler for trained ML models (ONNX in; NEFF out)')
+  .version(VERSION)
+  .option('--verbose', 'print stack traces with errors')
+  .exitOverride();
+
+listOperatorsCommand(program);
+checkCommand(program);
+evaluateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    const verbose = program.opts<{ verbose?: boolean }>().verbose === true || process.argv.includes('--verbose');
+    if (isNccError(e)) {
+      console.error(e.format());
+      if (verbose) console.error(e.stack);
+    } else {
+      console.error(`error NCC_INTERNAL: ${(e as Error).message}\n  hint: this is a bug in neuron-cc; please report it`);
+      if (verbose) console.error((e as Error).stack);
+    }
+    process.exitCode = 1;
+  }
+}

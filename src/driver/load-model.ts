@@ -1,0 +1,75 @@
+import { extname } from 'node:path';
+import type { Graph, Model } from '../ir/graph.js';
+import { isStaticShape } from '../ir/shape.js';
+import { verifyGraph } from '../ir/verify.js';
+import { withGraph } from '../ir/graph.js';
+import { NccError, isNccError } from '../errors.js';
+import { importOnnxFile } from '../frontends/onnx/import.js';
+import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
+import { checkSupported } from '../passes/check-supported.js';
+import { inferShapes } from '../passes/infer-shapes.js';
+import { pinInputs } from '../passes/pin-inputs.js';
+import { requireStaticInputs, requireStaticShapes, suggestConfig } from '../passes/require-static.js';
+import { selectOutputs } from '../passes/select-outputs.js';
+import '../ops/all.js';
+
+export const FRAMEWORKS = ['onnx'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+export interface LoadOptions {
+  readonly framework?: Framework;
+  readonly ioConfig?: IoConfig;
+  /** Fail with NCC_DYNAMIC_SHAPE unless every value ends up with a static shape. */
+  readonly requireStatic?: boolean;
+}
+
+/** Picks the frontend from --framework or the file name. */
+export function detectFramework(path: string, given?: string): Framework {
+  if (given) {
+    if ((FRAMEWORKS as readonly string[]).includes(given)) return given as Framework;
+    throw new NccError('NCC_BAD_OPTION', `unknown framework '${given}'`, { hint: `use one of: ${FRAMEWORKS.join(', ')}` });
+  }
+  if (extname(path).toLowerCase() === '.onnx') return 'onnx';
+  throw new NccError('NCC_BAD_OPTION', `cannot tell the framework of ${path}`, {
+    file: path,
+    hint: `pass --framework (${FRAMEWORKS.join(', ')})`,
+  });
+}
+
+/**
+ * The front half of every compile: import, verify, check the op set, pin inputs, keep the requested
+ * outputs, and infer shapes (folding constants). Symbolic dims may remain; see requireStatic.
+ */
+export function loadModel(path: string, options: LoadOptions = {}): Model {
+  const framework = detectFramework(path, options.framework);
+  const io = options.ioConfig ?? EMPTY_IO_CONFIG;
+  const model = framework === 'onnx' ? importOnnxFile(path) : unreachable(framework);
+  verifyGraph(model.graph);
+  checkSupported(model.graph, path);
+  const pinned = selectOutputs(pinInputs(model.graph, io), io.outputs);
+  if (options.requireStatic) requireStaticInputs(pinned);
+  let graph: Graph;
+  try {
+    graph = inferShapes(pinned, { fold: true });
+  } catch (e) {
+    // ops that need a known rank fail on unpinned inputs: the fix is pinning, so say that
+    if (isNccError(e) && e.code === 'NCC_INVALID_GRAPH' && pinned.inputs.some((v) => !isStaticShape(v.type.shape))) {
+      throw new NccError('NCC_DYNAMIC_SHAPE', `shape inference needs static inputs: ${e.message}`, {
+        ...e.subject,
+        hint: `pin the inputs: --io-config '${suggestConfig(pinned)}'`,
+      });
+    }
+    throw e;
+  }
+  if (options.requireStatic) requireStaticShapes(graph);
+  return withGraph(model, graph);
+}
+
+/** loadModel with the static-shape contract that compiled code needs. */
+export function loadStaticModel(path: string, options: LoadOptions = {}): Model {
+  return loadModel(path, { ...options, requireStatic: true });
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unhandled framework ${String(x)}`);
+}
