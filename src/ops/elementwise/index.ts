@@ -1,3 +1,18 @@
 import type { AnyOpDef } from '../op.js';
+import { activationOps } from './activations.js';
+import { arithOps } from './arith.js';
+import { castOps } from './cast.js';
+import { clipOps } from './clip.js';
+import { logicOps } from './logic.js';
+import { unaryMathOps } from './unary.js';
+import { variadicOps } from './variadic.js';
 
-export const elementwiseOps: readonly AnyOpDef[] = [];
+export const elementwiseOps: readonly AnyOpDef[] = [
+  ...unaryMathOps,
+  ...activationOps,
+  ...clipOps,
+  ...arithOps,
+  ...logicOps,
+  ...variadicOps,
+  ...castOps,
+];
