@@ -30,7 +30,8 @@ export interface AttributeReadContext extends TensorReadOptions {
 
 /** Converts one AttributeProto; IR v1 files omit `type`, so it is inferred from the field that is set. */
 export function attributeFromProto(a: AttributeProto, ctx: AttributeReadContext): AttrValue | undefined {
-  const type = a.type ?? guessType(a);
+  // 0 is AttributeType UNDEFINED, which is also what an absent field decodes to
+  const type = a.type || guessType(a);
   const tensor = (t: TensorProto): Tensor => tensorFromProto(t, ctx);
   switch (type) {
     case TYPE.FLOAT:
@@ -71,15 +72,17 @@ function missing(a: AttributeProto): never {
   throw new NccError('NCC_BAD_MODEL', `attribute '${a.name ?? ''}' declares a value it does not hold`);
 }
 
+/** Decoded messages carry field defaults on their prototype, so presence is an own property. */
 function guessType(a: AttributeProto): number {
+  const has = (field: keyof AttributeProto): boolean => Object.hasOwn(a, field) && a[field] !== undefined && a[field] !== null;
   if (a.t) return TYPE.TENSOR;
   if (a.g) return TYPE.GRAPH;
-  if (a.s) return TYPE.STRING;
+  if (has('s')) return TYPE.STRING;
   if (a.floats.length) return TYPE.FLOATS;
   if (a.ints.length) return TYPE.INTS;
   if (a.strings.length) return TYPE.STRINGS;
   if (a.tensors.length) return TYPE.TENSORS;
   if (a.graphs.length) return TYPE.GRAPHS;
-  if (a.i !== undefined && a.i !== 0) return TYPE.INT;
-  return a.f !== undefined ? TYPE.FLOAT : TYPE.INT;
+  if (has('i')) return TYPE.INT;
+  return has('f') ? TYPE.FLOAT : TYPE.INT;
 }

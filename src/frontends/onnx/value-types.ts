@@ -31,7 +31,8 @@ export function tensorTypeFromProto(v: ValueInfoProto, file?: string): TensorTyp
   const shapeProto = t.tensor_type.shape;
   if (!shapeProto) return { dtype, shape: undefined };
   const shape: Dim[] = shapeProto.dim.map((d) => {
-    if (d.dim_value !== undefined && d.dim_value !== null) {
+    // decoded messages carry field defaults on their prototype: an absent dim_value reads as 0
+    if (Object.hasOwn(d, 'dim_value') && d.dim_value !== undefined && d.dim_value !== null) {
       const n = int64ToNumber(d.dim_value);
       if (n >= 0) return n;
     }

@@ -24,14 +24,18 @@ const float = (f: (x: number) => number): UnaryKernel => ({ num: f });
 export const activationOps = [
   // Relu accepts signed integers too (opset 14); NaN passes through as numpy.maximum(x, 0) keeps it
   unaryOp('Relu', SIGNED, {}, () => ({ num: (x) => (x < 0 ? 0 : x), big: (v) => (v < 0n ? 0n : v) })),
-  unaryOp('LeakyRelu', FLOATS, { alpha: attr.float(0.01) }, ({ alpha }) => float((x) => (x < 0 ? alpha * x : x))),
+  unaryOp('LeakyRelu', FLOATS, { alpha: attr.float(0.01) }, ({ alpha }) =>
+    float((x) => (x < 0 ? alpha * x : x)),
+  ),
   unaryOp('Sigmoid', FLOATS, {}, () => float(sigmoid)),
   unaryOp('HardSigmoid', FLOATS, { alpha: attr.float(0.2), beta: attr.float(0.5) }, ({ alpha, beta }) =>
     float((x) => Math.max(0, Math.min(1, alpha * x + beta))),
   ),
   unaryOp('HardSwish', FLOATS, {}, () => float((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)))),
   unaryOp('Tanh', FLOATS, {}, () => float(Math.tanh)),
-  unaryOp('Elu', FLOATS, { alpha: attr.float(1) }, ({ alpha }) => float((x) => (x < 0 ? alpha * Math.expm1(x) : x))),
+  unaryOp('Elu', FLOATS, { alpha: attr.float(1) }, ({ alpha }) =>
+    float((x) => (x < 0 ? alpha * Math.expm1(x) : x)),
+  ),
   unaryOp(
     'Selu',
     FLOATS,
@@ -49,7 +53,9 @@ export const activationOps = [
   unaryOp('Softplus', FLOATS, {}, () => float(softplus)),
   unaryOp('Softsign', FLOATS, {}, () => float((x) => x / (1 + Math.abs(x)))),
   unaryOp('Mish', FLOATS, {}, () => float((x) => x * Math.tanh(softplus(x)))),
-  unaryOp('ThresholdedRelu', FLOATS, { alpha: attr.float(1) }, ({ alpha }) => float((x) => (x > alpha ? x : 0))),
+  unaryOp('ThresholdedRelu', FLOATS, { alpha: attr.float(1) }, ({ alpha }) =>
+    float((x) => (x > alpha ? x : 0)),
+  ),
   unaryOp('Swish', FLOATS, { alpha: attr.float(1) }, ({ alpha }) => float((x) => x * sigmoid(alpha * x))),
   // Shrink is defined for every numeric type; integer results are truncated by the store
   unaryOp('Shrink', NUMERIC, { lambd: attr.float(0.5), bias: attr.float(0) }, ({ lambd, bias }) => {

@@ -1,12 +1,12 @@
 import { isBigInt, isFloat } from '../../ir/dtype.js';
-import type { Tensor } from '../../ir/tensor.js';
+import { reshapeTensor, type Tensor } from '../../ir/tensor.js';
 import { attr } from '../attributes.js';
 import { input } from '../support/infer.js';
 import { defineOp } from '../op.js';
 import { binary } from './apply.js';
 import { convertTensor } from './convert.js';
 import { binaryOp } from './define.js';
-import { broadcastTypes, checkDtype, NUMERIC, required } from './types.js';
+import { broadcastTypes, checkDtype, LEGACY_AXIS, legacyAlign, NUMERIC, required } from './types.js';
 
 /** Integer x^y with the dtype's wraparound: low 32 bits by squaring, which every narrower type shares. */
 function intPow(x: number, y: number): number {
@@ -81,18 +81,23 @@ export const arithOps = [
   ),
   defineOp({
     type: 'Pow',
-    attrs: {},
+    attrs: { legacy_axis: LEGACY_AXIS },
     arity: { inputs: [2, 2], outputs: [1, 1] },
     infer(ctx) {
       const base = input(ctx, 0);
       const exponent = input(ctx, 1);
       checkDtype('Pow', base.dtype, POW_BASE);
       checkDtype('Pow', exponent.dtype, NUMERIC, 'exponent');
-      return [{ dtype: base.dtype, shape: broadcastTypes([base, exponent]) }];
+      const eShape =
+        base.shape && exponent.shape
+          ? legacyAlign(base.shape, exponent.shape, ctx.attrs.legacy_axis)
+          : exponent.shape;
+      return [{ dtype: base.dtype, shape: broadcastTypes([base, { dtype: exponent.dtype, shape: eShape }]) }];
     },
-    reference(inputs) {
+    reference(inputs, a) {
       const base = required(inputs, 0, 'Pow');
-      const exponent = required(inputs, 1, 'Pow');
+      const given = required(inputs, 1, 'Pow');
+      const exponent = reshapeTensor(given, legacyAlign(base.shape, given.shape, a.legacy_axis));
       checkDtype('Pow', base.dtype, POW_BASE);
       checkDtype('Pow', exponent.dtype, NUMERIC, 'exponent');
       return [pow(base, exponent)];

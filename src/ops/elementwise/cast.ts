@@ -25,14 +25,31 @@ const ONNX_DTYPES: ReadonlyMap<number, DType> = new Map<number, DType>([
 
 /** Cast-1 spelled `to` as the TensorProto.DataType name; the upgrade maps it to the code. */
 export const ONNX_DTYPE_NAMES: Readonly<Record<string, number>> = {
-  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, COMPLEX64: 14, COMPLEX128: 15, BFLOAT16: 16,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
 };
 
 export function dtypeOfOnnxCode(op: string, code: number | undefined): DType {
   if (code === undefined) throw new OpError(`${op} requires the 'to' attribute`);
   const d = ONNX_DTYPES.get(code);
-  if (!d) throw new OpUnsupported(`${op} to ONNX data type ${code} (string, complex, 8/4/2-bit types) is not supported`);
+  if (!d)
+    throw new OpUnsupported(
+      `${op} to ONNX data type ${code} (string, complex, 8/4/2-bit types) is not supported`,
+    );
   return d;
 }
 
@@ -69,7 +86,9 @@ const castLike = defineOp({
 function bitcastTarget(from: DType, code: number | undefined): DType {
   const to = dtypeOfOnnxCode('BitCast', code);
   if (byteSize(to) !== byteSize(from)) {
-    throw new OpError(`BitCast from ${from} to ${to} changes the element size (${byteSize(from)} vs ${byteSize(to)} bytes)`);
+    throw new OpError(
+      `BitCast from ${from} to ${to} changes the element size (${byteSize(from)} vs ${byteSize(to)} bytes)`,
+    );
   }
   return to;
 }

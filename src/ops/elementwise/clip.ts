@@ -38,7 +38,8 @@ const clip = defineOp({
     const x = required(inputs, 0, 'Clip');
     checkDtype('Clip', x.dtype, NUMERIC);
     const [, min, max] = inputs;
-    for (const b of [min, max]) if (b && b.data.length !== 1) throw new OpError('Clip bounds must be scalars');
+    for (const b of [min, max])
+      if (b && b.data.length !== 1) throw new OpError('Clip bounds must be scalars');
     // When min > max every element becomes max (spec): apply min first, then max.
     const lo = min ? getNumber(min, 0) : -Infinity;
     const hi = max ? getNumber(max, 0) : Infinity;

@@ -7,7 +7,7 @@ import type { Readable, Writable } from './walk.js';
 /**
  * Value conversion between any two of our dtypes, as numpy's astype does it on x86-64:
  * floats truncate toward zero into integers; NaN, infinities and out-of-range values become the
- * "integer indefinite" INT_MIN of the 32- or 64-bit conversion the C cast goes through; integers
+ * "integer indefinite" INT_MIN of the 32- or 64-bit conversion the cast goes through; integers
  * wrap modulo 2^bits; anything to bool is `!= 0` (NaN is true). Every float result is rounded once,
  * even from float64 or int64 sources (see toFloat32Odd).
  */
@@ -45,7 +45,7 @@ function bigintToDoubleOdd(v: bigint): number {
   const exact = BigInt(d);
   if (exact === v) return d;
   f64[0] = d;
-  if ((u64[0]! & 1n) === 0n) u64[0] = u64[0]! + ((v > exact) === d > 0 ? 1n : -1n);
+  if ((u64[0]! & 1n) === 0n) u64[0] = u64[0]! + (v > exact === d > 0 ? 1n : -1n);
   return f64[0]!;
 }
 
@@ -66,8 +66,13 @@ export function floatToInt32(x: number): number {
   return x > -2147483649 && x < 2147483648 ? Math.trunc(x) : -2147483648;
 }
 
-function floatToInt64Number(x: number): number {
-  return x >= -(2 ** 63) && x < 2 ** 63 ? Math.trunc(x) : 0; // INT64_MIN's low 32 bits are 0
+/**
+ * Unsigned targets convert [2^(n-1), 2^n) directly and everything else through the signed
+ * conversion, as x86 compilers emit it; so 2^n and beyond (and +inf) give 0.
+ */
+function floatToUint32(x: number): number {
+  if (x >= 2147483648) return x < 4294967296 ? Math.trunc(x) : 0;
+  return floatToInt32(x);
 }
 
 export function floatToInt64(x: number): bigint {
@@ -75,7 +80,7 @@ export function floatToInt64(x: number): bigint {
 }
 
 export function floatToUint64(x: number): bigint {
-  if (x >= 2 ** 63 && x < 2 ** 64) return BigInt(Math.trunc(x));
+  if (x >= 2 ** 63) return x < 2 ** 64 ? BigInt(Math.trunc(x)) : 0n;
   return BigInt.asUintN(64, floatToInt64(x));
 }
 
@@ -89,10 +94,9 @@ function fromFloat(src: Float32Array | Float64Array, wide: boolean, to: DType, o
   } else if (to === 'uint64') {
     for (let i = 0; i < n; i++) (out as BigUint64Array)[i] = floatToUint64(src[i]!);
   } else if (to === 'uint32') {
-    // C converts to uint32 through a 64-bit integer; the store then keeps the low 32 bits
-    for (let i = 0; i < n; i++) out[i] = floatToInt64Number(src[i]!);
+    for (let i = 0; i < n; i++) out[i] = floatToUint32(src[i]!);
   } else {
-    // int8/16/32 and uint8/16 go through a 32-bit conversion, then keep their low bits
+    // int8/16/32 and uint8/16 go through the int32 conversion, then keep their low bits
     for (let i = 0; i < n; i++) out[i] = floatToInt32(src[i]!);
   }
 }

@@ -6,7 +6,10 @@ import { binaryOp } from './define.js';
 import { ALL, BOOL, INTS, NUMERIC, UNSIGNED_INTS } from './types.js';
 
 /** A comparison: numbers and bigints compare alike, and NaN compares false (unequal to itself). */
-function compare(test: (x: number, y: number) => boolean, testBig: (x: bigint, y: bigint) => boolean): BinaryKernel {
+function compare(
+  test: (x: number, y: number) => boolean,
+  testBig: (x: bigint, y: bigint) => boolean,
+): BinaryKernel {
   return { num: (x, y) => (test(x, y) ? 1 : 0), big: (x, y) => (testBig(x, y) ? 1 : 0) };
 }
 
@@ -27,16 +30,68 @@ function shift(direction: string | undefined, dtype: DType): BinaryKernel {
 }
 
 export const logicOps = [
-  binaryOp('Equal', ALL, {}, () => compare((x, y) => x === y, (x, y) => x === y), 'bool'),
-  binaryOp('Greater', NUMERIC, {}, () => compare((x, y) => x > y, (x, y) => x > y), 'bool'),
-  binaryOp('GreaterOrEqual', NUMERIC, {}, () => compare((x, y) => x >= y, (x, y) => x >= y), 'bool'),
-  binaryOp('Less', NUMERIC, {}, () => compare((x, y) => x < y, (x, y) => x < y), 'bool'),
-  binaryOp('LessOrEqual', NUMERIC, {}, () => compare((x, y) => x <= y, (x, y) => x <= y), 'bool'),
+  binaryOp(
+    'Equal',
+    ALL,
+    {},
+    () =>
+      compare(
+        (x, y) => x === y,
+        (x, y) => x === y,
+      ),
+    'bool',
+  ),
+  binaryOp(
+    'Greater',
+    NUMERIC,
+    {},
+    () =>
+      compare(
+        (x, y) => x > y,
+        (x, y) => x > y,
+      ),
+    'bool',
+  ),
+  binaryOp(
+    'GreaterOrEqual',
+    NUMERIC,
+    {},
+    () =>
+      compare(
+        (x, y) => x >= y,
+        (x, y) => x >= y,
+      ),
+    'bool',
+  ),
+  binaryOp(
+    'Less',
+    NUMERIC,
+    {},
+    () =>
+      compare(
+        (x, y) => x < y,
+        (x, y) => x < y,
+      ),
+    'bool',
+  ),
+  binaryOp(
+    'LessOrEqual',
+    NUMERIC,
+    {},
+    () =>
+      compare(
+        (x, y) => x <= y,
+        (x, y) => x <= y,
+      ),
+    'bool',
+  ),
   binaryOp('And', BOOL, {}, () => ({ num: (x, y) => x & y })),
   binaryOp('Or', BOOL, {}, () => ({ num: (x, y) => x | y })),
   binaryOp('Xor', BOOL, {}, () => ({ num: (x, y) => x ^ y })),
   binaryOp('BitwiseAnd', INTS, {}, () => ({ num: (x, y) => x & y, big: (x, y) => x & y })),
   binaryOp('BitwiseOr', INTS, {}, () => ({ num: (x, y) => x | y, big: (x, y) => x | y })),
   binaryOp('BitwiseXor', INTS, {}, () => ({ num: (x, y) => x ^ y, big: (x, y) => x ^ y })),
-  binaryOp('BitShift', UNSIGNED_INTS, { direction: attr.string() }, ({ direction }, dtype) => shift(direction, dtype)),
+  binaryOp('BitShift', UNSIGNED_INTS, { direction: attr.string() }, ({ direction }, dtype) =>
+    shift(direction, dtype),
+  ),
 ];

@@ -1,6 +1,7 @@
 import type { DType } from '../../ir/dtype.js';
 import type { Shape, TensorType } from '../../ir/shape.js';
 import type { Tensor } from '../../ir/tensor.js';
+import { attr } from '../attributes.js';
 import { broadcastOrFail } from '../support/broadcast.js';
 import { input } from '../support/infer.js';
 import { OpError, type InferContext } from '../op.js';
@@ -55,14 +56,18 @@ export function inferUnary(op: string, allowed: readonly DType[], out?: DType) {
   };
 }
 
-/** Infer for broadcasting ops whose inputs share dtype T; the output is T unless `out` is given. */
-export function inferBroadcast(op: string, allowed: readonly DType[], out?: DType) {
-  return (ctx: InferContext<unknown>): TensorType[] => {
-    ctx.inputs.forEach((_, i) => input(ctx, i));
-    const dtype = sharedDtype(op, ctx.inputs);
-    checkDtype(op, dtype, allowed);
-    return [{ dtype: out ?? dtype, shape: broadcastTypes(ctx.inputs) }];
-  };
+/** Internal attribute of binary ops: the `axis` of opset < 7 `broadcast=1` (absent: numpy broadcasting). */
+export const LEGACY_AXIS = attr.int();
+
+/**
+ * Before opset 7, `broadcast=1 axis=k` matched B's dims against A's starting at dim k (Caffe2 style,
+ * e.g. a [C] bias on [N,C,H,W] at axis 1). Trailing 1s turn that into numpy broadcasting.
+ */
+export function legacyAlign<S extends Shape>(a: S, b: S, axis: number | undefined): S {
+  if (axis === undefined) return b;
+  const start = axis < 0 ? axis + a.length : axis;
+  const pad = a.length - start - b.length;
+  return pad > 0 ? ([...b, ...new Array<number>(pad).fill(1)] as unknown as S) : b;
 }
 
 /** A reference input that the op requires. */

@@ -16,7 +16,12 @@ function present(inputs: readonly (Tensor | undefined)[], op: string): Tensor[] 
 }
 
 /** A left fold of a broadcasting binary kernel over 1..N inputs (Sum, Max, Min; Mean divides after). */
-function variadic(type: string, dtypes: readonly DType[], k: BinaryKernel, finish?: (sum: Tensor, n: number) => Tensor) {
+function variadic(
+  type: string,
+  dtypes: readonly DType[],
+  k: BinaryKernel,
+  finish?: (sum: Tensor, n: number) => Tensor,
+) {
   return defineOp({
     type,
     attrs: {},
@@ -60,14 +65,22 @@ const where = defineOp({
     const w = planWalk([c.shape, x.shape, y.shape]);
     const out = allocate(dtype, w.size);
     // halves are bit patterns and bigints are bigints: selection moves either unchanged
-    select(c.data as Readable<number>, x.data as Readable<number>, y.data as Readable<number>, out as Writable<number>, w);
+    select(
+      c.data as Readable<number>,
+      x.data as Readable<number>,
+      y.data as Readable<number>,
+      out as Writable<number>,
+      w,
+    );
     return [tensor(dtype, w.shape, out)];
   },
 });
 
 export const variadicOps = [
   variadic('Sum', NUMERIC, { num: (x, y) => x + y, big: (x, y) => x + y }),
-  variadic('Mean', FLOATS, { num: (x, y) => x + y }, (sum, n) => unary('Mean', sum, sum.dtype, { num: (x) => x / n })),
+  variadic('Mean', FLOATS, { num: (x, y) => x + y }, (sum, n) =>
+    unary('Mean', sum, sum.dtype, { num: (x) => x / n }),
+  ),
   variadic('Max', NUMERIC, max),
   variadic('Min', NUMERIC, min),
   where,

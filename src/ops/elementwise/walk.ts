@@ -57,7 +57,13 @@ export function map1<X, R>(x: Readable<X>, out: Writable<R>, f: (v: X) => R): vo
 }
 
 /** out = f(a, b) over a broadcast walk, with straight loops when shapes agree or one side is a scalar. */
-export function map2<X, Y, R>(a: Readable<X>, b: Readable<Y>, out: Writable<R>, w: Walk, f: (x: X, y: Y) => R): void {
+export function map2<X, Y, R>(
+  a: Readable<X>,
+  b: Readable<Y>,
+  out: Writable<R>,
+  w: Walk,
+  f: (x: X, y: Y) => R,
+): void {
   const n = w.size;
   if (w.same) {
     for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
@@ -84,7 +90,13 @@ export function map2<X, Y, R>(a: Readable<X>, b: Readable<Y>, out: Writable<R>, 
 }
 
 /** out = c ? x : y over a three-way broadcast walk (Where). Pure data movement: any storage. */
-export function select<T>(c: Readable<number>, x: Readable<T>, y: Readable<T>, out: Writable<T>, w: Walk): void {
+export function select<T>(
+  c: Readable<number>,
+  x: Readable<T>,
+  y: Readable<T>,
+  out: Writable<T>,
+  w: Walk,
+): void {
   if (w.same) {
     for (let i = 0; i < w.size; i++) out[i] = c[i] ? x[i]! : y[i]!;
     return;

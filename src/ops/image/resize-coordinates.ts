@@ -40,7 +40,8 @@ export function resizeTarget(
   const outShape = [...inShape];
   const perDim = inShape.map(() => 1);
   if (scales) {
-    if (scales.length !== axes.length) throw new OpError(`scales has ${scales.length} entries for ${axes.length} axes`);
+    if (scales.length !== axes.length)
+      throw new OpError(`scales has ${scales.length} entries for ${axes.length} axes`);
     axes.forEach((d, i) => {
       const s = scales[i]!;
       if (!(s > 0)) throw new OpError(`scale ${s} must be positive`);
@@ -50,8 +51,10 @@ export function resizeTarget(
     return { outShape, scales: perDim };
   }
   if (!sizes) throw new OpError('Resize needs scales or sizes');
-  if (sizes.length !== axes.length) throw new OpError(`sizes has ${sizes.length} entries for ${axes.length} axes`);
-  if (sizes.some((s) => !(s >= 0) || !Number.isInteger(s))) throw new OpError(`sizes [${sizes}] must be non-negative integers`);
+  if (sizes.length !== axes.length)
+    throw new OpError(`sizes has ${sizes.length} entries for ${axes.length} axes`);
+  if (sizes.some((s) => !(s >= 0) || !Number.isInteger(s)))
+    throw new OpError(`sizes [${sizes}] must be non-negative integers`);
   const ratios = axes.map((d, i) => sizes[i]! / inShape[d]!);
   if (policy === 'stretch') {
     axes.forEach((d, i) => {
@@ -102,7 +105,8 @@ export function inputCoordinate(
     case 'tf_crop_and_resize': {
       // same association as the reference, so a coordinate that lands exactly on the last pixel
       // is not pushed outside (and into extrapolation) by rounding
-      const local = outWidth === 1 ? (roiExtent * (inLen - 1)) / 2 : (x * roiExtent * (inLen - 1)) / (outWidth - 1);
+      const local =
+        outWidth === 1 ? (roiExtent * (inLen - 1)) / 2 : (x * roiExtent * (inLen - 1)) / (outWidth - 1);
       return local + roiStart * (inLen - 1);
     }
   }

@@ -77,7 +77,8 @@ export function resizeNearest(
   const offsets = outShape.map((n, a) => {
     const off = new Float64Array(n);
     const t = taps[a];
-    for (let j = 0; j < n; j++) off[j] = t ? (t.outside?.[j] ? -1 : t.index[j]! * strides[a]!) : j * strides[a]!;
+    for (let j = 0; j < n; j++)
+      off[j] = t ? (t.outside?.[j] ? -1 : t.index[j]! * strides[a]!) : j * strides[a]!;
     return off;
   });
   if (rank === 0) {
@@ -96,7 +97,8 @@ export function resizeNearest(
       const off = offsets[a]![idx[a]!]!;
       base = off < 0 ? -1 : base + off;
     }
-    for (let j = 0; j < rowLen; j++, p++) copy[p] = base < 0 || last[j]! < 0 ? fill[0] : from[base + last[j]!];
+    for (let j = 0; j < rowLen; j++, p++)
+      copy[p] = base < 0 || last[j]! < 0 ? fill[0] : from[base + last[j]!];
     for (let a = rank - 2; a >= 0; a--) {
       if (++idx[a]! < outShape[a]!) break;
       idx[a] = 0;

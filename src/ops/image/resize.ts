@@ -5,12 +5,7 @@ import { defineOp, OpError, OpUnsupported, type InferContext } from '../op.js';
 import { normalizeAxes } from '../support/axes.js';
 import { decodeFloats, encodeFloats } from '../support/float.js';
 import { input, rankOf } from '../support/infer.js';
-import {
-  ASPECT_POLICIES,
-  COORDINATE_MODES,
-  resizeTarget,
-  type AspectPolicy,
-} from './resize-coordinates.js';
+import { ASPECT_POLICIES, COORDINATE_MODES, resizeTarget, type AspectPolicy } from './resize-coordinates.js';
 import { resizeNearest, resizeSeparable } from './resize-kernel.js';
 import { axisTaps, isIdentity, type AxisOptions, type AxisTaps } from './resize-taps.js';
 
@@ -26,7 +21,12 @@ import { axisTaps, isIdentity, type AxisOptions, type AxisTaps } from './resize-
 const attrs = {
   mode: attr.string('nearest', ['nearest', 'linear', 'cubic']),
   coordinate_transformation_mode: attr.string('half_pixel', COORDINATE_MODES),
-  nearest_mode: attr.string('round_prefer_floor', ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']),
+  nearest_mode: attr.string('round_prefer_floor', [
+    'round_prefer_floor',
+    'round_prefer_ceil',
+    'floor',
+    'ceil',
+  ]),
   cubic_coeff_a: attr.float(-0.75),
   exclude_outside: attr.int(0),
   extrapolation_value: attr.float(0),
@@ -36,7 +36,11 @@ const attrs = {
   layout: attr.layout(),
 };
 
-type ResizeAttrs = { readonly axes: readonly number[] | undefined; readonly antialias: number; readonly mode: string };
+type ResizeAttrs = {
+  readonly axes: readonly number[] | undefined;
+  readonly antialias: number;
+  readonly mode: string;
+};
 
 function resizeAxes(a: ResizeAttrs, rank: number): number[] {
   if (a.antialias && a.mode === 'nearest') throw new OpError('antialias is not defined for mode nearest');
@@ -54,7 +58,8 @@ function inferResize(ctx: InferContext<ResizeAttrs & { keep_aspect_ratio_policy:
   const axes = resizeAxes(ctx.attrs, rank);
   const shape = x.shape!;
   const scalesType = ctx.inputs[2];
-  const hasScales = scalesType !== undefined && !(scalesType.shape?.length === 1 && scalesType.shape[0] === 0);
+  const hasScales =
+    scalesType !== undefined && !(scalesType.shape?.length === 1 && scalesType.shape[0] === 0);
   const hasSizes = ctx.inputs[3] !== undefined;
   if (hasScales === hasSizes) throw new OpError('Resize needs exactly one of scales and sizes');
   const scales = ctx.constants[2];
@@ -72,10 +77,17 @@ function inferResize(ctx: InferContext<ResizeAttrs & { keep_aspect_ratio_policy:
     const policy = ctx.attrs.keep_aspect_ratio_policy;
     const axisDims = axes.map((d) => shape[d]!);
     if (policy === 'stretch') {
-      if (s.length !== axes.length) throw new OpError(`sizes has ${s.length} entries for ${axes.length} axes`);
+      if (s.length !== axes.length)
+        throw new OpError(`sizes has ${s.length} entries for ${axes.length} axes`);
       axes.forEach((d, i) => (out[d] = s[i]!));
     } else if (isStaticShape(axisDims)) {
-      const t = resizeTarget(axisDims, axisDims.map((_, i) => i), undefined, s, policy);
+      const t = resizeTarget(
+        axisDims,
+        axisDims.map((_, i) => i),
+        undefined,
+        s,
+        policy,
+      );
       axes.forEach((d, i) => (out[d] = t.outShape[i]!));
     } else {
       for (const d of axes) out[d] = freshDim('resize');
@@ -112,7 +124,10 @@ export const resizeOp = defineOp({
       excludeOutside: a.exclude_outside !== 0,
       antialias: a.antialias !== 0,
     };
-    const roiOf = roiReader(a.coordinate_transformation_mode === 'tf_crop_and_resize' ? roi : undefined, axes);
+    const roiOf = roiReader(
+      a.coordinate_transformation_mode === 'tf_crop_and_resize' ? roi : undefined,
+      axes,
+    );
     const taps: (AxisTaps | undefined)[] = x.shape.map((inLen, d) => {
       const outLen = target.outShape[d]!;
       if (inLen === 0 || outLen === 0) return undefined;
@@ -121,9 +136,16 @@ export const resizeOp = defineOp({
       return isIdentity(t) ? undefined : t;
     });
     const { outShape } = target;
-    if (outShape.some((n, d) => n > 0 && x.shape[d] === 0)) throw new OpUnsupported('Resize of an empty input to a non-empty output');
+    if (outShape.some((n, d) => n > 0 && x.shape[d] === 0))
+      throw new OpUnsupported('Resize of an empty input to a non-empty output');
     if (a.mode === 'nearest') {
-      return [tensor(x.dtype, outShape, resizeNearest(x.dtype, x.data, x.shape, outShape, taps, a.extrapolation_value))];
+      return [
+        tensor(
+          x.dtype,
+          outShape,
+          resizeNearest(x.dtype, x.data, x.shape, outShape, taps, a.extrapolation_value),
+        ),
+      ];
     }
     const values = resizeSeparable(decodeFloats(x), x.shape, taps, a.extrapolation_value);
     return [encodeFloats(x.dtype, outShape, values)];
@@ -140,7 +162,8 @@ function roiReader(roi: Tensor | undefined, axes: readonly number[]): (d: number
     return () => [0, 1];
   }
   const r = toNumbers(roi);
-  if (r.length !== 2 * axes.length) throw new OpError(`roi has ${r.length} entries, expected ${2 * axes.length}`);
+  if (r.length !== 2 * axes.length)
+    throw new OpError(`roi has ${r.length} entries, expected ${2 * axes.length}`);
   const f32 = roi.dtype === 'float32';
   const byDim = new Map<number, [number, number]>();
   axes.forEach((d, i) => {

@@ -17,10 +17,3 @@ export function floatResult<D extends DType>(dtype: D, shape: readonly number[],
   }
   return encodeFloats(dtype, shape, data);
 }
-
-/** Float64 values of any tensor minus a zero point (quantized kernels work on exact integers). */
-export function shiftedFloat64(t: Tensor, zeroPoint: number): Float64Array {
-  const out = new Float64Array(t.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Number(t.data[i]) - zeroPoint;
-  return out;
-}

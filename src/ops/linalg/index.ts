@@ -1,6 +1,40 @@
 import type { AnyOpDef } from '../op.js';
+import { col2im } from './col2im.js';
+import { convInteger, qLinearConv } from './conv-quantized.js';
+import { convTranspose } from './conv-transpose.js';
 import { conv } from './conv.js';
+import { deformConv } from './deform-conv.js';
+import { det } from './det.js';
+import { einsum } from './einsum.js';
 import { gemm } from './gemm.js';
+import { matMulInteger, qLinearMatMul } from './matmul-quantized.js';
 import { matMul } from './matmul.js';
+import { averagePool, globalAveragePool, globalLpPool, lpPool } from './pool-average.js';
+import { globalMaxPool, maxPool, maxUnpool } from './pool-max.js';
+import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from './quantize.js';
 
-export const linalgOps: readonly AnyOpDef[] = [matMul, gemm, conv];
+/** Linear algebra, convolution, pooling and quantization. */
+export const linalgOps: readonly AnyOpDef[] = [
+  matMul,
+  gemm,
+  einsum,
+  det,
+  matMulInteger,
+  qLinearMatMul,
+  conv,
+  convTranspose,
+  convInteger,
+  qLinearConv,
+  deformConv,
+  col2im,
+  maxPool,
+  globalMaxPool,
+  maxUnpool,
+  averagePool,
+  lpPool,
+  globalAveragePool,
+  globalLpPool,
+  quantizeLinear,
+  dequantizeLinear,
+  dynamicQuantizeLinear,
+];

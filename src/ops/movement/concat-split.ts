@@ -40,8 +40,10 @@ function concat(inputs: readonly Tensor[], axis: number): Tensor {
   const rowLen = outShape[a]! * inner;
   let offset = 0;
   for (const t of inputs) {
-    if (t.dtype !== first.dtype || t.shape.length !== first.shape.length) throw new OpError('Concat inputs differ in dtype or rank');
-    if (t.shape.some((d, i) => i !== a && d !== first.shape[i])) throw new OpError(`Concat input shapes [${first.shape}] and [${t.shape}] differ off the axis`);
+    if (t.dtype !== first.dtype || t.shape.length !== first.shape.length)
+      throw new OpError('Concat inputs differ in dtype or rank');
+    if (t.shape.some((d, i) => i !== a && d !== first.shape[i]))
+      throw new OpError(`Concat input shapes [${first.shape}] and [${t.shape}] differ off the axis`);
     const chunk = t.shape[a]! * inner;
     for (let o = 0; o < outer; o++) copyRun(data, o * rowLen + offset, t.data, o * chunk, chunk);
     offset += chunk;
@@ -59,7 +61,12 @@ export const Concat = defineOp({
   },
   reference(inputs, attrs) {
     if (attrs.axis === undefined) throw new OpError('Concat needs an axis');
-    return [concat(inputs.map((t) => t ?? fail('Concat input missing')), attrs.axis)];
+    return [
+      concat(
+        inputs.map((t) => t ?? fail('Concat input missing')),
+        attrs.axis,
+      ),
+    ];
   },
 });
 
@@ -71,11 +78,18 @@ function fail(message: string): never {
  * Part sizes along the axis: the split input, else num_outputs (or the output count, as opsets before
  * 18 did) parts of ceil(dim/n) with a smaller last part.
  */
-function splitSizes(dim: number, split: readonly number[] | undefined, numOutputs: number | undefined, outputCount: number): number[] {
+function splitSizes(
+  dim: number,
+  split: readonly number[] | undefined,
+  numOutputs: number | undefined,
+  outputCount: number,
+): number[] {
   if (split) {
-    if (split.length !== outputCount) throw new OpError(`Split has ${split.length} sizes for ${outputCount} outputs`);
+    if (split.length !== outputCount)
+      throw new OpError(`Split has ${split.length} sizes for ${outputCount} outputs`);
     if (split.some((s) => s < 0)) throw new OpError(`Split sizes [${split}] are negative`);
-    if (split.reduce((a, b) => a + b, 0) !== dim) throw new OpError(`Split sizes [${split}] do not sum to ${dim}`);
+    if (split.reduce((a, b) => a + b, 0) !== dim)
+      throw new OpError(`Split sizes [${split}] do not sum to ${dim}`);
     return [...split];
   }
   const n = numOutputs ?? outputCount;
@@ -86,11 +100,22 @@ function splitSizes(dim: number, split: readonly number[] | undefined, numOutput
   return [...new Array<number>(n - 1).fill(chunk), last];
 }
 
-function splitShapes(shape: Shape, a: number, split: readonly number[] | undefined, numOutputs: number | undefined, count: number): Dim[][] {
+function splitShapes(
+  shape: Shape,
+  a: number,
+  split: readonly number[] | undefined,
+  numOutputs: number | undefined,
+  count: number,
+): Dim[][] {
   const dim = shape[a]!;
   const sizes: Dim[] =
     typeof dim === 'number' || split
-      ? splitSizes(typeof dim === 'number' ? dim : split!.reduce((x, y) => x + y, 0), split, numOutputs, count)
+      ? splitSizes(
+          typeof dim === 'number' ? dim : split!.reduce((x, y) => x + y, 0),
+          split,
+          numOutputs,
+          count,
+        )
       : Array.from({ length: count }, () => freshDim());
   return sizes.map((s) => shape.map((d, i) => (i === a ? s : d)));
 }
@@ -120,13 +145,23 @@ export const Split = defineOp({
     const a = normalizeAxis(ctx.attrs.axis, shape.length);
     const sizes = ctx.inputs[1] ? constInts(ctx, 1) : undefined;
     if (ctx.inputs[1] && !sizes) {
-      return Array.from({ length: ctx.outputCount }, () => ({ dtype: x.dtype, shape: shape.map((d, i) => (i === a ? freshDim() : d)) }));
+      return Array.from({ length: ctx.outputCount }, () => ({
+        dtype: x.dtype,
+        shape: shape.map((d, i) => (i === a ? freshDim() : d)),
+      }));
     }
-    return splitShapes(shape, a, sizes, ctx.attrs.num_outputs, ctx.outputCount).map((s) => ({ dtype: x.dtype, shape: s }));
+    return splitShapes(shape, a, sizes, ctx.attrs.num_outputs, ctx.outputCount).map((s) => ({
+      dtype: x.dtype,
+      shape: s,
+    }));
   },
   reference([x, sizes], attrs, outputCount) {
     if (!x) throw new OpError('Split needs an input');
     const a = normalizeAxis(attrs.axis, x.shape.length);
-    return split(x, a, splitSizes(x.shape[a]!, sizes ? intsOf(sizes) : undefined, attrs.num_outputs, outputCount));
+    return split(
+      x,
+      a,
+      splitSizes(x.shape[a]!, sizes ? intsOf(sizes) : undefined, attrs.num_outputs, outputCount),
+    );
   },
 });

@@ -90,7 +90,9 @@ export const EyeLike = defineOp({
   infer(ctx) {
     const x = input(ctx, 0);
     if (x.shape && x.shape.length !== 2) throw new OpError('EyeLike input must be 2-D');
-    return [{ dtype: ctx.attrs.dtype === undefined ? x.dtype : dtypeOfCode(ctx.attrs.dtype), shape: x.shape }];
+    return [
+      { dtype: ctx.attrs.dtype === undefined ? x.dtype : dtypeOfCode(ctx.attrs.dtype), shape: x.shape },
+    ];
   },
   reference([x], attrs) {
     if (!x || x.shape.length !== 2) throw new OpError('EyeLike input must be 2-D');
@@ -99,7 +101,8 @@ export const EyeLike = defineOp({
     const out = filled(dtype, x.shape, 0);
     const one = fromNumbers(dtype, [], [1]).data[0]!;
     const o = slots(out.data);
-    for (let i = Math.max(0, -attrs.k); i < rows && i + attrs.k < cols; i++) o[i * cols + i + attrs.k] = one as number;
+    for (let i = Math.max(0, -attrs.k); i < rows && i + attrs.k < cols; i++)
+      o[i * cols + i + attrs.k] = one as number;
     return [out];
   },
 });

@@ -107,7 +107,11 @@ export function linearMap(n: number, stride: number, start = 0, step = 1): Int32
 export function transposeData<D extends DType>(t: Tensor<D>, perm: readonly number[]): Tensor<D> {
   const strides = stridesOf(t.shape);
   const outShape = perm.map((p) => t.shape[p]!);
-  return gatherByMaps(t, outShape, perm.map((p, d) => linearMap(outShape[d]!, strides[p]!)));
+  return gatherByMaps(
+    t,
+    outShape,
+    perm.map((p, d) => linearMap(outShape[d]!, strides[p]!)),
+  );
 }
 
 /**
@@ -120,7 +124,8 @@ export function indexValues(t: Tensor, dim: number, what: string): Int32Array {
   for (let i = 0; i < n; i++) {
     let v = Number(t.data[i]);
     if (v < 0) v += dim;
-    if (!(v >= 0 && v < dim)) throw new OpError(`${what} index ${Number(t.data[i])} is out of range for a dim of ${dim}`);
+    if (!(v >= 0 && v < dim))
+      throw new OpError(`${what} index ${Number(t.data[i])} is out of range for a dim of ${dim}`);
     out[i] = v;
   }
   return out;

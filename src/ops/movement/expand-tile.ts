@@ -39,7 +39,8 @@ export const Expand = defineOp({
 });
 
 function tile<T extends Tensor>(x: T, repeats: readonly number[]): T {
-  if (repeats.length !== x.shape.length) throw new OpError(`Tile has ${repeats.length} repeats for rank ${x.shape.length}`);
+  if (repeats.length !== x.shape.length)
+    throw new OpError(`Tile has ${repeats.length} repeats for rank ${x.shape.length}`);
   if (repeats.some((r) => r < 0)) throw new OpError(`Tile repeats [${repeats}] are negative`);
   const strides = stridesOf(x.shape);
   const outShape = x.shape.map((d, i) => d * repeats[i]!);
@@ -62,7 +63,8 @@ export const Tile = defineOp({
     if (!shape) return [{ dtype: x.dtype, shape: undefined }];
     const repeats = constInts(ctx, 1);
     if (!repeats) return [{ dtype: x.dtype, shape: shape.map((d) => (d === 0 ? 0 : freshDim())) }];
-    if (repeats.length !== shape.length) throw new OpError(`Tile has ${repeats.length} repeats for rank ${shape.length}`);
+    if (repeats.length !== shape.length)
+      throw new OpError(`Tile has ${repeats.length} repeats for rank ${shape.length}`);
     const out = shape.map((d, i) => {
       const r = repeats[i]!;
       if (typeof d === 'number') return d * r;

@@ -46,11 +46,17 @@ export const Gather = defineOp({
  * For each element of an index tensor of the same rank as data, the flat data offset it addresses
  * along `axis` (GatherElements reads there, ScatterElements writes there).
  */
-export function elementOffsets(dataShape: readonly number[], indices: Tensor, axis: number, what: string): Int32Array {
+export function elementOffsets(
+  dataShape: readonly number[],
+  indices: Tensor,
+  axis: number,
+  what: string,
+): Int32Array {
   const rank = dataShape.length;
   if (indices.shape.length !== rank) throw new OpError(`${what} indices must have the rank of data`);
   for (let d = 0; d < rank; d++) {
-    if (d !== axis && indices.shape[d]! > dataShape[d]!) throw new OpError(`${what} indices [${indices.shape}] exceed data [${dataShape}]`);
+    if (d !== axis && indices.shape[d]! > dataShape[d]!)
+      throw new OpError(`${what} indices [${indices.shape}] exceed data [${dataShape}]`);
   }
   const idx = indexValues(indices, dataShape[axis]!, what);
   const ds = stridesOf(dataShape);
@@ -105,14 +111,21 @@ export interface NdAddressing {
   readonly resultShape: number[];
 }
 
-export function ndAddressing(dataShape: readonly number[], indices: Tensor, batchDims: number, what: string): NdAddressing {
+export function ndAddressing(
+  dataShape: readonly number[],
+  indices: Tensor,
+  batchDims: number,
+  what: string,
+): NdAddressing {
   const r = dataShape.length;
   const q = indices.shape.length;
   const b = batchDims;
   if (q < 1) throw new OpError(`${what} indices must have rank >= 1`);
   const k = indices.shape[q - 1]!;
-  if (b < 0 || b >= Math.min(q, r) || b + k > r) throw new OpError(`${what}: batch_dims ${b} and index depth ${k} do not fit data rank ${r}`);
-  for (let d = 0; d < b; d++) if (indices.shape[d] !== dataShape[d]) throw new OpError(`${what} batch dims of indices and data differ`);
+  if (b < 0 || b >= Math.min(q, r) || b + k > r)
+    throw new OpError(`${what}: batch_dims ${b} and index depth ${k} do not fit data rank ${r}`);
+  for (let d = 0; d < b; d++)
+    if (indices.shape[d] !== dataShape[d]) throw new OpError(`${what} batch dims of indices and data differ`);
   const ds = stridesOf(dataShape);
   const block = sizeOf(dataShape.slice(b + k));
   const batches = sizeOf(dataShape.slice(0, b));
@@ -126,7 +139,10 @@ export function ndAddressing(dataShape: readonly number[], indices: Tensor, batc
       const dim = dataShape[b + j]!;
       let v = Number(indices.data[t * k + j]);
       if (v < 0) v += dim;
-      if (!(v >= 0 && v < dim)) throw new OpError(`${what} index ${Number(indices.data[t * k + j])} is out of range for a dim of ${dim}`);
+      if (!(v >= 0 && v < dim))
+        throw new OpError(
+          `${what} index ${Number(indices.data[t * k + j])} is out of range for a dim of ${dim}`,
+        );
       off += v * ds[b + j]!;
     }
     offsets[t] = off;
@@ -147,7 +163,8 @@ export const GatherND = defineOp({
     const b = ctx.attrs.batch_dims;
     const lead: Dim[] = ind.slice(0, -1);
     if (typeof k !== 'number') return [{ dtype: x.dtype, shape: undefined }];
-    if (b + k > shape.length) throw new OpError(`GatherND index depth ${k} exceeds data rank ${shape.length}`);
+    if (b + k > shape.length)
+      throw new OpError(`GatherND index depth ${k} exceeds data rank ${shape.length}`);
     return [{ dtype: x.dtype, shape: [...lead, ...shape.slice(b + k)] }];
   },
   reference([x, indices], attrs) {

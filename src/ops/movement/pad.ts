@@ -11,7 +11,11 @@ type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 const PAD_MODES: readonly PadMode[] = ['constant', 'reflect', 'edge', 'wrap'];
 
 /** Begin and end pads per axis of the full rank; pads list begins of all listed axes, then ends. */
-function padsPerAxis(rank: number, pads: readonly number[], axes: readonly number[] | undefined): [number[], number[]] {
+function padsPerAxis(
+  rank: number,
+  pads: readonly number[],
+  axes: readonly number[] | undefined,
+): [number[], number[]] {
   const ax = axes ? normalizeAxes(axes, rank) : Array.from({ length: rank }, (_, i) => i);
   if (pads.length !== 2 * ax.length) throw new OpError(`Pad has ${pads.length} pads for ${ax.length} axes`);
   const begin = new Array<number>(rank).fill(0);
@@ -74,7 +78,13 @@ function fillValue(x: Tensor, value: Tensor | undefined): number | bigint {
   return fromNumbers(x.dtype, [], [getNumber(value, 0)]).data[0]!;
 }
 
-export function pad<T extends Tensor>(x: T, begin: readonly number[], end: readonly number[], mode: PadMode, fill: number | bigint): T {
+export function pad<T extends Tensor>(
+  x: T,
+  begin: readonly number[],
+  end: readonly number[],
+  mode: PadMode,
+  fill: number | bigint,
+): T {
   const sources = x.shape.map((d, i) => axisSources(d, begin[i]!, end[i]!, mode));
   const outShape = sources.map((s) => s.length);
   return gatherByMaps(x, outShape, offsetMaps(x.shape, sources), fill) as T;
@@ -106,7 +116,8 @@ export const Pad = defineOp({
 
 function cropPadAxes(rank: number, target: readonly number[], axes: readonly number[] | undefined): number[] {
   const ax = axes ? normalizeAxes(axes, rank) : Array.from({ length: rank }, (_, i) => i);
-  if (ax.length !== target.length) throw new OpError(`CenterCropPad has ${target.length} sizes for ${ax.length} axes`);
+  if (ax.length !== target.length)
+    throw new OpError(`CenterCropPad has ${target.length} sizes for ${ax.length} axes`);
   return ax;
 }
 
@@ -140,7 +151,16 @@ export const CenterCropPad = defineOp({
     if (!x || !shape) throw new OpError('CenterCropPad needs input and shape');
     const target = intsOf(shape);
     const sources: Int32Array[] = x.shape.map((d) => Int32Array.from({ length: d }, (_, i) => i));
-    cropPadAxes(x.shape.length, target, attrs.axes).forEach((a, i) => (sources[a] = centerSources(x.shape[a]!, target[i]!)));
-    return [gatherByMaps(x, sources.map((s) => s.length), offsetMaps(x.shape, sources), 0)];
+    cropPadAxes(x.shape.length, target, attrs.axes).forEach(
+      (a, i) => (sources[a] = centerSources(x.shape[a]!, target[i]!)),
+    );
+    return [
+      gatherByMaps(
+        x,
+        sources.map((s) => s.length),
+        offsetMaps(x.shape, sources),
+        0,
+      ),
+    ];
   },
 });

@@ -25,7 +25,8 @@ function scalars(ts: readonly (Tensor | undefined)[]): [Tensor, Tensor, Tensor] 
   const [s, l, d] = ts;
   if (!s || !l || !d) throw new OpError('Range needs start, limit and delta');
   if (s.dtype === 'bool') throw new OpError('Range does not take bool');
-  if (s.data.length !== 1 || l.data.length !== 1 || d.data.length !== 1) throw new OpError('Range inputs must be scalars');
+  if (s.data.length !== 1 || l.data.length !== 1 || d.data.length !== 1)
+    throw new OpError('Range inputs must be scalars');
   return [s, l, d];
 }
 

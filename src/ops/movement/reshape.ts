@@ -26,18 +26,24 @@ export function reshapeDims(inShape: Shape | undefined, spec: readonly number[],
       inferAt = i;
       out.push(1);
     } else if (v === 0 && !allowzero) {
-      if (inShape && i >= inShape.length) throw new OpError(`Reshape shape copies dim ${i} of a rank-${inShape.length} input`);
+      if (inShape && i >= inShape.length)
+        throw new OpError(`Reshape shape copies dim ${i} of a rank-${inShape.length} input`);
       out.push(inShape ? inShape[i]! : freshDim());
     } else if (v < 0) {
       throw new OpError(`Reshape shape has invalid entry ${v}`);
     } else out.push(v);
   }
-  if (allowzero && inferAt >= 0 && spec.includes(0)) throw new OpError('Reshape with allowzero cannot mix 0 and -1');
+  if (allowzero && inferAt >= 0 && spec.includes(0))
+    throw new OpError('Reshape with allowzero cannot mix 0 and -1');
   if (!inShape) {
     if (inferAt >= 0) out[inferAt] = freshDim();
     return out;
   }
-  if (inferAt >= 0) out[inferAt] = solveInferred(inShape, out.filter((_, i) => i !== inferAt));
+  if (inferAt >= 0)
+    out[inferAt] = solveInferred(
+      inShape,
+      out.filter((_, i) => i !== inferAt),
+    );
   else checkSameSize(inShape, out);
   return out;
 }
@@ -71,7 +77,8 @@ function factors(dims: Shape): [number, string[]] {
 function checkSameSize(a: Shape, b: Shape): void {
   const [na, sa] = factors(a);
   const [nb, sb] = factors(b);
-  if (sa.length === 0 && sb.length === 0 && na !== nb) throw new OpError(`Reshape cannot view [${a}] as [${b}]`);
+  if (sa.length === 0 && sb.length === 0 && na !== nb)
+    throw new OpError(`Reshape cannot view [${a}] as [${b}]`);
 }
 
 export const Reshape = defineOp({
@@ -92,7 +99,8 @@ export const Reshape = defineOp({
 
 function flattenDims(shape: Shape, axis: number): [Dim, Dim] {
   const a = axis < 0 ? axis + shape.length : axis;
-  if (a < 0 || a > shape.length) throw new OpError(`Flatten axis ${axis} is out of range for rank ${shape.length}`);
+  if (a < 0 || a > shape.length)
+    throw new OpError(`Flatten axis ${axis} is out of range for rank ${shape.length}`);
   return [dimProduct(shape.slice(0, a)), dimProduct(shape.slice(a))];
 }
 
@@ -129,7 +137,9 @@ export const Squeeze = defineOp({
     const axes = constInts(ctx, 1);
     if (isPresent(ctx, 1) && !axes) {
       const n = staticLength(ctx, 1);
-      return [{ dtype: x.dtype, shape: x.shape && n !== undefined ? unknownShape(x.shape.length - n) : undefined }];
+      return [
+        { dtype: x.dtype, shape: x.shape && n !== undefined ? unknownShape(x.shape.length - n) : undefined },
+      ];
     }
     return [{ dtype: x.dtype, shape: x.shape ? squeezeDims(x.shape, axes) : undefined }];
   },

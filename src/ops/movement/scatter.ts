@@ -15,9 +15,16 @@ const REDUCTIONS: readonly Reduction[] = ['none', 'add', 'mul', 'max', 'min'];
  * Writes update blocks into `out` (a fresh copy of data): block t of `updates` goes to offsets[t].
  * With 'none' later duplicates win, as in the spec's sequential pseudocode.
  */
-function scatterInto(out: Tensor, offsets: Int32Array, block: number, updates: Tensor, reduction: Reduction): Tensor {
+function scatterInto(
+  out: Tensor,
+  offsets: Int32Array,
+  block: number,
+  updates: Tensor,
+  reduction: Reduction,
+): Tensor {
   if (updates.dtype !== out.dtype) throw new OpError('scatter updates must have the dtype of data');
-  if (updates.data.length !== offsets.length * block) throw new OpError('scatter updates do not match the indices');
+  if (updates.data.length !== offsets.length * block)
+    throw new OpError('scatter updates do not match the indices');
   if (reduction === 'none') {
     for (let t = 0; t < offsets.length; t++) copyRun(out.data, offsets[t]!, updates.data, t * block, block);
     return out;
@@ -39,7 +46,14 @@ function scatterInto(out: Tensor, offsets: Int32Array, block: number, updates: T
 }
 
 /** Stores into the typed array round (float32) or wrap (integers) each step, as the spec's loop does. */
-function reduceNumbers(o: Float64Array | Float32Array, u: ArrayLike<number>, offsets: Int32Array, block: number, reduction: Reduction, imul: boolean): void {
+function reduceNumbers(
+  o: Float64Array | Float32Array,
+  u: ArrayLike<number>,
+  offsets: Int32Array,
+  block: number,
+  reduction: Reduction,
+  imul: boolean,
+): void {
   for (let t = 0; t < offsets.length; t++) {
     const base = offsets[t]!;
     const from = t * block;
@@ -56,7 +70,13 @@ function reduceNumbers(o: Float64Array | Float32Array, u: ArrayLike<number>, off
   }
 }
 
-function reduceBigInts(o: BigInt64Array, u: BigInt64Array, offsets: Int32Array, block: number, reduction: Reduction): void {
+function reduceBigInts(
+  o: BigInt64Array,
+  u: BigInt64Array,
+  offsets: Int32Array,
+  block: number,
+  reduction: Reduction,
+): void {
   for (let t = 0; t < offsets.length; t++) {
     const base = offsets[t]!;
     const from = t * block;
@@ -72,10 +92,23 @@ function reduceBigInts(o: BigInt64Array, u: BigInt64Array, offsets: Int32Array, 
   }
 }
 
-function scatterElements(x: Tensor, indices: Tensor, updates: Tensor, axis: number, reduction: Reduction): Tensor {
+function scatterElements(
+  x: Tensor,
+  indices: Tensor,
+  updates: Tensor,
+  axis: number,
+  reduction: Reduction,
+): Tensor {
   const a = normalizeAxis(axis, x.shape.length);
-  if (updates.shape.join() !== indices.shape.join()) throw new OpError('ScatterElements updates must have the shape of indices');
-  return scatterInto(cloneData(x), elementOffsets(x.shape, indices, a, 'ScatterElements'), 1, updates, reduction);
+  if (updates.shape.join() !== indices.shape.join())
+    throw new OpError('ScatterElements updates must have the shape of indices');
+  return scatterInto(
+    cloneData(x),
+    elementOffsets(x.shape, indices, a, 'ScatterElements'),
+    1,
+    updates,
+    reduction,
+  );
 }
 
 const scatterElementsAttrs = { axis: attr.int(0), reduction: attr.string('none', REDUCTIONS) };
@@ -111,7 +144,8 @@ export const ScatterND = defineOp({
   reference([x, indices, updates], attrs) {
     if (!x || !indices || !updates) throw new OpError('ScatterND needs data, indices and updates');
     const nd = ndAddressing(x.shape, indices, 0, 'ScatterND');
-    if (updates.shape.join() !== nd.resultShape.join()) throw new OpError(`ScatterND updates [${updates.shape}] should be [${nd.resultShape}]`);
+    if (updates.shape.join() !== nd.resultShape.join())
+      throw new OpError(`ScatterND updates [${updates.shape}] should be [${nd.resultShape}]`);
     return [scatterInto(cloneData(x), nd.offsets, nd.block, updates, attrs.reduction)];
   },
 });
@@ -120,11 +154,20 @@ export const ScatterND = defineOp({
  * KV-cache update (opset 24): for every prefix of the axes before `axis`, the update's rows land at
  * write_indices[batch] onwards, wrapping modulo the cache length in circular mode.
  */
-function tensorScatter(past: Tensor, update: Tensor, writeIndices: Tensor | undefined, axis: number, circular: boolean): Tensor {
+function tensorScatter(
+  past: Tensor,
+  update: Tensor,
+  writeIndices: Tensor | undefined,
+  axis: number,
+  circular: boolean,
+): Tensor {
   const rank = past.shape.length;
   const a = normalizeAxis(axis, rank);
   if (a === 0) throw new OpError('TensorScatter axis cannot be the batch axis');
-  if (update.shape.length !== rank || update.shape.some((d, i) => (i === a ? d > past.shape[i]! : d !== past.shape[i]))) {
+  if (
+    update.shape.length !== rank ||
+    update.shape.some((d, i) => (i === a ? d > past.shape[i]! : d !== past.shape[i]))
+  ) {
     throw new OpError(`TensorScatter update [${update.shape}] does not fit cache [${past.shape}]`);
   }
   const maxSeq = past.shape[a]!;
@@ -138,7 +181,8 @@ function tensorScatter(past: Tensor, update: Tensor, writeIndices: Tensor | unde
     for (let s = 0; s < seq; s++) {
       let at = w + s;
       if (circular) at = ((at % maxSeq) + maxSeq) % maxSeq;
-      else if (at < 0 || at >= maxSeq) throw new OpError(`TensorScatter writes row ${at} of a cache of ${maxSeq}`);
+      else if (at < 0 || at >= maxSeq)
+        throw new OpError(`TensorScatter writes row ${at} of a cache of ${maxSeq}`);
       copyRun(out.data, (p * maxSeq + at) * inner, update.data, (p * seq + s) * inner, inner);
     }
   }

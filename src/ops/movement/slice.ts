@@ -40,7 +40,13 @@ interface SliceSpec {
   readonly steps: readonly number[];
 }
 
-function sliceSpec(rank: number, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): SliceSpec {
+function sliceSpec(
+  rank: number,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+): SliceSpec {
   const n = starts.length;
   if (ends.length !== n) throw new OpError(`Slice has ${n} starts and ${ends.length} ends`);
   const ax = normalizeAxes(axes ?? Array.from({ length: n }, (_, i) => i), rank);
@@ -75,7 +81,11 @@ export function sliceTensor<T extends Tensor>(x: T, spec: SliceSpec): T {
     ranges[a] = axisRange(x.shape[a]!, spec.starts[i]!, spec.ends[i]!, spec.steps[i]!);
   });
   const outShape = ranges.map((r) => r.length);
-  return gatherByMaps(x, outShape, ranges.map((r, d) => linearMap(r.length, strides[d]!, r.start, r.step))) as T;
+  return gatherByMaps(
+    x,
+    outShape,
+    ranges.map((r, d) => linearMap(r.length, strides[d]!, r.start, r.step)),
+  ) as T;
 }
 
 export const Slice = defineOp({
@@ -98,11 +108,19 @@ export const Slice = defineOp({
       const set = new Set(touched);
       return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (set.has(i) ? freshDim() : d)) }];
     }
-    return [{ dtype: x.dtype, shape: slicedShape(x.shape, sliceSpec(x.shape.length, starts, ends, axes, steps)) }];
+    return [
+      { dtype: x.dtype, shape: slicedShape(x.shape, sliceSpec(x.shape.length, starts, ends, axes, steps)) },
+    ];
   },
   reference([x, starts, ends, axes, steps]) {
     if (!x || !starts || !ends) throw new OpError('Slice needs data, starts and ends');
-    const spec = sliceSpec(x.shape.length, intsOf(starts), intsOf(ends), axes && intsOf(axes), steps && intsOf(steps));
+    const spec = sliceSpec(
+      x.shape.length,
+      intsOf(starts),
+      intsOf(ends),
+      axes && intsOf(axes),
+      steps && intsOf(steps),
+    );
     return [sliceTensor(x, spec)];
   },
 });

@@ -24,7 +24,12 @@ export function identityOf(combine: Combine): number {
  * runs take the [outer, reduced, inner] loops; scattered axes go through an output index map.
  * max/min propagate NaN as numpy does.
  */
-export function reduceFloats(x: FloatArray, shape: readonly number[], axes: ReadonlySet<number>, combine: Combine): Float64Array {
+export function reduceFloats(
+  x: FloatArray,
+  shape: readonly number[],
+  axes: ReadonlySet<number>,
+  combine: Combine,
+): Float64Array {
   const block = reductionBlock(shape, axes);
   if (block) {
     const { outer, reduced, inner } = block;
@@ -33,7 +38,8 @@ export function reduceFloats(x: FloatArray, shape: readonly number[], axes: Read
       for (let o = 0; o < outer; o++) acc[o] = reduceRow(combine, x, o * reduced, reduced);
     } else {
       for (let o = 0; o < outer; o++) {
-        for (let r = 0; r < reduced; r++) combineRow(combine, acc, o * inner, x, (o * reduced + r) * inner, inner);
+        for (let r = 0; r < reduced; r++)
+          combineRow(combine, acc, o * inner, x, (o * reduced + r) * inner, inner);
       }
     }
     return acc;
@@ -80,7 +86,14 @@ export function reduceRow(combine: Combine, x: FloatArray, off: number, n: numbe
 }
 
 /** acc[accOff + i] ⊕= x[xOff + i] for i < n. */
-function combineRow(combine: Combine, acc: Float64Array, accOff: number, x: FloatArray, xOff: number, n: number): void {
+function combineRow(
+  combine: Combine,
+  acc: Float64Array,
+  accOff: number,
+  x: FloatArray,
+  xOff: number,
+  n: number,
+): void {
   switch (combine) {
     case 'sum':
       for (let i = 0; i < n; i++) acc[accOff + i]! += x[xOff + i]!;

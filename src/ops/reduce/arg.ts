@@ -35,12 +35,21 @@ function defineArg(type: 'ArgMax' | 'ArgMin') {
       const out = isBigInt(x.dtype)
         ? argBigInt(x, block.outer, block.reduced, block.inner, sign, attrs.select_last_index !== 0)
         : argFloat(x, block.outer, block.reduced, block.inner, sign, attrs.select_last_index !== 0);
-      return [{ dtype: 'int64', shape: reducedShape(x.shape, new Set([axis]), attrs.keepdims !== 0), data: out }];
+      return [
+        { dtype: 'int64', shape: reducedShape(x.shape, new Set([axis]), attrs.keepdims !== 0), data: out },
+      ];
     },
   });
 }
 
-function argFloat(x: Tensor, outer: number, n: number, inner: number, sign: number, last: boolean): BigInt64Array {
+function argFloat(
+  x: Tensor,
+  outer: number,
+  n: number,
+  inner: number,
+  sign: number,
+  last: boolean,
+): BigInt64Array {
   const v = decodeFloats(x);
   const nanAware = isFloat(x.dtype);
   const out = new BigInt64Array(outer * inner);
@@ -67,7 +76,14 @@ function argFloat(x: Tensor, outer: number, n: number, inner: number, sign: numb
   return out;
 }
 
-function argBigInt(x: Tensor, outer: number, n: number, inner: number, sign: number, last: boolean): BigInt64Array {
+function argBigInt(
+  x: Tensor,
+  outer: number,
+  n: number,
+  inner: number,
+  sign: number,
+  last: boolean,
+): BigInt64Array {
   const v = x.data as BigInt64Array | BigUint64Array;
   const out = new BigInt64Array(outer * inner);
   for (let o = 0; o < outer; o++) {

@@ -46,7 +46,10 @@ export function appendSequence(past: Heads | undefined, current: Heads): Heads {
   const out = new Float64Array(batch * heads * seq * size);
   for (let bh = 0; bh < batch * heads; bh++) {
     out.set(past.data.subarray(bh * past.seq * size, (bh + 1) * past.seq * size), bh * seq * size);
-    out.set(current.data.subarray(bh * current.seq * size, (bh + 1) * current.seq * size), (bh * seq + past.seq) * size);
+    out.set(
+      current.data.subarray(bh * current.seq * size, (bh + 1) * current.seq * size),
+      (bh * seq + past.seq) * size,
+    );
   }
   return { data: out, batch, heads, seq, size };
 }
@@ -80,13 +83,24 @@ export interface AttentionParams {
  * head floor(h / (Hq / Hkv)) (grouped-query attention). Softcap precedes the bias so a -inf
  * mask stays -inf.
  */
-export function attend(q: Heads, k: Heads, v: Heads, bias: BiasSpec, p: AttentionParams, y: Float64Array, qk: Float64Array | undefined): void {
+export function attend(
+  q: Heads,
+  k: Heads,
+  v: Heads,
+  bias: BiasSpec,
+  p: AttentionParams,
+  y: Float64Array,
+  qk: Float64Array | undefined,
+): void {
   const { batch, heads: Hq, seq: Sq, size: D } = q;
   const T = k.seq;
   const Dv = v.size;
   const reps = Hq / k.heads;
   const row = new Float64Array(T);
   const [mb, mh, mi, mj] = bias.maskStrides;
+  const qd = q.data;
+  const kd = k.data;
+  const vd = v.data;
   for (let b = 0; b < batch; b++) {
     const offset = bias.causalOffset(b);
     const valid = bias.validKeys(b);
@@ -100,7 +114,7 @@ export function attend(q: Heads, k: Heads, v: Heads, bias: BiasSpec, p: Attentio
         for (let j = 0; j < T; j++) {
           let s = 0;
           const kOff = kBase + j * D;
-          for (let d = 0; d < D; d++) s += q.data[qOff + d]! * k.data[kOff + d]!;
+          for (let d = 0; d < D; d++) s += qd[qOff + d]! * kd[kOff + d]!;
           row[j] = s * p.scale;
         }
         if (qk && p.qkMode === 0) qk.set(row, qkOff);
@@ -125,7 +139,7 @@ export function attend(q: Heads, k: Heads, v: Heads, bias: BiasSpec, p: Attentio
           const w = row[j]!;
           if (w === 0) continue;
           const vOff = vBase + j * Dv;
-          for (let d = 0; d < Dv; d++) y[yOff + d]! += w * v.data[vOff + d]!;
+          for (let d = 0; d < Dv; d++) y[yOff + d]! += w * vd[vOff + d]!;
         }
       }
     }

@@ -5,23 +5,37 @@ import { defineOp, OpError } from '../op.js';
 import { decodeFloats } from '../support/float.js';
 import { input } from '../support/infer.js';
 import type { FloatArray } from './accumulate.js';
-import { channelDim, channelGeometry, fromFloats, requireFloat, requireTensor, workBuffer, type ChannelGeometry } from './common.js';
+import {
+  channelDim,
+  channelGeometry,
+  fromFloats,
+  requireFloat,
+  requireTensor,
+  workBuffer,
+  type ChannelGeometry,
+} from './common.js';
 
 /**
- * BatchNormalization (opset 15). Inference folds the statistics into y = x * a[c] + b[c].
+ * BatchNormalization (opset 15): y = (x - mean[c]) * a[c] + bias[c], a = scale / sqrt(var + eps).
  * training_mode=1 normalizes with the batch statistics and also returns the running mean and
  * variance (momentum-weighted). Parameters with C * spatial values are the per-activation form
  * of opsets < 9 (spatial=0) and are applied element by element, NCHW only.
  */
 export const batchNormalization = defineOp({
   type: 'BatchNormalization',
-  attrs: { epsilon: attr.float(1e-5), momentum: attr.float(0.9), training_mode: attr.int(0), layout: attr.layout() },
+  attrs: {
+    epsilon: attr.float(1e-5),
+    momentum: attr.float(0.9),
+    training_mode: attr.int(0),
+    layout: attr.layout(),
+  },
   arity: { inputs: [5, 5], outputs: [1, 3] },
   infer(ctx) {
     const x = input(ctx, 0);
     requireFloat(x, 'BatchNormalization');
     const mean = input(ctx, 3);
-    if (ctx.outputCount > 1 && !ctx.attrs.training_mode) throw new OpError('BatchNormalization has one output unless training_mode=1');
+    if (ctx.outputCount > 1 && !ctx.attrs.training_mode)
+      throw new OpError('BatchNormalization has one output unless training_mode=1');
     const c: Dim | undefined = x.shape ? channelDim(x.shape, ctx.attrs.layout) : undefined;
     const stats = { dtype: mean.dtype, shape: c === undefined ? mean.shape : [c] };
     return [x, stats, stats].slice(0, ctx.outputCount);
@@ -30,7 +44,9 @@ export const batchNormalization = defineOp({
     const op = 'BatchNormalization';
     const x = requireTensor(xIn, op, 'an input');
     const geom = channelGeometry(x.shape, attrs.layout);
-    const [scale, bias, mean, variance] = [scaleIn, biasIn, meanIn, varIn].map((t, i) => decodeFloats(requireTensor(t, op, `input ${i + 1}`)));
+    const [scale, bias, mean, variance] = [scaleIn, biasIn, meanIn, varIn].map((t, i) =>
+      decodeFloats(requireTensor(t, op, `input ${i + 1}`)),
+    );
     const xs = decodeFloats(x);
     const out = workBuffer(x.dtype, xs.length);
     if (!attrs.training_mode) {
@@ -57,39 +73,45 @@ export const batchNormalization = defineOp({
 });
 
 interface Affine {
+  readonly mean: FloatArray;
   readonly a: Float64Array;
-  readonly b: Float64Array;
+  readonly bias: FloatArray;
 }
 
-function foldStatistics(scale: FloatArray, bias: FloatArray, mean: FloatArray, variance: FloatArray, epsilon: number): Affine {
+function foldStatistics(
+  scale: FloatArray,
+  bias: FloatArray,
+  mean: FloatArray,
+  variance: FloatArray,
+  epsilon: number,
+): Affine {
   const n = scale.length;
   if (bias.length !== n || mean.length !== n || variance.length !== n) {
     throw new OpError('BatchNormalization scale, bias, mean and var must have the same size');
   }
   const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    a[c] = scale[c]! / Math.sqrt(variance[c]! + epsilon);
-    b[c] = bias[c]! - mean[c]! * a[c]!;
-  }
-  return { a, b };
+  for (let c = 0; c < n; c++) a[c] = scale[c]! / Math.sqrt(variance[c]! + epsilon);
+  return { mean, a, bias };
 }
 
-function applyAffine(x: FloatArray, geom: ChannelGeometry, { a, b }: Affine, out: FloatArray): void {
+function applyAffine(x: FloatArray, geom: ChannelGeometry, { mean, a, bias }: Affine, out: FloatArray): void {
   const { batch, channels: C, spatial: S, channelStride: cs, spatialStride: ss } = geom;
   if (a.length === C * S && S > 1) {
     if (cs !== S) throw new OpError('per-activation BatchNormalization parameters need NCHW layout');
     const block = C * S;
-    for (let n = 0; n < batch; n++) for (let k = 0; k < block; k++) out[n * block + k] = x[n * block + k]! * a[k]! + b[k]!;
+    for (let n = 0; n < batch; n++)
+      for (let k = 0; k < block; k++) out[n * block + k] = (x[n * block + k]! - mean[k]!) * a[k]! + bias[k]!;
     return;
   }
-  if (a.length !== C) throw new OpError(`BatchNormalization parameters have ${a.length} values for ${C} channels`);
+  if (a.length !== C)
+    throw new OpError(`BatchNormalization parameters have ${a.length} values for ${C} channels`);
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < C; c++) {
       const off = n * C * S + c * cs;
+      const mc = mean[c]!;
       const ac = a[c]!;
-      const bc = b[c]!;
-      for (let s = 0; s < S; s++) out[off + s * ss] = x[off + s * ss]! * ac + bc;
+      const bc = bias[c]!;
+      for (let s = 0; s < S; s++) out[off + s * ss] = (x[off + s * ss]! - mc) * ac + bc;
     }
   }
 }

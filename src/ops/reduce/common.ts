@@ -6,8 +6,15 @@ import { encodeFloats } from '../support/float.js';
 import type { FloatArray } from './accumulate.js';
 
 /** Wraps a computed buffer as a tensor without a copy when it already is the dtype's storage. */
-export function fromFloats<D extends DType>(dtype: D, shape: readonly number[], values: FloatArray): Tensor<D> {
-  if ((dtype === 'float32' && values instanceof Float32Array) || (dtype === 'float64' && values instanceof Float64Array)) {
+export function fromFloats<D extends DType>(
+  dtype: D,
+  shape: readonly number[],
+  values: FloatArray,
+): Tensor<D> {
+  if (
+    (dtype === 'float32' && values instanceof Float32Array) ||
+    (dtype === 'float64' && values instanceof Float64Array)
+  ) {
     return { dtype, shape: [...shape], data: values as StorageOf[D] };
   }
   return encodeFloats(dtype, shape, values);

@@ -55,11 +55,20 @@ function defineCumulative(type: 'CumSum' | 'CumProd') {
 }
 
 function checkDtype(type: string, dtype: DType): void {
-  const ok = isFloat(dtype) || dtype === 'int32' || dtype === 'int64' || dtype === 'uint32' || dtype === 'uint64';
+  const ok =
+    isFloat(dtype) || dtype === 'int32' || dtype === 'int64' || dtype === 'uint32' || dtype === 'uint64';
   if (!ok) throw new OpError(`${type} does not take ${dtype}`);
 }
 
-function scanBigInt(x: Tensor, outer: number, reduced: number, inner: number, isSum: boolean, exclusive: boolean, reverse: boolean): Tensor {
+function scanBigInt(
+  x: Tensor,
+  outer: number,
+  reduced: number,
+  inner: number,
+  isSum: boolean,
+  exclusive: boolean,
+  reverse: boolean,
+): Tensor {
   const v = x.data as BigInt64Array | BigUint64Array;
   const out = x.dtype === 'int64' ? new BigInt64Array(v.length) : new BigUint64Array(v.length);
   const signed = x.dtype === 'int64';

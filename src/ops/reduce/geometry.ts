@@ -55,7 +55,11 @@ export function reductionBlock(shape: readonly number[], axes: ReadonlySet<numbe
 }
 
 /** Shape after reducing `axes`: size-1 dims when keepdims, removed otherwise. */
-export function reducedShape<D extends Dim>(shape: readonly D[], axes: ReadonlySet<number>, keepdims: boolean): (D | 1)[] {
+export function reducedShape<D extends Dim>(
+  shape: readonly D[],
+  axes: ReadonlySet<number>,
+  keepdims: boolean,
+): (D | 1)[] {
   const out: (D | 1)[] = [];
   for (let d = 0; d < shape.length; d++) {
     if (!axes.has(d)) out.push(shape[d]!);

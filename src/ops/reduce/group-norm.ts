@@ -4,7 +4,15 @@ import { defineOp, OpError } from '../op.js';
 import { decodeFloats } from '../support/float.js';
 import { input } from '../support/infer.js';
 import type { FloatArray } from './accumulate.js';
-import { channelDim, channelGeometry, fromFloats, requireFloat, requireTensor, workBuffer, type ChannelGeometry } from './common.js';
+import {
+  channelDim,
+  channelGeometry,
+  fromFloats,
+  requireFloat,
+  requireTensor,
+  workBuffer,
+  type ChannelGeometry,
+} from './common.js';
 
 /**
  * Normalization over groups of channels of one sample: each (n, group) block, spanning its
@@ -45,15 +53,16 @@ export function normalizeGroups(
       for (let c = c0; c < c0 + perGroup; c++) {
         const off = base + c * cs;
         const a = inv * scale[c]!;
-        const b = bias[c]! - mean * a;
-        for (let s = 0; s < S; s++) out[off + s * ss] = x[off + s * ss]! * a + b;
+        const b = bias[c]!;
+        for (let s = 0; s < S; s++) out[off + s * ss] = (x[off + s * ss]! - mean) * a + b;
       }
     }
   }
 }
 
 function checkParam(t: Tensor, length: number, op: string, what: string): FloatArray {
-  if (t.data.length !== length) throw new OpError(`${op} ${what} has ${t.data.length} values, expected ${length}`);
+  if (t.data.length !== length)
+    throw new OpError(`${op} ${what} has ${t.data.length} values, expected ${length}`);
   return decodeFloats(t);
 }
 
@@ -71,8 +80,18 @@ export const instanceNormalization = defineOp({
     const x = requireTensor(xIn, 'InstanceNormalization', 'an input');
     const geom = channelGeometry(x.shape, attrs.layout);
     const C = geom.channels;
-    const scale = checkParam(requireTensor(scaleIn, 'InstanceNormalization', 'a scale'), C, 'InstanceNormalization', 'scale');
-    const bias = checkParam(requireTensor(biasIn, 'InstanceNormalization', 'a bias'), C, 'InstanceNormalization', 'bias');
+    const scale = checkParam(
+      requireTensor(scaleIn, 'InstanceNormalization', 'a scale'),
+      C,
+      'InstanceNormalization',
+      'scale',
+    );
+    const bias = checkParam(
+      requireTensor(biasIn, 'InstanceNormalization', 'a bias'),
+      C,
+      'InstanceNormalization',
+      'bias',
+    );
     const out = workBuffer(x.dtype, x.data.length);
     normalizeGroups(decodeFloats(x), geom, C, scale, bias, attrs.epsilon, out);
     return [fromFloats(x.dtype, x.shape, out)];
@@ -101,7 +120,8 @@ export const groupNormalization = defineOp({
     if (groups === undefined || groups <= 0) throw new OpError('GroupNormalization needs num_groups > 0');
     if (x.shape) {
       const c = channelDim(x.shape, ctx.attrs.layout);
-      if (typeof c === 'number' && c % groups !== 0) throw new OpError(`GroupNormalization: ${c} channels do not split into ${groups} groups`);
+      if (typeof c === 'number' && c % groups !== 0)
+        throw new OpError(`GroupNormalization: ${c} channels do not split into ${groups} groups`);
     }
     return [x];
   },
@@ -111,10 +131,21 @@ export const groupNormalization = defineOp({
     if (groups === undefined || groups <= 0) throw new OpError('GroupNormalization needs num_groups > 0');
     const geom = channelGeometry(x.shape, attrs.layout);
     const C = geom.channels;
-    if (C % groups !== 0) throw new OpError(`GroupNormalization: ${C} channels do not split into ${groups} groups`);
+    if (C % groups !== 0)
+      throw new OpError(`GroupNormalization: ${C} channels do not split into ${groups} groups`);
     const perGroup = attrs.scale_per_group !== 0;
-    let scale = checkParam(requireTensor(scaleIn, 'GroupNormalization', 'a scale'), perGroup ? groups : C, 'GroupNormalization', 'scale');
-    let bias = checkParam(requireTensor(biasIn, 'GroupNormalization', 'a bias'), perGroup ? groups : C, 'GroupNormalization', 'bias');
+    let scale = checkParam(
+      requireTensor(scaleIn, 'GroupNormalization', 'a scale'),
+      perGroup ? groups : C,
+      'GroupNormalization',
+      'scale',
+    );
+    let bias = checkParam(
+      requireTensor(biasIn, 'GroupNormalization', 'a bias'),
+      perGroup ? groups : C,
+      'GroupNormalization',
+      'bias',
+    );
     if (perGroup) {
       scale = repeatPerChannel(scale, C / groups);
       bias = repeatPerChannel(bias, C / groups);

@@ -35,15 +35,24 @@ function stashDtype(code: number): DType {
 }
 
 /** A parameter laid out over the normalized dims: the identity when it already has that size. */
-function paramOver(t: Tensor | undefined, normShape: readonly number[], normSize: number): { values: FloatArray; map: Int32Array | undefined } | undefined {
+function paramOver(
+  t: Tensor | undefined,
+  normShape: readonly number[],
+  normSize: number,
+): { values: FloatArray; map: Int32Array | undefined } | undefined {
   if (!t) return undefined;
   const values = decodeFloats(t);
   if (values.length === normSize) return { values, map: undefined };
-  if (t.shape.length > normShape.length) throw new OpError(`parameter of shape [${t.shape}] does not broadcast to [${normShape}]`);
+  if (t.shape.length > normShape.length)
+    throw new OpError(`parameter of shape [${t.shape}] does not broadcast to [${normShape}]`);
   return { values, map: broadcastIndex(normShape, t.shape) };
 }
 
-function expandParam(p: { values: FloatArray; map: Int32Array | undefined } | undefined, size: number, fill: number): FloatArray {
+function expandParam(
+  p: { values: FloatArray; map: Int32Array | undefined } | undefined,
+  size: number,
+  fill: number,
+): FloatArray {
   if (!p) return new Float64Array(size).fill(fill);
   if (!p.map) return p.values;
   const out = new Float64Array(size);
@@ -59,7 +68,11 @@ export const layerNormalization = defineOp({
     const x = input(ctx, 0);
     requireFloat(x, 'LayerNormalization');
     const stash = stashDtype(ctx.attrs.stash_type);
-    if (!x.shape) return [x, { dtype: stash, shape: undefined }, { dtype: stash, shape: undefined }].slice(0, ctx.outputCount);
+    if (!x.shape)
+      return [x, { dtype: stash, shape: undefined }, { dtype: stash, shape: undefined }].slice(
+        0,
+        ctx.outputCount,
+      );
     const axis = normalizeAxis(ctx.attrs.axis, rankOf(x));
     const statShape: Dim[] = x.shape.map((d, i) => (i < axis ? d : 1));
     const stat: TensorType = { dtype: stash, shape: statShape };
@@ -70,7 +83,11 @@ export const layerNormalization = defineOp({
     const axis = normalizeAxis(attrs.axis, x.shape.length);
     const { outer, reduced: size } = tailBlock(x.shape, axis);
     const normShape = x.shape.slice(axis);
-    const scale = expandParam(paramOver(requireTensor(scaleIn, 'LayerNormalization', 'a scale'), normShape, size), size, 1);
+    const scale = expandParam(
+      paramOver(requireTensor(scaleIn, 'LayerNormalization', 'a scale'), normShape, size),
+      size,
+      1,
+    );
     const bias = expandParam(paramOver(biasIn, normShape, size), size, 0);
     const v = decodeFloats(x);
     const out = workBuffer(x.dtype, v.length);
@@ -93,7 +110,11 @@ export const layerNormalization = defineOp({
     }
     const stash = stashDtype(attrs.stash_type);
     const statShape = x.shape.map((d, i) => (i < axis ? d : 1));
-    return [fromFloats(x.dtype, x.shape, out), fromFloats(stash, statShape, means), fromFloats(stash, statShape, invStd)].slice(0, outputCount);
+    return [
+      fromFloats(x.dtype, x.shape, out),
+      fromFloats(stash, statShape, means),
+      fromFloats(stash, statShape, invStd),
+    ].slice(0, outputCount);
   },
 });
 
@@ -112,7 +133,11 @@ export const rmsNormalization = defineOp({
     const x = requireTensor(xIn, 'RMSNormalization', 'an input');
     const axis = normalizeAxis(attrs.axis, x.shape.length);
     const { outer, reduced: size } = tailBlock(x.shape, axis);
-    const scale = expandParam(paramOver(requireTensor(scaleIn, 'RMSNormalization', 'a scale'), x.shape.slice(axis), size), size, 1);
+    const scale = expandParam(
+      paramOver(requireTensor(scaleIn, 'RMSNormalization', 'a scale'), x.shape.slice(axis), size),
+      size,
+      1,
+    );
     const v = decodeFloats(x);
     const out = workBuffer(x.dtype, v.length);
     for (let o = 0; o < outer; o++) {

@@ -22,7 +22,8 @@ type Reduction = 'none' | 'sum' | 'mean';
 
 function inferLoss(op: string, scores: TensorType, target: TensorType, reduction: Reduction): TensorType {
   requireFloat(scores, op);
-  if (target.dtype !== 'int32' && target.dtype !== 'int64') throw new OpError(`${op} targets must be int32 or int64, not ${target.dtype}`);
+  if (target.dtype !== 'int32' && target.dtype !== 'int64')
+    throw new OpError(`${op} targets must be int32 or int64, not ${target.dtype}`);
   if (scores.shape && scores.shape.length < 2) throw new OpError(`${op} scores need rank >= 2`);
   if (reduction !== 'none') return { dtype: scores.dtype, shape: [] };
   let shape: Dim[] | undefined;
@@ -32,12 +33,20 @@ function inferLoss(op: string, scores: TensorType, target: TensorType, reduction
 }
 
 /** -logProb[n, t, d] * w[t] per target element, then the reduction. */
-function nll(logProb: FloatArray, shape: readonly number[], target: Tensor, weight: Tensor | undefined, reduction: Reduction, ignore: number | undefined): { values: Float64Array; shape: number[] } {
+function nll(
+  logProb: FloatArray,
+  shape: readonly number[],
+  target: Tensor,
+  weight: Tensor | undefined,
+  reduction: Reduction,
+  ignore: number | undefined,
+): { values: Float64Array; shape: number[] } {
   const N = shape[0]!;
   const C = shape[1]!;
   let D = 1;
   for (let i = 2; i < shape.length; i++) D *= shape[i]!;
-  if (target.data.length !== N * D) throw new OpError(`loss target has ${target.data.length} values, expected ${N * D}`);
+  if (target.data.length !== N * D)
+    throw new OpError(`loss target has ${target.data.length} values, expected ${N * D}`);
   const t = intValues(target);
   const w = weight ? decodeFloats(weight) : undefined;
   if (w && w.length !== C) throw new OpError(`loss weight has ${w.length} values for ${C} classes`);

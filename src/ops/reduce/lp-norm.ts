@@ -9,8 +9,8 @@ import { fromFloats, requireFloat, requireTensor, workBuffer } from './common.js
 import { axisBlock, reducedShape, reductionAxes } from './geometry.js';
 
 /**
- * LpNormalization: x divided by its L1 or L2 norm along one axis. A zero norm gives NaN (0/0),
- * as the ONNX reference does.
+ * LpNormalization: x divided by its L1 or L2 norm along one axis. A zero norm gives 0, as the
+ * ONNX reference does (not 0/0 = NaN).
  */
 export const lpNormalization = defineOp({
   type: 'LpNormalization',
@@ -19,7 +19,8 @@ export const lpNormalization = defineOp({
   infer(ctx) {
     const x = input(ctx, 0);
     requireFloat(x, 'LpNormalization');
-    if (ctx.attrs.p !== 1 && ctx.attrs.p !== 2) throw new OpError(`LpNormalization p must be 1 or 2, found ${ctx.attrs.p}`);
+    if (ctx.attrs.p !== 1 && ctx.attrs.p !== 2)
+      throw new OpError(`LpNormalization p must be 1 or 2, found ${ctx.attrs.p}`);
     if (x.shape) normalizeAxis(ctx.attrs.axis, rankOf(x));
     return [x];
   },
@@ -40,7 +41,7 @@ export const lpNormalization = defineOp({
       if (attrs.p === 2) for (let i = 0; i < inner; i++) norm[i] = Math.sqrt(norm[i]!);
       for (let r = 0; r < n; r++) {
         const row = base + r * inner;
-        for (let i = 0; i < inner; i++) out[row + i] = v[row + i]! / norm[i]!;
+        for (let i = 0; i < inner; i++) out[row + i] = norm[i] === 0 ? 0 : v[row + i]! / norm[i]!;
       }
     }
     return [fromFloats(x.dtype, x.shape, out)];

@@ -2,7 +2,14 @@ import { attr } from '../attributes.js';
 import { defineOp, OpError } from '../op.js';
 import { decodeFloats } from '../support/float.js';
 import { input } from '../support/infer.js';
-import { channelDim, channelGeometry, fromFloats, requireFloat, requireTensor, workBuffer } from './common.js';
+import {
+  channelDim,
+  channelGeometry,
+  fromFloats,
+  requireFloat,
+  requireTensor,
+  workBuffer,
+} from './common.js';
 
 /**
  * LRN: x / (bias + alpha / size * sum of squares over neighbouring channels) ^ beta. The window
@@ -10,7 +17,13 @@ import { channelDim, channelGeometry, fromFloats, requireFloat, requireTensor, w
  */
 export const lrn = defineOp({
   type: 'LRN',
-  attrs: { size: attr.int(), alpha: attr.float(1e-4), beta: attr.float(0.75), bias: attr.float(1), layout: attr.layout() },
+  attrs: {
+    size: attr.int(),
+    alpha: attr.float(1e-4),
+    beta: attr.float(0.75),
+    bias: attr.float(1),
+    layout: attr.layout(),
+  },
   arity: { inputs: [1, 1], outputs: [1, 1] },
   infer(ctx) {
     const x = input(ctx, 0);
@@ -23,7 +36,13 @@ export const lrn = defineOp({
     const x = requireTensor(xIn, 'LRN', 'an input');
     const size = attrs.size;
     if (size === undefined || size < 1) throw new OpError('LRN needs size >= 1');
-    const { batch, channels: C, spatial: S, channelStride: cs, spatialStride: ss } = channelGeometry(x.shape, attrs.layout);
+    const {
+      batch,
+      channels: C,
+      spatial: S,
+      channelStride: cs,
+      spatialStride: ss,
+    } = channelGeometry(x.shape, attrs.layout);
     const v = decodeFloats(x);
     const out = workBuffer(x.dtype, v.length);
     const sq = new Float64Array(S);
@@ -39,7 +58,8 @@ export const lrn = defineOp({
           for (let s = 0; s < S; s++) sq[s]! += v[off + s * ss]! * v[off + s * ss]!;
         }
         const off = base + c * cs;
-        for (let s = 0; s < S; s++) out[off + s * ss] = v[off + s * ss]! / Math.pow(attrs.bias + k * sq[s]!, attrs.beta);
+        for (let s = 0; s < S; s++)
+          out[off + s * ss] = v[off + s * ss]! / Math.pow(attrs.bias + k * sq[s]!, attrs.beta);
       }
     }
     return [fromFloats(x.dtype, x.shape, out)];

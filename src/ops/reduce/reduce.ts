@@ -5,7 +5,7 @@ import { attr } from '../attributes.js';
 import { defineOp, OpError, type AnyOpDef } from '../op.js';
 import { broadcastIndex } from '../support/broadcast.js';
 import { decodeFloats, encodeFloats } from '../support/float.js';
-import { input, rankOf } from '../support/infer.js';
+import { input } from '../support/infer.js';
 import { identityOf, reduceBigInts, reduceFloats, type Combine, type FloatArray } from './accumulate.js';
 import { reducedShape, reductionAxes } from './geometry.js';
 
@@ -42,7 +42,10 @@ const reduceAttrs = {
 type ReduceAttrs = { readonly keepdims: number; readonly noop_with_empty_axes: number };
 
 /** Axes from input 1; undefined when that input exists but is not a compile-time constant. */
-function constantAxes(inputs: readonly (TensorType | undefined)[], constants: readonly (Tensor | undefined)[]): number[] | undefined {
+function constantAxes(
+  inputs: readonly (TensorType | undefined)[],
+  constants: readonly (Tensor | undefined)[],
+): number[] | undefined {
   if (!inputs[1]) return [];
   const c = constants[1];
   if (!c) return undefined;
@@ -53,16 +56,23 @@ function inferReduce(x: TensorType, axes: number[] | undefined, attrs: ReduceAtt
   if (!x.shape) return { dtype: x.dtype, shape: undefined };
   if (axes === undefined) {
     // data-dependent axes: the rank survives only with keepdims
-    return { dtype: x.dtype, shape: attrs.keepdims ? x.shape.map((d) => (d === 1 ? 1 : freshDim('reduce'))) : undefined };
+    return {
+      dtype: x.dtype,
+      shape: attrs.keepdims ? x.shape.map((d) => (d === 1 ? 1 : freshDim('reduce'))) : undefined,
+    };
   }
   if (axes.length === 0 && attrs.noop_with_empty_axes) return x;
-  return { dtype: x.dtype, shape: reducedShape(x.shape, reductionAxes(axes, x.shape.length), attrs.keepdims !== 0) };
+  return {
+    dtype: x.dtype,
+    shape: reducedShape(x.shape, reductionAxes(axes, x.shape.length), attrs.keepdims !== 0),
+  };
 }
 
-function checkDtype(kind: ReduceKind, dtype: DType): void {
-  const ok = isFloat(dtype) || dtype === 'int32' || dtype === 'int64' || dtype === 'uint32' || dtype === 'uint64';
+function checkDtype(type: string, dtype: DType, ordering: boolean): void {
+  const ok =
+    isFloat(dtype) || dtype === 'int32' || dtype === 'int64' || dtype === 'uint32' || dtype === 'uint64';
   const orderingOnly = dtype === 'bool' || dtype === 'int8' || dtype === 'uint8';
-  if (!ok && !(kind.ordering && orderingOnly)) throw new OpError(`${kind.type} does not take ${dtype}`);
+  if (!ok && !(ordering && orderingOnly)) throw new OpError(`${type} does not take ${dtype}`);
 }
 
 function defineReduce(kind: ReduceKind): AnyOpDef {
@@ -72,7 +82,7 @@ function defineReduce(kind: ReduceKind): AnyOpDef {
     arity: { inputs: [1, 2], outputs: [1, 1] },
     infer(ctx) {
       const x = input(ctx, 0);
-      checkDtype(kind, x.dtype);
+      checkDtype(kind.type, x.dtype, kind.ordering === true);
       return [inferReduce(x, constantAxes(ctx.inputs, ctx.constants), ctx.attrs)];
     },
     reference([x, axesT], attrs) {
@@ -86,7 +96,8 @@ function defineReduce(kind: ReduceKind): AnyOpDef {
 
 function reduceTensor(kind: ReduceKind, x: Tensor, axes: Set<number>, keepdims: boolean): Tensor {
   const outShape = reducedShape(x.shape, axes, keepdims);
-  if (isBigInt(x.dtype) && kind.post !== 'sqrt' && kind.post !== 'log') return reduceBigIntTensor(kind, x, axes, outShape);
+  if (isBigInt(x.dtype) && kind.post !== 'sqrt' && kind.post !== 'log')
+    return reduceBigIntTensor(kind, x, axes, outShape);
   let values = decodeFloats(x);
   if (kind.pre !== 'none') values = mapElements(values, kind.pre);
   const acc = reduceFloats(values, x.shape, axes, kind.combine);
@@ -129,12 +140,16 @@ function finish(kind: ReduceKind, acc: Float64Array, count: number): void {
   }
 }
 
-/** Empty max/min over integers give the type's extreme value instead of an infinity. */
+/**
+ * Integer results have no infinity or NaN: empty max/min give the type's extreme value (the
+ * spec's identity), as do log(0) and friends; NaN becomes 0 as a C cast would.
+ */
 function clampIdentities(acc: Float64Array, dtype: DType): void {
-  const [lo, hi] = integerRange(dtype === 'bool' ? 'bool' : dtype);
+  const [lo, hi] = integerRange(dtype);
   for (let i = 0; i < acc.length; i++) {
     if (acc[i] === -Infinity) acc[i] = Number(lo);
     else if (acc[i] === Infinity) acc[i] = Number(hi);
+    else if (Number.isNaN(acc[i])) acc[i] = 0;
   }
 }
 
@@ -167,10 +182,7 @@ const reduceLogSumExp = defineOp({
   arity: { inputs: [1, 2], outputs: [1, 1] },
   infer(ctx) {
     const x = input(ctx, 0);
-    if (!isFloat(x.dtype) && x.dtype !== 'int32' && x.dtype !== 'int64' && x.dtype !== 'uint32' && x.dtype !== 'uint64') {
-      throw new OpError(`ReduceLogSumExp does not take ${x.dtype}`);
-    }
-    rankOf(x);
+    checkDtype('ReduceLogSumExp', x.dtype, false);
     return [inferReduce(x, constantAxes(ctx.inputs, ctx.constants), ctx.attrs)];
   },
   reference([x, axesT], attrs) {
@@ -183,6 +195,7 @@ const reduceLogSumExp = defineOp({
     const shifted = shiftedExp(values, x.shape, axes, max);
     const sum = reduceFloats(shifted, x.shape, axes, 'sum');
     for (let i = 0; i < sum.length; i++) sum[i] = Math.log(sum[i]!) + finiteOr0(max[i]!);
+    if (!isFloat(x.dtype)) clampIdentities(sum, x.dtype);
     return [encodeFloats(x.dtype, reducedShape(x.shape, axes, attrs.keepdims !== 0), sum)];
   },
 });
@@ -192,7 +205,12 @@ function finiteOr0(v: number): number {
 }
 
 /** exp(x - max) with the max of each element's own reduction group. */
-function shiftedExp(x: FloatArray, shape: readonly number[], axes: ReadonlySet<number>, max: Float64Array): Float64Array {
+function shiftedExp(
+  x: FloatArray,
+  shape: readonly number[],
+  axes: ReadonlySet<number>,
+  max: Float64Array,
+): Float64Array {
   const map = broadcastIndex(shape, reducedShape(shape, axes, true));
   const out = new Float64Array(x.length);
   for (let k = 0; k < out.length; k++) out[k] = Math.exp(x[k]! - finiteOr0(max[map[k]!]!));

@@ -17,8 +17,10 @@ export const rotaryEmbedding = defineOp({
   infer(ctx) {
     const x = input(ctx, 0);
     requireFloat(x, 'RotaryEmbedding');
-    if (x.shape && x.shape.length !== 3 && x.shape.length !== 4) throw new OpError('RotaryEmbedding input must be 3-D or 4-D');
-    if (x.shape?.length === 3 && !ctx.attrs.num_heads) throw new OpError('3-D RotaryEmbedding input needs num_heads');
+    if (x.shape && x.shape.length !== 3 && x.shape.length !== 4)
+      throw new OpError('RotaryEmbedding input must be 3-D or 4-D');
+    if (x.shape?.length === 3 && !ctx.attrs.num_heads)
+      throw new OpError('3-D RotaryEmbedding input needs num_heads');
     return [x];
   },
   reference([xIn, cosIn, sinIn, posIn], attrs) {
@@ -32,7 +34,8 @@ export const rotaryEmbedding = defineOp({
     if (!H) throw new OpError('3-D RotaryEmbedding input needs num_heads');
     const D = is4d ? x.shape[3]! : x.shape[2]! / H;
     const rot = attrs.rotary_embedding_dim || D;
-    if (rot % 2 !== 0 || rot > D) throw new OpError(`RotaryEmbedding rotary_embedding_dim ${rot} does not fit head size ${D}`);
+    if (rot % 2 !== 0 || rot > D)
+      throw new OpError(`RotaryEmbedding rotary_embedding_dim ${rot} does not fit head size ${D}`);
     const half = rot / 2;
     const pos = posIn ? intValues(posIn) : undefined;
     const v = decodeFloats(x);
@@ -44,7 +47,8 @@ export const rotaryEmbedding = defineOp({
     for (let b = 0; b < B; b++) {
       for (let s = 0; s < S; s++) {
         const row = pos ? pos[b * S + s]! * half : (b * S + s) * half;
-        if (row + half > cos.length || row + half > sin.length) throw new OpError('RotaryEmbedding position is outside the cos/sin cache');
+        if (row + half > cos.length || row + half > sin.length)
+          throw new OpError('RotaryEmbedding position is outside the cos/sin cache');
         for (let h = 0; h < H; h++) {
           const base = b * H * S * D + h * hStride + s * sStride;
           for (let j = 0; j < half; j++) {

@@ -41,7 +41,8 @@ export function softmaxTensor(x: Tensor, axisAttr: number, coerce2d: boolean, mo
   const v = decodeFloats(x);
   const out = workBuffer(x.dtype, v.length);
   if (block.inner === 1) {
-    for (let o = 0; o < block.outer; o++) softmaxRow(v, out, o * block.reduced, block.reduced, mode);
+    const scratch = new Float64Array(block.reduced);
+    for (let o = 0; o < block.outer; o++) softmaxRow(v, out, scratch, o * block.reduced, block.reduced, mode);
   } else {
     softmaxStrided(v, out, block, mode);
   }
@@ -55,7 +56,14 @@ function softmaxAxis(axis: number, rank: number, coerce2d: boolean): number {
 }
 
 /** One contiguous row: max-shifted so large inputs do not overflow exp. */
-function softmaxRow(v: FloatArray, out: FloatArray, off: number, n: number, mode: Mode): void {
+function softmaxRow(
+  v: FloatArray,
+  out: FloatArray,
+  scratch: Float64Array,
+  off: number,
+  n: number,
+  mode: Mode,
+): void {
   const end = off + n;
   let max = -Infinity;
   let at = off;
@@ -70,14 +78,19 @@ function softmaxRow(v: FloatArray, out: FloatArray, off: number, n: number, mode
     return;
   }
   let sum = 0;
-  for (let i = off; i < end; i++) sum += Math.exp(v[i]! - max);
   if (mode === 'log') {
+    for (let i = off; i < end; i++) sum += Math.exp(v[i]! - max);
     const logSum = Math.log(sum) + max;
     for (let i = off; i < end; i++) out[i] = v[i]! - logSum;
-  } else {
-    const inv = 1 / sum;
-    for (let i = off; i < end; i++) out[i] = Math.exp(v[i]! - max) * inv;
+    return;
   }
+  for (let i = off; i < end; i++) {
+    const e = Math.exp(v[i]! - max);
+    scratch[i - off] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let i = off; i < end; i++) out[i] = scratch[i - off]! * inv;
 }
 
 /** Softmax over a non-last axis: per-inner running max and sum keep the inner loop contiguous. */
@@ -86,6 +99,7 @@ function softmaxStrided(v: FloatArray, out: FloatArray, block: Block, mode: Mode
   const max = new Float64Array(inner);
   const at = new Int32Array(inner);
   const sum = new Float64Array(inner);
+  const exps = new Float64Array(n * inner);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     max.fill(-Infinity);
@@ -100,20 +114,33 @@ function softmaxStrided(v: FloatArray, out: FloatArray, block: Block, mode: Mode
       }
     }
     if (mode === 'hard') {
-      for (let r = 0; r < n; r++) for (let i = 0; i < inner; i++) out[base + r * inner + i] = at[i] === r ? 1 : 0;
+      for (let r = 0; r < n; r++)
+        for (let i = 0; i < inner; i++) out[base + r * inner + i] = at[i] === r ? 1 : 0;
       continue;
     }
     sum.fill(0);
     for (let r = 0; r < n; r++) {
       const row = base + r * inner;
-      for (let i = 0; i < inner; i++) sum[i]! += Math.exp(v[row + i]! - max[i]!);
+      for (let i = 0; i < inner; i++) {
+        const e = Math.exp(v[row + i]! - max[i]!);
+        exps[r * inner + i] = e;
+        sum[i]! += e;
+      }
     }
-    for (let r = 0; r < n; r++) {
-      const row = base + r * inner;
-      if (mode === 'log') for (let i = 0; i < inner; i++) out[row + i] = v[row + i]! - max[i]! - Math.log(sum[i]!);
-      else for (let i = 0; i < inner; i++) out[row + i] = Math.exp(v[row + i]! - max[i]!) / sum[i]!;
+    if (mode === 'log') {
+      for (let i = 0; i < inner; i++) sum[i] = max[i]! + Math.log(sum[i]!);
+      for (let r = 0; r < n; r++)
+        for (let i = 0; i < inner; i++) out[base + r * inner + i] = v[base + r * inner + i]! - sum[i]!;
+    } else {
+      for (let i = 0; i < inner; i++) sum[i] = 1 / sum[i]!;
+      for (let r = 0; r < n; r++)
+        for (let i = 0; i < inner; i++) out[base + r * inner + i] = exps[r * inner + i]! * sum[i]!;
     }
   }
 }
 
-export const softmaxOps = [defineSoftmax('Softmax', 'softmax'), defineSoftmax('LogSoftmax', 'log'), defineSoftmax('Hardmax', 'hard')];
+export const softmaxOps = [
+  defineSoftmax('Softmax', 'softmax'),
+  defineSoftmax('LogSoftmax', 'log'),
+  defineSoftmax('Hardmax', 'hard'),
+];

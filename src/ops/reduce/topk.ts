@@ -20,12 +20,17 @@ export const topK = defineOp({
   arity: { inputs: [2, 2], outputs: [2, 2] },
   infer(ctx) {
     const x = input(ctx, 0);
-    if (!x.shape) return [{ dtype: x.dtype, shape: undefined }, { dtype: 'int64', shape: undefined }];
+    if (!x.shape)
+      return [
+        { dtype: x.dtype, shape: undefined },
+        { dtype: 'int64', shape: undefined },
+      ];
     const axis = normalizeAxis(ctx.attrs.axis, rankOf(x));
     const k = constantNumbers(ctx, 1);
     if (k && k.length !== 1) throw new OpError(`TopK k must hold one value, found ${k.length}`);
     const dim = x.shape[axis]!;
-    if (k && typeof dim === 'number' && (k[0]! < 0 || k[0]! > dim)) throw new OpError(`TopK k=${k[0]} is out of range for a dim of ${dim}`);
+    if (k && typeof dim === 'number' && (k[0]! < 0 || k[0]! > dim))
+      throw new OpError(`TopK k=${k[0]} is out of range for a dim of ${dim}`);
     const shape: Dim[] = [...x.shape];
     shape[axis] = k ? k[0]! : freshDim('topk');
     return [
@@ -47,7 +52,9 @@ export const topK = defineOp({
     const src = x.data as unknown as Record<number, number | bigint>;
     const dst = values as unknown as Record<number, number | bigint>;
     const order = new Array<number>(n);
-    const before = attrs.largest ? (a: number | bigint, b: number | bigint) => a > b || (a !== a && b === b) : (a: number | bigint, b: number | bigint) => a < b || (b !== b && a === a);
+    const before = attrs.largest
+      ? (a: number | bigint, b: number | bigint) => a > b || (a !== a && b === b)
+      : (a: number | bigint, b: number | bigint) => a < b || (b !== b && a === a);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const base = o * n * inner + i;

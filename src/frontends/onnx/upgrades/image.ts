@@ -17,9 +17,7 @@ function stringAttr(node: Node, name: string): string | undefined {
  */
 const upsample: NodeUpgrade = (node, ctx) => {
   const mode = stringAttr(node, 'mode') ?? 'nearest';
-  const withScales = node.attrs['scales']
-    ? attributeToInput(node, 'scales', 1, (v) => floats(v), ctx)
-    : node;
+  const withScales = node.attrs['scales'] ? attributeToInput(node, 'scales', 1, (v) => floats(v), ctx) : node;
   const { mode: _mode, ...rest } = withScales.attrs;
   const linear = mode === 'linear' || mode === 'bilinear';
   return {
@@ -64,11 +62,17 @@ const resize: NodeUpgrade = (node, ctx) => {
   if (stringAttr(node, 'coordinate_transformation_mode') === 'tf_half_pixel_for_nn') {
     const rounding = stringAttr(node, 'nearest_mode') ?? 'round_prefer_floor';
     if ((stringAttr(node, 'mode') ?? 'nearest') !== 'nearest' || rounding !== 'floor') {
-      throw new OpUnsupported(`Resize tf_half_pixel_for_nn with nearest_mode ${rounding} has no opset-13 equivalent`);
+      throw new OpUnsupported(
+        `Resize tf_half_pixel_for_nn with nearest_mode ${rounding} has no opset-13 equivalent`,
+      );
     }
     return {
       ...node,
-      attrs: { ...node.attrs, coordinate_transformation_mode: str('half_pixel'), nearest_mode: str('round_prefer_ceil') },
+      attrs: {
+        ...node.attrs,
+        coordinate_transformation_mode: str('half_pixel'),
+        nearest_mode: str('round_prefer_ceil'),
+      },
     };
   }
   return node;
@@ -91,8 +95,16 @@ const roiAlign: NodeUpgrade = (node, ctx) => {
 /** DFT-17 took axis as an attribute whose default, 1, is the first dim after the batch. */
 const dft: NodeUpgrade = (node, ctx: UpgradeContext) => {
   if (ctx.opset >= 20) return node;
-  const withAxis = node.attrs['axis'] ? node : { ...node, attrs: { ...node.attrs, axis: { kind: 'int', value: 1 } as AttrValue } };
-  return attributeToInput(withAxis, 'axis', 2, (v) => fromNumbers('int64', [], [v?.kind === 'int' ? v.value : 1]), ctx);
+  const withAxis = node.attrs['axis']
+    ? node
+    : { ...node, attrs: { ...node.attrs, axis: { kind: 'int', value: 1 } as AttrValue } };
+  return attributeToInput(
+    withAxis,
+    'axis',
+    2,
+    (v) => fromNumbers('int64', [], [v?.kind === 'int' ? v.value : 1]),
+    ctx,
+  );
 };
 
 export const imageUpgrades: UpgradeTable = {

@@ -32,7 +32,8 @@ const coerce2d: NodeUpgrade = (node, ctx) => {
 };
 
 /** TopK-1 held k in an attribute. */
-const topK: NodeUpgrade = (node, ctx) => (ctx.opset < 10 ? attributeToInput(node, 'k', 1, int64s, ctx) : node);
+const topK: NodeUpgrade = (node, ctx) =>
+  ctx.opset < 10 ? attributeToInput(node, 'k', 1, int64s, ctx) : node;
 
 /**
  * BatchNormalization before opset 14 had no training_mode: more than one output meant training
@@ -46,7 +47,8 @@ const batchNorm: NodeUpgrade = (node, ctx) => {
 };
 
 /** GroupNormalization 18-20 had one scale and bias value per group (21: per channel). */
-const groupNorm: NodeUpgrade = (node, ctx) => (ctx.opset < 21 ? { ...node, attrs: { ...node.attrs, scale_per_group: int(1) } } : node);
+const groupNorm: NodeUpgrade = (node, ctx) =>
+  ctx.opset < 21 ? { ...node, attrs: { ...node.attrs, scale_per_group: int(1) } } : node;
 
 export const reduceUpgrades: UpgradeTable = {
   ReduceSum: axesToInput(13),
