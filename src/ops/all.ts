@@ -4,8 +4,9 @@ import { linalgOps } from './linalg/index.js';
 import { reduceOps } from './reduce/index.js';
 import { movementOps } from './movement/index.js';
 import { imageOps } from './image/index.js';
+import { recurrentOps } from './recurrent/index.js';
 
 /** Every op family, registered once on first import. */
-registerOps([...elementwiseOps, ...linalgOps, ...reduceOps, ...movementOps, ...imageOps]);
+registerOps([...elementwiseOps, ...linalgOps, ...reduceOps, ...movementOps, ...imageOps, ...recurrentOps]);
 
 export { lookupOp, registeredOps } from './registry.js';

@@ -1,4 +1,4 @@
-import { SKIPPED_DTYPES, SKIPPED_KINDS, SKIPPED_NONDETERMINISTIC, SKIPPED_OPS } from './skips.js';
+import { SKIPPED_CASES, SKIPPED_DTYPES, SKIPPED_KINDS, SKIPPED_NONDETERMINISTIC, SKIPPED_OPS } from './skips.js';
 
 /** One case's entry in the suite's index.json. */
 export interface IndexEntry {
@@ -15,7 +15,9 @@ interface IoEntry {
 }
 
 /** The reason a case is skipped, from the explicit skip list, or undefined when it is attempted. */
-export function skipReason(entry: IndexEntry): string | undefined {
+export function skipReason(name: string, entry: IndexEntry): string | undefined {
+  const byCase = SKIPPED_CASES[name];
+  if (byCase) return byCase;
   for (const io of [...entry.inputs, ...entry.outputs]) {
     if (io.kind !== 'tensor') return `${io.kind} I/O: ${SKIPPED_KINDS[io.kind] ?? 'not a tensor'}`;
     const reason = io.elem_type ? SKIPPED_DTYPES[io.elem_type] : undefined;

@@ -45,7 +45,10 @@ test('Flatten: axis 0, default, negative and symbolic dims', () => {
   assert.deepEqual(run1('Flatten', [x], { axis: 4 }).shape, [120, 1]);
   assert.throws(() => run1('Flatten', [x], { axis: 5 }));
   assert.deepEqual(shapeOfInfer('Flatten', [{ dtype: 'float32', shape: ['b', 3, 4] }]), ['b', 12]);
-  assert.deepEqual(shapeOfInfer('Flatten', [{ dtype: 'float32', shape: ['b', 1, 1] }], { axis: 2 }), ['b', 1]);
+  assert.deepEqual(shapeOfInfer('Flatten', [{ dtype: 'float32', shape: ['b', 1, 1] }], { axis: 2 }), [
+    'b',
+    1,
+  ]);
 });
 
 test('Squeeze: listed axes (negative too), or every size-1 dim', () => {
@@ -55,7 +58,10 @@ test('Squeeze: listed axes (negative too), or every size-1 dim', () => {
   assert.deepEqual(values(run1('Squeeze', [x, ints(0, 2)])), values(x));
   assert.throws(() => run1('Squeeze', [x, ints(1)]));
   assert.deepEqual(shapeOfInfer('Squeeze', [{ dtype: 'float32', shape: ['b', 1, 5] }, ints(1)]), ['b', 5]);
-  const unknown = shapeOfInfer('Squeeze', [{ dtype: 'float32', shape: ['b', 1, 5] }, { dtype: 'int64', shape: [1] }]);
+  const unknown = shapeOfInfer('Squeeze', [
+    { dtype: 'float32', shape: ['b', 1, 5] },
+    { dtype: 'int64', shape: [1] },
+  ]);
   assert.equal(unknown!.length, 2);
 });
 
@@ -67,8 +73,19 @@ test('Unsqueeze: axes refer to the output rank, in any order', () => {
   assert.deepEqual(run1('Unsqueeze', [f32([], [7]), ints(0)]).shape, [1]);
   assert.throws(() => run1('Unsqueeze', [x, ints(0, 0)]));
   assert.deepEqual(shapeOfInfer('Unsqueeze', [{ dtype: 'int64', shape: [] }, ints(0)]), [1]);
-  assert.deepEqual(shapeOfInfer('Unsqueeze', [{ dtype: 'float32', shape: ['s', 2] }, ints(0, -1)]), [1, 's', 2, 1]);
-  assert.equal(infer('Unsqueeze', [{ dtype: 'float32', shape: ['s'] }, { dtype: 'int64', shape: [2] }])[0]!.shape!.length, 3);
+  assert.deepEqual(shapeOfInfer('Unsqueeze', [{ dtype: 'float32', shape: ['s', 2] }, ints(0, -1)]), [
+    1,
+    's',
+    2,
+    1,
+  ]);
+  assert.equal(
+    infer('Unsqueeze', [
+      { dtype: 'float32', shape: ['s'] },
+      { dtype: 'int64', shape: [2] },
+    ])[0]!.shape!.length,
+    3,
+  );
 });
 
 test('int64 data moves through views untouched', () => {

@@ -9,9 +9,13 @@ test('ScatterElements: overwrite along an axis, data left untouched', () => {
   const y = run1('ScatterElements', [data, idx, upd]);
   assert.deepEqual(values(y), [2.0, 1.1, 0, 1.0, 0, 2.2, 0, 2.1, 1.2].map(Math.fround));
   assert.deepEqual(values(data), new Array(9).fill(0));
-  const row = run1('ScatterElements', [f32([1, 5], [1, 2, 3, 4, 5]), i64([1, 2], [1, -2]), f32([1, 2], [9, 8])], {
-    axis: 1,
-  });
+  const row = run1(
+    'ScatterElements',
+    [f32([1, 5], [1, 2, 3, 4, 5]), i64([1, 2], [1, -2]), f32([1, 2], [9, 8])],
+    {
+      axis: 1,
+    },
+  );
   assert.deepEqual(values(row), [1, 9, 3, 8, 5]);
 });
 
@@ -19,7 +23,8 @@ test('ScatterElements reductions with duplicate indices', () => {
   const data = f32([1, 5], [1, 2, 3, 4, 5]);
   const idx = i64([1, 2], [1, 1]);
   const upd = f32([1, 2], [1.5, 2]);
-  const at1 = (reduction: string) => values(run1('ScatterElements', [data, idx, upd], { axis: 1, reduction }))[1];
+  const at1 = (reduction: string) =>
+    values(run1('ScatterElements', [data, idx, upd], { axis: 1, reduction }))[1];
   assert.equal(at1('none'), 2);
   assert.equal(at1('add'), 5.5);
   assert.equal(at1('mul'), 6);
@@ -28,9 +33,13 @@ test('ScatterElements reductions with duplicate indices', () => {
 });
 
 test('Scatter reductions keep dtype semantics: float16 rounding, int64, int32 wrap, bool', () => {
-  const h = run1('ScatterElements', [t('float16', [2], [1, 0]), i64([3], [0, 0, 0]), t('float16', [3], [2 ** -11, 2 ** -11, 2 ** -11])], {
-    reduction: 'add',
-  });
+  const h = run1(
+    'ScatterElements',
+    [t('float16', [2], [1, 0]), i64([3], [0, 0, 0]), t('float16', [3], [2 ** -11, 2 ** -11, 2 ** -11])],
+    {
+      reduction: 'add',
+    },
+  );
   // summed in float32 and rounded once: 1 + 3 * 2^-11 rounds to 1 + 2^-9; per-step rounding would stay at 1
   assert.equal(values(h)[0], 1.0009765625 + 0.0009765625);
   const big = 2n ** 40n;
@@ -39,7 +48,7 @@ test('Scatter reductions keep dtype semantics: float16 rounding, int64, int32 wr
   const w = run1('ScatterElements', [t('int32', [1], [65537]), i64([1], [0]), t('int32', [1], [65537])], {
     reduction: 'mul',
   });
-  assert.equal(values(w)[0], (65537 * 65537) % 2 ** 32 | 0);
+  assert.equal(values(w)[0], ((65537 * 65537) % 2 ** 32) | 0);
   const b = run1('ScatterElements', [t('bool', [2], [1, 0]), i64([2], [0, 1]), t('bool', [2], [1, 0])], {
     reduction: 'add',
   });
@@ -58,7 +67,9 @@ test('ScatterND: element and slice updates, reductions', () => {
   const m = iota([2, 3]);
   const rows = run1('ScatterND', [m, i64([1, 1], [1]), f32([1, 3], [1, 1, 1])], { reduction: 'add' });
   assert.deepEqual(values(rows), [0, 1, 2, 4, 5, 6]);
-  const dup = run1('ScatterND', [f32([2], [2, 3]), i64([2, 1], [0, 0]), f32([2], [5, 7])], { reduction: 'mul' });
+  const dup = run1('ScatterND', [f32([2], [2, 3]), i64([2, 1], [0, 0]), f32([2], [5, 7])], {
+    reduction: 'mul',
+  });
   assert.deepEqual(values(dup), [70, 3]);
   assert.throws(() => run1('ScatterND', [m, i64([1, 1], [1]), f32([1, 2], [1, 1])]));
 });

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { transposeData } from '../../src/ops/movement/copy.js';
-import { f32, i64, infer, iota, ints, isSymbol, run, run1, shapeOfInfer, t, values } from './movement-helpers.js';
+import {
+  f32,
+  i64,
+  infer,
+  iota,
+  ints,
+  isSymbol,
+  run,
+  run1,
+  shapeOfInfer,
+  t,
+  values,
+} from './movement-helpers.js';
 
 test('DepthToSpace DCR and CRD differ in channel order; SpaceToDepth inverts DCR', () => {
   const x = iota([1, 8, 1, 1]);
@@ -28,12 +40,13 @@ test('DepthToSpace and SpaceToDepth in NHWC match NCHW up to the layout transpos
   const a = run1('SpaceToDepth', [img], { blocksize: 2 });
   const b = run1('SpaceToDepth', [transposeData(img, [0, 2, 3, 1])], { blocksize: 2, layout: 'NHWC' });
   assert.deepEqual(values(b), values(transposeData(a, [0, 2, 3, 1])));
-  assert.deepEqual(shapeOfInfer('DepthToSpace', [{ dtype: 'float32', shape: ['n', 5, 6, 12] }], { blocksize: 2, layout: 'NHWC' }), [
-    'n',
-    10,
-    12,
-    3,
-  ]);
+  assert.deepEqual(
+    shapeOfInfer('DepthToSpace', [{ dtype: 'float32', shape: ['n', 5, 6, 12] }], {
+      blocksize: 2,
+      layout: 'NHWC',
+    }),
+    ['n', 10, 12, 3],
+  );
 });
 
 test('Trilu: upper/lower with k of either sign, batched', () => {
@@ -53,11 +66,12 @@ test('OneHot: axis placement, negative indices, out of range stays off', () => {
   const a0 = run1('OneHot', [i64([2], [1, 0]), i64([], [2]), i64([2], [-1, 7])], { axis: 0 });
   assert.deepEqual(a0.shape, [2, 2]);
   assert.deepEqual(values(a0), [-1, 7, 7, -1]);
-  assert.deepEqual(shapeOfInfer('OneHot', [{ dtype: 'int64', shape: ['b', 4] }, i64([], [10]), f32([2], [0, 1])], { axis: 1 }), [
-    'b',
-    10,
-    4,
-  ]);
+  assert.deepEqual(
+    shapeOfInfer('OneHot', [{ dtype: 'int64', shape: ['b', 4] }, i64([], [10]), f32([2], [0, 1])], {
+      axis: 1,
+    }),
+    ['b', 10, 4],
+  );
 });
 
 test('Compress: along an axis, flattened, short condition', () => {
@@ -65,10 +79,10 @@ test('Compress: along an axis, flattened, short condition', () => {
   assert.deepEqual(values(run1('Compress', [x, t('bool', [3], [0, 1, 1])], { axis: 0 })), [2, 3, 4, 5]);
   assert.deepEqual(values(run1('Compress', [x, t('bool', [2], [0, 1])], { axis: -1 })), [1, 3, 5]);
   assert.deepEqual(values(run1('Compress', [x, t('bool', [4], [1, 0, 0, 1])])), [0, 3]);
-  assert.deepEqual(shapeOfInfer('Compress', [{ dtype: 'float32', shape: ['b', 4] }, t('bool', [3], [1, 1, 0])], { axis: 1 }), [
-    'b',
-    2,
-  ]);
+  assert.deepEqual(
+    shapeOfInfer('Compress', [{ dtype: 'float32', shape: ['b', 4] }, t('bool', [3], [1, 1, 0])], { axis: 1 }),
+    ['b', 2],
+  );
 });
 
 test('NonZero: coordinates in row-major order; -0 is zero, NaN is not', () => {
@@ -105,7 +119,10 @@ test('Unique along an axis compares whole slices', () => {
   const [cols] = run('Unique', [f32([2, 3], [2, 1, 2, 5, 4, 5])], { axis: -1 });
   assert.deepEqual(values(cols!), [1, 2, 4, 5]);
   const big = 2n ** 62n;
-  assert.deepEqual([...(run1('Unique', [i64([3], [big + 1n, big, big + 1n])]).data as BigInt64Array)], [big, big + 1n]);
+  assert.deepEqual(
+    [...(run1('Unique', [i64([3], [big + 1n, big, big + 1n])]).data as BigInt64Array)],
+    [big, big + 1n],
+  );
 });
 
 test('ReverseSequence: per-batch lengths along the time axis', () => {

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpUnsupported } from '../../src/ops/op.js';
-import { f32, i64, infer, iota, ints, isSymbol, run, run1, shapeOfInfer, t, values } from './movement-helpers.js';
+import {
+  f32,
+  i64,
+  infer,
+  iota,
+  ints,
+  isSymbol,
+  run,
+  run1,
+  shapeOfInfer,
+  t,
+  values,
+} from './movement-helpers.js';
 
 test('Shape: start/end count from the end and clamp; Size counts elements', () => {
   const x = iota([2, 3, 4]);
@@ -59,7 +71,10 @@ test('EyeLike: diagonal offsets and dtype override', () => {
 test('Range: float, negative delta, empty, exact int64', () => {
   const r = run1('Range', [f32([], [1]), f32([], [2]), f32([], [0.25])]);
   assert.deepEqual(values(r), [1, 1.25, 1.5, 1.75]);
-  assert.deepEqual(values(run1('Range', [t('int32', [], [10]), t('int32', [], [4]), t('int32', [], [-3])])), [10, 7]);
+  assert.deepEqual(
+    values(run1('Range', [t('int32', [], [10]), t('int32', [], [4]), t('int32', [], [-3])])),
+    [10, 7],
+  );
   assert.deepEqual(run1('Range', [f32([], [3]), f32([], [1]), f32([], [1])]).shape, [0]);
   const big = 2n ** 60n;
   const l = run1('Range', [i64([], [big]), i64([], [big + 5n]), i64([], [2])]);

@@ -1,13 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { f32, i64, INT64_MAX, INT64_MIN, iota, ints, isSymbol, run1, shapeOfInfer, t, values } from './movement-helpers.js';
+import {
+  f32,
+  i64,
+  INT64_MAX,
+  INT64_MIN,
+  iota,
+  ints,
+  isSymbol,
+  run1,
+  shapeOfInfer,
+  t,
+  values,
+} from './movement-helpers.js';
 
 test('Slice: default axes and steps, clamped out-of-range bounds', () => {
   const x = iota([3, 4]);
   assert.deepEqual(values(run1('Slice', [x, ints(1, 1), ints(3, 3)])), [5, 6, 9, 10]);
   assert.deepEqual(values(run1('Slice', [x, ints(1), ints(1000), ints(1)])), [1, 2, 3, 5, 6, 7, 9, 10, 11]);
   assert.deepEqual(run1('Slice', [x, ints(10), ints(20)]).shape, [0, 4]);
-  assert.deepEqual(values(run1('Slice', [x, ints(-1), ints(-1000), ints(0), ints(-1)])), [8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3]);
+  assert.deepEqual(
+    values(run1('Slice', [x, ints(-1), ints(-1000), ints(0), ints(-1)])),
+    [8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3],
+  );
 });
 
 test('Slice: negative steps and INT64 sentinels', () => {
@@ -55,9 +70,16 @@ test('Gather: axis 0 rows, inner axis, negative and scalar indices', () => {
 });
 
 test('Gather infer splices index dims in at the axis', () => {
-  const shape = shapeOfInfer('Gather', [{ dtype: 'float32', shape: ['b', 7, 5] }, { dtype: 'int64', shape: ['s'] }], {
-    axis: 1,
-  });
+  const shape = shapeOfInfer(
+    'Gather',
+    [
+      { dtype: 'float32', shape: ['b', 7, 5] },
+      { dtype: 'int64', shape: ['s'] },
+    ],
+    {
+      axis: 1,
+    },
+  );
   assert.deepEqual(shape, ['b', 's', 5]);
   assert.deepEqual(shapeOfInfer('Gather', [{ dtype: 'int64', shape: [3] }, i64([], [0])]), []);
 });
@@ -81,9 +103,16 @@ test('GatherND: full tuples, partial tuples and batch_dims', () => {
   assert.deepEqual(batched.shape, [2, 2]);
   assert.deepEqual(values(batched), [2, 3, 4, 5]);
   assert.deepEqual(
-    shapeOfInfer('GatherND', [{ dtype: 'float32', shape: [2, 3, 4] }, { dtype: 'int64', shape: [2, 5, 1] }], {
-      batch_dims: 1,
-    }),
+    shapeOfInfer(
+      'GatherND',
+      [
+        { dtype: 'float32', shape: [2, 3, 4] },
+        { dtype: 'int64', shape: [2, 5, 1] },
+      ],
+      {
+        batch_dims: 1,
+      },
+    ),
     [2, 5, 4],
   );
 });

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { f32, i64, infer, iota, ints, isSymbol, run, run1, shapeOfInfer, t, values } from './movement-helpers.js';
+import {
+  f32,
+  i64,
+  infer,
+  iota,
+  ints,
+  isSymbol,
+  run,
+  run1,
+  shapeOfInfer,
+  t,
+  values,
+} from './movement-helpers.js';
 
 test('Transpose: default reverses, perm permutes, symbols follow', () => {
   const x = iota([2, 3]);
@@ -11,11 +23,10 @@ test('Transpose: default reverses, perm permutes, symbols follow', () => {
   assert.deepEqual(z.shape, [3, 4, 2]);
   // z[i][j][k] = x[k][i][j] = 12k + 4i + j
   assert.deepEqual(values(z).slice(0, 4), [0, 12, 1, 13]);
-  assert.deepEqual(shapeOfInfer('Transpose', [{ dtype: 'float32', shape: ['b', 3, 'n'] }], { perm: [2, 0, 1] }), [
-    'n',
-    'b',
-    3,
-  ]);
+  assert.deepEqual(
+    shapeOfInfer('Transpose', [{ dtype: 'float32', shape: ['b', 3, 'n'] }], { perm: [2, 0, 1] }),
+    ['n', 'b', 3],
+  );
   assert.throws(() => run1('Transpose', [x], { perm: [0, 0] }));
 });
 

@@ -5,7 +5,10 @@ import type { Tensor } from '../../src/ir/tensor.js';
 import { movementUpgrades } from '../../src/frontends/onnx/upgrades/movement.js';
 import { values } from './movement-helpers.js';
 
-function upgrade(node: Partial<Node> & { op: string }, opset: number): { node: Node; constants: Map<string, Tensor> } {
+function upgrade(
+  node: Partial<Node> & { op: string },
+  opset: number,
+): { node: Node; constants: Map<string, Tensor> } {
   const constants = new Map<string, Tensor>();
   const full: Node = { name: 'n', domain: '', inputs: ['x'], outputs: ['y'], attrs: {}, ...node };
   const up = movementUpgrades[full.op];
@@ -40,7 +43,10 @@ test('Squeeze/Unsqueeze axes and Split split move to inputs before opset 13 only
 });
 
 test('Slice-1 attributes become starts, ends and axes inputs', () => {
-  const { node, constants } = upgrade({ op: 'Slice', attrs: { starts: ints(1), ends: ints(3), axes: ints(0) } }, 9);
+  const { node, constants } = upgrade(
+    { op: 'Slice', attrs: { starts: ints(1), ends: ints(3), axes: ints(0) } },
+    9,
+  );
   assert.equal(node.inputs.length, 4);
   assert.deepEqual(
     node.inputs.slice(1).map((n) => values(constants.get(n)!)),
@@ -51,12 +57,18 @@ test('Slice-1 attributes become starts, ends and axes inputs', () => {
 });
 
 test('Pad-2 pads and value, Pad-1 paddings, Reshape-1 shape', () => {
-  const { node, constants } = upgrade({ op: 'Pad', attrs: { pads: ints(1, 1), value: { kind: 'float', value: 2.5 } } }, 2);
+  const { node, constants } = upgrade(
+    { op: 'Pad', attrs: { pads: ints(1, 1), value: { kind: 'float', value: 2.5 } } },
+    2,
+  );
   assert.equal(node.inputs.length, 3);
   assert.deepEqual(values(constants.get(node.inputs[1]!)!), [1, 1]);
   assert.deepEqual(values(constants.get(node.inputs[2]!)!), [2.5]);
   assert.equal(node.attrs['value'], undefined);
-  const zero = upgrade({ op: 'Pad', attrs: { paddings: ints(0, 1), value: { kind: 'float', value: 0 } } }, 1).node;
+  const zero = upgrade(
+    { op: 'Pad', attrs: { paddings: ints(0, 1), value: { kind: 'float', value: 0 } } },
+    1,
+  ).node;
   assert.equal(zero.inputs.length, 2);
   assert.equal(zero.attrs['value'], undefined);
   const r = upgrade({ op: 'Reshape', attrs: { shape: ints(-1) } }, 1);
@@ -66,11 +78,17 @@ test('Pad-2 pads and value, Pad-1 paddings, Reshape-1 shape', () => {
 
 test('Concat before opset 4 defaults axis to 1; old Dropout attributes are dropped', () => {
   assert.deepEqual(upgrade({ op: 'Concat' }, 1).node.attrs['axis'], { kind: 'int', value: 1 });
-  assert.deepEqual(upgrade({ op: 'Concat', attrs: { axis: { kind: 'int', value: 0 } } }, 1).node.attrs['axis'], {
-    kind: 'int',
-    value: 0,
-  });
+  assert.deepEqual(
+    upgrade({ op: 'Concat', attrs: { axis: { kind: 'int', value: 0 } } }, 1).node.attrs['axis'],
+    {
+      kind: 'int',
+      value: 0,
+    },
+  );
   assert.equal(upgrade({ op: 'Concat' }, 4).node.attrs['axis'], undefined);
-  const d = upgrade({ op: 'Dropout', attrs: { ratio: { kind: 'float', value: 0.2 }, is_test: { kind: 'int', value: 1 } } }, 6);
+  const d = upgrade(
+    { op: 'Dropout', attrs: { ratio: { kind: 'float', value: 0.2 }, is_test: { kind: 'int', value: 1 } } },
+    6,
+  );
   assert.deepEqual(d.node.attrs, {});
 });

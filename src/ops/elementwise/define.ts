@@ -71,7 +71,7 @@ export function binaryOp<S extends AttrSchema>(
       const y = required(inputs, 1, type);
       const dtype = sharedDtype(type, [x, y]);
       checkDtype(type, dtype, dtypes);
-      const yAligned = reshapeTensor(y, legacyAlign(x.shape, y.shape, legacyAxis(a)) as number[]);
+      const yAligned = reshapeTensor(y, legacyAlign(x.shape, y.shape, legacyAxis(a)));
       return [binary(type, x, yAligned, out ?? dtype, make(a, dtype))];
     },
   });

@@ -105,13 +105,31 @@ export function linearMap(n: number, stride: number, start = 0, step = 1): Int32
 
 /** Permutes the axes of a tensor: out.shape[d] = in.shape[perm[d]]. */
 export function transposeData<D extends DType>(t: Tensor<D>, perm: readonly number[]): Tensor<D> {
-  const strides = stridesOf(t.shape);
   const outShape = perm.map((p) => t.shape[p]!);
-  return gatherByMaps(
-    t,
-    outShape,
-    perm.map((p, d) => linearMap(outShape[d]!, strides[p]!)),
-  );
+  const [shape, p] = coalescePermutation(t.shape, perm);
+  const strides = stridesOf(shape);
+  const inner = p.map((a) => shape[a]!);
+  const moved = gatherByMaps(t, inner, p.map((a, d) => linearMap(inner[d]!, strides[a]!)));
+  return { dtype: t.dtype, shape: outShape, data: moved.data };
+}
+
+/**
+ * The same permutation on fewer axes: size-1 axes are dropped and input axes that stay adjacent and
+ * in order are merged, so the kernel's inner runs are as long as the layout allows.
+ */
+function coalescePermutation(shape: readonly number[], perm: readonly number[]): [number[], number[]] {
+  const kept = perm.filter((a) => shape[a] !== 1);
+  const groups: number[][] = [];
+  for (const a of kept) {
+    const last = groups[groups.length - 1];
+    if (last && last[last.length - 1] === a - 1 && kept.indexOf(a - 1) >= 0) last.push(a);
+    else groups.push([a]);
+  }
+  // number the groups in input order: that is the reduced input's axis order
+  const byInput = groups.map((_, i) => i).sort((i, j) => groups[i]![0]! - groups[j]![0]!);
+  const reducedShape = byInput.map((g) => groups[g]!.reduce((n, a) => n * shape[a]!, 1));
+  const reducedPerm = groups.map((_, g) => byInput.indexOf(g));
+  return [reducedShape, reducedPerm];
 }
 
 /**
