@@ -60,7 +60,9 @@ export const col2im = defineOp({
     const [N, CK, L] = x.shape as [number, number, number];
     const blocks = p.blocks.reduce((s, v) => s * v, 1);
     if (CK % kv !== 0 || L !== blocks) {
-      throw new OpError(`Col2Im input [${x.shape}] does not match ${kv}-element blocks at ${blocks} positions`);
+      throw new OpError(
+        `Col2Im input [${x.shape}] does not match ${kv}-element blocks at ${blocks} positions`,
+      );
     }
     const C = CK / kv;
     const plane = image.reduce((s, v) => s * v, 1);

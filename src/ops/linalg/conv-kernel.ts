@@ -26,7 +26,13 @@ function volume(dims: readonly number[]): number {
 }
 
 /** Y[N, M, ...out] of a grouped convolution whose geometry is `p` (image = input, blocks = output). */
-export function convFloat(x: FloatArray, w: FloatArray, bias: FloatArray | undefined, s: ConvShapes, p: Patches): FloatArray {
+export function convFloat(
+  x: FloatArray,
+  w: FloatArray,
+  bias: FloatArray | undefined,
+  s: ConvShapes,
+  p: Patches,
+): FloatArray {
   const [N, C] = s.x as [number, number];
   const M = s.w[0]!;
   const G = s.group;
@@ -67,7 +73,13 @@ export function convFloat(x: FloatArray, w: FloatArray, bias: FloatArray | undef
  * ConvTranspose as the adjoint of convFloat: per group, columns = W_g^T @ X_g, then scatter-add
  * into the output (image = output, blocks = input). Output size comes from `p.image`.
  */
-export function convTransposeFloat(x: FloatArray, w: FloatArray, bias: FloatArray | undefined, s: ConvShapes, p: Patches): FloatArray {
+export function convTransposeFloat(
+  x: FloatArray,
+  w: FloatArray,
+  bias: FloatArray | undefined,
+  s: ConvShapes,
+  p: Patches,
+): FloatArray {
   const [N, C] = s.x as [number, number];
   const G = s.group;
   const Cg = C / G;
@@ -93,7 +105,13 @@ export function convTransposeFloat(x: FloatArray, w: FloatArray, bias: FloatArra
   return y;
 }
 
-export function addChannelBias(y: FloatArray, bias: ArrayLike<number>, N: number, M: number, plane: number): void {
+export function addChannelBias(
+  y: FloatArray,
+  bias: ArrayLike<number>,
+  N: number,
+  M: number,
+  plane: number,
+): void {
   for (let n = 0; n < N; n++) {
     for (let m = 0; m < M; m++) {
       const b = bias[m]!;

@@ -11,7 +11,8 @@ function filterIndex(w: Tensor, zp: Tensor | undefined): Int32Array {
   const out = new Int32Array(w.data.length);
   if (!zp || zp.data.length === 1) return out;
   const M = w.shape[0]!;
-  if (zp.data.length !== M) throw new OpError(`per-channel zero point of length ${zp.data.length} for ${M} filters`);
+  if (zp.data.length !== M)
+    throw new OpError(`per-channel zero point of length ${zp.data.length} for ${M} filters`);
   const per = w.data.length / M;
   for (let i = 0; i < out.length; i++) out[i] = Math.floor(i / per);
   return out;
@@ -31,7 +32,14 @@ interface IntegerConvAttrs {
  * The exact integer convolution of (x - x_zp) and (w - w_zp), in float64 (sums stay far below
  * 2^53). Padding contributes zero after the shift, i.e. the padded input equals x_zero_point.
  */
-function integerConv(x0: Tensor, xzp: Tensor | undefined, w: Tensor, wzp: Tensor | undefined, bias: Tensor | undefined, a: IntegerConvAttrs) {
+function integerConv(
+  x0: Tensor,
+  xzp: Tensor | undefined,
+  w: Tensor,
+  wzp: Tensor | undefined,
+  bias: Tensor | undefined,
+  a: IntegerConvAttrs,
+) {
   const x = channelsFirst(x0, a.layout);
   if (xzp && xzp.data.length !== 1) throw new OpError('x_zero_point must be a scalar');
   const xv = shifted(x, xzp, new Int32Array(x.data.length));
@@ -76,6 +84,11 @@ export const qLinearConv = defineOp({
       q[i] = y.data[i]! * f(f(xs * ws[ws.length === 1 ? 0 : m]!) / ys);
     }
     const z = Number(yzp.data[0]);
-    return [channelsLast(quantizeInto(q, yzp.dtype, () => z, y.shape), a.layout)];
+    return [
+      channelsLast(
+        quantizeInto(q, yzp.dtype, () => z, y.shape),
+        a.layout,
+      ),
+    ];
   },
 });

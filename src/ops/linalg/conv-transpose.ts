@@ -70,14 +70,27 @@ function wantedShape(a: TransposeAttrs, r: number): readonly number[] | undefine
   return os;
 }
 
-function geometry(input: readonly number[], kernel: readonly number[], a: TransposeAttrs): { patches: Patches; out: number[] } {
+function geometry(
+  input: readonly number[],
+  kernel: readonly number[],
+  a: TransposeAttrs,
+): { patches: Patches; out: number[] } {
   const r = kernel.length;
   const p = windowParams(kernel, a);
   const op = a.output_padding ?? new Array<number>(r).fill(0);
   if (op.length !== r) throw new OpError(`output_padding [${op}] does not fit ${r} spatial axes`);
   const wanted = wantedShape(a, r);
   const axes = input.map((n, i) =>
-    transposeAxis(n, kernel[i]!, p.strides[i]!, p.dilations[i]!, op[i]!, [p.pads[i]!, p.pads[i + r]!], a.auto_pad, wanted?.[i]),
+    transposeAxis(
+      n,
+      kernel[i]!,
+      p.strides[i]!,
+      p.dilations[i]!,
+      op[i]!,
+      [p.pads[i]!, p.pads[i + r]!],
+      a.auto_pad,
+      wanted?.[i],
+    ),
   );
   const lead = <T>(xs: readonly T[], v: T): T[] => [...new Array<T>(3 - r).fill(v), ...xs];
   const out = axes.map((x) => x.out);
@@ -112,7 +125,8 @@ export const convTranspose = defineOp({
     const m: Dim = typeof mg === 'number' ? mg * a.group : freshDim('channels');
     const spatial = xs.slice(2);
     let outSpatial: Dim[];
-    if (spatial.every((d): d is number => typeof d === 'number')) outSpatial = geometry(spatial, kernel, a).out;
+    if (spatial.every((d): d is number => typeof d === 'number'))
+      outSpatial = geometry(spatial, kernel, a).out;
     else outSpatial = wantedShape(a, r)?.slice() ?? spatial.map(() => freshDim('convT'));
     return [{ dtype: x.dtype, shape: shapeLast([xs[0]!, m, ...outSpatial], a.layout) }];
   },
@@ -126,7 +140,13 @@ export const convTranspose = defineOp({
     }
     const { patches, out } = geometry(x.shape.slice(2), kernel, a);
     const bias = b ? decodeFloats(b) : undefined;
-    const y = convTransposeFloat(floatView(x), floatView(w), bias, { x: x.shape, w: w.shape, group: a.group }, patches);
+    const y = convTransposeFloat(
+      floatView(x),
+      floatView(w),
+      bias,
+      { x: x.shape, w: w.shape, group: a.group },
+      patches,
+    );
     const shape = [x.shape[0]!, w.shape[1]! * a.group, ...out];
     return [channelsLast(floatResult(x0.dtype, shape, y), a.layout)];
   },

@@ -9,7 +9,13 @@ import { convFloat } from './conv-kernel.js';
 import { floatResult, floatView } from './float-io.js';
 import { channelsFirst, channelsLast, shapeFirst, shapeLast, type Layout } from './layout.js';
 import { convPatches } from './patches.js';
-import { checkSpatialRank, resolveWindow, windowAttrs, windowOutputDims, type WindowAttrs } from './window.js';
+import {
+  checkSpatialRank,
+  resolveWindow,
+  windowAttrs,
+  windowOutputDims,
+  type WindowAttrs,
+} from './window.js';
 
 export const convAttrs = { ...windowAttrs, group: attr.int(1), layout: attr.layout() };
 
@@ -20,18 +26,30 @@ interface ConvLikeAttrs extends WindowAttrs {
 }
 
 /** kernel_shape, or the weight's spatial dims when the attribute is omitted. */
-export function kernelOf(op: string, a: { kernel_shape: readonly number[] | undefined }, wShape: Shape): readonly number[] {
+export function kernelOf(
+  op: string,
+  a: { kernel_shape: readonly number[] | undefined },
+  wShape: Shape,
+): readonly number[] {
   const k = a.kernel_shape ?? wShape.slice(2);
-  if (!k.every((d): d is number => typeof d === 'number')) throw new OpError(`${op}: kernel shape [${k}] is not static`);
+  if (!k.every((d): d is number => typeof d === 'number'))
+    throw new OpError(`${op}: kernel shape [${k}] is not static`);
   return k;
 }
 
 /** Output type of Conv-like ops: [N, M, ...windowed spatial] in the node's layout. */
-export function convInfer(op: string, x: TensorType, w: TensorType, a: ConvLikeAttrs, dtype: DType): TensorType {
+export function convInfer(
+  op: string,
+  x: TensorType,
+  w: TensorType,
+  a: ConvLikeAttrs,
+  dtype: DType,
+): TensorType {
   if (!x.shape || !w.shape) return { dtype, shape: undefined };
   const xs = shapeFirst(x.shape, a.layout);
   checkSpatialRank(xs.length - 2, op);
-  if (w.shape.length !== xs.length) throw new OpError(`${op}: weight rank ${w.shape.length} != input rank ${xs.length}`);
+  if (w.shape.length !== xs.length)
+    throw new OpError(`${op}: weight rank ${w.shape.length} != input rank ${xs.length}`);
   const kernel = kernelOf(op, a, w.shape);
   const c = xs[1]!;
   const wc = w.shape[1]!;
@@ -39,7 +57,8 @@ export function convInfer(op: string, x: TensorType, w: TensorType, a: ConvLikeA
     throw new OpError(`${op}: input has ${c} channels, weight expects ${wc} x group ${a.group}`);
   }
   const m = w.shape[0]!;
-  if (typeof m === 'number' && m % a.group !== 0) throw new OpError(`${op}: ${m} filters do not split into ${a.group} groups`);
+  if (typeof m === 'number' && m % a.group !== 0)
+    throw new OpError(`${op}: ${m} filters do not split into ${a.group} groups`);
   const out: Dim[] = [xs[0]!, m, ...windowOutputDims(xs.slice(2), kernel, a)];
   return { dtype, shape: shapeLast(out, a.layout) };
 }
@@ -75,7 +94,8 @@ export function convReference(
   if (C !== wShape[1]! * a.group || wShape[0]! % a.group !== 0) {
     throw new OpError(`Conv: X [${x.shape}] and W [${wShape}] do not fit group ${a.group}`);
   }
-  if (bias && bias.length !== wShape[0]) throw new OpError(`Conv: bias has ${bias.length} values for ${wShape[0]} filters`);
+  if (bias && bias.length !== wShape[0])
+    throw new OpError(`Conv: bias has ${bias.length} values for ${wShape[0]} filters`);
   const win = resolveWindow(x.shape.slice(2), kernel, a);
   const data = convFloat(xv, wv, bias, { x: x.shape, w: wShape, group: a.group }, convPatches(win));
   return { shape: [N, wShape[0]!, ...win.output], data };

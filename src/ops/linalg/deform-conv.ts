@@ -29,7 +29,10 @@ function bilinear(x: Float64Array, base: number, H: number, W: number, h: number
   const lw = w - w0;
   const at = (r: number, c: number) => (r >= 0 && r < H && c >= 0 && c < W ? x[base + r * W + c]! : 0);
   return (
-    (1 - lh) * (1 - lw) * at(h0, w0) + (1 - lh) * lw * at(h0, w0 + 1) + lh * (1 - lw) * at(h0 + 1, w0) + lh * lw * at(h0 + 1, w0 + 1)
+    (1 - lh) * (1 - lw) * at(h0, w0) +
+    (1 - lh) * lw * at(h0, w0 + 1) +
+    lh * (1 - lw) * at(h0 + 1, w0) +
+    lh * lw * at(h0 + 1, w0 + 1)
   );
 }
 
@@ -88,7 +91,8 @@ export const deformConv = defineOp({
     if (!x.shape || !w.shape) return [{ dtype: x.dtype, shape: undefined }];
     if (x.shape.length !== 4) throw new OpUnsupported('DeformConv is implemented for 2-D images only');
     const kernel = ctx.attrs.kernel_shape ?? w.shape.slice(2);
-    if (!kernel.every((d): d is number => typeof d === 'number')) throw new OpError('DeformConv kernel shape is not static');
+    if (!kernel.every((d): d is number => typeof d === 'number'))
+      throw new OpError('DeformConv kernel shape is not static');
     const spatial = windowOutputDims(x.shape.slice(2), kernel, { auto_pad: 'NOTSET', ...ctx.attrs });
     return [{ dtype: x.dtype, shape: [x.shape[0]!, w.shape[0]!, ...spatial] }];
   },
@@ -100,10 +104,19 @@ export const deformConv = defineOp({
     const [N, C] = x.shape as [number, number];
     const M = w.shape[0]!;
     const G = a.group;
-    if (C % G !== 0 || M % G !== 0 || w.shape[1]! * G !== C) throw new OpError(`DeformConv: X [${x.shape}] W [${w.shape}] group ${G}`);
-    if (C % a.offset_group !== 0) throw new OpError(`DeformConv: ${C} channels in ${a.offset_group} offset groups`);
+    if (C % G !== 0 || M % G !== 0 || w.shape[1]! * G !== C)
+      throw new OpError(`DeformConv: X [${x.shape}] W [${w.shape}] group ${G}`);
+    if (C % a.offset_group !== 0)
+      throw new OpError(`DeformConv: ${C} channels in ${a.offset_group} offset groups`);
     const f64 = (t: typeof x) => Float64Array.from(decodeFloats(t));
-    const s: Sampling = { x: f64(x), offset: f64(offset), mask: mask ? f64(mask) : undefined, C, offsetGroups: a.offset_group, win };
+    const s: Sampling = {
+      x: f64(x),
+      offset: f64(offset),
+      mask: mask ? f64(mask) : undefined,
+      C,
+      offsetGroups: a.offset_group,
+      win,
+    };
     const wv = f64(w);
     const plane = win.output[0]! * win.output[1]!;
     const K = (C / G) * kernel[0]! * kernel[1]!;
@@ -112,7 +125,14 @@ export const deformConv = defineOp({
     for (let n = 0; n < N; n++) {
       const col = deformedColumns(s, n);
       for (let g = 0; g < G; g++) {
-        gemm(Mg, plane, K, view(wv, g * Mg * K, K), view(col, g * K * plane, plane), view(y, (n * M + g * Mg) * plane, plane));
+        gemm(
+          Mg,
+          plane,
+          K,
+          view(wv, g * Mg * K, K),
+          view(col, g * K * plane, plane),
+          view(y, (n * M + g * Mg) * plane, plane),
+        );
       }
     }
     if (b) addChannelBias(y, decodeFloats(b), N, M, plane);

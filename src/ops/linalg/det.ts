@@ -39,7 +39,8 @@ export const det = defineOp({
     const r = x.shape.length;
     if (r < 2) throw new OpError('Det needs an input of rank >= 2');
     const [m, n] = [x.shape[r - 2]!, x.shape[r - 1]!];
-    if (typeof m === 'number' && typeof n === 'number' && m !== n) throw new OpError(`Det of non-square [${m}, ${n}] matrices`);
+    if (typeof m === 'number' && typeof n === 'number' && m !== n)
+      throw new OpError(`Det of non-square [${m}, ${n}] matrices`);
     return [{ dtype: x.dtype, shape: x.shape.slice(0, -2) }];
   },
   reference([x]) {
@@ -50,7 +51,8 @@ export const det = defineOp({
     const v = decodeFloats(x);
     const count = n === 0 ? x.shape.slice(0, -2).reduce((a, b) => a * b, 1) : v.length / (n * n);
     const out = new Float64Array(count);
-    for (let b = 0; b < count; b++) out[b] = determinant(Float64Array.from(v.subarray(b * n * n, (b + 1) * n * n)), n);
+    for (let b = 0; b < count; b++)
+      out[b] = determinant(Float64Array.from(v.subarray(b * n * n, (b + 1) * n * n)), n);
     return [floatResult(x.dtype, x.shape.slice(0, -2), out)];
   },
 });

@@ -38,13 +38,16 @@ export function parseEinsum(equation: string, ranks: readonly number[]): EinsumS
   const eq = equation.replace(/\s+/g, '');
   const [lhs, rhs] = eq.includes('->') ? eq.split('->') : [eq, undefined];
   const terms = lhs!.split(',').map(term);
-  if (terms.length !== ranks.length) throw new OpError(`Einsum '${equation}' names ${terms.length} operands, got ${ranks.length}`);
+  if (terms.length !== ranks.length)
+    throw new OpError(`Einsum '${equation}' names ${terms.length} operands, got ${ranks.length}`);
   let E = 0;
   const counts = terms.map((t, i) => {
     const letters = t.before.length + t.after.length;
     const e = ranks[i]! - letters;
     if (e < 0 || (!t.ellipsis && e !== 0)) {
-      throw new OpError(`Einsum operand ${i} has rank ${ranks[i]} but subscript '${t.before}${t.ellipsis ? '...' : ''}${t.after}'`);
+      throw new OpError(
+        `Einsum operand ${i} has rank ${ranks[i]} but subscript '${t.before}${t.ellipsis ? '...' : ''}${t.after}'`,
+      );
     }
     E = Math.max(E, e);
     return e;
@@ -54,9 +57,12 @@ export function parseEinsum(equation: string, ranks: readonly number[]): EinsumS
   if (rhs !== undefined) {
     const o = term(rhs);
     output = [...code(o.before), ...(o.ellipsis ? ellipsisLabels(E) : []), ...code(o.after)];
-    if (new Set(output).size !== output.length) throw new OpError(`Einsum output '${rhs}' repeats a subscript`);
+    if (new Set(output).size !== output.length)
+      throw new OpError(`Einsum output '${rhs}' repeats a subscript`);
     const known = new Set(inputs.flat());
-    for (const l of output) if (!known.has(l)) throw new OpError(`Einsum output subscript '${String.fromCharCode(l)}' is not in any input`);
+    for (const l of output)
+      if (!known.has(l))
+        throw new OpError(`Einsum output subscript '${String.fromCharCode(l)}' is not in any input`);
   } else {
     // implicit mode: broadcast dims, then letters seen exactly once, alphabetically
     const seen = new Map<number, number>();
@@ -76,7 +82,9 @@ export function labelSizes(spec: EinsumSpec, shapes: readonly Shape[]): Map<numb
       const prev = sizes.get(l);
       if (prev === undefined || prev === 1) sizes.set(l, d);
       else if (d !== 1 && typeof d === 'number' && typeof prev === 'number' && d !== prev) {
-        throw new OpError(`Einsum dim '${l > 0 ? String.fromCharCode(l) : '...'}' has sizes ${prev} and ${d}`);
+        throw new OpError(
+          `Einsum dim '${l > 0 ? String.fromCharCode(l) : '...'}' has sizes ${prev} and ${d}`,
+        );
       }
     });
   });

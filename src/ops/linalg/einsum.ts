@@ -91,7 +91,8 @@ function contract(a: Labeled, b: Labeled, later: Set<number>, sizes: Map<number,
   const prod = (ls: number[]) => ls.reduce((p, l) => p * sizes.get(l)!, 1);
   const [T, M, K, N] = [prod(batch), prod(left), prod(summed), prod(right)];
   const data = new Float64Array(T * M * N);
-  for (let t = 0; t < T; t++) gemm(M, N, K, view(A.data, t * M * K, K), view(B.data, t * K * N, N), view(data, t * M * N, N));
+  for (let t = 0; t < T; t++)
+    gemm(M, N, K, view(A.data, t * M * K, K), view(B.data, t * K * N, N), view(data, t * M * N, N));
   const labels = [...batch, ...left, ...right];
   return { data, shape: labels.map((l) => sizes.get(l)!), labels };
 }
@@ -100,7 +101,10 @@ function unique(ls: readonly number[]): number[] {
   return [...new Set(ls)];
 }
 
-export function einsumValues(equation: string, operands: readonly Tensor[]): { shape: number[]; data: Float64Array } {
+export function einsumValues(
+  equation: string,
+  operands: readonly Tensor[],
+): { shape: number[]; data: Float64Array } {
   const spec = parseEinsum(
     equation,
     operands.map((t) => t.shape.length),

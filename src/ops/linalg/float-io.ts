@@ -11,8 +11,15 @@ export function floatView(t: Tensor): FloatArray {
   return decodeFloats(t);
 }
 
-export function floatResult<D extends DType>(dtype: D, shape: readonly number[], data: FloatArray): Tensor<D> {
-  if ((dtype === 'float32' && data instanceof Float32Array) || (dtype === 'float64' && data instanceof Float64Array)) {
+export function floatResult<D extends DType>(
+  dtype: D,
+  shape: readonly number[],
+  data: FloatArray,
+): Tensor<D> {
+  if (
+    (dtype === 'float32' && data instanceof Float32Array) ||
+    (dtype === 'float64' && data instanceof Float64Array)
+  ) {
     return { dtype, shape: [...shape], data } as unknown as Tensor<D>;
   }
   return encodeFloats(dtype, shape, data);

@@ -21,14 +21,30 @@ export function view(data: FloatArray, offset: number, ld: number): MatrixView {
 }
 
 /** out[M, N] = alpha * (A[M, K] @ B[K, N]), overwriting out. */
-export function gemm(M: number, N: number, K: number, A: MatrixView, B: MatrixView, out: MatrixView, alpha = 1): void {
+export function gemm(
+  M: number,
+  N: number,
+  K: number,
+  A: MatrixView,
+  B: MatrixView,
+  out: MatrixView,
+  alpha = 1,
+): void {
   if (M === 0 || N === 0) return;
   if (M < 4 || N < 4) gemmRows(M, N, K, A, B, out, alpha);
   else gemmPacked(M, N, K, A, B, out, alpha);
 }
 
 /** Few rows (matrix-vector shapes): packing would cost as much as the product. */
-function gemmRows(M: number, N: number, K: number, A: MatrixView, B: MatrixView, out: MatrixView, alpha: number): void {
+function gemmRows(
+  M: number,
+  N: number,
+  K: number,
+  A: MatrixView,
+  B: MatrixView,
+  out: MatrixView,
+  alpha: number,
+): void {
   const a = A.data;
   const b = B.data;
   const o = out.data;
@@ -52,45 +68,57 @@ function gemmRows(M: number, N: number, K: number, A: MatrixView, B: MatrixView,
  * (one monomorphic inner loop) and zero-padded to a multiple of 4; only valid results are stored.
  * Column panels are the outer loop: one B panel stays in L1 while all of packed A streams from L2.
  */
-function gemmPacked(M: number, N: number, K: number, A: MatrixView, B: MatrixView, out: MatrixView, alpha: number): void {
+function gemmPacked(
+  M: number,
+  N: number,
+  K: number,
+  A: MatrixView,
+  B: MatrixView,
+  out: MatrixView,
+  alpha: number,
+): void {
   const ap = packRows(M, K, A);
   const bp = packCols(N, K, B);
-  const o = out.data;
-  const ld = out.ld;
   const colPanels = Math.ceil(N / 4);
   const rowPanels = Math.ceil(M / 4);
   for (let jp = 0; jp < colPanels; jp++) {
     for (let ip = 0; ip < rowPanels; ip++) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // prettier-ignore
+      // prettier-ignore
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0,
+          c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
       let pa = ip * K * 4;
       let pb = jp * K * 4;
+      // prettier-ignore
       for (let k = 0; k < K; k++, pa += 4, pb += 4) {
-        const a0 = ap[pa]!, a1 = ap[pa + 1]!, a2 = ap[pa + 2]!, a3 = ap[pa + 3]!; // prettier-ignore
-        const b0 = bp[pb]!, b1 = bp[pb + 1]!, b2 = bp[pb + 2]!, b3 = bp[pb + 3]!; // prettier-ignore
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; // prettier-ignore
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; // prettier-ignore
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; // prettier-ignore
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; // prettier-ignore
+        const a0 = ap[pa]!, a1 = ap[pa + 1]!, a2 = ap[pa + 2]!, a3 = ap[pa + 3]!;
+        const b0 = bp[pb]!, b1 = bp[pb + 1]!, b2 = bp[pb + 2]!, b3 = bp[pb + 3]!;
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
       }
-      const i = ip * 4;
-      const j = jp * 4;
-      const p = out.offset + i * ld + j;
-      if (i + 4 <= M && j + 4 <= N) {
-        o[p] = alpha * c00; o[p + 1] = alpha * c01; o[p + 2] = alpha * c02; o[p + 3] = alpha * c03; // prettier-ignore
-        const q = p + ld;
-        o[q] = alpha * c10; o[q + 1] = alpha * c11; o[q + 2] = alpha * c12; o[q + 3] = alpha * c13; // prettier-ignore
-        const r = q + ld;
-        o[r] = alpha * c20; o[r + 1] = alpha * c21; o[r + 2] = alpha * c22; o[r + 3] = alpha * c23; // prettier-ignore
-        const s = r + ld;
-        o[s] = alpha * c30; o[s + 1] = alpha * c31; o[s + 2] = alpha * c32; o[s + 3] = alpha * c33; // prettier-ignore
-      } else {
-        const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
-        for (let r = 0; r < 4 && i + r < M; r++) {
-          for (let c = 0; c < 4 && j + c < N; c++) o[p + r * ld + c] = alpha * block[r * 4 + c]!;
-        }
-      }
+      const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+      storeBlock(block, ip * 4, jp * 4, M, N, out, alpha);
     }
+  }
+}
+
+/** Writes the valid part of a 4x4 block of C at (i, j). */
+function storeBlock(
+  block: readonly number[],
+  i: number,
+  j: number,
+  M: number,
+  N: number,
+  out: MatrixView,
+  alpha: number,
+): void {
+  const o = out.data;
+  const rows = Math.min(4, M - i);
+  const cols = Math.min(4, N - j);
+  for (let r = 0; r < rows; r++) {
+    const p = out.offset + (i + r) * out.ld + j;
+    for (let c = 0; c < cols; c++) o[p + c] = alpha * block[r * 4 + c]!;
   }
 }
 

@@ -19,7 +19,8 @@ export const gemm = defineOp({
     if (a.shape.length !== 2 || b.shape.length !== 2) throw new OpError('Gemm takes 2-D A and B');
     const [m, ka] = ctx.attrs.transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
     const [kb, n] = ctx.attrs.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-    if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb) throw new OpError(`Gemm inner dims differ: ${ka} vs ${kb}`);
+    if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb)
+      throw new OpError(`Gemm inner dims differ: ${ka} vs ${kb}`);
     const out: Dim[] = [m, n];
     const c = ctx.inputs[2];
     if (c?.shape) {
@@ -53,7 +54,11 @@ export const gemm = defineOp({
 });
 
 /** A matrix in row-major [rows, cols] order, transposing once when asked. */
-function orient(data: FloatArray, shape: readonly number[], transpose: boolean): { data: FloatArray; rows: number; cols: number } {
+function orient(
+  data: FloatArray,
+  shape: readonly number[],
+  transpose: boolean,
+): { data: FloatArray; rows: number; cols: number } {
   const [r, c] = shape as [number, number];
   if (!transpose) return { data, rows: r, cols: c };
   const t = data instanceof Float64Array ? new Float64Array(r * c) : new Float32Array(r * c);

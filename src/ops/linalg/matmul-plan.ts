@@ -55,9 +55,17 @@ export function planMatmul(a: readonly number[], b: readonly number[]): MatmulPl
 /** Batched float product; the result has the storage type of `a`. */
 export function floatMatmul(a: FloatArray, b: FloatArray, p: MatmulPlan): FloatArray {
   const { M, K, N } = p;
-  const out = a instanceof Float64Array ? new Float64Array(p.batches * M * N) : new Float32Array(p.batches * M * N);
+  const out =
+    a instanceof Float64Array ? new Float64Array(p.batches * M * N) : new Float32Array(p.batches * M * N);
   for (let t = 0; t < p.batches; t++) {
-    gemm(M, N, K, view(a, p.aBatch[t]! * M * K, K), view(b, p.bBatch[t]! * K * N, N), view(out, t * M * N, N));
+    gemm(
+      M,
+      N,
+      K,
+      view(a, p.aBatch[t]! * M * K, K),
+      view(b, p.bBatch[t]! * K * N, N),
+      view(out, t * M * N, N),
+    );
   }
   return out;
 }
@@ -85,7 +93,11 @@ export function int32Matmul(a: ArrayLike<number>, b: ArrayLike<number>, p: Matmu
 }
 
 /** 64-bit integer product, wrapping modulo 2^64. */
-export function bigintMatmul(a: BigInt64Array | BigUint64Array, b: BigInt64Array | BigUint64Array, p: MatmulPlan): bigint[] {
+export function bigintMatmul(
+  a: BigInt64Array | BigUint64Array,
+  b: BigInt64Array | BigUint64Array,
+  p: MatmulPlan,
+): bigint[] {
   const { M, K, N } = p;
   const out = new Array<bigint>(p.batches * M * N).fill(0n);
   for (let t = 0; t < p.batches; t++) {

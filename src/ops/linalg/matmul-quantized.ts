@@ -55,7 +55,8 @@ export const qLinearMatMul = defineOp({
     return [{ dtype, shape: matmulOutputShape(a.shape, b.shape) }];
   },
   reference([a, aScale, azp, b, bScale, bzp, yScale, yzp]) {
-    if (!a || !aScale || !b || !bScale || !yScale || !yzp) throw new OpError('QLinearMatMul needs all 8 inputs');
+    if (!a || !aScale || !b || !bScale || !yScale || !yzp)
+      throw new OpError('QLinearMatMul needs all 8 inputs');
     const { plan, acc } = integerProduct(a, azp, b, bzp);
     const as = outputParam(aScale, 'a', plan.outShape);
     const bs = outputParam(bScale, 'b', plan.outShape);

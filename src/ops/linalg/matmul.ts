@@ -32,7 +32,8 @@ export function matmulTensor(a: Tensor, b: Tensor): Tensor {
   if (isBigInt(dtype)) {
     const vals = bigintMatmul(a.data as BigInt64Array, b.data as BigInt64Array, p);
     const data = allocate(dtype, vals.length) as BigInt64Array | BigUint64Array;
-    for (let i = 0; i < vals.length; i++) data[i] = dtype === 'uint64' ? BigInt.asUintN(64, vals[i]!) : vals[i]!;
+    for (let i = 0; i < vals.length; i++)
+      data[i] = dtype === 'uint64' ? BigInt.asUintN(64, vals[i]!) : vals[i]!;
     return { dtype, shape: p.outShape, data };
   }
   const wrapped = int32Matmul(a.data as ArrayLike<number>, b.data as ArrayLike<number>, p);

@@ -40,7 +40,15 @@ function innerRange(p: Patches, kw: number): [number, number] {
  * Gathers block rows [r0, r1) (a row is one (bd, bh) pair of BW blocks) of `channels` image
  * channels starting at x[xOff] into col, shaped [channels * kernelVolume, (r1 - r0) * BW].
  */
-export function im2col(x: FloatArray, xOff: number, channels: number, p: Patches, r0: number, r1: number, col: FloatArray): void {
+export function im2col(
+  x: FloatArray,
+  xOff: number,
+  channels: number,
+  p: Patches,
+  r0: number,
+  r1: number,
+  col: FloatArray,
+): void {
   const [ID, IH, IW] = p.image as [number, number, number];
   const [, BH, BW] = p.blocks as [number, number, number];
   const [KD, KH, KW] = p.kernel as [number, number, number];
@@ -81,7 +89,14 @@ export function im2col(x: FloatArray, xOff: number, channels: number, p: Patches
  * Adds col ([channels * kernelVolume, BD*BH*BW] starting at col[colOff]) into the image planes at
  * out[outOff]; taps landing in the padding are dropped.
  */
-export function col2imAdd(col: FloatArray, colOff: number, channels: number, p: Patches, out: FloatArray, outOff: number): void {
+export function col2imAdd(
+  col: FloatArray,
+  colOff: number,
+  channels: number,
+  p: Patches,
+  out: FloatArray,
+  outOff: number,
+): void {
   const [ID, IH, IW] = p.image as [number, number, number];
   const [BD, BH, BW] = p.blocks as [number, number, number];
   const [KD, KH, KW] = p.kernel as [number, number, number];

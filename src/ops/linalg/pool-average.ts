@@ -37,7 +37,11 @@ export const lpPool = defineOp({
     if (!x0) throw new OpError('LpPool needs X');
     const x = channelsFirst(x0, a.layout);
     const win = poolWindow('LpPool', x, a);
-    const y = averagePoolFloat(floatView(x), planesOf(x.shape).planes, win, { kind: 'lp', countIncludePad: false, p: a.p });
+    const y = averagePoolFloat(floatView(x), planesOf(x.shape).planes, win, {
+      kind: 'lp',
+      countIncludePad: false,
+      p: a.p,
+    });
     return [channelsLast(floatResult(x0.dtype, [x.shape[0]!, x.shape[1]!, ...win.output], y), a.layout)];
   },
 });

@@ -102,7 +102,12 @@ function paddedCounts(w: Window, axis: number): Int32Array {
   return res;
 }
 
-export function averagePoolFloat(x: FloatArray, planes: number, win: Window, opt: AveragingOptions): FloatArray {
+export function averagePoolFloat(
+  x: FloatArray,
+  planes: number,
+  win: Window,
+  opt: AveragingOptions,
+): FloatArray {
   const { lo, hi, w } = axes3(win);
   const [, IH, IW] = w.input as [number, number, number];
   const [OD, OH, OW] = w.output as [number, number, number];

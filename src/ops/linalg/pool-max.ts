@@ -31,13 +31,22 @@ export const maxPool = defineOp({
     const { y, arg } = maxPoolFloat(floatView(x), planes, win, outputCount > 1 ? flat : undefined);
     const outShape = [x.shape[0]!, x.shape[1]!, ...win.output];
     const outs: Tensor[] = [channelsLast(floatResult(x0.dtype, outShape, y), a.layout)];
-    if (arg) outs.push(channelsLast(indicesTensor(arg, outShape, plane, x.shape[1]!, a.layout === 'NHWC'), a.layout));
+    if (arg)
+      outs.push(
+        channelsLast(indicesTensor(arg, outShape, plane, x.shape[1]!, a.layout === 'NHWC'), a.layout),
+      );
     return outs;
   },
 });
 
 /** Global flat indices: NCHW order, or NHWC order for a channels-last node. */
-function indicesTensor(arg: Float64Array, outShape: number[], plane: number, C: number, nhwc: boolean): Tensor<'int64'> {
+function indicesTensor(
+  arg: Float64Array,
+  outShape: number[],
+  plane: number,
+  C: number,
+  nhwc: boolean,
+): Tensor<'int64'> {
   const sOut = sizeOf(outShape.slice(2));
   const data = new BigInt64Array(arg.length);
   for (let o = 0; o < arg.length; o++) {
@@ -76,7 +85,12 @@ export const globalMaxPool = defineOp({
 
 /** MaxUnpool's default output: the input size a MaxPool of this geometry would have read. */
 function unpoolSpatial(input: readonly number[], kernel: readonly number[], a: UnpoolAttrs): number[] {
-  const p = windowParams(kernel, { auto_pad: 'NOTSET', dilations: undefined, pads: a.pads, strides: a.strides });
+  const p = windowParams(kernel, {
+    auto_pad: 'NOTSET',
+    dilations: undefined,
+    pads: a.pads,
+    strides: a.strides,
+  });
   const r = kernel.length;
   return input.map((n, i) => (n - 1) * p.strides[i]! + kernel[i]! - p.pads[i]! - p.pads[i + r]!);
 }
@@ -114,16 +128,21 @@ export const maxUnpool = defineOp({
     if (!x || !indices) throw new OpError('MaxUnpool needs X and I');
     if (!a.kernel_shape) throw new OpError('MaxUnpool requires kernel_shape');
     const xs = shapeFirst(x.shape, a.layout) as number[];
-    const natural = shapeLast([xs[0]!, xs[1]!, ...unpoolSpatial(xs.slice(2), a.kernel_shape, a)], a.layout) as number[];
+    const natural = shapeLast(
+      [xs[0]!, xs[1]!, ...unpoolSpatial(xs.slice(2), a.kernel_shape, a)],
+      a.layout,
+    ) as number[];
     const shape = outputShape ? Array.from(outputShape.data as BigInt64Array, Number) : natural;
-    if (shape.length !== natural.length) throw new OpError(`MaxUnpool output_shape [${shape}] has the wrong rank`);
+    if (shape.length !== natural.length)
+      throw new OpError(`MaxUnpool output_shape [${shape}] has the wrong rank`);
     // Indices address the natural (unpadded) output; a larger output_shape keeps their coordinates
     const remap = coordinateRemap(natural, shape);
     const xv = floatView(x);
     const y = xv instanceof Float64Array ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape));
     for (let i = 0; i < xv.length; i++) {
       const at = remap(Number(indices.data[i]!));
-      if (at < 0 || at >= y.length) throw new OpError(`MaxUnpool index ${indices.data[i]} is outside the output [${shape}]`);
+      if (at < 0 || at >= y.length)
+        throw new OpError(`MaxUnpool index ${indices.data[i]} is outside the output [${shape}]`);
       y[at] = xv[i]!;
     }
     return [floatResult(x.dtype, shape, y)];

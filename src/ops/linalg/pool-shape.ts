@@ -3,7 +3,13 @@ import type { TensorType } from '../../ir/shape.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { OpError } from '../op.js';
 import { shapeFirst, shapeLast, type Layout } from './layout.js';
-import { checkSpatialRank, resolveWindow, windowOutputDims, type Window, type WindowAttrs } from './window.js';
+import {
+  checkSpatialRank,
+  resolveWindow,
+  windowOutputDims,
+  type Window,
+  type WindowAttrs,
+} from './window.js';
 
 export interface PoolAttrs extends WindowAttrs {
   readonly kernel_shape: readonly number[] | undefined;

@@ -46,7 +46,12 @@ export function roundHalfEven(x: number): number {
 }
 
 /** Round half to even, add the zero point, clamp to the dtype, store. */
-export function quantizeInto(values: ArrayLike<number>, dtype: DType, zeroPoint: (i: number) => number, shape: readonly number[]): Tensor {
+export function quantizeInto(
+  values: ArrayLike<number>,
+  dtype: DType,
+  zeroPoint: (i: number) => number,
+  shape: readonly number[],
+): Tensor {
   const [lo, hi] = integerRange(dtype).map(Number) as [number, number];
   const data = allocate(dtype, values.length) as Int32Array;
   for (let i = 0; i < values.length; i++) {
@@ -62,7 +67,12 @@ export function quantizeInto(values: ArrayLike<number>, dtype: DType, zeroPoint:
  * For each element of x, the index of its scale / zero point: a scalar param is per-tensor, a 1-D
  * one per-axis along `axis`, one of x's rank with ceil(x[axis] / blockSize) along axis is blocked.
  */
-export function paramIndex(xShape: readonly number[], paramShape: readonly number[], axis: number, blockSize: number): Int32Array {
+export function paramIndex(
+  xShape: readonly number[],
+  paramShape: readonly number[],
+  axis: number,
+  blockSize: number,
+): Int32Array {
   const n = sizeOf(xShape);
   const count = sizeOf(paramShape);
   if (count === 1 && paramShape.length <= 1 && blockSize === 0) return new Int32Array(n);
@@ -73,14 +83,18 @@ export function paramIndex(xShape: readonly number[], paramShape: readonly numbe
   const inner = sizeOf(xShape.slice(ax + 1));
   const out = new Int32Array(n);
   if (paramShape.length === 1 && blockSize === 0) {
-    if (paramShape[0] !== A) throw new OpError(`per-axis params of length ${paramShape[0]} for axis of size ${A}`);
+    if (paramShape[0] !== A)
+      throw new OpError(`per-axis params of length ${paramShape[0]} for axis of size ${A}`);
     for (let i = 0; i < n; i++) out[i] = Math.floor(i / inner) % A;
     return out;
   }
-  if (blockSize <= 0 || paramShape.length !== rank) throw new OpError(`params [${paramShape}] do not fit input [${xShape}]`);
+  if (blockSize <= 0 || paramShape.length !== rank)
+    throw new OpError(`params [${paramShape}] do not fit input [${xShape}]`);
   const Ab = Math.ceil(A / blockSize);
   if (paramShape.some((d, k) => (k === ax ? d !== Ab : d !== xShape[k]))) {
-    throw new OpError(`blocked params [${paramShape}] do not fit input [${xShape}] with block ${blockSize} on axis ${ax}`);
+    throw new OpError(
+      `blocked params [${paramShape}] do not fit input [${xShape}] with block ${blockSize} on axis ${ax}`,
+    );
   }
   for (let i = 0; i < n; i++) {
     const inn = i % inner;
@@ -95,7 +109,11 @@ export function paramIndex(xShape: readonly number[], paramShape: readonly numbe
  * Zero point / scale broadcasting of MatMulInteger and QLinearMatMul: a 1-D param of the left
  * operand is per row ([M] -> [M, 1]); of the right operand per column; otherwise numpy rules.
  */
-export function matmulParamIndex(xShape: readonly number[], param: Tensor | undefined, side: 'a' | 'b'): Int32Array {
+export function matmulParamIndex(
+  xShape: readonly number[],
+  param: Tensor | undefined,
+  side: 'a' | 'b',
+): Int32Array {
   const n = sizeOf(xShape);
   if (!param || param.data.length === 1) return new Int32Array(n);
   const shape = param.shape.length === 1 && side === 'a' ? [param.shape[0]!, 1] : param.shape;

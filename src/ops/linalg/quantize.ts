@@ -1,5 +1,10 @@
 import { isFloat, type DType } from '../../ir/dtype.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../ir/half.js';
+import {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from '../../ir/half.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { attr } from '../attributes.js';
 import { defineOp, OpError } from '../op.js';
@@ -28,7 +33,13 @@ function quantizedType(zp: DType | undefined, outputDtype: number): DType {
 
 export const quantizeLinear = defineOp({
   type: 'QuantizeLinear',
-  attrs: { axis: attr.int(1), block_size: attr.int(0), output_dtype: attr.int(0), saturate: attr.int(1), precision: attr.int(0) },
+  attrs: {
+    axis: attr.int(1),
+    block_size: attr.int(0),
+    output_dtype: attr.int(0),
+    saturate: attr.int(1),
+    precision: attr.int(0),
+  },
   arity: { inputs: [2, 3], outputs: [1, 1] },
   infer(ctx) {
     const x = input(ctx, 0);
@@ -40,7 +51,8 @@ export const quantizeLinear = defineOp({
     if (!x || !scale) throw new OpError('QuantizeLinear needs x and y_scale');
     const dtype = quantizedType(zp?.dtype, a.output_dtype);
     checkQuantized(dtype, 'QuantizeLinear');
-    if (zp && zp.data.length !== scale.data.length) throw new OpError('y_scale and y_zero_point differ in shape');
+    if (zp && zp.data.length !== scale.data.length)
+      throw new OpError('y_scale and y_zero_point differ in shape');
     const idx = paramIndex(x.shape, scale.shape, a.axis, a.block_size);
     const xv = decodeFloats(x);
     const sv = decodeFloats(scale);

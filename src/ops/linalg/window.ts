@@ -71,26 +71,43 @@ function axis(
     const total = Math.max(0, (out - 1) * s + ext - input);
     const small = Math.floor(total / 2);
     // SAME_UPPER puts the odd pad at the end, SAME_LOWER at the beginning
-    return autoPad === 'SAME_UPPER' ? { out, begin: small, end: total - small } : { out, begin: total - small, end: small };
+    return autoPad === 'SAME_UPPER'
+      ? { out, begin: small, end: total - small }
+      : { out, begin: total - small, end: small };
   }
   const [begin, end] = autoPad === 'VALID' ? [0, 0] : pads;
   const span = input + begin + end - ext;
-  if (span < 0) throw new OpError(`window of extent ${ext} does not fit input ${input} padded by ${begin}+${end}`);
+  if (span < 0)
+    throw new OpError(`window of extent ${ext} does not fit input ${input} padded by ${begin}+${end}`);
   let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   // ceil_mode: a window that would start inside the end padding is dropped (spec, opset 19+)
   if (ceilMode && (out - 1) * s >= input + begin) out--;
   return { out, begin, end };
 }
 
-export function resolveWindow(input: readonly number[], kernel: readonly number[], a: WindowAttrs, ceilMode = false): Window {
-  if (input.length !== kernel.length) throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
+export function resolveWindow(
+  input: readonly number[],
+  kernel: readonly number[],
+  a: WindowAttrs,
+  ceilMode = false,
+): Window {
+  if (input.length !== kernel.length)
+    throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
   const p = windowParams(kernel, a);
   const r = kernel.length;
   const output: number[] = [];
   const padBegin: number[] = [];
   const padEnd: number[] = [];
   for (let i = 0; i < r; i++) {
-    const ax = axis(input[i]!, kernel[i]!, p.strides[i]!, p.dilations[i]!, [p.pads[i]!, p.pads[i + r]!], a.auto_pad, ceilMode);
+    const ax = axis(
+      input[i]!,
+      kernel[i]!,
+      p.strides[i]!,
+      p.dilations[i]!,
+      [p.pads[i]!, p.pads[i + r]!],
+      a.auto_pad,
+      ceilMode,
+    );
     output.push(ax.out);
     padBegin.push(ax.begin);
     padEnd.push(ax.end);
@@ -99,8 +116,14 @@ export function resolveWindow(input: readonly number[], kernel: readonly number[
 }
 
 /** Output spatial dims for shape inference; a symbolic input keeps its symbol when the axis maps 1:1. */
-export function windowOutputDims(input: readonly Dim[], kernel: readonly number[], a: WindowAttrs, ceilMode = false): Dim[] {
-  if (input.length !== kernel.length) throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
+export function windowOutputDims(
+  input: readonly Dim[],
+  kernel: readonly number[],
+  a: WindowAttrs,
+  ceilMode = false,
+): Dim[] {
+  if (input.length !== kernel.length)
+    throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
   const p = windowParams(kernel, a);
   const r = kernel.length;
   return input.map((dim, i) => {

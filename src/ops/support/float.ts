@@ -34,7 +34,7 @@ export function encodeFloats<D extends DType>(dtype: D, shape: readonly number[]
   const data = allocate(dtype, values.length) as TensorData;
   if (dtype === 'float16') for (let i = 0; i < values.length; i++) data[i] = float32ToFloat16Bits(values[i]!);
   else if (dtype === 'bfloat16') for (let i = 0; i < values.length; i++) data[i] = float32ToBfloat16Bits(values[i]!);
-  else if (isBigInt(dtype)) for (let i = 0; i < values.length; i++) (data as BigInt64Array)[i] = BigInt(Math.trunc(values[i]!));
+  else if (isBigInt(dtype)) for (let i = 0; i < values.length; i++) (data as BigInt64Array)[i] = floatToBigInt(values[i]!);
   else if (dtype === 'bool') for (let i = 0; i < values.length; i++) data[i] = values[i] ? 1 : 0;
   else (data as Float64Array).set(values as ArrayLike<number>);
   return { dtype, shape: [...shape], data } as unknown as Tensor<D>;
@@ -43,4 +43,9 @@ export function encodeFloats<D extends DType>(dtype: D, shape: readonly number[]
 /** A working buffer of the precision the dtype computes in. */
 export function floatBuffer(dtype: DType, length: number): Float32Array | Float64Array {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
+
+/** As x86 converts: NaN and out-of-range values become INT64_MIN (the "integer indefinite" value). */
+function floatToBigInt(x: number): bigint {
+  return Number.isFinite(x) && Math.abs(x) < 2 ** 63 ? BigInt(Math.trunc(x)) : -(2n ** 63n);
 }
