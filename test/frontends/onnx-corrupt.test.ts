@@ -27,13 +27,20 @@ test('random bytes are NCC_BAD_MODEL', { timeout: 60_000 }, () => {
   for (let seed = 1; seed <= 200; seed++) {
     const next = lcg(seed);
     const bytes = new Uint8Array(1 + (next() % 4096)).map(() => next() & 0xff);
-    expectNccError(() => importOnnxBytes(bytes, { path: `random-${seed}.onnx`, baseDir: tempDir() }), 'NCC_BAD_MODEL', `seed ${seed}`);
+    expectNccError(
+      () => importOnnxBytes(bytes, { path: `random-${seed}.onnx`, baseDir: tempDir() }),
+      'NCC_BAD_MODEL',
+      `seed ${seed}`,
+    );
   }
 });
 
 test('random bytes in a file are NCC_BAD_MODEL', { timeout: 10_000 }, () => {
   const next = lcg(7);
-  const path = writeModel(new Uint8Array(1000).map(() => next() & 0xff), 'random.onnx');
+  const path = writeModel(
+    new Uint8Array(1000).map(() => next() & 0xff),
+    'random.onnx',
+  );
   const e = expectNccError(() => importOnnxFile(path), 'NCC_BAD_MODEL');
   assert.equal(e.subject.file, path);
   assert.ok(e.hint, 'the error carries a hint');
@@ -49,29 +56,41 @@ test('a truncated real model is NCC_BAD_MODEL', { skip: NO_SHARED, timeout: 60_0
     try {
       importOnnxBytes(bytes, { path: `cut-${cut}.onnx`, baseDir: tempDir() });
     } catch (e) {
-      expectNccError(() => {
-        throw e;
-      }, CODES, `cut at ${cut}`);
+      expectNccError(
+        () => {
+          throw e;
+        },
+        CODES,
+        `cut at ${cut}`,
+      );
     }
   }
 });
 
-test('single flipped bytes of a real model give a model or a coded error', { skip: NO_SHARED, timeout: 120_000 }, () => {
-  const full = readFileSync(MLP);
-  const next = lcg(99);
-  for (let k = 0; k < 300; k++) {
-    const bytes = Uint8Array.from(full);
-    const at = next() % bytes.length;
-    bytes[at] = next() & 0xff;
-    try {
-      importOnnxBytes(bytes, { path: `flip-${at}.onnx`, baseDir: tempDir() });
-    } catch (e) {
-      expectNccError(() => {
-        throw e;
-      }, [...CODES, 'NCC_UNSUPPORTED_DTYPE'], `byte ${at}`);
+test(
+  'single flipped bytes of a real model give a model or a coded error',
+  { skip: NO_SHARED, timeout: 120_000 },
+  () => {
+    const full = readFileSync(MLP);
+    const next = lcg(99);
+    for (let k = 0; k < 300; k++) {
+      const bytes = Uint8Array.from(full);
+      const at = next() % bytes.length;
+      bytes[at] = next() & 0xff;
+      try {
+        importOnnxBytes(bytes, { path: `flip-${at}.onnx`, baseDir: tempDir() });
+      } catch (e) {
+        expectNccError(
+          () => {
+            throw e;
+          },
+          [...CODES, 'NCC_UNSUPPORTED_DTYPE'],
+          `byte ${at}`,
+        );
+      }
     }
-  }
-});
+  },
+);
 
 test('an empty file is NCC_BAD_MODEL', () => {
   const path = join(tempDir(), 'empty.onnx');

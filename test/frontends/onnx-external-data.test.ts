@@ -4,7 +4,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importOnnxFile } from '../../src/frontends/onnx/import.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
-import { externalTensor, initializer, tempDir, tensorBytes, writeModel, type ExternalRef, type ModelSpec } from '../helpers/onnx-builder.js';
+import {
+  externalTensor,
+  initializer,
+  tempDir,
+  tensorBytes,
+  writeModel,
+  type ExternalRef,
+  type ModelSpec,
+} from '../helpers/onnx-builder.js';
 import { expectNccError } from './expect-error.js';
 
 const W = fromNumbers('float32', [2, 3], [1, -2, 3.5, 4, 5e-3, -6]);
@@ -20,7 +28,11 @@ function model(initializers: Record<string, unknown>[]): ModelSpec {
 }
 
 /** A model in a fresh folder whose tensor w lives in a side file written by `side` (relative path -> bytes). */
-function modelWithSideFiles(ref: ExternalRef, side: Record<string, Uint8Array>, extra: Record<string, unknown>[] = []): string {
+function modelWithSideFiles(
+  ref: ExternalRef,
+  side: Record<string, Uint8Array>,
+  extra: Record<string, unknown>[] = [],
+): string {
   const dir = tempDir();
   for (const [rel, bytes] of Object.entries(side)) {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
@@ -33,7 +45,10 @@ test('an external tensor is read from its side file at offset/length', () => {
   const payload = tensorBytes(W);
   const file = new Uint8Array(16 + payload.length + 5).fill(0xee);
   file.set(payload, 16);
-  const path = modelWithSideFiles({ location: 'weights.bin', offset: 16, length: payload.length }, { 'weights.bin': file });
+  const path = modelWithSideFiles(
+    { location: 'weights.bin', offset: 16, length: payload.length },
+    { 'weights.bin': file },
+  );
   const w = importOnnxFile(path).graph.initializers.get('w');
   assert.ok(w);
   assert.equal(w.dtype, 'float32');
@@ -48,18 +63,35 @@ test('two tensors share one side file in a subfolder; offset and length may be o
   file.set(wBytes, 0);
   file.set(bBytes, wBytes.length);
   const path = modelWithSideFiles({ location: 'data/all.bin' }, { 'data/all.bin': file }, [
-    externalTensor('b', 'int64', [2], { location: 'data/./all.bin', offset: wBytes.length, length: bBytes.length }),
+    externalTensor('b', 'int64', [2], {
+      location: 'data/./all.bin',
+      offset: wBytes.length,
+      length: bBytes.length,
+    }),
   ]);
   const g = importOnnxFile(path).graph;
-  assert.deepEqual(Array.from(g.initializers.get('w')!.data as Float32Array), Array.from(W.data as Float32Array));
-  assert.deepEqual(Array.from(g.initializers.get('b')!.data as BigInt64Array), Array.from(B.data as BigInt64Array));
+  assert.deepEqual(
+    Array.from(g.initializers.get('w')!.data as Float32Array),
+    Array.from(W.data as Float32Array),
+  );
+  assert.deepEqual(
+    Array.from(g.initializers.get('b')!.data as BigInt64Array),
+    Array.from(B.data as BigInt64Array),
+  );
 });
 
 test('a location outside the model folder is rejected before any file is read', () => {
   const payload = tensorBytes(W);
   const outside = tempDir();
   writeFileSync(join(outside, 'secret.bin'), payload);
-  for (const location of ['../secret.bin', '../../etc/passwd', 'data/../../secret.bin', join(outside, 'secret.bin'), '/etc/passwd', '..']) {
+  for (const location of [
+    '../secret.bin',
+    '../../etc/passwd',
+    'data/../../secret.bin',
+    join(outside, 'secret.bin'),
+    '/etc/passwd',
+    '..',
+  ]) {
     const path = modelWithSideFiles({ location }, {});
     const e = expectNccError(() => importOnnxFile(path), 'NCC_BAD_MODEL', location);
     assert.match(e.message, /outside the model folder/, location);
@@ -85,11 +117,16 @@ test('a truncated side file, a wrong length or a bad offset is NCC_BAD_MODEL', (
     const path = modelWithSideFiles(ref, { 'w.bin': bytes });
     expectNccError(() => importOnnxFile(path), 'NCC_BAD_MODEL', what);
   }
-  const noLocation = writeModel(model([{ ...externalTensor('w', 'float32', [2, 3], { location: 'x' }), external_data: [] }]));
+  const noLocation = writeModel(
+    model([{ ...externalTensor('w', 'float32', [2, 3], { location: 'x' }), external_data: [] }]),
+  );
   expectNccError(() => importOnnxFile(noLocation), 'NCC_BAD_MODEL', 'no location');
 });
 
 test('the inline form of the same tensor imports to the same values', () => {
   const g = importOnnxFile(writeModel(model([initializer('w', W)]))).graph;
-  assert.deepEqual(Array.from(g.initializers.get('w')!.data as Float32Array), Array.from(W.data as Float32Array));
+  assert.deepEqual(
+    Array.from(g.initializers.get('w')!.data as Float32Array),
+    Array.from(W.data as Float32Array),
+  );
 });

@@ -5,11 +5,22 @@ import { fromNumbers, tensor, type Tensor } from '../../src/ir/tensor.js';
 import { importOnnxFile } from '../../src/frontends/onnx/import.js';
 import { encodeModel } from '../../src/frontends/onnx/onnx-proto.js';
 import { verifyGraph } from '../../src/ir/verify.js';
-import { ATTR_TYPE, attr, graphProto, initializer, writeModel, type GraphSpec, type ModelSpec } from '../helpers/onnx-builder.js';
+import {
+  ATTR_TYPE,
+  attr,
+  graphProto,
+  initializer,
+  writeModel,
+  type GraphSpec,
+  type ModelSpec,
+} from '../helpers/onnx-builder.js';
 import { expectNccError } from './expect-error.js';
 
 /** A one-node model in a custom domain (no upgrade or registry entry interferes) with the given attributes. */
-function withAttrs(attrs: Record<string, Record<string, unknown>>, extra: Partial<ModelSpec> = {}): ModelSpec {
+function withAttrs(
+  attrs: Record<string, Record<string, unknown>>,
+  extra: Partial<ModelSpec> = {},
+): ModelSpec {
   return {
     inputs: [['x', 'float32', [2]]],
     outputs: [['y', 'float32', [2]]],
@@ -28,8 +39,15 @@ function attrsOf(spec: ModelSpec): Record<string, AttrValue> {
 function sameTensor(actual: Tensor, expected: Tensor, what = ''): void {
   assert.equal(actual.dtype, expected.dtype, `${what} dtype`);
   assert.deepEqual([...actual.shape], [...expected.shape], `${what} shape`);
-  assert.ok(actual.data instanceof expected.data.constructor, `${what} storage ${actual.data.constructor.name}`);
-  assert.deepEqual(Array.from(actual.data as ArrayLike<number | bigint>), Array.from(expected.data as ArrayLike<number | bigint>), `${what} data`);
+  assert.ok(
+    actual.data instanceof expected.data.constructor,
+    `${what} storage ${actual.data.constructor.name}`,
+  );
+  assert.deepEqual(
+    Array.from(actual.data as ArrayLike<number | bigint>),
+    Array.from(expected.data as ArrayLike<number | bigint>),
+    `${what} data`,
+  );
 }
 
 const body: GraphSpec = {
@@ -74,10 +92,17 @@ test('attributes of every kind', () => {
   assert.equal(a.g?.kind, 'graph');
   if (a.g?.kind === 'graph') {
     assert.equal(a.g.value.name, 'body');
-    assert.deepEqual(a.g.value.nodes.map((n) => [n.op, n.inputs, n.outputs]), [['Neg', ['x'], ['b']]]);
+    assert.deepEqual(
+      a.g.value.nodes.map((n) => [n.op, n.inputs, n.outputs]),
+      [['Neg', ['x'], ['b']]],
+    );
   }
   assert.equal(a.gs?.kind, 'graphs');
-  if (a.gs?.kind === 'graphs') assert.deepEqual(a.gs.value.map((g) => g.name), ['body', 'body2']);
+  if (a.gs?.kind === 'graphs')
+    assert.deepEqual(
+      a.gs.value.map((g) => g.name),
+      ['body', 'body2'],
+    );
 });
 
 test('attributes without a type field (IR version 1) are read from the field that is set', () => {
@@ -117,7 +142,8 @@ test('a sparse tensor attribute is densified', () => {
   };
   const a = attrsOf(withAttrs({ value: sparse }));
   assert.equal(a.value?.kind, 'tensor');
-  if (a.value?.kind === 'tensor') sameTensor(a.value.value, fromNumbers('float32', [2, 3], [0, 5, 0, 0, 0, 7]));
+  if (a.value?.kind === 'tensor')
+    sameTensor(a.value.value, fromNumbers('float32', [2, 3], [0, 5, 0, 0, 0, 7]));
 });
 
 test('an attribute of an unknown type is NCC_BAD_MODEL', () => {
@@ -190,7 +216,8 @@ test('an initializer whose payload does not fit its dims is NCC_BAD_MODEL', () =
     ['no data at all', { name: 'w', dims: ['3'], data_type: 7 }],
     ['negative dim', { name: 'w', dims: ['-1'], data_type: 1 }],
   ];
-  for (const [what, t] of cases) expectNccError(() => importOnnxFile(writeModel(spec(t))), 'NCC_BAD_MODEL', what);
+  for (const [what, t] of cases)
+    expectNccError(() => importOnnxFile(writeModel(spec(t))), 'NCC_BAD_MODEL', what);
   const str = { name: 's', dims: ['1'], data_type: 8, string_data: [new Uint8Array([65])] };
   expectNccError(() => importOnnxFile(writeModel(spec(str))), 'NCC_UNSUPPORTED_DTYPE', 'string tensor');
 });
@@ -225,7 +252,13 @@ test('symbolic dims are kept as their names; unnamed unknown dims get fresh name
 test('opsets, producer and model name', () => {
   const m = importOnnxFile(
     writeModel(
-      { ...withAttrs({}), name: 'tiny', opset: 13, opsets: { 'ai.onnx': 13, 'test.ops': 2 }, producer: 'builder' },
+      {
+        ...withAttrs({}),
+        name: 'tiny',
+        opset: 13,
+        opsets: { 'ai.onnx': 13, 'test.ops': 2 },
+        producer: 'builder',
+      },
       'tiny.onnx',
     ),
   );
@@ -249,7 +282,14 @@ test('a model-local function is inlined with renamed values and resolved attribu
         ['z', 'float32', [2]],
       ],
       nodes: [
-        { op: 'AddScale', domain: 'local', inputs: ['x', 'w'], outputs: ['y'], name: 'call1', attrs: { alpha: attr.float(3) } },
+        {
+          op: 'AddScale',
+          domain: 'local',
+          inputs: ['x', 'w'],
+          outputs: ['y'],
+          name: 'call1',
+          attrs: { alpha: attr.float(3) },
+        },
         { op: 'AddScale', domain: 'local', inputs: ['y', 'w'], outputs: ['z'], name: 'call2' },
       ],
       functions: [
@@ -276,7 +316,10 @@ test('a model-local function is inlined with renamed values and resolved attribu
     }),
   );
   const g = m.graph;
-  assert.deepEqual(g.nodes.map((n) => n.op), ['Add', 'Scale', 'Add', 'Scale']);
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ['Add', 'Scale', 'Add', 'Scale'],
+  );
   assert.ok(!g.nodes.some((n) => n.op === 'AddScale'));
   const [add1, scale1, add2, scale2] = g.nodes;
   assert.deepEqual(add1!.inputs, ['x', 'w']);
@@ -315,7 +358,10 @@ test('a subgraph attribute is kept as a Graph that reads the enclosing scope', (
           op: 'If',
           inputs: ['c'],
           outputs: ['y'],
-          attrs: { then_branch: attr.graph(branch('then', 'Neg')), else_branch: attr.graph(branch('else', 'Abs')) },
+          attrs: {
+            then_branch: attr.graph(branch('then', 'Neg')),
+            else_branch: attr.graph(branch('else', 'Abs')),
+          },
         },
       ],
     }),
@@ -329,7 +375,10 @@ test('a subgraph attribute is kept as a Graph that reads the enclosing scope', (
   assert.equal(sub.name, 'then');
   assert.deepEqual(sub.inputs, []);
   assert.deepEqual(sub.outputs, [{ name: 'then_out', type: { dtype: 'float32', shape: [2] } }]);
-  assert.deepEqual(sub.nodes.map((n) => [n.op, n.inputs]), [['Neg', ['x']]]);
+  assert.deepEqual(
+    sub.nodes.map((n) => [n.op, n.inputs]),
+    [['Neg', ['x']]],
+  );
   assert.equal((other as { value: Graph }).value.nodes[0]!.op, 'Abs');
   verifyGraph(g);
 });
@@ -346,7 +395,10 @@ test('initializers listed as graph inputs (IR < 4) are constants, not runtime in
     initializers: [initializer('w', fromNumbers('float32', [2], [1, 2]))],
   };
   const g = importOnnxFile(writeModel(spec)).graph;
-  assert.deepEqual(g.inputs.map((v) => v.name), ['x']);
+  assert.deepEqual(
+    g.inputs.map((v) => v.name),
+    ['x'],
+  );
   assert.ok(g.initializers.has('w'));
 });
 
@@ -356,19 +408,36 @@ test('structurally broken graphs are NCC_BAD_MODEL', () => {
     outputs: [['y', 'float32', [2]]],
     nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
   };
-  expectNccError(() => importOnnxFile(writeModel({ ...base, nodes: [{ op: '', inputs: ['x'], outputs: ['y'] }] })), 'NCC_BAD_MODEL', 'no op_type');
-  expectNccError(() => importOnnxFile(writeModel({ ...base, inputs: [], outputs: [], nodes: [] })), 'NCC_BAD_MODEL', 'empty graph');
+  expectNccError(
+    () => importOnnxFile(writeModel({ ...base, nodes: [{ op: '', inputs: ['x'], outputs: ['y'] }] })),
+    'NCC_BAD_MODEL',
+    'no op_type',
+  );
+  expectNccError(
+    () => importOnnxFile(writeModel({ ...base, inputs: [], outputs: [], nodes: [] })),
+    'NCC_BAD_MODEL',
+    'empty graph',
+  );
   // an input without a type
   const untypedInput = { ...graphProto(base), input: [{ name: 'x' }] };
   expectNccError(
-    () => importOnnxFile(writeModelProto({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph: untypedInput })),
+    () =>
+      importOnnxFile(
+        writeModelProto({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph: untypedInput }),
+      ),
     'NCC_BAD_MODEL',
     'untyped input',
   );
   // a non-tensor input
-  const seqInput = { ...graphProto(base), input: [{ name: 'x', type: { sequence_type: { elem_type: { tensor_type: { elem_type: 1 } } } } }] };
+  const seqInput = {
+    ...graphProto(base),
+    input: [{ name: 'x', type: { sequence_type: { elem_type: { tensor_type: { elem_type: 1 } } } } }],
+  };
   expectNccError(
-    () => importOnnxFile(writeModelProto({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph: seqInput })),
+    () =>
+      importOnnxFile(
+        writeModelProto({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph: seqInput }),
+      ),
     'NCC_UNSUPPORTED_DTYPE',
     'sequence input',
   );

@@ -102,7 +102,10 @@ export const attr = {
   string: (v: string): ProtoObject => ({ type: ATTR_TYPE.STRING, s: utf8.encode(v) }),
   ints: (v: readonly (number | bigint)[]): ProtoObject => ({ type: ATTR_TYPE.INTS, ints: v.map(String) }),
   floats: (v: readonly number[]): ProtoObject => ({ type: ATTR_TYPE.FLOATS, floats: [...v] }),
-  strings: (v: readonly string[]): ProtoObject => ({ type: ATTR_TYPE.STRINGS, strings: v.map((s) => utf8.encode(s)) }),
+  strings: (v: readonly string[]): ProtoObject => ({
+    type: ATTR_TYPE.STRINGS,
+    strings: v.map((s) => utf8.encode(s)),
+  }),
   tensor: (t: ProtoObject): ProtoObject => ({ type: ATTR_TYPE.TENSOR, t }),
   tensors: (ts: readonly ProtoObject[]): ProtoObject => ({ type: ATTR_TYPE.TENSORS, tensors: [...ts] }),
   graph: (g: GraphSpec): ProtoObject => ({ type: ATTR_TYPE.GRAPH, g: graphProto(g) }),
@@ -200,11 +203,22 @@ export interface ExternalRef {
 }
 
 /** A TensorProto whose payload lives in a side file (data_location EXTERNAL). */
-export function externalTensor(name: string, dtype: DType, dims: readonly number[], ref: ExternalRef): ProtoObject {
+export function externalTensor(
+  name: string,
+  dtype: DType,
+  dims: readonly number[],
+  ref: ExternalRef,
+): ProtoObject {
   const entries = [{ key: 'location', value: ref.location }];
   if (ref.offset !== undefined) entries.push({ key: 'offset', value: String(ref.offset) });
   if (ref.length !== undefined) entries.push({ key: 'length', value: String(ref.length) });
-  return { name, dims: dims.map(String), data_type: onnxCodeOf(dtype), data_location: 1, external_data: entries };
+  return {
+    name,
+    dims: dims.map(String),
+    data_type: onnxCodeOf(dtype),
+    data_location: 1,
+    external_data: entries,
+  };
 }
 
 const tempDirs: string[] = [];

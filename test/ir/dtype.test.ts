@@ -26,7 +26,8 @@ test('DTYPES is exactly the floats, the ints and bool', () => {
 
 test('isDType', () => {
   for (const d of DTYPES) assert.ok(isDType(d));
-  for (const s of ['float', 'int', 'string', 'Float32', '', 'complex64', 'float8e4m3fn']) assert.ok(!isDType(s), s);
+  for (const s of ['float', 'int', 'string', 'Float32', '', 'complex64', 'float8e4m3fn'])
+    assert.ok(!isDType(s), s);
 });
 
 test('byteSize follows the bit width in the name', () => {
@@ -52,7 +53,10 @@ test('allocate gives zeroed storage of the right typed array and width', () => {
     assert.equal(a.length, 5, d);
     assert.equal(a.BYTES_PER_ELEMENT, byteSize(d), d);
     assert.ok(a instanceof storageCtor(d), d);
-    assert.ok(Array.from(a as ArrayLike<number | bigint>).every((x) => x === 0 || x === 0n), d);
+    assert.ok(
+      Array.from(a as ArrayLike<number | bigint>).every((x) => x === 0 || x === 0n),
+      d,
+    );
   }
   assert.ok(allocate('int64', 1) instanceof BigInt64Array);
   assert.ok(allocate('uint64', 1) instanceof BigUint64Array);

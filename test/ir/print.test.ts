@@ -26,7 +26,10 @@ test('printGraph: constants, attributes of each kind, omitted values, domains an
       ['bias', tensor('float32', [10])],
     ],
     nodes: [
-      node('Gemm', ['x', 'w'], ['h'], { transB: { kind: 'int', value: 0 }, alpha: { kind: 'float', value: 1.5 } }),
+      node('Gemm', ['x', 'w'], ['h'], {
+        transB: { kind: 'int', value: 0 },
+        alpha: { kind: 'float', value: 1.5 },
+      }),
       node(
         'Split2',
         ['h', ''],
@@ -71,5 +74,8 @@ test('printGraph: an unnamed graph prints as main; types come from constants, th
     nodes: [node('Neg', ['a'], ['b'])],
     valueTypes: [value('b', 'int32', [3])],
   });
-  assert.equal(printGraph(g), ['graph main(a: int32[3]) -> (b: int32[3]) {', '  b = Neg(a) : int32[3]', '}'].join('\n'));
+  assert.equal(
+    printGraph(g),
+    ['graph main(a: int32[3]) -> (b: int32[3]) {', '  b = Neg(a) : int32[3]', '}'].join('\n'),
+  );
 });

@@ -79,10 +79,31 @@ test('formatShape and isStaticShape', () => {
 });
 
 test('broadcastShapes', () => {
-  assert.deepEqual(broadcastShapes([[2, 1, 4], [3, 1]]), [2, 3, 4]);
-  assert.deepEqual(broadcastShapes([['n', 4], [1, 4]]), ['n', 4]);
-  assert.deepEqual(broadcastShapes([['n', 4], ['n', 1]]), ['n', 4]);
+  assert.deepEqual(
+    broadcastShapes([
+      [2, 1, 4],
+      [3, 1],
+    ]),
+    [2, 3, 4],
+  );
+  assert.deepEqual(
+    broadcastShapes([
+      ['n', 4],
+      [1, 4],
+    ]),
+    ['n', 4],
+  );
+  assert.deepEqual(
+    broadcastShapes([
+      ['n', 4],
+      ['n', 1],
+    ]),
+    ['n', 4],
+  );
   assert.deepEqual(broadcastShapes([[], [5]]), [5]);
-  const bad = broadcastShapes([[2, 3], [4, 3]]);
+  const bad = broadcastShapes([
+    [2, 3],
+    [4, 3],
+  ]);
   assert.ok(!Array.isArray(bad) && /do not broadcast/.test(bad.error));
 });

@@ -39,7 +39,10 @@ test('use before definition', () => {
     outputs: [value('y', 'float32', [2])],
     nodes: [node('Neg', ['h'], ['y'], {}, 'first'), node('Relu', ['x'], ['h'], {}, 'second')],
   });
-  assert.throws(() => verifyGraph(g), coded('NCC_INVALID_GRAPH', { value: 'h', node: 'first', message: /before it is defined/ }));
+  assert.throws(
+    () => verifyGraph(g),
+    coded('NCC_INVALID_GRAPH', { value: 'h', node: 'first', message: /before it is defined/ }),
+  );
 });
 
 test('a subgraph may not read an outer value defined after its node', () => {
@@ -61,16 +64,29 @@ test('double definition: two nodes, a node and an input, an input and a constant
     outputs: [value('h', 'float32', [2])],
     nodes: [node('Neg', ['x'], ['h']), node('Relu', ['x'], ['h'])],
   });
-  assert.throws(() => verifyGraph(twoNodes), coded('NCC_INVALID_GRAPH', { value: 'h', message: /defined twice/ }));
+  assert.throws(
+    () => verifyGraph(twoNodes),
+    coded('NCC_INVALID_GRAPH', { value: 'h', message: /defined twice/ }),
+  );
   const overInput = graph({ inputs: [x], outputs: [x], nodes: [node('Neg', ['x'], ['x'])] });
-  assert.throws(() => verifyGraph(overInput), coded('NCC_INVALID_GRAPH', { value: 'x', message: /defined twice/ }));
+  assert.throws(
+    () => verifyGraph(overInput),
+    coded('NCC_INVALID_GRAPH', { value: 'x', message: /defined twice/ }),
+  );
   const inputConst = graph({ inputs: [x], outputs: [x], initializers: [['x', tensor('float32', [2])]] });
   assert.throws(() => verifyGraph(inputConst), coded('NCC_INVALID_GRAPH', { value: 'x' }));
 });
 
 test('missing output', () => {
-  const g = graph({ inputs: [x], outputs: [value('nowhere', 'float32', [2])], nodes: [node('Neg', ['x'], ['y'])] });
-  assert.throws(() => verifyGraph(g), coded('NCC_INVALID_GRAPH', { value: 'nowhere', message: /never defined/ }));
+  const g = graph({
+    inputs: [x],
+    outputs: [value('nowhere', 'float32', [2])],
+    nodes: [node('Neg', ['x'], ['y'])],
+  });
+  assert.throws(
+    () => verifyGraph(g),
+    coded('NCC_INVALID_GRAPH', { value: 'nowhere', message: /never defined/ }),
+  );
 });
 
 test('errors inside a subgraph are reported too', () => {

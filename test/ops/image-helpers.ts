@@ -21,7 +21,11 @@ function withDefaults(def: AnyOpDef, attrs: AttrOverrides): never {
 }
 
 /** The single output of an op. */
-export function run(type: string, inputs: readonly (Tensor | undefined)[], attrs: AttrOverrides = {}): Tensor {
+export function run(
+  type: string,
+  inputs: readonly (Tensor | undefined)[],
+  attrs: AttrOverrides = {},
+): Tensor {
   const def = op(type);
   return def.reference(inputs, withDefaults(def, attrs), 1)[0]!;
 }
@@ -38,11 +42,16 @@ export function infer(
   return def.infer({ inputs: types, constants, attrs: withDefaults(def, attrs), outputCount: 1 })[0]!;
 }
 
-export function t(dtype: DType, shape: readonly number[], values: ArrayLike<number | bigint | boolean>): Tensor {
+export function t(
+  dtype: DType,
+  shape: readonly number[],
+  values: ArrayLike<number | bigint | boolean>,
+): Tensor {
   return fromNumbers(dtype, shape, values);
 }
 
-export const f32 = (shape: readonly number[], values: ArrayLike<number>): Tensor => t('float32', shape, values);
+export const f32 = (shape: readonly number[], values: ArrayLike<number>): Tensor =>
+  t('float32', shape, values);
 export const i64 = (...values: number[]): Tensor => t('int64', [values.length], values);
 export const scales = (...values: number[]): Tensor => t('float32', [values.length], values);
 
@@ -55,6 +64,9 @@ export function assertNear(actual: readonly number[], expected: readonly number[
   assert.equal(actual.length, expected.length, `length ${actual.length} vs ${expected.length}`);
   actual.forEach((a, i) => {
     const e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= tol, `element ${i}: ${a} vs ${e}\n actual   [${actual.join(', ')}]\n expected [${expected.join(', ')}]`);
+    assert.ok(
+      Math.abs(a - e) <= tol,
+      `element ${i}: ${a} vs ${e}\n actual   [${actual.join(', ')}]\n expected [${expected.join(', ')}]`,
+    );
   });
 }

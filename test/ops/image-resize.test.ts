@@ -84,7 +84,11 @@ test('Resize tf_crop_and_resize writes extrapolation_value outside the input', (
 test('Resize cubic keeps a constant constant, with and without exclude_outside', () => {
   const x = f32([3], [5, 5, 5]);
   assertNear(values(run('Resize', [x, undefined, scales(2)], { mode: 'cubic' })), [5, 5, 5, 5, 5, 5]);
-  const ex = run('Resize', [x, undefined, scales(2)], { mode: 'cubic', exclude_outside: 1, cubic_coeff_a: -0.5 });
+  const ex = run('Resize', [x, undefined, scales(2)], {
+    mode: 'cubic',
+    exclude_outside: 1,
+    cubic_coeff_a: -0.5,
+  });
   assertNear(values(ex), [5, 5, 5, 5, 5, 5]);
 });
 

@@ -23,7 +23,10 @@ function upgrade(n: Node, opset: number): { node: Node; constants: Map<string, T
 const s = (value: string): AttrValue => ({ kind: 'string', value });
 
 test('Upsample-7 becomes Resize with constant scales, asymmetric, nearest floor', () => {
-  const { node: r, constants } = upgrade(node('Upsample', ['x'], { scales: { kind: 'floats', value: [1, 3] } }), 7);
+  const { node: r, constants } = upgrade(
+    node('Upsample', ['x'], { scales: { kind: 'floats', value: [1, 3] } }),
+    7,
+  );
   assert.equal(r.op, 'Resize');
   assert.equal(r.inputs.length, 3);
   assert.equal(r.inputs[1], '');
@@ -62,23 +65,37 @@ test('Resize-11 tf_half_pixel_for_nn with floor is half_pixel with round_prefer_
   const { node: r } = upgrade(n, 11);
   assert.deepEqual(r.attrs['coordinate_transformation_mode'], s('half_pixel'));
   assert.deepEqual(r.attrs['nearest_mode'], s('round_prefer_ceil'));
-  const other = node('Resize', ['x', 'roi', 'scales'], { coordinate_transformation_mode: s('tf_half_pixel_for_nn') });
+  const other = node('Resize', ['x', 'roi', 'scales'], {
+    coordinate_transformation_mode: s('tf_half_pixel_for_nn'),
+  });
   assert.throws(() => upgrade(other, 11), OpUnsupported);
 });
 
 test('GridSample-16 modes are renamed; RoiAlign-10 gets output_half_pixel', () => {
-  assert.deepEqual(upgrade(node('GridSample', ['x', 'g'], { mode: s('bicubic') }), 16).node.attrs['mode'], s('cubic'));
-  assert.deepEqual(upgrade(node('GridSample', ['x', 'g'], { mode: s('bilinear') }), 16).node.attrs['mode'], s('linear'));
+  assert.deepEqual(
+    upgrade(node('GridSample', ['x', 'g'], { mode: s('bicubic') }), 16).node.attrs['mode'],
+    s('cubic'),
+  );
+  assert.deepEqual(
+    upgrade(node('GridSample', ['x', 'g'], { mode: s('bilinear') }), 16).node.attrs['mode'],
+    s('linear'),
+  );
   const roi = upgrade(node('RoiAlign', ['x', 'r', 'b']), 10).node;
   assert.deepEqual(roi.attrs['coordinate_transformation_mode'], s('output_half_pixel'));
-  assert.equal(upgrade(node('RoiAlign', ['x', 'r', 'b']), 16).node.attrs['coordinate_transformation_mode'], undefined);
+  assert.equal(
+    upgrade(node('RoiAlign', ['x', 'r', 'b']), 16).node.attrs['coordinate_transformation_mode'],
+    undefined,
+  );
 });
 
 test('DFT-17 axis attribute (default 1) becomes the axis input', () => {
   const { node: r, constants } = upgrade(node('DFT', ['x']), 17);
   assert.deepEqual(r.inputs.slice(0, 2), ['x', '']);
   assert.deepEqual(toNumbers(constants.get(r.inputs[2]!)!), [1]);
-  const { node: r2, constants: c2 } = upgrade(node('DFT', ['x', 'len'], { axis: { kind: 'int', value: 2 } }), 19);
+  const { node: r2, constants: c2 } = upgrade(
+    node('DFT', ['x', 'len'], { axis: { kind: 'int', value: 2 } }),
+    19,
+  );
   assert.equal(r2.inputs[1], 'len');
   assert.deepEqual(toNumbers(c2.get(r2.inputs[2]!)!), [2]);
   assert.equal(r2.attrs['axis'], undefined);

@@ -93,3 +93,13 @@ test('int64 data moves through views untouched', () => {
   const y = run1('Reshape', [i64([2, 1], [big, -big]), ints(2)]);
   assert.deepEqual([...(y.data as BigInt64Array)], [big, -big]);
 });
+
+test('a Shape -> Gather -> Unsqueeze -> Concat chain gives Reshape an exact shape', () => {
+  const x = iota([2, 3, 4]);
+  const shape = run1('Shape', [x]);
+  const batch = run1('Unsqueeze', [run1('Gather', [shape, i64([], [0])]), ints(0)]);
+  const target = run1('Concat', [batch, ints(-1)], { axis: 0 });
+  assert.deepEqual(values(target), [2, -1]);
+  assert.deepEqual(shapeOfInfer('Reshape', [{ dtype: 'float32', shape: [2, 3, 4] }, target]), [2, 12]);
+  assert.deepEqual(shapeOfInfer('Shape', [{ dtype: 'float32', shape: undefined }])!.length, 1);
+});

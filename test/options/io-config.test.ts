@@ -13,10 +13,13 @@ test('inline JSON: inputs with and without dtype, dims and outputs', () => {
   assert.deepEqual([...c.inputs.keys()], ['x', 'mask']);
   assert.deepEqual(c.inputs.get('x'), { shape: [1, 3, 224, 224], dtype: 'float32' });
   assert.deepEqual(c.inputs.get('mask'), { shape: [2, 8], dtype: undefined });
-  assert.deepEqual([...c.dims], [
-    ['batch', 4],
-    ['seq', 0],
-  ]);
+  assert.deepEqual(
+    [...c.dims],
+    [
+      ['batch', 4],
+      ['seq', 0],
+    ],
+  );
   assert.deepEqual(c.outputs, ['y', 'z:0']);
 });
 
@@ -25,7 +28,10 @@ test('an empty object is the empty config; a scalar input has shape []', () => {
   assert.equal(c.inputs.size, EMPTY_IO_CONFIG.inputs.size);
   assert.equal(c.dims.size, 0);
   assert.equal(c.outputs, undefined);
-  assert.deepEqual(parseIoConfig('{"inputs": {"s": [[], "int64"]}}').inputs.get('s'), { shape: [], dtype: 'int64' });
+  assert.deepEqual(parseIoConfig('{"inputs": {"s": [[], "int64"]}}').inputs.get('s'), {
+    shape: [],
+    dtype: 'int64',
+  });
 });
 
 test('a file path is read as JSON', () => {

@@ -49,14 +49,11 @@ test('the fake ops are not in the registry, Relu is', () => {
 
 test('unsupportedOps maps every missing op type, in subgraphs too, to its nodes', () => {
   const missing = unsupportedOps(importOnnxFile(path).graph);
-  assert.deepEqual(
-    [...missing].sort(),
-    [
-      ['FakeOpA', ['a1', 'a2', 'a3', 'a4']],
-      ['FakeOpB', ['b1']],
-      ['custom.dom::FakeC', ['c1']],
-    ],
-  );
+  assert.deepEqual([...missing].sort(), [
+    ['FakeOpA', ['a1', 'a2', 'a3', 'a4']],
+    ['FakeOpB', ['b1']],
+    ['custom.dom::FakeC', ['c1']],
+  ]);
 });
 
 test('checkSupported throws one NCC_UNSUPPORTED_OP listing every unsupported op type', () => {

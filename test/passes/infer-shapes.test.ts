@@ -43,7 +43,11 @@ function arange(n: number): number[] {
 test('after pinning, the Shape->Gather->Unsqueeze->Concat chain folds and Reshape is static', () => {
   for (const config of ['{"dims": {"batch": 2}}', '{"inputs": {"x": [[2,3,4], "float32"]}}']) {
     const g = loadModel(reshapeChain, { ioConfig: parseIoConfig(config) }).graph;
-    assert.deepEqual(g.nodes.map((n) => n.op), ['Reshape'], config);
+    assert.deepEqual(
+      g.nodes.map((n) => n.op),
+      ['Reshape'],
+      config,
+    );
     const reshape = g.nodes[0]!;
     const target = g.initializers.get(reshape.inputs[1]!);
     assert.ok(target, `the target shape is a constant (${config})`);
@@ -55,7 +59,10 @@ test('after pinning, the Shape->Gather->Unsqueeze->Concat chain folds and Reshap
 
 test('without pinning the chain stays and the output keeps a symbolic dim', () => {
   const g = loadModel(reshapeChain).graph;
-  assert.ok(g.nodes.some((n) => n.op === 'Shape'), 'Shape of a symbolic input cannot fold');
+  assert.ok(
+    g.nodes.some((n) => n.op === 'Shape'),
+    'Shape of a symbolic input cannot fold',
+  );
   assert.ok(!isStaticShape(g.outputs[0]!.type.shape), `output shape ${String(g.outputs[0]!.type.shape)}`);
   expectNccError(() => loadStaticModel(reshapeChain), 'NCC_DYNAMIC_SHAPE');
 });
@@ -70,7 +77,11 @@ test('the folded graph computes what the unfolded graph computes', () => {
   const b = runGraph(unfolded, new Map([['x', x]])).get('y')!;
   assert.deepEqual(a.shape, [2, 12]);
   assert.deepEqual(b.shape, [2, 12]);
-  assert.deepEqual(Array.from(a.data as Float32Array), Array.from(x.data as Float32Array), 'reshape keeps row-major order');
+  assert.deepEqual(
+    Array.from(a.data as Float32Array),
+    Array.from(x.data as Float32Array),
+    'reshape keeps row-major order',
+  );
   assert.deepEqual(Array.from(b.data as Float32Array), Array.from(x.data as Float32Array));
 });
 
@@ -93,7 +104,10 @@ function constantsModel(): Graph {
 
 test('a node of constants folds into an initializer; a node of inputs stays', () => {
   const g = inferShapes(constantsModel(), { fold: true });
-  assert.deepEqual(g.nodes.map((n) => n.name), ['mul']);
+  assert.deepEqual(
+    g.nodes.map((n) => n.name),
+    ['mul'],
+  );
   const c = g.initializers.get('c');
   assert.ok(c, 'the folded value is an initializer');
   assert.deepEqual(toNumbers(c), [11, 22, 33, 44]);
@@ -103,7 +117,10 @@ test('a node of constants folds into an initializer; a node of inputs stays', ()
 
 test('folding respects maxFoldElements', () => {
   const g = inferShapes(constantsModel(), { fold: true, maxFoldElements: 3 });
-  assert.deepEqual(g.nodes.map((n) => n.name), ['const_add', 'mul']);
+  assert.deepEqual(
+    g.nodes.map((n) => n.name),
+    ['const_add', 'mul'],
+  );
   assert.ok(!g.initializers.has('c'));
 });
 

@@ -6,7 +6,11 @@ import { expectNccError } from '../frontends/expect-error.js';
 import { graph, node, value } from '../ir/graph-fixtures.js';
 
 const g = graph({
-  inputs: [value('x', 'float32', ['batch', 3, 'h']), value('m', 'int64', ['batch', 'seq']), value('r', 'float32', undefined)],
+  inputs: [
+    value('x', 'float32', ['batch', 3, 'h']),
+    value('m', 'int64', ['batch', 'seq']),
+    value('r', 'float32', undefined),
+  ],
   outputs: [value('y', 'float32', ['batch', 3, 'h'])],
   nodes: [node('Relu', ['x'], ['y'])],
 });
@@ -15,7 +19,10 @@ const pin = (json: string) => pinInputs(g, parseIoConfig(json));
 
 test('dims by name are substituted in every input that has them', () => {
   const p = pin('{"dims": {"batch": 2, "seq": 7}}');
-  assert.deepEqual(p.inputs.map((v) => v.type.shape), [[2, 3, 'h'], [2, 7], undefined]);
+  assert.deepEqual(
+    p.inputs.map((v) => v.type.shape),
+    [[2, 3, 'h'], [2, 7], undefined],
+  );
   assert.equal(p.nodes, g.nodes, 'nodes are untouched');
   assert.deepEqual(g.inputs[0]!.type.shape, ['batch', 3, 'h'], 'the input graph is not mutated');
 });
@@ -24,7 +31,11 @@ test('inputs by name get their full shape; dtype may be omitted', () => {
   const p = pin('{"inputs": {"x": [[5,3,9], "float32"], "r": [[1,2,3,4]]}}');
   assert.deepEqual(p.inputs[0]!.type, { dtype: 'float32', shape: [5, 3, 9] });
   assert.deepEqual(p.inputs[1]!.type, g.inputs[1]!.type);
-  assert.deepEqual(p.inputs[2]!.type, { dtype: 'float32', shape: [1, 2, 3, 4] }, 'an input of unknown rank takes any shape');
+  assert.deepEqual(
+    p.inputs[2]!.type,
+    { dtype: 'float32', shape: [1, 2, 3, 4] },
+    'an input of unknown rank takes any shape',
+  );
 });
 
 test("'name:0' addresses the input 'name'", () => {

@@ -54,16 +54,15 @@ test('several dynamic inputs are all named, and the suggestion pins all of them'
   const m = loadStaticModel(path, { ioConfig: config });
   assert.deepEqual(
     m.graph.outputs.map((o) => o.type.shape),
-    [
-      [1, 4],
-      [1, 1],
-      [2],
-    ],
+    [[1, 4], [1, 1], [2]],
   );
 });
 
 test('requireStaticInputs: an input of unknown rank is dynamic too', () => {
-  const g = graph({ inputs: [value('r', 'float32', undefined)], outputs: [value('r', 'float32', undefined)] });
+  const g = graph({
+    inputs: [value('r', 'float32', undefined)],
+    outputs: [value('r', 'float32', undefined)],
+  });
   const e = expectNccError(() => requireStaticInputs(g), 'NCC_DYNAMIC_SHAPE');
   assert.match(e.message, /unknown rank/);
   assert.ok(parseIoConfig(suggested(e.hint)).inputs.has('r'));

@@ -33,12 +33,19 @@ const ops = (g: ReturnType<typeof twoBranches>): string[] => g.nodes.map((n) => 
 
 test('a subset of outputs keeps only the nodes and constants it needs', () => {
   const g = selectOutputs(twoBranches(), ['y1']);
-  assert.deepEqual(g.outputs.map((o) => o.name), ['y1']);
+  assert.deepEqual(
+    g.outputs.map((o) => o.name),
+    ['y1'],
+  );
   assert.deepEqual(ops(g), ['Add', 'Relu']);
   assert.deepEqual([...g.initializers.keys()], ['w1']);
   verifyGraph(g);
   const h = selectOutputs(twoBranches(), ['y2', 'y1']);
-  assert.deepEqual(h.outputs.map((o) => o.name), ['y2', 'y1'], 'the requested order');
+  assert.deepEqual(
+    h.outputs.map((o) => o.name),
+    ['y2', 'y1'],
+    'the requested order',
+  );
   assert.deepEqual(ops(h), ['Add', 'Mul', 'Relu', 'Tanh'], 'the original node order');
   assert.deepEqual([...h.initializers.keys()].sort(), ['w1', 'w2']);
 });
@@ -52,13 +59,19 @@ test('values a subgraph reads from the outer scope stay alive', () => {
 
 test('all outputs by default: dead nodes and unused constants are dropped', () => {
   const g = selectOutputs(twoBranches());
-  assert.deepEqual(g.outputs.map((o) => o.name), ['y1', 'y2', 'y3']);
+  assert.deepEqual(
+    g.outputs.map((o) => o.name),
+    ['y1', 'y2', 'y3'],
+  );
   assert.deepEqual(ops(g), ['Add', 'Mul', 'Relu', 'Tanh', 'If']);
   assert.ok(!g.initializers.has('unused'));
 });
 
 test("'name:0' selects the output 'name'", () => {
-  assert.deepEqual(selectOutputs(twoBranches(), ['y2:0']).outputs.map((o) => o.name), ['y2']);
+  assert.deepEqual(
+    selectOutputs(twoBranches(), ['y2:0']).outputs.map((o) => o.name),
+    ['y2'],
+  );
 });
 
 test('an unknown output is NCC_BAD_OPTION listing the real outputs', () => {

@@ -4,48 +4,12 @@ import { attr } from '../attributes.js';
 import { input } from '../support/infer.js';
 import { defineOp, OpError, OpUnsupported } from '../op.js';
 import { convertTensor } from './convert.js';
+import { dtypeFromCode } from '../support/dtype-codes.js';
 import { ALL, checkDtype, required } from './types.js';
-
-/** ONNX TensorProto.DataType codes of our dtypes (Cast's and BitCast's `to`). */
-const ONNX_DTYPES: ReadonlyMap<number, DType> = new Map<number, DType>([
-  [1, 'float32'],
-  [2, 'uint8'],
-  [3, 'int8'],
-  [4, 'uint16'],
-  [5, 'int16'],
-  [6, 'int32'],
-  [7, 'int64'],
-  [9, 'bool'],
-  [10, 'float16'],
-  [11, 'float64'],
-  [12, 'uint32'],
-  [13, 'uint64'],
-  [16, 'bfloat16'],
-]);
-
-/** Cast-1 spelled `to` as the TensorProto.DataType name; the upgrade maps it to the code. */
-export const ONNX_DTYPE_NAMES: Readonly<Record<string, number>> = {
-  FLOAT: 1,
-  UINT8: 2,
-  INT8: 3,
-  UINT16: 4,
-  INT16: 5,
-  INT32: 6,
-  INT64: 7,
-  STRING: 8,
-  BOOL: 9,
-  FLOAT16: 10,
-  DOUBLE: 11,
-  UINT32: 12,
-  UINT64: 13,
-  COMPLEX64: 14,
-  COMPLEX128: 15,
-  BFLOAT16: 16,
-};
 
 export function dtypeOfOnnxCode(op: string, code: number | undefined): DType {
   if (code === undefined) throw new OpError(`${op} requires the 'to' attribute`);
-  const d = ONNX_DTYPES.get(code);
+  const d = dtypeFromCode(code);
   if (!d)
     throw new OpUnsupported(
       `${op} to ONNX data type ${code} (string, complex, 8/4/2-bit types) is not supported`,

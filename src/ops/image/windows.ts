@@ -32,8 +32,9 @@ function cosineWindow(type: string, a0: number, a1: number, a2: number): AnyOpDe
         throw new OpError(`${type} size ${size} must be a non-negative integer`);
       const N = a.periodic ? size : size - 1;
       const w = new Float64Array(size);
-      for (let n = 0; n < size; n++) {
-        const angle = N === 0 ? 0 : (2 * Math.PI * n) / N;
+      if (N === 0) w.fill(1);
+      for (let n = 0; n < size && N > 0; n++) {
+        const angle = (2 * Math.PI * n) / N;
         w[n] = a0 - a1 * Math.cos(angle) + a2 * Math.cos(2 * angle);
       }
       return [encodeFloats(dtypeOfCode(a.output_datatype), [size], w)];

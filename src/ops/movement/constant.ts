@@ -5,7 +5,7 @@ import { defineOp, OpError, OpUnsupported } from '../op.js';
 import { input } from '../support/infer.js';
 import { slots } from './copy.js';
 import { constInts, intsOf, staticLength, unknownShape } from './dims.js';
-import { dtypeOfCode } from './onnx-dtype.js';
+import { dtypeOfCode } from '../support/dtype-codes.js';
 
 const constantAttrs = {
   value: attr.tensor(),
@@ -87,6 +87,8 @@ export const EyeLike = defineOp({
   type: 'EyeLike',
   attrs: { dtype: attr.int(), k: attr.int(0) },
   arity: { inputs: [1, 1], outputs: [1, 1] },
+  // only the input's shape and dtype matter, so the output folds once the shape is static
+  shapeOnlyInputs: [0],
   infer(ctx) {
     const x = input(ctx, 0);
     if (x.shape && x.shape.length !== 2) throw new OpError('EyeLike input must be 2-D');

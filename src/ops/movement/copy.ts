@@ -35,7 +35,8 @@ export function cloneData<D extends DType>(t: Tensor<D>): Tensor<D> {
 /**
  * The general movement kernel: out[o] = src[sum_d maps[d][o_d]] for every output coordinate o, where
  * maps[d] holds premultiplied source offsets per output index along axis d. A negative entry selects
- * `fill` (padding, a raw storage value). Transpose, Slice, Expand, Tile, Pad and crops are all one choice of maps.
+ * `fill` (padding, a raw storage value). Slice, Expand, Tile, Pad and crops are each one choice of
+ * maps.
  */
 export function gatherByMaps<D extends DType>(
   src: Tensor<D>,
@@ -110,11 +111,19 @@ export function transposeData<D extends DType>(t: Tensor<D>, perm: readonly numb
   const r = p.length;
   if (r >= 2 && p[r - 1] === r - 2 && p[r - 2] === r - 1 && p.slice(0, r - 2).every((a, i) => a === i)) {
     const [rows, cols] = [shape[r - 2]!, shape[r - 1]!];
-    return { dtype: t.dtype, shape: outShape, data: swapLastTwo(t.data, t.data.length / (rows * cols || 1), rows, cols) };
+    return {
+      dtype: t.dtype,
+      shape: outShape,
+      data: swapLastTwo(t.data, t.data.length / (rows * cols || 1), rows, cols),
+    };
   }
   const strides = stridesOf(shape);
   const inner = p.map((a) => shape[a]!);
-  const moved = gatherByMaps(t, inner, p.map((a, d) => linearMap(inner[d]!, strides[a]!)));
+  const moved = gatherByMaps(
+    t,
+    inner,
+    p.map((a, d) => linearMap(inner[d]!, strides[a]!)),
+  );
   return { dtype: t.dtype, shape: outShape, data: moved.data };
 }
 
@@ -184,8 +193,4 @@ export function indexValues(t: Tensor, dim: number, what: string): Int32Array {
     out[i] = v;
   }
   return out;
-}
-
-export function isIndexType(dtype: DType): boolean {
-  return dtype === 'int32' || dtype === 'int64';
 }

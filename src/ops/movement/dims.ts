@@ -36,7 +36,7 @@ export function staticLength(ctx: InferContext<unknown>, i: number): number | un
   return s.length === 1 && typeof n === 'number' ? n : undefined;
 }
 
-export function freshDims(n: number, hint?: string): Dim[] {
+function freshDims(n: number, hint?: string): Dim[] {
   return Array.from({ length: n }, () => freshDim(hint));
 }
 
@@ -93,8 +93,4 @@ export function shapeOf(t: TensorType | undefined, what: string): Shape {
 export function maybeShape(t: TensorType | undefined, what: string): Shape | undefined {
   if (!t) throw new OpError(`${what} is required`);
   return t.shape;
-}
-
-export function isStatic(shape: Shape): shape is readonly number[] {
-  return shape.every((d) => typeof d === 'number');
 }

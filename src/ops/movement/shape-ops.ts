@@ -1,3 +1,4 @@
+import { freshDim } from '../../ir/shape.js';
 import { getNumber, sizeOf, type Tensor } from '../../ir/tensor.js';
 import { attr } from '../attributes.js';
 import { defineOp, OpError, OpUnsupported } from '../op.js';
@@ -22,7 +23,7 @@ export const Shape = defineOp({
   shapeOnlyInputs: [0],
   infer(ctx) {
     const x = input(ctx, 0);
-    if (!x.shape) throw new OpError('Shape of a value of unknown rank');
+    if (!x.shape) return [{ dtype: 'int64', shape: [freshDim('rank')] }];
     const [s, e] = shapeWindow(x.shape.length, ctx.attrs.start, ctx.attrs.end);
     return [{ dtype: 'int64', shape: [e - s] }];
   },

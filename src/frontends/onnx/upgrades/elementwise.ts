@@ -1,7 +1,7 @@
 import { NccError } from '../../../errors.js';
 import type { AttrValue, Node } from '../../../ir/graph.js';
 import { scalar } from '../../../ir/tensor.js';
-import { ONNX_DTYPE_NAMES } from '../../../ops/elementwise/cast.js';
+import { ONNX_DTYPE_NAMES } from '../../../ops/support/dtype-codes.js';
 import { attributeToInput, type NodeUpgrade, type UpgradeTable } from '../upgrade.js';
 
 const int = (value: number): AttrValue => ({ kind: 'int', value });

@@ -1,0 +1,236 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadStaticModel } from '../../src/driver/load-model.js';
+import { decodeModel } from '../../src/frontends/onnx/onnx-proto.js';
+import { runGraph } from '../../src/interpreter/run-graph.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { fromNumbers, type Tensor } from '../../src/ir/tensor.js';
+import { registeredOps } from '../../src/ops/all.js';
+import { parseIoConfig } from '../../src/options/io-config.js';
+import { initializer, tempDir, writeModel } from '../helpers/onnx-builder.js';
+import { allclose, SHARED } from '../helpers/shared-models.js';
+
+/** The built CLI, from dist/test/cli. */
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MLP_DIR = join(SHARED, 'models/onnx/mlp_tiny');
+const MLP = join(MLP_DIR, 'model.onnx');
+const NO_SHARED = existsSync(MLP) ? false : `${MLP} is not present (../shared/models is needed)`;
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.error, undefined, `spawn: ${String(r.error)}`);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A failed run: exit 1, the code on stderr in one or two lines, no stack trace. */
+function assertFails(r: Run, code: string): string[] {
+  assert.equal(r.status, 1, `exit status (stderr: ${r.stderr})`);
+  assert.match(r.stderr, new RegExp(`\\b${code}\\b`));
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.ok(lines.length >= 1 && lines.length <= 2, `one or two lines, got:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace without --verbose');
+  return lines;
+}
+
+const tinyModel = (): string =>
+  writeModel({
+    inputs: [['x', 'float32', [2, 3]]],
+    outputs: [
+      ['y', 'float32', [2, 3]],
+      ['z', 'float32', [2, 3]],
+    ],
+    nodes: [
+      { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+      { op: 'Add', inputs: ['r', 'bias'], outputs: ['y'] },
+      { op: 'Neg', inputs: ['x'], outputs: ['z'] },
+    ],
+    initializers: [initializer('bias', fromNumbers('float32', [3], [0.5, -1, 2]))],
+  });
+
+const symbolicModel = (): string =>
+  writeModel({
+    inputs: [['x', 'float32', ['batch', 4]]],
+    outputs: [['y', 'float32', ['batch', 4]]],
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+  });
+
+test('list-operators prints the registry', () => {
+  const r = cli('list-operators');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  const names = registeredOps().map((d) => (d.domain ? `${d.domain}::${d.type}` : d.type));
+  assert.ok(names.length > 0);
+  assert.match(lines[0]!, new RegExp(`^# ${names.length} `));
+  assert.deepEqual(lines.slice(1), names);
+});
+
+test('list-operators with an unknown framework is NCC_BAD_OPTION', () => {
+  assertFails(cli('list-operators', '--framework', 'caffe'), 'NCC_BAD_OPTION');
+});
+
+test('check on mlp_tiny summarizes inputs, outputs and node counts', { skip: NO_SHARED }, () => {
+  const r = cli('check', MLP);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const meta = JSON.parse(readFileSync(join(MLP_DIR, 'meta.json'), 'utf8')) as {
+    io_config: { inputs: Record<string, [number[], string]>; outputs: string[] };
+  };
+  const out = r.stdout;
+  assert.match(out, /^inputs:$/m);
+  assert.match(out, /^outputs:$/m);
+  for (const [name, [shape, dtype]] of Object.entries(meta.io_config.inputs)) {
+    assert.match(out, new RegExp(`^  ${name}: ${dtype}\\[${shape.join(',')}\\]$`, 'm'));
+  }
+  for (const name of meta.io_config.outputs) assert.match(out, new RegExp(`^  ${name}: float32\\[`, 'm'));
+  // node counts by op type, from the file itself (nothing here folds in an MLP)
+  const proto = decodeModel(readFileSync(MLP));
+  const counts = new Map<string, number>();
+  for (const n of proto.graph!.node) counts.set(n.op_type!, (counts.get(n.op_type!) ?? 0) + 1);
+  assert.match(out, new RegExp(`^nodes: ${proto.graph!.node.length} after constant folding$`, 'm'));
+  for (const [op, n] of counts) assert.match(out, new RegExp(`^  ${op} +${n}$`, 'm'), `${op} count`);
+  assert.match(out, /^shapes: all static$/m);
+});
+
+test('check --dump-ir prints the graph after the summary', { skip: NO_SHARED }, () => {
+  const r = cli('check', MLP, '--dump-ir');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^graph \S+\(x: float32\[4,64\]\) -> \(/m);
+});
+
+test('check on a corrupt file: exit 1, NCC_BAD_MODEL in one or two lines; --verbose adds the stack', () => {
+  const path = writeModel(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]), 'corrupt.onnx');
+  const lines = assertFails(cli('check', path), 'NCC_BAD_MODEL');
+  assert.match(lines[0]!, /^error NCC_BAD_MODEL: /);
+  const verbose = cli('check', path, '--verbose');
+  assert.equal(verbose.status, 1);
+  assert.match(verbose.stderr, /NCC_BAD_MODEL/);
+  assert.match(verbose.stderr, /^\s+at /m, 'a stack trace with --verbose');
+});
+
+test('check on a missing file is NCC_FILE_NOT_FOUND', () => {
+  assertFails(cli('check', join(tempDir(), 'absent.onnx')), 'NCC_FILE_NOT_FOUND');
+});
+
+test('check on a symbolic input without --io-config: NCC_DYNAMIC_SHAPE with an --io-config hint that works', () => {
+  const path = symbolicModel();
+  const lines = assertFails(cli('check', path), 'NCC_DYNAMIC_SHAPE');
+  assert.equal(lines.length, 2);
+  const m = /--io-config '([^']+)'/.exec(lines[1]!);
+  assert.ok(m, `hint: ${lines[1]}`);
+  const ok = cli('check', path, '--io-config', m[1]!);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^ {2}x: float32\[1,4\]$/m);
+  const file = join(tempDir(), 'io.json');
+  writeFileSync(file, '{"dims": {"batch": 3}}');
+  const fromFile = cli('check', path, '--io-config', file);
+  assert.equal(fromFile.status, 0, fromFile.stderr);
+  assert.match(fromFile.stdout, /^ {2}y: float32\[3,4\]$/m);
+});
+
+test('check on a model with unknown ops is NCC_UNSUPPORTED_OP naming them all', () => {
+  const path = writeModel({
+    inputs: [['x', 'float32', [2]]],
+    outputs: [['y', 'float32', [2]]],
+    nodes: [
+      { op: 'NoSuchOpOne', inputs: ['x'], outputs: ['a'] },
+      { op: 'NoSuchOpTwo', inputs: ['a'], outputs: ['y'] },
+    ],
+  });
+  const [line] = assertFails(cli('check', path), 'NCC_UNSUPPORTED_OP');
+  assert.match(line!, /NoSuchOpOne/);
+  assert.match(line!, /NoSuchOpTwo/);
+});
+
+test('bad --io-config JSON is NCC_BAD_OPTION', () => {
+  assertFails(cli('check', symbolicModel(), '--io-config', '{"inputs": {"x": [[1,4]'), 'NCC_BAD_OPTION');
+  assertFails(cli('check', symbolicModel(), '--io-config', '{"inputz": {}}'), 'NCC_BAD_OPTION');
+  assertFails(cli('check', symbolicModel(), '--io-config', '{"inputs": {"x": [[1,5]]}}'), 'NCC_BAD_OPTION');
+});
+
+test('a usage error exits 2', () => {
+  assert.equal(cli('no-such-command').status, 2);
+  assert.equal(cli('check').status, 2);
+});
+
+function sameTensor(actual: Tensor, expected: Tensor, what: string): void {
+  assert.equal(actual.dtype, expected.dtype, what);
+  assert.deepEqual(actual.shape, expected.shape, what);
+  assert.deepEqual(Array.from(actual.data as Float32Array), Array.from(expected.data as Float32Array), what);
+}
+
+test('evaluate writes every output as .npy, equal to runGraph', () => {
+  const path = tinyModel();
+  const dir = tempDir();
+  const x = fromNumbers('float32', [2, 3], [-1.5, 0, 2, 3.25, -0.5, 1]);
+  const xFile = join(dir, 'x.npy');
+  writeFileSync(xFile, writeNpy(x));
+  const r = cli('evaluate', path, '--input', `x=${xFile}`, '--output-dir', join(dir, 'out'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^y: float32\[2,3\]/m);
+  const expected = runGraph(loadStaticModel(path).graph, new Map([['x', x]]));
+  for (const name of ['y', 'z']) {
+    const file = join(dir, 'out', `${name}.npy`);
+    sameTensor(readNpy(readFileSync(file), file), expected.get(name)!, name);
+  }
+  // and independently of the interpreter: y = relu(x) + bias, z = -x
+  const y = readNpy(readFileSync(join(dir, 'out', 'y.npy')));
+  const bias = [0.5, -1, 2];
+  assert.deepEqual(
+    Array.from(y.data as Float32Array),
+    Array.from(x.data as Float32Array, (v, i) => Math.fround(Math.max(v, 0) + bias[i % 3]!)),
+  );
+});
+
+test('evaluate with a missing input file or a malformed --input is a coded error', () => {
+  const path = tinyModel();
+  assertFails(cli('evaluate', path, '--input', `x=${join(tempDir(), 'none.npy')}`), 'NCC_FILE_NOT_FOUND');
+  assertFails(cli('evaluate', path, '--input', 'x'), 'NCC_BAD_OPTION');
+  assertFails(cli('evaluate', path), 'NCC_BAD_INPUT');
+  const bad = join(tempDir(), 'bad.npy');
+  writeFileSync(bad, 'not npy');
+  assertFails(cli('evaluate', path, '--input', `x=${bad}`), 'NCC_BAD_INPUT');
+  const wrongShape = join(tempDir(), 'x.npy');
+  writeFileSync(wrongShape, writeNpy(fromNumbers('float32', [3, 2], [1, 2, 3, 4, 5, 6])));
+  assertFails(cli('evaluate', path, '--input', `x=${wrongShape}`), 'NCC_BAD_INPUT');
+});
+
+test('evaluate on mlp_tiny reproduces the stored reference output', { skip: NO_SHARED }, () => {
+  const meta = JSON.parse(readFileSync(join(MLP_DIR, 'meta.json'), 'utf8')) as {
+    io_config: unknown;
+    inputs: Record<string, string>;
+    outputs: Record<string, string>;
+    tolerance: { atol: number; rtol: number };
+  };
+  const out = tempDir();
+  const args = Object.entries(meta.inputs).flatMap(([name, rel]) => [
+    '--input',
+    `${name}=${join(MLP_DIR, rel)}`,
+  ]);
+  const r = cli('evaluate', MLP, '--io-config', JSON.stringify(meta.io_config), ...args, '--output-dir', out);
+  assert.equal(r.status, 0, r.stderr);
+  const feeds = new Map(
+    Object.entries(meta.inputs).map(([n, rel]) => [n, readNpy(readFileSync(join(MLP_DIR, rel)))]),
+  );
+  const model = loadStaticModel(MLP, { ioConfig: parseIoConfig(JSON.stringify(meta.io_config)) });
+  const mine = runGraph(model.graph, feeds);
+  for (const [name, rel] of Object.entries(meta.outputs)) {
+    const got = readNpy(readFileSync(join(out, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`)));
+    sameTensor(got, mine.get(name)!, `${name} vs runGraph`);
+    const ref = readNpy(readFileSync(join(MLP_DIR, rel)));
+    assert.equal(
+      allclose(got, ref, meta.tolerance.atol, meta.tolerance.rtol),
+      undefined,
+      `${name} vs reference`,
+    );
+  }
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { channelsFirst, channelsLast } from '../../src/ops/linalg/layout.js';
+import { OpError } from '../../src/ops/op.js';
+import { assertClose, f32, infer, iota, isSymbol, rand, run1, t, values } from './linalg-helpers.js';
+
+interface Geometry {
+  x: number[];
+  w: number[];
+  group: number;
+  strides: number[];
+  dilations: number[];
+  pads: number[];
+}
+
+/** Direct N-D convolution straight from the definition, with explicit pads. */
+function naiveConv(x: Tensor, w: Tensor, bias: number[] | undefined, g: Geometry): { shape: number[]; values: number[] } {
+  const r = g.x.length - 2;
+  const [N, C] = g.x as [number, number];
+  const M = g.w[0]!;
+  const Cg = C / g.group;
+  const k = g.w.slice(2);
+  const out = g.x.slice(2).map((n, i) => Math.floor((n + g.pads[i]! + g.pads[i + r]! - (k[i]! - 1) * g.dilations[i]! - 1) / g.strides[i]!) + 1);
+  const xv = values(x);
+  const wv = values(w);
+  const res: number[] = [];
+  const coords = (dims: number[]) => {
+    const all: number[][] = [[]];
+    for (const d of dims) {
+      const next: number[][] = [];
+      for (const c of all) for (let i = 0; i < d; i++) next.push([...c, i]);
+      all.splice(0, all.length, ...next);
+    }
+    return all;
+  };
+  const flat = (dims: number[], c: number[]) => c.reduce((acc, v, i) => acc * dims[i]! + v, 0);
+  for (let n = 0; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      const grp = Math.floor(m / (M / g.group));
+      for (const o of coords(out)) {
+        let s = bias ? bias[m]! : 0;
+        for (let c = 0; c < Cg; c++) {
+          for (const kk of coords(k)) {
+            const pos = o.map((oi, i) => oi * g.strides[i]! - g.pads[i]! + kk[i]! * g.dilations[i]!);
+            if (pos.some((p, i) => p < 0 || p >= g.x[i + 2]!)) continue;
+            s += xv[flat(g.x, [n, grp * Cg + c, ...pos])]! * wv[flat(g.w, [m, c, ...kk])]!;
+          }
+        }
+        res.push(s);
+      }
+    }
+  }
+  return { shape: [N, M, ...out], values: res };
+}
+
+test('Conv matches a direct convolution over 1-D, 2-D and 3-D geometries', () => {
+  const cases: Geometry[] = [
+    { x: [2, 3, 9], w: [4, 3, 3], group: 1, strides: [2], dilations: [1], pads: [1, 2] },
+    { x: [1, 4, 7, 6], w: [6, 2, 3, 2], group: 2, strides: [1, 2], dilations: [2, 1], pads: [1, 0, 2, 1] },
+    { x: [1, 6, 5, 5], w: [6, 1, 3, 3], group: 6, strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] },
+    { x: [1, 5, 6, 6], w: [7, 5, 1, 1], group: 1, strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] },
+    { x: [1, 2, 6, 6], w: [3, 2, 1, 1], group: 1, strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] },
+    { x: [1, 2, 4, 5, 6], w: [3, 2, 2, 3, 2], group: 1, strides: [1, 2, 2], dilations: [1, 1, 2], pads: [0, 1, 1, 1, 0, 0] },
+  ];
+  cases.forEach((g, i) => {
+    const x = rand(g.x, 10 + i);
+    const w = rand(g.w, 20 + i);
+    const bias = values(rand([g.w[0]!], 30 + i));
+    const y = run1('Conv', [x, w, f32([g.w[0]!], bias)], { group: g.group, strides: g.strides, dilations: g.dilations, pads: g.pads });
+    assertClose(y, naiveConv(x, w, bias, g), 1e-4, 1e-5);
+  });
+});
+
+test('Conv auto_pad SAME_UPPER / SAME_LOWER / VALID', () => {
+  const x = iota([1, 1, 5, 5]);
+  const w = f32([1, 1, 3, 3], new Array(9).fill(1));
+  const lower = run1('Conv', [x, w], { auto_pad: 'SAME_LOWER', strides: [2, 2] });
+  assert.deepEqual(lower.shape, [1, 1, 3, 3]);
+  // SAME_LOWER pads 1 at the start: first window covers rows/cols -1..1
+  assert.equal(values(lower)[0], 0 + 1 + 5 + 6);
+  const upper = run1('Conv', [iota([1, 1, 4, 4]), w], { auto_pad: 'SAME_UPPER', strides: [2, 2] });
+  assert.deepEqual(upper.shape, [1, 1, 2, 2]);
+  assert.equal(values(upper)[0], 0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10); // no pad at the start
+  assert.deepEqual(run1('Conv', [x, w], { auto_pad: 'VALID', pads: [5, 5, 5, 5] }).shape, [1, 1, 3, 3]);
+});
+
+test('Conv NHWC equals NCHW with the activations transposed', () => {
+  const x = rand([2, 3, 5, 4], 7);
+  const w = rand([4, 3, 3, 3], 8);
+  const attrs = { pads: [1, 1, 1, 1], strides: [2, 1] };
+  const nchw = run1('Conv', [x, w], attrs);
+  const nhwc = run1('Conv', [channelsLast(x, 'NHWC'), w], { ...attrs, layout: 'NHWC' });
+  assert.deepEqual(nhwc.shape, [2, 3, 4, 4]);
+  assertClose(channelsFirst(nhwc, 'NHWC'), { shape: nchw.shape, values: values(nchw) });
+  const [ty] = infer('Conv', [{ dtype: 'float32', shape: ['n', 5, 4, 3] }, w], { ...attrs, layout: 'NHWC' });
+  assert.deepEqual(ty!.shape, ['n', 3, 4, 4]);
+});
+
+test('Conv float16 and float64 keep their dtype', () => {
+  const x = rand([1, 2, 4, 4], 3);
+  const w = rand([2, 2, 3, 3], 4);
+  const ref = run1('Conv', [x, w]);
+  const h = run1('Conv', [toDtype(x, 'float16'), toDtype(w, 'float16')]);
+  assert.equal(h.dtype, 'float16');
+  assertClose(h, { shape: ref.shape, values: values(ref) }, 1e-2, 1e-2);
+  const d = run1('Conv', [toDtype(x, 'float64'), toDtype(w, 'float64')]);
+  assert.equal(d.dtype, 'float64');
+  assertClose(d, { shape: ref.shape, values: values(ref) }, 1e-6);
+});
+
+function toDtype(x: Tensor, dtype: 'float16' | 'float64'): Tensor {
+  return t(dtype, x.shape, values(x));
+}
+
+test('Conv shape inference: symbols, kernel from W, invalid channel counts', () => {
+  const [y] = infer('Conv', [{ dtype: 'float32', shape: ['n', 3, 'h', 'w'] }, { dtype: 'float32', shape: [8, 3, 3, 3] }], {
+    pads: [1, 1, 1, 1],
+  });
+  assert.deepEqual(y!.shape, ['n', 8, 'h', 'w']);
+  const [s2] = infer('Conv', [{ dtype: 'float32', shape: [1, 3, 'h', 10] }, { dtype: 'float32', shape: [8, 3, 3, 3] }], {
+    strides: [2, 2],
+  });
+  assert.ok(isSymbol(s2!.shape![2]) && s2!.shape![2] !== 'h');
+  assert.equal(s2!.shape![3], 4);
+  assert.throws(() => infer('Conv', [{ dtype: 'float32', shape: [1, 4, 5, 5] }, { dtype: 'float32', shape: [8, 3, 3, 3] }]), OpError);
+});
+
+test('ConvTranspose: strides, output_padding, output_shape, pads, groups', () => {
+  // 1-D: x [1,1,3], w [1,1,2], stride 2 -> length 6, each input scatters two taps
+  const y = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2] });
+  assert.deepEqual(values(y), [1, 10, 2, 20, 3, 30]);
+  const padded = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2], pads: [1, 0] });
+  assert.deepEqual(values(padded), [10, 2, 20, 3, 30]);
+  const op = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2], output_padding: [1] });
+  assert.deepEqual(values(op), [1, 10, 2, 20, 3, 30, 0]);
+  const shaped = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2], output_shape: [7] });
+  assert.deepEqual(values(shaped), [1, 10, 2, 20, 3, 30, 0]);
+  const same = run1('ConvTranspose', [iota([1, 1, 3, 3]), f32([1, 2, 3, 3], new Array(18).fill(1))], {
+    auto_pad: 'SAME_UPPER',
+    strides: [2, 2],
+  });
+  assert.deepEqual(same.shape, [1, 2, 6, 6]);
+  const grouped = run1('ConvTranspose', [f32([1, 2, 1], [1, 2]), f32([2, 1, 1], [3, 4])], { group: 2 });
+  assert.deepEqual(values(grouped), [3, 8]);
+  const [ty] = infer('ConvTranspose', [{ dtype: 'float32', shape: [1, 1, 3, 3] }, { dtype: 'float32', shape: [1, 2, 3, 3] }], {
+    strides: [3, 2],
+    output_padding: [1, 1],
+  });
+  assert.deepEqual(ty!.shape, [1, 2, 10, 8]);
+});
+
+test('DeformConv with zero offsets equals Conv; integer offsets shift the samples', () => {
+  const x = rand([1, 2, 5, 5], 5);
+  const w = rand([3, 2, 2, 2], 6);
+  const zero = f32([1, 8, 4, 4], new Array(128).fill(0));
+  const conv = run1('Conv', [x, w]);
+  assertClose(run1('DeformConv', [x, w, zero]), { shape: conv.shape, values: values(conv) }, 1e-5);
+  // offset every tap by +1 row: like a conv on the image shifted up, with zeros past the bottom
+  const down = f32(
+    [1, 8, 1, 1],
+    [1, 0, 1, 0, 1, 0, 1, 0],
+  );
+  const one = f32([1, 1, 2, 2], [1, 1, 1, 1]);
+  const y = run1('DeformConv', [iota([1, 1, 2, 2]), one, down]);
+  assert.deepEqual(values(y), [0 + 0 + 2 + 3]);
+});
