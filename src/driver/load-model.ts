@@ -9,7 +9,7 @@ import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
 import { checkSupported } from '../passes/check-supported.js';
 import { inferShapes } from '../passes/infer-shapes.js';
 import { pinInputs } from '../passes/pin-inputs.js';
-import { requireStaticInputs, requireStaticShapes, suggestConfig } from '../passes/require-static.js';
+import { pinHint, requireStaticInputs, requireStaticShapes } from '../passes/require-static.js';
 import { selectOutputs } from '../passes/select-outputs.js';
 import '../ops/all.js';
 
@@ -56,7 +56,7 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
     if (isNccError(e) && e.code === 'NCC_INVALID_GRAPH' && pinned.inputs.some((v) => !isStaticShape(v.type.shape))) {
       throw new NccError('NCC_DYNAMIC_SHAPE', `shape inference needs static inputs: ${e.message}`, {
         ...e.subject,
-        hint: `pin the inputs: --io-config '${suggestConfig(pinned)}'`,
+        hint: pinHint(pinned),
       });
     }
     throw e;

@@ -36,9 +36,18 @@ export function requireStaticInputs(graph: Graph): void {
       'NCC_DYNAMIC_SHAPE',
       `input '${first.name}' has shape ${describe(first.type)}, which is not static` +
         (dynamicInputs.length > 1 ? ` (also: ${dynamicInputs.slice(1).map((v) => `'${v.name}'`).join(', ')})` : ''),
-      { value: first.name, hint: `pin it: --io-config '${suggestConfig(graph)}'` },
+      { value: first.name, hint: pinHint(graph) },
     );
   }
+}
+
+/** The fix, with the model's own symbol names so the user sees which sizes to choose. */
+export function pinHint(graph: Graph): string {
+  const symbols = [...new Set(graph.inputs.flatMap((v) => (v.type.shape ?? []).filter((d) => typeof d === 'string')))];
+  const bySymbol = symbols.length
+    ? ` or by dim name: --io-config '${JSON.stringify({ dims: Object.fromEntries(symbols.map((s) => [s, 1])) })}'`
+    : '';
+  return `pin the input shapes you deploy with (1 stands for each unknown size): --io-config '${suggestConfig(graph)}'${bySymbol}`;
 }
 
 function describe(t: TensorType): string {

@@ -1,4 +1,4 @@
-import type { FunctionProto, NodeProto, AttributeProto } from './onnx-proto.js';
+import type { FunctionProto, NodeProto, AttributeProto, GraphProto } from './onnx-proto.js';
 
 /**
  * Model-local functions (FunctionProto) are inlined at import: each call becomes the function's
@@ -35,7 +35,27 @@ export function inlineCall(
     if (a.name && resolved) callAttrs.set(a.name, { ...resolved, name: a.name });
   }
   return fn.node.map((n) => ({
-    proto: { ...n, input: n.input.map(local), output: n.output.map(local), name: `${prefix}${n.name ?? ''}` },
+    proto: { ...renameNode(n, local), name: `${prefix}${n.name ?? ''}` },
     bindings: callAttrs,
   }));
+}
+
+/** Subgraphs (If/Loop bodies) of a function's nodes read the function's values: rename them alike. */
+function renameNode(n: NodeProto, local: (name: string) => string): NodeProto {
+  const attribute = n.attribute.map((a) =>
+    a.g || a.graphs.length ? { ...a, g: a.g ? renameGraph(a.g, local) : a.g, graphs: a.graphs.map((g) => renameGraph(g, local)) } : a,
+  );
+  return { ...n, input: n.input.map(local), output: n.output.map(local), attribute };
+}
+
+function renameGraph(g: GraphProto, local: (name: string) => string): GraphProto {
+  const value = <V extends { name?: string }>(v: V): V => ({ ...v, name: local(v.name ?? '') });
+  return {
+    ...g,
+    input: g.input.map(value),
+    output: g.output.map(value),
+    value_info: g.value_info.map(value),
+    initializer: g.initializer.map(value),
+    node: g.node.map((n) => renameNode(n, local)),
+  };
 }

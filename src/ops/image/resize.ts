@@ -1,10 +1,10 @@
-import { isStaticShape, freshDim, type Dim } from '../../ir/shape.js';
+import { isStaticShape, freshDim, type Dim, type TensorType } from '../../ir/shape.js';
 import { tensor, toNumbers, type Tensor } from '../../ir/tensor.js';
 import { attr } from '../attributes.js';
 import { defineOp, OpError, OpUnsupported, type InferContext } from '../op.js';
 import { normalizeAxes } from '../support/axes.js';
 import { decodeFloats, encodeFloats } from '../support/float.js';
-import { input, rankOf } from '../support/infer.js';
+import { input } from '../support/infer.js';
 import { ASPECT_POLICIES, COORDINATE_MODES, resizeTarget, type AspectPolicy } from './resize-coordinates.js';
 import { resizeNearest, resizeSeparable } from './resize-kernel.js';
 import { axisTaps, isIdentity, type AxisOptions, type AxisTaps } from './resize-taps.js';
@@ -52,50 +52,49 @@ function given(t: Tensor | undefined): t is Tensor {
   return t !== undefined && t.data.length > 0;
 }
 
-function inferResize(ctx: InferContext<ResizeAttrs & { keep_aspect_ratio_policy: AspectPolicy }>) {
+type InferAttrs = ResizeAttrs & { readonly keep_aspect_ratio_policy: AspectPolicy };
+
+function inferResize(ctx: InferContext<InferAttrs>): TensorType[] {
   const x = input(ctx, 0);
-  const rank = rankOf(x);
-  const axes = resizeAxes(ctx.attrs, rank);
-  const shape = x.shape!;
   const scalesType = ctx.inputs[2];
   const hasScales =
     scalesType !== undefined && !(scalesType.shape?.length === 1 && scalesType.shape[0] === 0);
   const hasSizes = ctx.inputs[3] !== undefined;
   if (hasScales === hasSizes) throw new OpError('Resize needs exactly one of scales and sizes');
-  const scales = ctx.constants[2];
   const sizes = ctx.constants[3];
-  const out: Dim[] = [...shape];
-  if (hasScales && scales) {
-    const s = toNumbers(scales);
-    if (s.length !== axes.length) throw new OpError(`scales has ${s.length} entries for ${axes.length} axes`);
-    axes.forEach((d, i) => {
-      const dim = shape[d]!;
-      out[d] = typeof dim === 'number' ? Math.floor(dim * s[i]!) : s[i] === 1 ? dim : freshDim('resize');
-    });
-  } else if (hasSizes && sizes) {
-    const s = toNumbers(sizes);
-    const policy = ctx.attrs.keep_aspect_ratio_policy;
-    const axisDims = axes.map((d) => shape[d]!);
-    if (policy === 'stretch') {
-      if (s.length !== axes.length)
-        throw new OpError(`sizes has ${s.length} entries for ${axes.length} axes`);
-      axes.forEach((d, i) => (out[d] = s[i]!));
-    } else if (isStaticShape(axisDims)) {
-      const t = resizeTarget(
-        axisDims,
-        axisDims.map((_, i) => i),
-        undefined,
-        s,
-        policy,
-      );
-      axes.forEach((d, i) => (out[d] = t.outShape[i]!));
-    } else {
-      for (const d of axes) out[d] = freshDim('resize');
-    }
-  } else {
-    for (const d of axes) out[d] = freshDim('resize');
+  const policy = ctx.attrs.keep_aspect_ratio_policy;
+  if (!x.shape) {
+    // unknown rank: only full-rank stretch sizes pin the shape
+    const full = hasSizes && sizes && !ctx.attrs.axes && policy === 'stretch';
+    return [{ dtype: x.dtype, shape: full ? toNumbers(sizes) : undefined }];
   }
+  const axes = resizeAxes(ctx.attrs, x.shape.length);
+  const dims = axes.map((d) => x.shape![d]!);
+  const resized = hasScales ? scaledDims(dims, ctx.constants[2]) : sizedDims(dims, sizes, policy);
+  const out: Dim[] = [...x.shape];
+  axes.forEach((d, i) => (out[d] = resized[i]!));
   return [{ dtype: x.dtype, shape: out }];
+}
+
+/** floor(dim * scale) per resized dim; a symbol survives only a scale of exactly 1. */
+function scaledDims(dims: readonly Dim[], scales: Tensor | undefined): Dim[] {
+  if (!scales) return dims.map(() => freshDim('resize'));
+  const s = toNumbers(scales);
+  if (s.length !== dims.length) throw new OpError(`scales has ${s.length} entries for ${dims.length} axes`);
+  return dims.map((dim, i) =>
+    typeof dim === 'number' ? Math.floor(dim * s[i]!) : s[i] === 1 ? dim : freshDim('resize'),
+  );
+}
+
+function sizedDims(dims: readonly Dim[], sizes: Tensor | undefined, policy: AspectPolicy): Dim[] {
+  if (!sizes) return dims.map(() => freshDim('resize'));
+  const s = toNumbers(sizes);
+  if (s.length !== dims.length) throw new OpError(`sizes has ${s.length} entries for ${dims.length} axes`);
+  if (policy === 'stretch') return s;
+  // a kept aspect ratio depends on every resized input dim
+  if (!isStaticShape(dims)) return dims.map(() => freshDim('resize'));
+  const all = dims.map((_, i) => i);
+  return resizeTarget(dims, all, undefined, s, policy).outShape;
 }
 
 export const resizeOp = defineOp({
