@@ -25,13 +25,25 @@ function step(title, args) {
 const out = mkdtempSync(join(tmpdir(), 'neuron-cc-demo-'));
 try {
   step('check', ['check', model, '--io-config', ioConfig]);
-  step('evaluate', ['evaluate', model, '--io-config', ioConfig, '--input', `input=${join(here, 'squeezenet/input.npy')}`, '--output-dir', out]);
+  step('evaluate', [
+    'evaluate',
+    model,
+    '--io-config',
+    ioConfig,
+    '--input',
+    `input=${join(here, 'squeezenet/input.npy')}`,
+    '--output-dir',
+    out,
+  ]);
   const actual = readNpy(readFileSync(join(out, 'output.npy')));
   const expected = readNpy(readFileSync(join(here, 'squeezenet/expected-output.npy')));
   let maxDiff = 0;
-  for (let i = 0; i < expected.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(actual.data[i] - expected.data[i]));
+  for (let i = 0; i < expected.data.length; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(actual.data[i] - expected.data[i]));
   const argmax = (t) => t.data.reduce((best, v, i, a) => (v > a[best] ? i : best), 0);
-  console.log(`\nmax |neuron-cc - PyTorch| = ${maxDiff.toExponential(2)}; top-1 class ${argmax(actual)} (PyTorch: ${argmax(expected)})`);
+  console.log(
+    `\nmax |neuron-cc - PyTorch| = ${maxDiff.toExponential(2)}; top-1 class ${argmax(actual)} (PyTorch: ${argmax(expected)})`,
+  );
   if (maxDiff > 2e-4 || argmax(actual) !== argmax(expected)) {
     console.error('demo: output differs from the PyTorch reference');
     process.exit(1);

@@ -22,7 +22,11 @@ const suites = [
   ['lint', bin('eslint'), ['--max-warnings=0', '.']],
   ['format', bin('prettier'), ['--check', '--log-level=warn', '.']],
   // a test that hangs fails after its timeout instead of stalling CI
-  ['unit and model tests', process.execPath, () => ['--test', '--test-timeout=300000', '--test-reporter=dot', ...testFiles('dist/test')]],
+  [
+    'unit and model tests',
+    process.execPath,
+    () => ['--test', '--test-timeout=300000', '--test-reporter=dot', ...testFiles('dist/test')],
+  ],
   ['ONNX conformance', process.execPath, ['dist/test/conformance/run.js']],
 ];
 

@@ -26,7 +26,11 @@ export class NccError extends Error {
   readonly subject: ErrorSubject;
   readonly hint: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: ErrorSubject & { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: ErrorSubject & { hint?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NccError';
     this.code = code;

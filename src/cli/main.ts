@@ -24,12 +24,15 @@ try {
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else {
-    const verbose = program.opts<{ verbose?: boolean }>().verbose === true || process.argv.includes('--verbose');
+    const verbose =
+      program.opts<{ verbose?: boolean }>().verbose === true || process.argv.includes('--verbose');
     if (isNccError(e)) {
       console.error(e.format());
       if (verbose) console.error(e.stack);
     } else {
-      console.error(`error NCC_INTERNAL: ${(e as Error).message}\n  hint: this is a bug in neuron-cc; please report it`);
+      console.error(
+        `error NCC_INTERNAL: ${(e as Error).message}\n  hint: this is a bug in neuron-cc; please report it`,
+      );
       if (verbose) console.error((e as Error).stack);
     }
     process.exitCode = 1;

@@ -27,7 +27,9 @@ export interface LoadOptions {
 export function detectFramework(path: string, given?: string): Framework {
   if (given) {
     if ((FRAMEWORKS as readonly string[]).includes(given)) return given as Framework;
-    throw new NccError('NCC_BAD_OPTION', `unknown framework '${given}'`, { hint: `use one of: ${FRAMEWORKS.join(', ')}` });
+    throw new NccError('NCC_BAD_OPTION', `unknown framework '${given}'`, {
+      hint: `use one of: ${FRAMEWORKS.join(', ')}`,
+    });
   }
   if (extname(path).toLowerCase() === '.onnx') return 'onnx';
   throw new NccError('NCC_BAD_OPTION', `cannot tell the framework of ${path}`, {
@@ -53,7 +55,11 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
     graph = inferShapes(pinned, { fold: true });
   } catch (e) {
     // ops that need a known rank fail on unpinned inputs: the fix is pinning, so say that
-    if (isNccError(e) && e.code === 'NCC_INVALID_GRAPH' && pinned.inputs.some((v) => !isStaticShape(v.type.shape))) {
+    if (
+      isNccError(e) &&
+      e.code === 'NCC_INVALID_GRAPH' &&
+      pinned.inputs.some((v) => !isStaticShape(v.type.shape))
+    ) {
       throw new NccError('NCC_DYNAMIC_SHAPE', `shape inference needs static inputs: ${e.message}`, {
         ...e.subject,
         hint: pinHint(pinned),

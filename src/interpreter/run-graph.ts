@@ -11,7 +11,8 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Map<
   const values = new Map<string, Tensor>(graph.initializers);
   for (const input of graph.inputs) {
     const t = feeds.get(input.name);
-    if (!t) throw new NccError('NCC_BAD_INPUT', `no value given for input '${input.name}'`, { value: input.name });
+    if (!t)
+      throw new NccError('NCC_BAD_INPUT', `no value given for input '${input.name}'`, { value: input.name });
     checkFeed(input.name, input.type.dtype, input.type.shape, t);
     values.set(input.name, t);
   }
@@ -24,7 +25,10 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Map<
     const args = node.inputs.map((n) => {
       if (n === '') return undefined;
       const v = values.get(n);
-      if (!v) throw new NccError('NCC_INVALID_GRAPH', `value '${n}' is used before it is computed`, { node: node.name });
+      if (!v)
+        throw new NccError('NCC_INVALID_GRAPH', `value '${n}' is used before it is computed`, {
+          node: node.name,
+        });
       return v;
     });
     const results = withNodeErrors(node, () => def.reference(args, attrs, node.outputs.length));
@@ -42,16 +46,26 @@ export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Map<
   return out;
 }
 
-function checkFeed(name: string, dtype: string, shape: readonly (number | string)[] | undefined, t: Tensor): void {
+function checkFeed(
+  name: string,
+  dtype: string,
+  shape: readonly (number | string)[] | undefined,
+  t: Tensor,
+): void {
   if (t.dtype !== dtype) {
     throw new NccError('NCC_BAD_INPUT', `input '${name}' must be ${dtype}, got ${t.dtype}`, { value: name });
   }
   if (!shape) return;
-  const fits = shape.length === t.shape.length && shape.every((d, i) => typeof d === 'string' || d === t.shape[i]);
+  const fits =
+    shape.length === t.shape.length && shape.every((d, i) => typeof d === 'string' || d === t.shape[i]);
   if (!fits) {
-    throw new NccError('NCC_BAD_INPUT', `input '${name}' must have shape [${shape.join(',')}], got [${t.shape.join(',')}]`, {
-      value: name,
-      hint: 'the shape must match the one the model was prepared for',
-    });
+    throw new NccError(
+      'NCC_BAD_INPUT',
+      `input '${name}' must have shape [${shape.join(',')}], got [${t.shape.join(',')}]`,
+      {
+        value: name,
+        hint: 'the shape must match the one the model was prepared for',
+      },
+    );
   }
 }

@@ -1,12 +1,10 @@
+import { allocate, isBigInt, isHalf, type DType, type StorageOf, type TensorData } from './dtype.js';
 import {
-  allocate,
-  isBigInt,
-  isHalf,
-  type DType,
-  type StorageOf,
-  type TensorData,
-} from './dtype.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './half.js';
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from './half.js';
 
 /** A concrete tensor: static shape, row-major data. A leaf type shared by compiler, interpreter and runtime. */
 export interface Tensor<D extends DType = DType> {

@@ -16,7 +16,8 @@ export function verifyGraph(graph: Graph, outer: ReadonlySet<string> = new Set()
   };
   for (const v of graph.inputs) define(v.name, 'a graph input');
   for (const name of graph.initializers.keys()) {
-    if (graph.inputs.some((v) => v.name === name)) throw invalid(`'${name}' is both an input and a constant`, name);
+    if (graph.inputs.some((v) => v.name === name))
+      throw invalid(`'${name}' is both an input and a constant`, name);
     define(name, 'a constant');
   }
   for (const node of graph.nodes) {

@@ -18,7 +18,11 @@ interface ValueOfKind {
   graphs: readonly Graph[];
 }
 
-export interface AttrSpec<K extends AttrKind = AttrKind, T = ValueOfKind[K], HasDefault extends boolean = boolean> {
+export interface AttrSpec<
+  K extends AttrKind = AttrKind,
+  T = ValueOfKind[K],
+  HasDefault extends boolean = boolean,
+> {
   readonly kind: K;
   readonly default?: T;
   readonly hasDefault: HasDefault;
@@ -29,7 +33,11 @@ export interface AttrSpec<K extends AttrKind = AttrKind, T = ValueOfKind[K], Has
 export type AttrSchema = Readonly<Record<string, AttrSpec>>;
 
 export type ParsedAttrs<S extends AttrSchema> = {
-  readonly [K in keyof S]: S[K] extends AttrSpec<infer _K, infer T, infer D> ? (D extends true ? T : T | undefined) : never;
+  readonly [K in keyof S]: S[K] extends AttrSpec<infer _K, infer T, infer D>
+    ? D extends true
+      ? T
+      : T | undefined
+    : never;
 };
 
 function spec<K extends AttrKind>(kind: K) {
@@ -62,7 +70,12 @@ export const attr = {
     return build;
   })(),
   /** Data layout of conv, pool, normalization and resize ops: NHWC frameworks stay NHWC. */
-  layout: () => ({ kind: 'string', default: 'NCHW', hasDefault: true, oneOf: ['NCHW', 'NHWC'] }) as AttrSpec<'string', 'NCHW' | 'NHWC', true>,
+  layout: () =>
+    ({ kind: 'string', default: 'NCHW', hasDefault: true, oneOf: ['NCHW', 'NHWC'] }) as AttrSpec<
+      'string',
+      'NCHW' | 'NHWC',
+      true
+    >,
 };
 
 export class AttrError extends Error {}

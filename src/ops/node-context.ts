@@ -17,7 +17,12 @@ export function opOf(node: Node): AnyOpDef {
   }
   const [minIn, maxIn] = def.arity.inputs;
   const [minOut, maxOut] = def.arity.outputs;
-  if (node.inputs.length < minIn || node.inputs.length > maxIn || node.outputs.length < minOut || node.outputs.length > maxOut) {
+  if (
+    node.inputs.length < minIn ||
+    node.inputs.length > maxIn ||
+    node.outputs.length < minOut ||
+    node.outputs.length > maxOut
+  ) {
     throw new NccError(
       'NCC_INVALID_GRAPH',
       `${node.op} takes ${minIn}..${maxIn} inputs and ${minOut}..${maxOut} outputs, node has ${node.inputs.length} and ${node.outputs.length}`,
@@ -56,7 +61,10 @@ export function withNodeErrors<T>(node: Node, f: () => T): T {
       });
     }
     if (e instanceof OpError || e instanceof AttrError || e instanceof RangeError) {
-      throw new NccError('NCC_INVALID_GRAPH', `${node.op}: ${e.message}`, { node: node.name, op: qualifiedOp(node) });
+      throw new NccError('NCC_INVALID_GRAPH', `${node.op}: ${e.message}`, {
+        node: node.name,
+        op: qualifiedOp(node),
+      });
     }
     throw new NccError('NCC_INTERNAL', `${node.op} failed: ${(e as Error).message}`, {
       node: node.name,

@@ -48,4 +48,3 @@ export function defineOp<S extends AttrSchema>(def: OpDef<S>): OpDef<S> {
 }
 
 export type AnyOpDef = OpDef<AttrSchema>;
-

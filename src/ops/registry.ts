@@ -21,5 +21,7 @@ export function lookupOp(domain: string, type: string): AnyOpDef | undefined {
 }
 
 export function registeredOps(): AnyOpDef[] {
-  return [...entries.values()].sort((a, b) => key(a.domain ?? '', a.type).localeCompare(key(b.domain ?? '', b.type)));
+  return [...entries.values()].sort((a, b) =>
+    key(a.domain ?? '', a.type).localeCompare(key(b.domain ?? '', b.type)),
+  );
 }

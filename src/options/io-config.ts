@@ -8,7 +8,10 @@ import { NccError } from '../errors.js';
  *   {"inputs": {"NAME": [[1,3,224,224], "float32"]}, "dims": {"batch": 1}, "outputs": ["NAME"]}
  */
 export interface IoConfig {
-  readonly inputs: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: DType | undefined }>;
+  readonly inputs: ReadonlyMap<
+    string,
+    { readonly shape: readonly number[]; readonly dtype: DType | undefined }
+  >;
   readonly dims: ReadonlyMap<string, number>;
   readonly outputs: readonly string[] | undefined;
 }
@@ -20,7 +23,8 @@ export function parseIoConfig(text: string): IoConfig {
   const trimmed = text.trim();
   let source = trimmed;
   if (!trimmed.startsWith('{')) {
-    if (!existsSync(trimmed)) throw optionError(`--io-config is neither JSON nor an existing file: ${trimmed}`);
+    if (!existsSync(trimmed))
+      throw optionError(`--io-config is neither JSON nor an existing file: ${trimmed}`);
     source = readFileSync(trimmed, 'utf8');
   }
   let raw: unknown;
@@ -31,7 +35,8 @@ export function parseIoConfig(text: string): IoConfig {
   }
   if (!isRecord(raw)) throw optionError('--io-config must be a JSON object');
   for (const key of Object.keys(raw)) {
-    if (!['inputs', 'dims', 'outputs'].includes(key)) throw optionError(`--io-config has an unknown key "${key}"`);
+    if (!['inputs', 'dims', 'outputs'].includes(key))
+      throw optionError(`--io-config has an unknown key "${key}"`);
   }
   return { inputs: parseInputs(raw.inputs), dims: parseDims(raw.dims), outputs: parseOutputs(raw.outputs) };
 }
@@ -42,7 +47,8 @@ function parseInputs(v: unknown): IoConfig['inputs'] {
   if (!isRecord(v)) throw optionError('"inputs" must map input names to [shape, dtype]');
   for (const [name, spec] of Object.entries(v)) {
     // both [[1,3,224,224], "float32"] and a bare shape [1,3,224,224] are accepted
-    const [shape, dtype] = Array.isArray(spec) && Array.isArray(spec[0]) ? [spec[0], spec[1]] : [spec, undefined];
+    const [shape, dtype] =
+      Array.isArray(spec) && Array.isArray(spec[0]) ? [spec[0], spec[1]] : [spec, undefined];
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw optionError(`input "${name}": the shape must be a list of non-negative integers`);
     }
@@ -59,7 +65,8 @@ function parseDims(v: unknown): ReadonlyMap<string, number> {
   if (v === undefined) return out;
   if (!isRecord(v)) throw optionError('"dims" must map symbolic dim names to sizes');
   for (const [name, size] of Object.entries(v)) {
-    if (!Number.isSafeInteger(size) || (size as number) < 0) throw optionError(`dim "${name}" must be a non-negative integer`);
+    if (!Number.isSafeInteger(size) || (size as number) < 0)
+      throw optionError(`dim "${name}" must be a non-negative integer`);
     out.set(name, size as number);
   }
   return out;
@@ -67,7 +74,8 @@ function parseDims(v: unknown): ReadonlyMap<string, number> {
 
 function parseOutputs(v: unknown): readonly string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw optionError('"outputs" must be a list of names');
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
+    throw optionError('"outputs" must be a list of names');
   return v as string[];
 }
 

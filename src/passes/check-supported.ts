@@ -33,7 +33,10 @@ export function checkSupported(graph: Graph, file?: string): void {
   const missing = unsupportedOps(graph);
   if (missing.size === 0) return;
   const list = [...missing].map(([op, nodes]) => {
-    const shown = nodes.slice(0, 3).map((n) => `'${n}'`).join(', ');
+    const shown = nodes
+      .slice(0, 3)
+      .map((n) => `'${n}'`)
+      .join(', ');
     return `${op} (${nodes.length} node${nodes.length > 1 ? 's' : ''}: ${shown}${nodes.length > 3 ? ', ...' : ''})`;
   });
   throw new NccError('NCC_UNSUPPORTED_OP', `unsupported ops: ${list.join('; ')}`, {

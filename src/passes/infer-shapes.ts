@@ -29,7 +29,9 @@ export function inferShapes(graph: Graph, options: InferOptions = { fold: true }
   const kept: Node[] = [];
   for (const node of graph.nodes) {
     const def = opOf(node);
-    const inputTypes = node.inputs.map((name) => (name === '' ? undefined : typeOfValue(name, types, graph, node)));
+    const inputTypes = node.inputs.map((name) =>
+      name === '' ? undefined : typeOfValue(name, types, graph, node),
+    );
     const inputConsts = node.inputs.map((name) => (name === '' ? undefined : constants.get(name)));
     const attrs = attrsOf(node, def);
     const outTypes = withNodeErrors(node, () =>
@@ -54,11 +56,14 @@ export function inferShapes(graph: Graph, options: InferOptions = { fold: true }
   }
   const outputs = graph.outputs.map((o) => ({ name: o.name, type: types.get(o.name) ?? o.type }));
   const valueTypes = new Map<string, TensorType>();
-  for (const node of kept) for (const name of node.outputs) if (name !== '' && types.has(name)) valueTypes.set(name, types.get(name)!);
+  for (const node of kept)
+    for (const name of node.outputs)
+      if (name !== '' && types.has(name)) valueTypes.set(name, types.get(name)!);
   const initializers = new Map(graph.initializers);
   const outputNames = new Set(outputs.map((o) => o.name));
   for (const [name, t] of constants) {
-    if (!graph.initializers.has(name) && (isUsed(name, kept) || outputNames.has(name))) initializers.set(name, t);
+    if (!graph.initializers.has(name) && (isUsed(name, kept) || outputNames.has(name)))
+      initializers.set(name, t);
   }
   return { ...graph, nodes: kept, outputs, initializers, valueTypes };
 }

@@ -11,19 +11,27 @@ export function pinInputs(graph: Graph, config: IoConfig): Graph {
   const byName = new Map(graph.inputs.map((v) => [v.name, v]));
   for (const name of config.inputs.keys()) {
     if (!byName.has(name) && !byName.has(stripPort(name))) {
-      throw new NccError('NCC_BAD_OPTION', `--io-config names input "${name}", which the model does not have`, {
-        hint: `the model's inputs are: ${graph.inputs.map((v) => v.name).join(', ') || '(none)'}`,
-      });
+      throw new NccError(
+        'NCC_BAD_OPTION',
+        `--io-config names input "${name}", which the model does not have`,
+        {
+          hint: `the model's inputs are: ${graph.inputs.map((v) => v.name).join(', ') || '(none)'}`,
+        },
+      );
     }
   }
   const inputs: ValueInfo[] = graph.inputs.map((v) => {
     const pin = config.inputs.get(v.name) ?? config.inputs.get(`${v.name}:0`);
     if (!pin) return { name: v.name, type: substituteDims(v.type, config.dims) };
     if (pin.dtype && pin.dtype !== v.type.dtype) {
-      throw new NccError('NCC_BAD_OPTION', `input "${v.name}" is ${v.type.dtype} in the model, --io-config says ${pin.dtype}`, {
-        value: v.name,
-        hint: `use "${v.type.dtype}" for this input`,
-      });
+      throw new NccError(
+        'NCC_BAD_OPTION',
+        `input "${v.name}" is ${v.type.dtype} in the model, --io-config says ${pin.dtype}`,
+        {
+          value: v.name,
+          hint: `use "${v.type.dtype}" for this input`,
+        },
+      );
     }
     checkCompatible(v, pin.shape);
     return { name: v.name, type: { dtype: v.type.dtype, shape: [...pin.shape] } };
@@ -45,7 +53,8 @@ function substituteDims(t: TensorType, dims: ReadonlyMap<string, number>): Tenso
 function checkCompatible(v: ValueInfo, shape: readonly number[]): void {
   const declared = v.type.shape;
   if (!declared) return;
-  const fits = declared.length === shape.length && declared.every((d, i) => typeof d === 'string' || d === shape[i]);
+  const fits =
+    declared.length === shape.length && declared.every((d, i) => typeof d === 'string' || d === shape[i]);
   if (!fits) {
     throw new NccError(
       'NCC_BAD_OPTION',

@@ -35,7 +35,12 @@ export function requireStaticInputs(graph: Graph): void {
     throw new NccError(
       'NCC_DYNAMIC_SHAPE',
       `input '${first.name}' has shape ${describe(first.type)}, which is not static` +
-        (dynamicInputs.length > 1 ? ` (also: ${dynamicInputs.slice(1).map((v) => `'${v.name}'`).join(', ')})` : ''),
+        (dynamicInputs.length > 1
+          ? ` (also: ${dynamicInputs
+              .slice(1)
+              .map((v) => `'${v.name}'`)
+              .join(', ')})`
+          : ''),
       { value: first.name, hint: pinHint(graph) },
     );
   }
@@ -43,7 +48,9 @@ export function requireStaticInputs(graph: Graph): void {
 
 /** The fix, with the model's own symbol names so the user sees which sizes to choose. */
 export function pinHint(graph: Graph): string {
-  const symbols = [...new Set(graph.inputs.flatMap((v) => (v.type.shape ?? []).filter((d) => typeof d === 'string')))];
+  const symbols = [
+    ...new Set(graph.inputs.flatMap((v) => (v.type.shape ?? []).filter((d) => typeof d === 'string'))),
+  ];
   const bySymbol = symbols.length
     ? ` or by dim name: --io-config '${JSON.stringify({ dims: Object.fromEntries(symbols.map((s) => [s, 1])) })}'`
     : '';

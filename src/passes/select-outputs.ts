@@ -7,9 +7,13 @@ export function selectOutputs(graph: Graph, names?: readonly string[]): Graph {
     ? names.map((n) => {
         const o = graph.outputs.find((v) => v.name === n || `${v.name}:0` === n);
         if (!o) {
-          throw new NccError('NCC_BAD_OPTION', `--io-config asks for output "${n}", which the model does not have`, {
-            hint: `the model's outputs are: ${graph.outputs.map((v) => v.name).join(', ')}`,
-          });
+          throw new NccError(
+            'NCC_BAD_OPTION',
+            `--io-config asks for output "${n}", which the model does not have`,
+            {
+              hint: `the model's outputs are: ${graph.outputs.map((v) => v.name).join(', ')}`,
+            },
+          );
         }
         return o;
       })

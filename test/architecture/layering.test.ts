@@ -21,7 +21,8 @@ function sources(dir: string): string[] {
 function valueImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specs: string[] = [];
-  for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\b)[^'";]*?from\s+['"]([^'"]+)['"]/gm)) specs.push(m[2]!);
+  for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\b)[^'";]*?from\s+['"]([^'"]+)['"]/gm))
+    specs.push(m[2]!);
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
   return specs;
 }
@@ -41,7 +42,8 @@ test('op reference implementations import only leaf modules', () => {
         continue;
       }
       const target = relative(SRC, resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
-      const ok = (target.startsWith('ops/') && !OPS_COMPILER_SIDE.includes(target)) || LEAVES.includes(target);
+      const ok =
+        (target.startsWith('ops/') && !OPS_COMPILER_SIDE.includes(target)) || LEAVES.includes(target);
       if (!ok) offenders.push(`${rel} imports ${target}`);
     }
   }
@@ -50,5 +52,8 @@ test('op reference implementations import only leaf modules', () => {
 
 test('the layering check sees imports (it would catch a violation)', () => {
   const probe = join(SRC, 'ops/node-context.ts');
-  assert.ok(valueImports(probe).some((s) => s.includes('errors')), 'node-context imports errors.js');
+  assert.ok(
+    valueImports(probe).some((s) => s.includes('errors')),
+    'node-context imports errors.js',
+  );
 });

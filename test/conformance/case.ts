@@ -24,7 +24,8 @@ function readPb(path: string): Tensor {
 
 function readSet(dir: string, prefix: 'input' | 'output'): Tensor[] {
   const out: Tensor[] = [];
-  for (let k = 0; existsSync(join(dir, `${prefix}_${k}.pb`)); k++) out.push(readPb(join(dir, `${prefix}_${k}.pb`)));
+  for (let k = 0; existsSync(join(dir, `${prefix}_${k}.pb`)); k++)
+    out.push(readPb(join(dir, `${prefix}_${k}.pb`)));
   return out;
 }
 
@@ -43,7 +44,9 @@ export function runCase(caseDir: string): CaseOutcome {
     if (inputs.length !== graphInputs.length) {
       return { status: 'fail', reason: `case has ${inputs.length} inputs, the graph ${graphInputs.length}` };
     }
-    const pins = new Map(graphInputs.map((v, i) => [v.name, { shape: inputs[i]!.shape, dtype: inputs[i]!.dtype }]));
+    const pins = new Map(
+      graphInputs.map((v, i) => [v.name, { shape: inputs[i]!.shape, dtype: inputs[i]!.dtype }]),
+    );
     const pinned = pinInputs(model.graph, { inputs: pins, dims: new Map(), outputs: undefined });
     const graph = inferShapes(pinned, { fold: true });
     for (const [i, o] of graph.outputs.entries()) {

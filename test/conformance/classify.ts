@@ -1,4 +1,10 @@
-import { SKIPPED_CASES, SKIPPED_DTYPES, SKIPPED_KINDS, SKIPPED_NONDETERMINISTIC, SKIPPED_OPS } from './skips.js';
+import {
+  SKIPPED_CASES,
+  SKIPPED_DTYPES,
+  SKIPPED_KINDS,
+  SKIPPED_NONDETERMINISTIC,
+  SKIPPED_OPS,
+} from './skips.js';
 
 /** One case's entry in the suite's index.json. */
 export interface IndexEntry {

@@ -22,7 +22,8 @@ export function compareTensors(actual: Tensor, expected: Tensor): string | undef
   let worstExcess = 0;
   for (let i = 0; i < expected.data.length; i++) {
     if (!tol) {
-      if (actual.data[i] !== expected.data[i]) return `element ${i}: ${actual.data[i]}, expected ${expected.data[i]}`;
+      if (actual.data[i] !== expected.data[i])
+        return `element ${i}: ${actual.data[i]}, expected ${expected.data[i]}`;
       continue;
     }
     const a = getNumber(actual, i);

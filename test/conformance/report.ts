@@ -51,7 +51,8 @@ export function renderReport(records: readonly CaseRecord[], meta: { date: strin
   }
   lines.push('', '## Skipped cases', '', 'From the explicit skip list in `test/conformance/skips.ts`.', '');
   lines.push('| case | reason |', '|---|---|');
-  for (const r of records.filter((x) => x.status === 'skip')) lines.push(`| ${r.name} | ${escape(r.reason ?? '')} |`);
+  for (const r of records.filter((x) => x.status === 'skip'))
+    lines.push(`| ${r.name} | ${escape(r.reason ?? '')} |`);
   lines.push('', '## Failed cases', '');
   const failed = records.filter((x) => x.status === 'fail');
   if (failed.length === 0) lines.push('None.');

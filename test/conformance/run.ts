@@ -60,13 +60,17 @@ async function main(): Promise<number> {
   records.push(...(await runAll(jobs, Number(args.jobs), Number(args['timeout-ms']))));
   records.sort((a, b) => a.name.localeCompare(b.name));
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
-  if (args.verbose) for (const r of records.filter((x) => x.status === 'fail')) console.log(`FAIL ${r.name}: ${r.reason}`);
+  if (args.verbose)
+    for (const r of records.filter((x) => x.status === 'fail')) console.log(`FAIL ${r.name}: ${r.reason}`);
   const pass = records.filter((r) => r.status === 'pass');
   const fail = records.filter((r) => r.status === 'fail');
   const skip = records.filter((r) => r.status === 'skip');
   const regressions = checkBaseline(records, !filter);
   if (!filter) {
-    writeFileSync(join(ROOT, 'docs/conformance.md'), renderReport(records, { date: new Date().toISOString().slice(0, 10), data }));
+    writeFileSync(
+      join(ROOT, 'docs/conformance.md'),
+      renderReport(records, { date: new Date().toISOString().slice(0, 10), data }),
+    );
     if (args['update-baseline']) writeFileSync(BASELINE, pass.map((r) => r.name).join('\n') + '\n');
   }
   console.log(`conformance: ${jobs.length} cases attempted in ${seconds}s`);
@@ -87,7 +91,9 @@ function checkBaseline(records: readonly CaseRecord[], complete: boolean): CaseR
   const before = new Set(readFileSync(BASELINE, 'utf8').split('\n').filter(Boolean));
   const seen = new Set(records.map((r) => r.name));
   const out = records.filter((r) => before.has(r.name) && r.status !== 'pass');
-  if (complete) for (const name of before) if (!seen.has(name)) out.push({ name, status: 'fail', reason: 'case missing', ops: [], ms: 0 });
+  if (complete)
+    for (const name of before)
+      if (!seen.has(name)) out.push({ name, status: 'fail', reason: 'case missing', ops: [], ms: 0 });
   return out;
 }
 
@@ -119,18 +125,37 @@ function runAll(jobs: readonly Job[], parallel: number, timeoutMs: number): Prom
         current = jobs[next++]!;
         const job = current;
         timer = setTimeout(() => {
-          finish({ name: job.name, status: 'fail', reason: `timeout after ${timeoutMs} ms`, ops: job.ops, ms: timeoutMs });
+          finish({
+            name: job.name,
+            status: 'fail',
+            reason: `timeout after ${timeoutMs} ms`,
+            ops: job.ops,
+            ms: timeoutMs,
+          });
           void worker.terminate(); // the exit handler starts a fresh worker
         }, timeoutMs);
         worker.postMessage({ id: next, dir: job.dir });
       };
       worker.on('message', (m: { status: 'pass' | 'fail'; reason?: string; ms: number }) => {
         if (!current) return;
-        finish({ name: current.name, status: m.status, ...(m.reason ? { reason: m.reason } : {}), ops: current.ops, ms: m.ms });
+        finish({
+          name: current.name,
+          status: m.status,
+          ...(m.reason ? { reason: m.reason } : {}),
+          ops: current.ops,
+          ms: m.ms,
+        });
         feed();
       });
       worker.on('error', (e) => {
-        if (current) finish({ name: current.name, status: 'fail', reason: `worker crashed: ${e.message}`, ops: current.ops, ms: 0 });
+        if (current)
+          finish({
+            name: current.name,
+            status: 'fail',
+            reason: `worker crashed: ${e.message}`,
+            ops: current.ops,
+            ms: 0,
+          });
       });
       worker.on('exit', () => {
         active--;

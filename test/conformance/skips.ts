@@ -70,18 +70,19 @@ export const SKIPPED_OPS: Readonly<Record<string, string>> = {
 
 /** Random generators: outputs are samples, not comparable element by element. */
 export const SKIPPED_NONDETERMINISTIC: Readonly<Record<string, string>> = {
-  Bernoulli: 'random sampling: ONNX expects numpy\'s generator output, which no other engine reproduces',
-  RandomUniformLike: 'random sampling: ONNX expects numpy\'s generator output',
-  RandomNormalLike: 'random sampling: ONNX expects numpy\'s generator output',
-  RandomUniform: 'random sampling: ONNX expects numpy\'s generator output',
-  RandomNormal: 'random sampling: ONNX expects numpy\'s generator output',
-  Multinomial: 'random sampling: ONNX expects numpy\'s generator output',
+  Bernoulli: "random sampling: ONNX expects numpy's generator output, which no other engine reproduces",
+  RandomUniformLike: "random sampling: ONNX expects numpy's generator output",
+  RandomNormalLike: "random sampling: ONNX expects numpy's generator output",
+  RandomUniform: "random sampling: ONNX expects numpy's generator output",
+  RandomNormal: "random sampling: ONNX expects numpy's generator output",
+  Multinomial: "random sampling: ONNX expects numpy's generator output",
 };
 
 /** Single cases whose expected output is a random sample of a supported op's non-inference mode. */
 export const SKIPPED_CASES: Readonly<Record<string, string>> = {
-  'node/test_training_dropout': 'Dropout in training mode draws a random mask from numpy\'s generator',
-  'node/test_training_dropout_default': 'Dropout in training mode draws a random mask from numpy\'s generator',
-  'node/test_training_dropout_default_mask': 'Dropout in training mode draws a random mask from numpy\'s generator',
-  'node/test_training_dropout_mask': 'Dropout in training mode draws a random mask from numpy\'s generator',
+  'node/test_training_dropout': "Dropout in training mode draws a random mask from numpy's generator",
+  'node/test_training_dropout_default': "Dropout in training mode draws a random mask from numpy's generator",
+  'node/test_training_dropout_default_mask':
+    "Dropout in training mode draws a random mask from numpy's generator",
+  'node/test_training_dropout_mask': "Dropout in training mode draws a random mask from numpy's generator",
 };

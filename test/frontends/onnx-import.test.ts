@@ -339,6 +339,110 @@ test('a model-local function is inlined with renamed values and resolved attribu
   verifyGraph(g);
 });
 
+test('functions calling functions are inlined, attribute references passing through', () => {
+  const g = importOnnxFile(
+    writeModel({
+      inputs: [['x', 'float32', [2]]],
+      outputs: [['y', 'float32', [2]]],
+      nodes: [{ op: 'Outer', domain: 'local', inputs: ['x'], outputs: ['y'], attrs: { k: attr.float(2) } }],
+      functions: [
+        {
+          name: 'Outer',
+          domain: 'local',
+          inputs: ['a'],
+          outputs: ['b'],
+          attributes: ['k'],
+          nodes: [
+            {
+              op: 'Inner',
+              domain: 'local',
+              inputs: ['a'],
+              outputs: ['t'],
+              attrs: { alpha: attr.ref('k', ATTR_TYPE.FLOAT) },
+            },
+            { op: 'Inner', domain: 'local', inputs: ['t'], outputs: ['b'] },
+          ],
+        },
+        {
+          name: 'Inner',
+          domain: 'local',
+          inputs: ['p'],
+          outputs: ['q'],
+          attributeDefaults: { alpha: attr.float(9) },
+          nodes: [
+            {
+              op: 'Probe',
+              domain: 'test.ops',
+              inputs: ['p'],
+              outputs: ['q'],
+              attrs: { alpha: attr.ref('alpha', ATTR_TYPE.FLOAT) },
+            },
+          ],
+        },
+      ],
+      opsets: { 'test.ops': 1 },
+    }),
+  ).graph;
+  assert.deepEqual(
+    g.nodes.map((n) => [n.op, n.attrs.alpha]),
+    [
+      ['Probe', { kind: 'float', value: 2 }],
+      ['Probe', { kind: 'float', value: 9 }],
+    ],
+  );
+  assert.equal(g.nodes[0]!.inputs[0], 'x');
+  assert.equal(g.nodes[1]!.outputs[0], 'y');
+  assert.equal(g.nodes[1]!.inputs[0], g.nodes[0]!.outputs[0]);
+  verifyGraph(g);
+});
+
+test("subgraphs inside a function read the call's values", () => {
+  const branch = (name: string, op: string, input: string): GraphSpec => ({
+    name,
+    inputs: [],
+    outputs: [[`${name}_out`, 'float32', [2]]],
+    nodes: [{ op, inputs: [input], outputs: [`${name}_out`] }],
+  });
+  const g = importOnnxFile(
+    writeModel({
+      inputs: [
+        ['x', 'float32', [2]],
+        ['c', 'bool', []],
+      ],
+      outputs: [['y', 'float32', [2]]],
+      nodes: [{ op: 'Pick', domain: 'local', inputs: ['c', 'x'], outputs: ['y'] }],
+      functions: [
+        {
+          name: 'Pick',
+          domain: 'local',
+          inputs: ['cond', 'a'],
+          outputs: ['b'],
+          nodes: [
+            { op: 'Neg', inputs: ['a'], outputs: ['na'] },
+            {
+              op: 'If',
+              inputs: ['cond'],
+              outputs: ['b'],
+              attrs: {
+                // one branch reads a value made inside the function, the other a formal input
+                then_branch: attr.graph(branch('then', 'Abs', 'na')),
+                else_branch: attr.graph(branch('else', 'Identity', 'a')),
+              },
+            },
+          ],
+        },
+      ],
+    }),
+  ).graph;
+  verifyGraph(g);
+  const [neg, ifNode] = g.nodes;
+  const then = ifNode!.attrs.then_branch as { kind: 'graph'; value: Graph };
+  const other = ifNode!.attrs.else_branch as { kind: 'graph'; value: Graph };
+  assert.equal(then.value.nodes[0]!.inputs[0], neg!.outputs[0]);
+  assert.equal(other.value.nodes[0]!.inputs[0], 'x');
+  assert.equal(then.value.outputs[0]!.name, then.value.nodes[0]!.outputs[0]);
+});
+
 test('a subgraph attribute is kept as a Graph that reads the enclosing scope', () => {
   const branch = (name: string, op: string): GraphSpec => ({
     name,

@@ -30,11 +30,18 @@ interface Meta {
   inputs: Record<string, string>;
   outputs?: Record<string, string>;
   tolerance: { atol: number; rtol: number } | null;
-  extra_cases?: { name: string; io_config: { inputs: Record<string, unknown> }; inputs: Record<string, string>; outputs: Record<string, string> }[];
+  extra_cases?: {
+    name: string;
+    io_config: { inputs: Record<string, unknown> };
+    inputs: Record<string, string>;
+    outputs: Record<string, string>;
+  }[];
 }
 
 function loadAll(dir: string, files: Record<string, string> | undefined): Map<string, Tensor> {
-  return new Map(Object.entries(files ?? {}).map(([name, rel]) => [name, readNpy(readFileSync(join(dir, rel)), rel)]));
+  return new Map(
+    Object.entries(files ?? {}).map(([name, rel]) => [name, readNpy(readFileSync(join(dir, rel)), rel)]),
+  );
 }
 
 /** The model folders of one set (onnx, tf, ...) in ../shared/models, or [] when absent. */
@@ -53,7 +60,12 @@ export function sharedModels(set: string): SharedModel[] {
         file: join(dir, meta.files[0]!),
         tolerance: meta.tolerance,
         cases: () => [
-          { name: 'default', ioConfig: meta.io_config, inputs: loadAll(dir, meta.inputs), outputs: loadAll(dir, meta.outputs) },
+          {
+            name: 'default',
+            ioConfig: meta.io_config,
+            inputs: loadAll(dir, meta.inputs),
+            outputs: loadAll(dir, meta.outputs),
+          },
           ...(meta.extra_cases ?? []).map((c) => ({
             name: c.name,
             ioConfig: c.io_config,

@@ -130,6 +130,9 @@ test('Resize infer: runtime scales give fresh dims only on the resized axes', ()
   assert.deepEqual(y.slice(0, 2), [1, 1]);
   assert.ok(y.slice(2).every((d) => typeof d === 'string'));
   assert.deepEqual(infer('Resize', [x2x2, undefined, undefined, i64(1, 1, 3, 5)]).shape, [1, 1, 3, 5]);
+  const unranked = { dtype: 'float32' as const, shape: undefined };
+  assert.deepEqual(infer('Resize', [unranked, undefined, undefined, i64(1, 1, 3, 5)]).shape, [1, 1, 3, 5]);
+  assert.equal(infer('Resize', [unranked, undefined, scales(1, 1, 2, 2)]).shape, undefined);
 });
 
 test('Resize layout NHWC gives the same result as NCHW: scales name dims explicitly', () => {

@@ -39,7 +39,9 @@ export function summarize(model: Model): string {
     'outputs:',
     ...g.outputs.map((v) => `  ${v.name}: ${printType(v.type)}`),
     `nodes: ${g.nodes.length} after constant folding`,
-    ...[...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, n]) => `  ${op.padEnd(24)} ${n}`),
+    ...[...counts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([op, n]) => `  ${op.padEnd(24)} ${n}`),
     `parameters: ${g.initializers.size} tensors, ${formatBytes(paramBytes)}`,
     'shapes: all static',
   ];

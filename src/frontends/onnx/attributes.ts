@@ -74,7 +74,8 @@ function missing(a: AttributeProto): never {
 
 /** Decoded messages carry field defaults on their prototype, so presence is an own property. */
 function guessType(a: AttributeProto): number {
-  const has = (field: keyof AttributeProto): boolean => Object.hasOwn(a, field) && a[field] !== undefined && a[field] !== null;
+  const has = (field: keyof AttributeProto): boolean =>
+    Object.hasOwn(a, field) && a[field] !== undefined && a[field] !== null;
   if (a.t) return TYPE.TENSOR;
   if (a.g) return TYPE.GRAPH;
   if (has('s')) return TYPE.STRING;

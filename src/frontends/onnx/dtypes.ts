@@ -1,1 +1,5 @@
-export { codeName as onnxTypeName, codeOfDType as onnxCodeOf, dtypeFromCode as dtypeFromOnnx } from '../../ops/support/dtype-codes.js';
+export {
+  codeName as onnxTypeName,
+  codeOfDType as onnxCodeOf,
+  dtypeFromCode as dtypeFromOnnx,
+} from '../../ops/support/dtype-codes.js';

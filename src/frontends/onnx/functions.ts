@@ -42,9 +42,14 @@ export function inlineCall(
 
 /** Subgraphs (If/Loop bodies) of a function's nodes read the function's values: rename them alike. */
 function renameNode(n: NodeProto, local: (name: string) => string): NodeProto {
-  const attribute = n.attribute.map((a) =>
-    a.g || a.graphs.length ? { ...a, g: a.g ? renameGraph(a.g, local) : a.g, graphs: a.graphs.map((g) => renameGraph(g, local)) } : a,
-  );
+  const attribute = n.attribute.map((a) => {
+    if (!a.g && !a.graphs.length) return a;
+    return {
+      ...a,
+      g: a.g ? renameGraph(a.g, local) : a.g,
+      graphs: a.graphs.map((g) => renameGraph(g, local)),
+    };
+  });
   return { ...n, input: n.input.map(local), output: n.output.map(local), attribute };
 }
 

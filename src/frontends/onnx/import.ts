@@ -6,7 +6,13 @@ import type { Tensor } from '../../ir/tensor.js';
 import { NccError, isNccError } from '../../errors.js';
 import { attributeFromProto } from './attributes.js';
 import { functionKey, inlineCall, type InlineNode } from './functions.js';
-import { decodeModel, int64ToNumber, type FunctionProto, type GraphProto, type ModelProto } from './onnx-proto.js';
+import {
+  decodeModel,
+  int64ToNumber,
+  type FunctionProto,
+  type GraphProto,
+  type ModelProto,
+} from './onnx-proto.js';
 import { tensorFromProto } from './tensor-proto.js';
 import { upgradeNode } from './upgrades/index.js';
 import { tensorTypeFromProto } from './value-types.js';
@@ -90,7 +96,8 @@ class GraphConverter {
   graph(g: GraphProto, topLevel: boolean): Graph {
     const file = this.opts.path;
     const initializers = new Map<string, Tensor>();
-    for (const t of g.initializer) initializers.set(t.name ?? '', tensorFromProto(t, { baseDir: this.opts.baseDir, file }));
+    for (const t of g.initializer)
+      initializers.set(t.name ?? '', tensorFromProto(t, { baseDir: this.opts.baseDir, file }));
     const declared = (v: GraphProto['input'][number]): TensorType | undefined => tensorTypeFromProto(v, file);
     // initializers listed as inputs (IR < 4) are constants with a default, not runtime inputs
     const inputs: ValueInfo[] = g.input

@@ -13,7 +13,8 @@ interface SparseTensorProto {
 /** Densifies a SparseTensorProto: indices are [NNZ] flat offsets or [NNZ, rank] coordinates. */
 export function denseFromSparse(raw: unknown, opts: TensorReadOptions): Tensor {
   const sp = (raw ?? {}) as SparseTensorProto;
-  if (!sp.values || !sp.indices) throw new NccError('NCC_BAD_MODEL', 'sparse tensor without values or indices');
+  if (!sp.values || !sp.indices)
+    throw new NccError('NCC_BAD_MODEL', 'sparse tensor without values or indices');
   const values = tensorFromProto(sp.values, opts);
   const indices = tensorFromProto(sp.indices, opts);
   const shape = (sp.dims ?? []).map((d) => int64ToNumber(d as number));

@@ -25,9 +25,11 @@ export function tensorFromProto(p: TensorProto, opts: TensorReadOptions = {}): T
     });
   }
   const shape = p.dims.map((d) => int64ToNumber(d));
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`tensor '${name}' has invalid dims [${shape}]`, opts);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw bad(`tensor '${name}' has invalid dims [${shape}]`, opts);
   const count = sizeOf(shape);
-  const data = p.data_location === 1 ? readExternal(p, dtype, count, opts) : readInline(p, dtype, count, opts);
+  const data =
+    p.data_location === 1 ? readExternal(p, dtype, count, opts) : readInline(p, dtype, count, opts);
   return { dtype, shape, data };
 }
 
@@ -38,9 +40,18 @@ function bad(message: string, opts: TensorReadOptions): NccError {
   });
 }
 
-function fromBytes(dtype: DType, bytes: Uint8Array, count: number, name: string, opts: TensorReadOptions): TensorData {
+function fromBytes(
+  dtype: DType,
+  bytes: Uint8Array,
+  count: number,
+  name: string,
+  opts: TensorReadOptions,
+): TensorData {
   if (bytes.byteLength !== count * byteSize(dtype)) {
-    throw bad(`tensor '${name}' holds ${bytes.byteLength} bytes, its shape needs ${count * byteSize(dtype)}`, opts);
+    throw bad(
+      `tensor '${name}' holds ${bytes.byteLength} bytes, its shape needs ${count * byteSize(dtype)}`,
+      opts,
+    );
   }
   const out = allocate(dtype, count);
   // copy: raw bytes are often an unaligned slice of the file buffer
@@ -59,10 +70,13 @@ function readInline(p: TensorProto, dtype: DType, count: number, opts: TensorRea
     throw bad(`tensor '${name}' has ${source.length} values, its shape needs ${count}`, opts);
   }
   const out = allocate(dtype, count);
-  if (dtype === 'int64') for (let i = 0; i < count; i++) (out as BigInt64Array)[i] = int64ToBigInt(source[i] as never);
+  if (dtype === 'int64')
+    for (let i = 0; i < count; i++) (out as BigInt64Array)[i] = int64ToBigInt(source[i] as never);
   else if (dtype === 'uint64')
-    for (let i = 0; i < count; i++) (out as BigUint64Array)[i] = BigInt.asUintN(64, int64ToBigInt(source[i] as never));
-  else if (dtype === 'uint32') for (let i = 0; i < count; i++) (out as Uint32Array)[i] = int64ToNumber(source[i] as never);
+    for (let i = 0; i < count; i++)
+      (out as BigUint64Array)[i] = BigInt.asUintN(64, int64ToBigInt(source[i] as never));
+  else if (dtype === 'uint32')
+    for (let i = 0; i < count; i++) (out as Uint32Array)[i] = int64ToNumber(source[i] as never);
   else for (let i = 0; i < count; i++) (out as Float64Array)[i] = source[i] as number;
   return out;
 }
@@ -97,16 +111,23 @@ function readExternal(p: TensorProto, dtype: DType, count: number, opts: TensorR
   }
   const path = resolve(baseDir, rel);
   if (!existsSync(path)) {
-    throw new NccError('NCC_FILE_NOT_FOUND', `external data file '${location}' of tensor '${name}' is missing`, {
-      ...(opts.file ? { file: opts.file } : {}),
-      hint: 'keep the external data files next to the .onnx file, as the exporter wrote them',
-    });
+    throw new NccError(
+      'NCC_FILE_NOT_FOUND',
+      `external data file '${location}' of tensor '${name}' is missing`,
+      {
+        ...(opts.file ? { file: opts.file } : {}),
+        hint: 'keep the external data files next to the .onnx file, as the exporter wrote them',
+      },
+    );
   }
   const offset = Number(entries.get('offset') ?? '0');
   const need = count * byteSize(dtype);
   const length = entries.has('length') ? Number(entries.get('length')) : need;
   if (!Number.isSafeInteger(offset) || offset < 0 || length !== need) {
-    throw bad(`external tensor '${name}': offset ${offset}, length ${length}, its shape needs ${need} bytes`, opts);
+    throw bad(
+      `external tensor '${name}': offset ${offset}, length ${length}, its shape needs ${need} bytes`,
+      opts,
+    );
   }
   const fd = openSync(path, 'r');
   try {

@@ -12,7 +12,13 @@ export function tensorTypeFromProto(v: ValueInfoProto, file?: string): TensorTyp
   const t: TypeProto | undefined = v.type;
   if (!t) return undefined;
   if (!t.tensor_type) {
-    const kind = t.sequence_type ? 'a sequence' : t.optional_type ? 'an optional' : t.map_type ? 'a map' : 'a sparse tensor';
+    const kind = t.sequence_type
+      ? 'a sequence'
+      : t.optional_type
+        ? 'an optional'
+        : t.map_type
+          ? 'a map'
+          : 'a sparse tensor';
     throw new NccError('NCC_UNSUPPORTED_DTYPE', `value '${v.name ?? ''}' is ${kind}, not a tensor`, {
       value: v.name ?? '',
       ...(file ? { file } : {}),
@@ -22,11 +28,15 @@ export function tensorTypeFromProto(v: ValueInfoProto, file?: string): TensorTyp
   const code = t.tensor_type.elem_type ?? 0;
   const dtype = dtypeFromOnnx(code);
   if (!dtype) {
-    throw new NccError('NCC_UNSUPPORTED_DTYPE', `value '${v.name ?? ''}' has element type ${onnxTypeName(code)}`, {
-      value: v.name ?? '',
-      ...(file ? { file } : {}),
-      hint: 'neuron-cc computes with float32/16, bfloat16, float64, signed and unsigned ints and bool',
-    });
+    throw new NccError(
+      'NCC_UNSUPPORTED_DTYPE',
+      `value '${v.name ?? ''}' has element type ${onnxTypeName(code)}`,
+      {
+        value: v.name ?? '',
+        ...(file ? { file } : {}),
+        hint: 'neuron-cc computes with float32/16, bfloat16, float64, signed and unsigned ints and bool',
+      },
+    );
   }
   const shapeProto = t.tensor_type.shape;
   if (!shapeProto) return { dtype, shape: undefined };

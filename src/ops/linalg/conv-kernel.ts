@@ -1,5 +1,5 @@
 import { gemm, view, type FloatArray } from './gemm-kernel.js';
-import { col2imAdd, im2col, kernelVolume, type Patches } from './patches.js';
+import { col2imAdd, im2col, innerRange, kernelVolume, type Patches } from './patches.js';
 
 /**
  * Float convolution kernels, channels-first, for Float32Array (computed in float64, rounded once)
@@ -41,6 +41,11 @@ export function convFloat(
   const sIn = volume(p.image);
   const sOut = volume(p.blocks);
   const KK = Cg * kernelVolume(p);
+  if (Cg === 1) {
+    const y = depthwiseFloat(x, w, s, p);
+    if (bias) addChannelBias(y, bias, N, M, sOut);
+    return y;
+  }
   const y = like(x, N * M * sOut);
   const pointwise =
     KK === Cg && p.strides.every((v) => v === 1) && p.padBegin.every((v) => v === 0) && sIn === sOut;
@@ -66,6 +71,55 @@ export function convFloat(
     }
   }
   if (bias) addChannelBias(y, bias, N, M, sOut);
+  return y;
+}
+
+/**
+ * One input channel per group (depthwise, any channel multiplier): im2col would copy each pixel
+ * kernelVolume times for a GEMM with a single row, so convolve directly, one kernel tap at a time,
+ * over contiguous output rows with precomputed in-bounds ranges; float64 accumulation plane.
+ */
+function depthwiseFloat(x: FloatArray, w: FloatArray, s: ConvShapes, p: Patches): FloatArray {
+  const [N, C] = s.x as [number, number];
+  const M = s.w[0]!;
+  const Mg = M / s.group;
+  const [ID, IH, IW] = p.image as [number, number, number];
+  const [OD, OH, OW] = p.blocks as [number, number, number];
+  const [KD, KH, KW] = p.kernel as [number, number, number];
+  const [sd, sh, sw] = p.strides as [number, number, number];
+  const [dd, dh, dw] = p.dilations as [number, number, number];
+  const [pd, ph, pw] = p.padBegin as [number, number, number];
+  const sIn = ID * IH * IW;
+  const sOut = OD * OH * OW;
+  const kv = KD * KH * KW;
+  const ranges = Array.from({ length: KW }, (_, kw) => innerRange(p, kw));
+  const acc = new Float64Array(sOut);
+  const y = like(x, N * M * sOut);
+  for (let n = 0; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      const plane = (n * C + Math.floor(m / Mg)) * sIn;
+      acc.fill(0);
+      for (let t = 0; t < kv; t++) {
+        const kd = Math.floor(t / (KH * KW));
+        const kh = Math.floor(t / KW) % KH;
+        const kw = t % KW;
+        const wv = w[m * kv + t]!;
+        const [lo, hi] = ranges[kw]!;
+        for (let od = 0; od < OD; od++) {
+          const id = od * sd - pd + kd * dd;
+          if (id < 0 || id >= ID) continue;
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * sh - ph + kh * dh;
+            if (ih < 0 || ih >= IH) continue;
+            const src = plane + (id * IH + ih) * IW + kw * dw - pw;
+            const dst = (od * OH + oh) * OW;
+            for (let ow = lo; ow < hi; ow++) acc[dst + ow] += wv * x[src + ow * sw]!;
+          }
+        }
+      }
+      y.set(acc, (n * M + m) * sOut);
+    }
+  }
   return y;
 }
 

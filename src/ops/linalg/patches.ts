@@ -28,7 +28,7 @@ export function kernelVolume(p: Patches): number {
 }
 
 /** For kernel tap kw along the innermost axis, the block range [lo, hi) whose pixel is inside the image. */
-function innerRange(p: Patches, kw: number): [number, number] {
+export function innerRange(p: Patches, kw: number): [number, number] {
   const s = p.strides[2]!;
   const off = kw * p.dilations[2]! - p.padBegin[2]!;
   const lo = Math.max(0, Math.ceil(-off / s));

@@ -3,7 +3,8 @@ import { OpError } from '../op.js';
 /** ONNX axes may be negative (counted from the end). */
 export function normalizeAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank || !Number.isInteger(a)) throw new OpError(`axis ${axis} is out of range for rank ${rank}`);
+  if (a < 0 || a >= rank || !Number.isInteger(a))
+    throw new OpError(`axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
 

@@ -70,5 +70,9 @@ export function codeOfDType(dtype: DType): number {
 }
 
 export function codeName(code: number): string {
-  return BY_CODE.get(code) ?? Object.entries(ONNX_DTYPE_NAMES).find(([, c]) => c === code)?.[0] ?? `type code ${code}`;
+  return (
+    BY_CODE.get(code) ??
+    Object.entries(ONNX_DTYPE_NAMES).find(([, c]) => c === code)?.[0] ??
+    `type code ${code}`
+  );
 }

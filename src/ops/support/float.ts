@@ -1,5 +1,10 @@
 import { allocate, isBigInt, type DType, type TensorData } from '../../ir/dtype.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../ir/half.js';
+import {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from '../../ir/half.js';
 import type { Tensor } from '../../ir/tensor.js';
 
 /**
@@ -30,11 +35,17 @@ export function decodeFloats(t: Tensor): Float32Array | Float64Array {
 }
 
 /** Stores computed values in `dtype`: halves are rounded to nearest even, integers truncated. */
-export function encodeFloats<D extends DType>(dtype: D, shape: readonly number[], values: ArrayLike<number>): Tensor<D> {
+export function encodeFloats<D extends DType>(
+  dtype: D,
+  shape: readonly number[],
+  values: ArrayLike<number>,
+): Tensor<D> {
   const data = allocate(dtype, values.length) as TensorData;
   if (dtype === 'float16') for (let i = 0; i < values.length; i++) data[i] = float32ToFloat16Bits(values[i]!);
-  else if (dtype === 'bfloat16') for (let i = 0; i < values.length; i++) data[i] = float32ToBfloat16Bits(values[i]!);
-  else if (isBigInt(dtype)) for (let i = 0; i < values.length; i++) (data as BigInt64Array)[i] = floatToBigInt(values[i]!);
+  else if (dtype === 'bfloat16')
+    for (let i = 0; i < values.length; i++) data[i] = float32ToBfloat16Bits(values[i]!);
+  else if (isBigInt(dtype))
+    for (let i = 0; i < values.length; i++) (data as BigInt64Array)[i] = floatToBigInt(values[i]!);
   else if (dtype === 'bool') for (let i = 0; i < values.length; i++) data[i] = values[i] ? 1 : 0;
   else (data as Float64Array).set(values as ArrayLike<number>);
   return { dtype, shape: [...shape], data } as unknown as Tensor<D>;

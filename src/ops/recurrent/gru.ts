@@ -1,0 +1,58 @@
+import { defineOp } from '../op.js';
+import { attr } from '../attributes.js';
+import { activate, directionActivations } from './rnn-activations.js';
+import { directionWeights, inferRnn, matVec, rnnAttrs, rnnOutputs, rnnProblem, runRecurrence } from './rnn-common.js';
+
+/**
+ * GRU (opsets 7-22), gate blocks z, r, h in W, R and B:
+ *   zt = f(Xt Wz^T + Ht-1 Rz^T + Wbz + Rbz),  rt = f(Xt Wr^T + Ht-1 Rr^T + Wbr + Rbr)
+ *   ht = g(Xt Wh^T + (rt . Ht-1) Rh^T + Rbh + Wbh)          linear_before_reset = 0
+ *   ht = g(Xt Wh^T + rt . (Ht-1 Rh^T + Rbh) + Wbh)          linear_before_reset != 0
+ *   Ht = (1 - zt) . ht + zt . Ht-1
+ */
+export const gru = defineOp({
+  type: 'GRU',
+  attrs: { ...rnnAttrs, linear_before_reset: attr.int(0) },
+  arity: { inputs: [3, 6], outputs: [0, 2] },
+  infer: (ctx) => inferRnn(ctx, 'GRU', 3),
+  reference(inputs, attrs, outputCount) {
+    const p = rnnProblem(inputs, attrs, 'GRU', 3);
+    const H = p.hidden;
+    const acts = directionActivations(
+      attrs.activations,
+      attrs.activation_alpha,
+      attrs.activation_beta,
+      ['Sigmoid', 'Tanh'],
+      p.dirs,
+    );
+    const weights = [0, 1].slice(0, p.dirs).map((d) => directionWeights(inputs, d, 3 * H, p, 'GRU'));
+    const lbr = attrs.linear_before_reset !== 0;
+    const zr = new Float64Array(2 * H);
+    const hh = new Float64Array(H);
+    const rh = new Float64Array(H);
+    const result = runRecurrence(p, (d, x, xOff, h) => {
+      const { w, r, wb, rb } = weights[d]!;
+      const [f, g] = acts[d] as [typeof acts[0][0], typeof acts[0][0]];
+      for (let i = 0; i < 2 * H; i++) zr[i] = wb[i]! + rb[i]!;
+      matVec(zr, 0, w, 0, 2 * H, p.inputSize, x, xOff);
+      matVec(zr, 0, r, 0, 2 * H, H, h, 0);
+      activate(f, zr, 0, 2 * H, p.clip);
+      for (let i = 0; i < H; i++) hh[i] = wb[2 * H + i]!;
+      matVec(hh, 0, w, 2 * H, H, p.inputSize, x, xOff);
+      if (lbr) {
+        for (let i = 0; i < H; i++) rh[i] = rb[2 * H + i]!;
+        matVec(rh, 0, r, 2 * H, H, H, h, 0);
+        for (let i = 0; i < H; i++) hh[i]! += zr[H + i]! * rh[i]!;
+      } else {
+        for (let i = 0; i < H; i++) {
+          rh[i] = zr[H + i]! * h[i]!;
+          hh[i]! += rb[2 * H + i]!;
+        }
+        matVec(hh, 0, r, 2 * H, H, H, rh, 0);
+      }
+      activate(g, hh, 0, H, p.clip);
+      for (let i = 0; i < H; i++) h[i] = (1 - zr[i]!) * hh[i]! + zr[i]! * h[i]!;
+    });
+    return rnnOutputs(p, result, outputCount);
+  },
+});
