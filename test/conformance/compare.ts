@@ -12,12 +12,13 @@ const TOLERANCE: Partial<Record<DType, { rtol: number; atol: number }>> = {
   bfloat16: { rtol: 2e-2, atol: 1e-2 },
 };
 
-export function compareTensors(actual: Tensor, expected: Tensor): string | undefined {
+export function compareTensors(actual: Tensor, expected: Tensor, atolOverride?: number): string | undefined {
   if (actual.dtype !== expected.dtype) return `dtype ${actual.dtype}, expected ${expected.dtype}`;
   if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     return `shape [${actual.shape}], expected [${expected.shape}]`;
   }
-  const tol = TOLERANCE[actual.dtype];
+  const base = TOLERANCE[actual.dtype];
+  const tol = base && atolOverride !== undefined ? { ...base, atol: atolOverride } : base;
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < expected.data.length; i++) {

@@ -134,7 +134,7 @@ function runAll(jobs: readonly Job[], parallel: number, timeoutMs: number): Prom
           });
           void worker.terminate(); // the exit handler starts a fresh worker
         }, timeoutMs);
-        worker.postMessage({ id: next, dir: job.dir });
+        worker.postMessage({ id: next, dir: job.dir, name: job.name });
       };
       worker.on('message', (m: { status: 'pass' | 'fail'; reason?: string; ms: number }) => {
         if (!current) return;

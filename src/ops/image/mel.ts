@@ -3,7 +3,7 @@ import { getNumber, type Tensor } from '../../ir/tensor.js';
 import { attr } from '../attributes.js';
 import { defineOp, OpError } from '../op.js';
 import { encodeFloats } from '../support/float.js';
-import { dtypeOfCode } from './onnx-dtype.js';
+import { dtypeOfCode } from '../support/dtype-codes.js';
 
 /**
  * MelWeightMatrix (opset 17): [dft_length / 2 + 1, num_mel_bins] triangular filters that map a

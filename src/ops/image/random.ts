@@ -5,7 +5,7 @@ import { attr } from '../attributes.js';
 import { defineOp, OpError, type AnyOpDef } from '../op.js';
 import { decodeFloats, encodeFloats } from '../support/float.js';
 import { input, rankOf } from '../support/infer.js';
-import { dtypeOfCode, floatDtypeOfCode } from './onnx-dtype.js';
+import { dtypeOfCode, floatDtypeOfCode } from '../support/dtype-codes.js';
 import { Prng, significandBits } from './prng.js';
 
 /**

@@ -4,7 +4,7 @@ import { attr } from '../attributes.js';
 import { defineOp, OpError, type AnyOpDef } from '../op.js';
 import { encodeFloats } from '../support/float.js';
 import { input } from '../support/infer.js';
-import { dtypeOfCode } from './onnx-dtype.js';
+import { dtypeOfCode } from '../support/dtype-codes.js';
 
 /**
  * Generalized cosine windows (opset 17): w[n] = a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N), with

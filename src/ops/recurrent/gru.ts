@@ -1,6 +1,6 @@
 import { defineOp } from '../op.js';
 import { attr } from '../attributes.js';
-import { activate, directionActivations } from './rnn-activations.js';
+import { activate, directionActivations, type Activation } from './rnn-activations.js';
 import { directionWeights, inferRnn, matVec, rnnAttrs, rnnOutputs, rnnProblem, runRecurrence } from './rnn-common.js';
 
 /**
@@ -32,7 +32,7 @@ export const gru = defineOp({
     const rh = new Float64Array(H);
     const result = runRecurrence(p, (d, x, xOff, h) => {
       const { w, r, wb, rb } = weights[d]!;
-      const [f, g] = acts[d] as [typeof acts[0][0], typeof acts[0][0]];
+      const [f, g] = acts[d] as [Activation, Activation];
       for (let i = 0; i < 2 * H; i++) zr[i] = wb[i]! + rb[i]!;
       matVec(zr, 0, w, 0, 2 * H, p.inputSize, x, xOff);
       matVec(zr, 0, r, 0, 2 * H, H, h, 0);

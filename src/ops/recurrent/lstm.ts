@@ -1,7 +1,7 @@
 import { defineOp, OpError } from '../op.js';
 import { attr } from '../attributes.js';
 import { decodeFloats } from '../support/float.js';
-import { activate, directionActivations } from './rnn-activations.js';
+import { activate, directionActivations, type Activation } from './rnn-activations.js';
 import { directionWeights, inferRnn, matVec, rnnAttrs, rnnOutputs, rnnProblem, runRecurrence } from './rnn-common.js';
 
 /**
@@ -37,7 +37,7 @@ export const lstm = defineOp({
     const [I, O, F, C] = [0, H, 2 * H, 3 * H];
     const result = runRecurrence(p, (d, x, xOff, h, c) => {
       const { w, r, wb, rb } = weights[d]!;
-      const [f, g, hAct] = acts[d] as [typeof acts[0][0], typeof acts[0][0], typeof acts[0][0]];
+      const [f, g, hAct] = acts[d] as [Activation, Activation, Activation];
       const pOff = d * 3 * H;
       for (let i = 0; i < 4 * H; i++) gates[i] = wb[i]! + rb[i]!;
       matVec(gates, 0, w, 0, 4 * H, p.inputSize, x, xOff);

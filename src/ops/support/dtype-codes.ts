@@ -1,5 +1,6 @@
 import type { DType } from '../../ir/dtype.js';
-import { OpUnsupported } from '../op.js';
+import { isFloat } from '../../ir/dtype.js';
+import { OpError, OpUnsupported } from '../op.js';
 
 /**
  * ONNX TensorProto.DataType codes. The IR follows ONNX op semantics, and several ops name element
@@ -75,4 +76,11 @@ export function codeName(code: number): string {
     Object.entries(ONNX_DTYPE_NAMES).find(([, c]) => c === code)?.[0] ??
     `type code ${code}`
   );
+}
+
+/** The dtype of an attribute that must name a float type (random generators, windows). */
+export function floatDtypeOfCode(code: number, op: string): DType {
+  const d = dtypeOfCode(code);
+  if (!isFloat(d)) throw new OpError(`${op} output type must be a float type, found ${d}`);
+  return d;
 }
