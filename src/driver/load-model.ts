@@ -47,8 +47,9 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
   const io = options.ioConfig ?? EMPTY_IO_CONFIG;
   const model = framework === 'onnx' ? importOnnxFile(path) : unreachable(framework);
   verifyGraph(model.graph);
-  checkSupported(model.graph, path);
+  // prune first: a requested subset of outputs may cut away an unsupported tail (NMS after a detector)
   const pinned = selectOutputs(pinInputs(model.graph, io), io.outputs);
+  checkSupported(pinned, path);
   if (options.requireStatic) requireStaticInputs(pinned);
   let graph: Graph;
   try {

@@ -76,3 +76,13 @@ export function typeOf(graph: Graph, name: string): TensorType | undefined {
   if (input) return input.type;
   return graph.valueTypes.get(name);
 }
+
+/** Every value a node reads, including names its subgraphs read from enclosing scopes. */
+export function valuesRead(node: Node): string[] {
+  const names = node.inputs.filter((n) => n !== '');
+  for (const a of Object.values(node.attrs)) {
+    const graphs = a.kind === 'graph' ? [a.value] : a.kind === 'graphs' ? a.value : [];
+    for (const g of graphs) for (const inner of g.nodes) names.push(...valuesRead(inner));
+  }
+  return names;
+}

@@ -1,5 +1,5 @@
 import type { Graph, Node } from '../ir/graph.js';
-import { typeOf } from '../ir/graph.js';
+import { typeOf, valuesRead } from '../ir/graph.js';
 import { isStaticShape, type TensorType } from '../ir/shape.js';
 import { sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import { NccError } from '../errors.js';
@@ -59,12 +59,10 @@ export function inferShapes(graph: Graph, options: InferOptions = { fold: true }
   for (const node of kept)
     for (const name of node.outputs)
       if (name !== '' && types.has(name)) valueTypes.set(name, types.get(name)!);
-  const initializers = new Map(graph.initializers);
-  const outputNames = new Set(outputs.map((o) => o.name));
-  for (const [name, t] of constants) {
-    if (!graph.initializers.has(name) && (isUsed(name, kept) || outputNames.has(name)))
-      initializers.set(name, t);
-  }
+  // constants that folding made dead (shape arithmetic inputs) leave with the nodes that read them
+  const live = new Set(outputs.map((o) => o.name));
+  for (const node of kept) for (const name of valuesRead(node)) live.add(name);
+  const initializers = new Map([...constants].filter(([name]) => live.has(name)));
   return { ...graph, nodes: kept, outputs, initializers, valueTypes };
 }
 
@@ -79,10 +77,6 @@ function typeOfValue(name: string, types: Map<string, TensorType>, graph: Graph,
     });
   }
   return t;
-}
-
-function isUsed(name: string, nodes: readonly Node[]): boolean {
-  return nodes.some((n) => n.inputs.includes(name));
 }
 
 function tryFold(

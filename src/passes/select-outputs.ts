@@ -1,4 +1,4 @@
-import type { Graph, Node } from '../ir/graph.js';
+import { valuesRead, type Graph, type Node } from '../ir/graph.js';
 import { NccError } from '../errors.js';
 
 /** Keeps the requested outputs (all by default) and drops every node and constant they do not need. */
@@ -24,20 +24,9 @@ export function selectOutputs(graph: Graph, names?: readonly string[]): Graph {
     const node = graph.nodes[i]!;
     if (!node.outputs.some((n) => live.has(n))) continue;
     kept.push(node);
-    for (const n of node.inputs) if (n !== '') live.add(n);
-    for (const n of subgraphReads(node)) live.add(n);
+    for (const n of valuesRead(node)) live.add(n);
   }
   kept.reverse();
   const initializers = new Map([...graph.initializers].filter(([n]) => live.has(n)));
   return { ...graph, outputs, nodes: kept, initializers };
-}
-
-/** Names a node's subgraphs read from enclosing scopes (conservatively: every name they mention). */
-function subgraphReads(node: Node): string[] {
-  const names: string[] = [];
-  for (const a of Object.values(node.attrs)) {
-    const graphs = a.kind === 'graph' ? [a.value] : a.kind === 'graphs' ? a.value : [];
-    for (const g of graphs) for (const n of g.nodes) names.push(...n.inputs, ...subgraphReads(n));
-  }
-  return names;
 }

@@ -51,9 +51,16 @@ export function renderReport(records: readonly CaseRecord[], meta: { date: strin
     const c = count(records.filter((r) => r.ops.includes(op)));
     lines.push(`| ${op} | ${c.pass} | ${c.fail} | ${c.skip} |`);
   }
-  lines.push('', '## Tolerance overrides', '', 'From `test/conformance/tolerances.ts`; all other cases use the rule above.', '');
+  lines.push(
+    '',
+    '## Tolerance overrides',
+    '',
+    'From `test/conformance/tolerances.ts`; all other cases use the rule above.',
+    '',
+  );
   lines.push('| case | atol | reason |', '|---|---|---|');
-  for (const [name, o] of Object.entries(TOLERANCE_OVERRIDES)) lines.push(`| ${name} | ${o.atol} | ${escape(o.reason)} |`);
+  for (const [name, o] of Object.entries(TOLERANCE_OVERRIDES))
+    lines.push(`| ${name} | ${o.atol} | ${escape(o.reason)} |`);
   lines.push('', '## Skipped cases', '', 'From the explicit skip list in `test/conformance/skips.ts`.', '');
   lines.push('| case | reason |', '|---|---|');
   for (const r of records.filter((x) => x.status === 'skip'))

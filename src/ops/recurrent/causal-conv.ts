@@ -33,7 +33,11 @@ export const causalConvWithState = defineOp({
     const [x, w] = [input(ctx, 0), input(ctx, 1)];
     requireFloat(x, OP);
     const past = ctx.inputs[3]?.shape;
-    if (!x.shape) return [{ dtype: x.dtype, shape: undefined }, { dtype: x.dtype, shape: past }].slice(0, ctx.outputCount);
+    if (!x.shape)
+      return [
+        { dtype: x.dtype, shape: undefined },
+        { dtype: x.dtype, shape: past },
+      ].slice(0, ctx.outputCount);
     requireRank(x.shape, 3, `${OP} input`);
     const [batch, channels] = [x.shape[0]!, x.shape[1]!];
     let state: Dim = freshDim('conv_state');
@@ -70,7 +74,8 @@ export const causalConvWithState = defineOp({
     if (wT.shape[0] !== channels || wT.shape[1] !== 1)
       throw new OpError(`${OP} weight [${wT.shape}] is not [${channels}, 1, k]`);
     const [biasT, pastT] = [inputs[2], inputs[3]];
-    if (biasT && biasT.shape.join() !== String(channels)) throw new OpError(`${OP} bias [${biasT.shape}] is not [${channels}]`);
+    if (biasT && biasT.shape.join() !== String(channels))
+      throw new OpError(`${OP} bias [${biasT.shape}] is not [${channels}]`);
     if (pastT && pastT.shape.join() !== [batch, channels, s].join())
       throw new OpError(`${OP} past_state [${pastT.shape}] is not [${batch}, ${channels}, ${s}]`);
     const x = decodeFloats(xT);
@@ -99,6 +104,9 @@ export const causalConvWithState = defineOp({
       const conv = isHalf(xT.dtype) ? decodeFloats(encodeFloats(xT.dtype, xT.shape, y)) : y;
       for (let i = 0; i < y.length; i++) y[i] = conv[i]! / (1 + Math.exp(-conv[i]!));
     }
-    return [fromFloats(xT.dtype, xT.shape, y), fromFloats(xT.dtype, [batch, channels, s], present)].slice(0, outputCount);
+    return [fromFloats(xT.dtype, xT.shape, y), fromFloats(xT.dtype, [batch, channels, s], present)].slice(
+      0,
+      outputCount,
+    );
   },
 });

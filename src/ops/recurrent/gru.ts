@@ -1,7 +1,15 @@
 import { defineOp } from '../op.js';
 import { attr } from '../attributes.js';
 import { activate, directionActivations, type Activation } from './rnn-activations.js';
-import { directionWeights, inferRnn, matVec, rnnAttrs, rnnOutputs, rnnProblem, runRecurrence } from './rnn-common.js';
+import {
+  directionWeights,
+  inferRnn,
+  matVec,
+  rnnAttrs,
+  rnnOutputs,
+  rnnProblem,
+  runRecurrence,
+} from './rnn-common.js';
 
 /**
  * GRU (opsets 7-22), gate blocks z, r, h in W, R and B:

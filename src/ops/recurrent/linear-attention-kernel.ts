@@ -76,7 +76,13 @@ export function linearAttention(p: LinearAttentionProblem): Float64Array {
 }
 
 /** S <- exp(g_t) * S with g_t per key row (or one g_t for the head), in log space as the spec has it. */
-function decayState(p: LinearAttentionProblem, s: Float64Array, row: number, h: number, gate: Float64Array): void {
+function decayState(
+  p: LinearAttentionProblem,
+  s: Float64Array,
+  row: number,
+  h: number,
+  gate: Float64Array,
+): void {
   const { dk, dv, kvHeads } = p;
   const decay = p.decay!;
   if (p.decayPerKey) {

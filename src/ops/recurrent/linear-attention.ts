@@ -49,8 +49,10 @@ function headsOf(attrs: { q_num_heads?: number; kv_num_heads?: number }): Heads 
 function checkRuleInputs(rule: UpdateRule, present: (i: number) => boolean): void {
   const gating = rule === 'gated' || rule === 'gated_delta';
   const delta = rule === 'delta' || rule === 'gated_delta';
-  if (gating !== present(DECAY)) throw new OpError(`${OP} update_rule '${rule}' ${gating ? 'requires' : 'forbids'} decay`);
-  if (delta !== present(BETA)) throw new OpError(`${OP} update_rule '${rule}' ${delta ? 'requires' : 'forbids'} beta`);
+  if (gating !== present(DECAY))
+    throw new OpError(`${OP} update_rule '${rule}' ${gating ? 'requires' : 'forbids'} decay`);
+  if (delta !== present(BETA))
+    throw new OpError(`${OP} update_rule '${rule}' ${delta ? 'requires' : 'forbids'} beta`);
   if (!delta && present(ERASE)) throw new OpError(`${OP} update_rule '${rule}' forbids erase_gate`);
 }
 
@@ -71,7 +73,11 @@ export const linearAttentionOp = defineOp({
         { dtype: stateDtype, shape: past?.shape },
       ].slice(0, ctx.outputCount);
     }
-    for (const [t, what] of [[q, 'query'], [k, 'key'], [v, 'value']] as const)
+    for (const [t, what] of [
+      [q, 'query'],
+      [k, 'key'],
+      [v, 'value'],
+    ] as const)
       if (t.shape) requireRank(t.shape, 3, `${OP} ${what}`);
     const pastShape = past?.shape;
     if (pastShape) requireRank(pastShape, 4, `${OP} past_state`);
@@ -82,7 +88,12 @@ export const linearAttentionOp = defineOp({
     if (pastShape) unifyDim(heads.kv, pastShape[1], `${OP} past_state heads`);
     checkPacked(k.shape, [batch, steps], [dimTimes(heads.kv, dk, 'la_kdim')], 'key');
     checkPacked(v.shape, [batch, steps], [], 'value');
-    checkPacked(ctx.inputs[DECAY]?.shape, [batch, steps], [heads.kv, dimTimes(heads.kv, dk, 'la_kdim')], 'decay');
+    checkPacked(
+      ctx.inputs[DECAY]?.shape,
+      [batch, steps],
+      [heads.kv, dimTimes(heads.kv, dk, 'la_kdim')],
+      'decay',
+    );
     checkPacked(ctx.inputs[BETA]?.shape, [batch, steps], [heads.kv, 1], 'beta');
     checkPacked(ctx.inputs[ERASE]?.shape, [batch, steps], [dimTimes(heads.kv, dk, 'la_kdim')], 'erase_gate');
     return [
@@ -91,10 +102,18 @@ export const linearAttentionOp = defineOp({
     ].slice(0, ctx.outputCount);
   },
   reference(inputs, attrs, outputCount) {
-    const [qT, kT, vT] = [0, 1, 2].map((i) => requireTensor(inputs[i], OP, `input ${i}`)) as [Tensor, Tensor, Tensor];
+    const [qT, kT, vT] = [0, 1, 2].map((i) => requireTensor(inputs[i], OP, `input ${i}`)) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
     const heads = headsOf(attrs);
     checkRuleInputs(attrs.update_rule, (i) => inputs[i] !== undefined);
-    for (const [t, what] of [[qT, 'query'], [kT, 'key'], [vT, 'value']] as const)
+    for (const [t, what] of [
+      [qT, 'query'],
+      [kT, 'key'],
+      [vT, 'value'],
+    ] as const)
       requireRank(t.shape, 3, `${OP} ${what}`);
     const [batch, steps, qHidden] = qT.shape as [number, number, number];
     const dk = qHidden / heads.q;
@@ -141,7 +160,12 @@ export const linearAttentionOp = defineOp({
 });
 
 /** A packed [B, T, X] input: B and T as the query's, X one of `widths` (checked where known). */
-function checkPacked(shape: Shape | undefined, lead: readonly Dim[], widths: readonly Dim[], what: string): void {
+function checkPacked(
+  shape: Shape | undefined,
+  lead: readonly Dim[],
+  widths: readonly Dim[],
+  what: string,
+): void {
   if (!shape) return;
   requireRank(shape, 3, `${OP} ${what}`);
   unifyDim(lead[0]!, shape[0], `${OP} ${what} batch`);

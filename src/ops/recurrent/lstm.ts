@@ -2,7 +2,15 @@ import { defineOp, OpError } from '../op.js';
 import { attr } from '../attributes.js';
 import { decodeFloats } from '../support/float.js';
 import { activate, directionActivations, type Activation } from './rnn-activations.js';
-import { directionWeights, inferRnn, matVec, rnnAttrs, rnnOutputs, rnnProblem, runRecurrence } from './rnn-common.js';
+import {
+  directionWeights,
+  inferRnn,
+  matVec,
+  rnnAttrs,
+  rnnOutputs,
+  rnnProblem,
+  runRecurrence,
+} from './rnn-common.js';
 
 /**
  * LSTM (opsets 7-22), gate blocks i, o, f, c in W, R and B; peepholes P = [Pi, Po, Pf]:

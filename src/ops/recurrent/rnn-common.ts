@@ -81,7 +81,12 @@ export interface RnnProblem {
 }
 
 /** The inputs every variant reads the same way: X, sequence_lens (4), initial_h (5). */
-export function rnnProblem(inputs: readonly (Tensor | undefined)[], attrs: RnnAttrs, op: string, gates: number): RnnProblem {
+export function rnnProblem(
+  inputs: readonly (Tensor | undefined)[],
+  attrs: RnnAttrs,
+  op: string,
+  gates: number,
+): RnnProblem {
   const xT = requireTensor(inputs[0], op, 'X');
   const rT = requireTensor(inputs[2], op, 'R');
   requireRank(xT.shape, 3, `${op} X`);
@@ -115,7 +120,13 @@ export function rnnProblem(inputs: readonly (Tensor | undefined)[], attrs: RnnAt
 }
 
 /** Weights of one direction: rows of W [rows, input] and R [rows, hidden]; bias Wb ++ Rb, zeros if absent. */
-export function directionWeights(inputs: readonly (Tensor | undefined)[], dir: number, rows: number, p: RnnProblem, op: string) {
+export function directionWeights(
+  inputs: readonly (Tensor | undefined)[],
+  dir: number,
+  rows: number,
+  p: RnnProblem,
+  op: string,
+) {
   const w = decodeFloats(inputs[1]!).subarray(dir * rows * p.inputSize, (dir + 1) * rows * p.inputSize);
   const r = decodeFloats(inputs[2]!).subarray(dir * rows * p.hidden, (dir + 1) * rows * p.hidden);
   const bT = inputs[3];
@@ -157,7 +168,10 @@ export type Step = (dir: number, x: FloatArray, xOff: number, h: Float64Array, c
  * a row's valid steps backwards (padding stays at the end). Outputs are time-major; steps past a
  * row's length give zeros in Y, and Y_h / Y_c hold the state after the row's last step.
  */
-export function runRecurrence(p: RnnProblem, step: Step): { y: Float64Array; yh: Float64Array; yc: Float64Array } {
+export function runRecurrence(
+  p: RnnProblem,
+  step: Step,
+): { y: Float64Array; yh: Float64Array; yc: Float64Array } {
   const { steps, batch, hidden: H, dirs, inputSize } = p;
   const y = new Float64Array(steps * dirs * batch * H);
   const yh = new Float64Array(dirs * batch * H);
@@ -186,7 +200,11 @@ export function runRecurrence(p: RnnProblem, step: Step): { y: Float64Array; yh:
 }
 
 /** Y, Y_h, Y_c in the node's layout and dtype. */
-export function rnnOutputs(p: RnnProblem, r: { y: Float64Array; yh: Float64Array; yc: Float64Array }, count: number): Tensor[] {
+export function rnnOutputs(
+  p: RnnProblem,
+  r: { y: Float64Array; yh: Float64Array; yc: Float64Array },
+  count: number,
+): Tensor[] {
   const { steps, batch, dirs, hidden: H } = p;
   const outs: Tensor[] = [];
   if (p.layout === 0) {
@@ -195,20 +213,23 @@ export function rnnOutputs(p: RnnProblem, r: { y: Float64Array; yh: Float64Array
   } else {
     // [seq, dirs, batch, H] -> [batch, seq, dirs, H]: move batch first, the rest keeps its order
     outs.push(fromFloats(p.dtype, [batch, steps, dirs, H], moveToFront(r.y, steps * dirs, batch, H)));
-    for (const s of [r.yh, r.yc]) outs.push(fromFloats(p.dtype, [batch, dirs, H], moveToFront(s, dirs, batch, H)));
+    for (const s of [r.yh, r.yc])
+      outs.push(fromFloats(p.dtype, [batch, dirs, H], moveToFront(s, dirs, batch, H)));
   }
   return outs.slice(0, count);
 }
 
 function expectShape(t: Tensor, shape: readonly number[], what: string): void {
-  if (t.shape.join() !== shape.join()) throw new OpError(`${what} has shape [${t.shape}], expected [${shape}]`);
+  if (t.shape.join() !== shape.join())
+    throw new OpError(`${what} has shape [${t.shape}], expected [${shape}]`);
 }
 
 /** [a, b, inner] -> [b, a, inner]. */
 function swapLeading(x: FloatArray, a: number, b: number, inner: number): Float64Array {
   const out = new Float64Array(x.length);
   for (let i = 0; i < a; i++)
-    for (let j = 0; j < b; j++) out.set(x.subarray((i * b + j) * inner, (i * b + j + 1) * inner), (j * a + i) * inner);
+    for (let j = 0; j < b; j++)
+      out.set(x.subarray((i * b + j) * inner, (i * b + j + 1) * inner), (j * a + i) * inner);
   return out;
 }
 

@@ -1,6 +1,14 @@
 import { defineOp } from '../op.js';
 import { activate, directionActivations } from './rnn-activations.js';
-import { directionWeights, inferRnn, matVec, rnnAttrs, rnnOutputs, rnnProblem, runRecurrence } from './rnn-common.js';
+import {
+  directionWeights,
+  inferRnn,
+  matVec,
+  rnnAttrs,
+  rnnOutputs,
+  rnnProblem,
+  runRecurrence,
+} from './rnn-common.js';
 
 /** RNN (opsets 7-22): Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb), f = Tanh unless `activations` says otherwise. */
 export const rnn = defineOp({
@@ -11,7 +19,13 @@ export const rnn = defineOp({
   reference(inputs, attrs, outputCount) {
     const p = rnnProblem(inputs, attrs, 'RNN', 1);
     const H = p.hidden;
-    const acts = directionActivations(attrs.activations, attrs.activation_alpha, attrs.activation_beta, ['Tanh'], p.dirs);
+    const acts = directionActivations(
+      attrs.activations,
+      attrs.activation_alpha,
+      attrs.activation_beta,
+      ['Tanh'],
+      p.dirs,
+    );
     const weights = [0, 1].slice(0, p.dirs).map((d) => directionWeights(inputs, d, H, p, 'RNN'));
     const a = new Float64Array(H);
     const result = runRecurrence(p, (d, x, xOff, h) => {
