@@ -34,9 +34,6 @@ export const SKIPPED_OPS: Readonly<Record<string, string>> = {
   Scan: 'control flow: host op of the partitioning milestone',
   SequenceMap: 'sequence op (sequences are not tensors)',
   NonMaxSuppression: 'data-dependent host op of the partitioning milestone',
-  LSTM: 'recurrent host op of the partitioning milestone',
-  GRU: 'recurrent host op of the partitioning milestone',
-  RNN: 'recurrent host op of the partitioning milestone',
   // sequences and optionals
   SequenceEmpty: 'sequence op (sequences are not tensors)',
   SequenceConstruct: 'sequence op (sequences are not tensors)',

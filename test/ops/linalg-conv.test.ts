@@ -15,13 +15,23 @@ interface Geometry {
 }
 
 /** Direct N-D convolution straight from the definition, with explicit pads. */
-function naiveConv(x: Tensor, w: Tensor, bias: number[] | undefined, g: Geometry): { shape: number[]; values: number[] } {
+function naiveConv(
+  x: Tensor,
+  w: Tensor,
+  bias: number[] | undefined,
+  g: Geometry,
+): { shape: number[]; values: number[] } {
   const r = g.x.length - 2;
   const [N, C] = g.x as [number, number];
   const M = g.w[0]!;
   const Cg = C / g.group;
   const k = g.w.slice(2);
-  const out = g.x.slice(2).map((n, i) => Math.floor((n + g.pads[i]! + g.pads[i + r]! - (k[i]! - 1) * g.dilations[i]! - 1) / g.strides[i]!) + 1);
+  const out = g.x
+    .slice(2)
+    .map(
+      (n, i) =>
+        Math.floor((n + g.pads[i]! + g.pads[i + r]! - (k[i]! - 1) * g.dilations[i]! - 1) / g.strides[i]!) + 1,
+    );
   const xv = values(x);
   const wv = values(w);
   const res: number[] = [];
@@ -61,13 +71,25 @@ test('Conv matches a direct convolution over 1-D, 2-D and 3-D geometries', () =>
     { x: [1, 6, 5, 5], w: [6, 1, 3, 3], group: 6, strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] },
     { x: [1, 5, 6, 6], w: [7, 5, 1, 1], group: 1, strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] },
     { x: [1, 2, 6, 6], w: [3, 2, 1, 1], group: 1, strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] },
-    { x: [1, 2, 4, 5, 6], w: [3, 2, 2, 3, 2], group: 1, strides: [1, 2, 2], dilations: [1, 1, 2], pads: [0, 1, 1, 1, 0, 0] },
+    {
+      x: [1, 2, 4, 5, 6],
+      w: [3, 2, 2, 3, 2],
+      group: 1,
+      strides: [1, 2, 2],
+      dilations: [1, 1, 2],
+      pads: [0, 1, 1, 1, 0, 0],
+    },
   ];
   cases.forEach((g, i) => {
     const x = rand(g.x, 10 + i);
     const w = rand(g.w, 20 + i);
     const bias = values(rand([g.w[0]!], 30 + i));
-    const y = run1('Conv', [x, w, f32([g.w[0]!], bias)], { group: g.group, strides: g.strides, dilations: g.dilations, pads: g.pads });
+    const y = run1('Conv', [x, w, f32([g.w[0]!], bias)], {
+      group: g.group,
+      strides: g.strides,
+      dilations: g.dilations,
+      pads: g.pads,
+    });
     assertClose(y, naiveConv(x, w, bias, g), 1e-4, 1e-5);
   });
 });
@@ -114,27 +136,57 @@ function toDtype(x: Tensor, dtype: 'float16' | 'float64'): Tensor {
 }
 
 test('Conv shape inference: symbols, kernel from W, invalid channel counts', () => {
-  const [y] = infer('Conv', [{ dtype: 'float32', shape: ['n', 3, 'h', 'w'] }, { dtype: 'float32', shape: [8, 3, 3, 3] }], {
-    pads: [1, 1, 1, 1],
-  });
+  const [y] = infer(
+    'Conv',
+    [
+      { dtype: 'float32', shape: ['n', 3, 'h', 'w'] },
+      { dtype: 'float32', shape: [8, 3, 3, 3] },
+    ],
+    {
+      pads: [1, 1, 1, 1],
+    },
+  );
   assert.deepEqual(y!.shape, ['n', 8, 'h', 'w']);
-  const [s2] = infer('Conv', [{ dtype: 'float32', shape: [1, 3, 'h', 10] }, { dtype: 'float32', shape: [8, 3, 3, 3] }], {
-    strides: [2, 2],
-  });
+  const [s2] = infer(
+    'Conv',
+    [
+      { dtype: 'float32', shape: [1, 3, 'h', 10] },
+      { dtype: 'float32', shape: [8, 3, 3, 3] },
+    ],
+    {
+      strides: [2, 2],
+    },
+  );
   assert.ok(isSymbol(s2!.shape![2]) && s2!.shape![2] !== 'h');
   assert.equal(s2!.shape![3], 4);
-  assert.throws(() => infer('Conv', [{ dtype: 'float32', shape: [1, 4, 5, 5] }, { dtype: 'float32', shape: [8, 3, 3, 3] }]), OpError);
+  assert.throws(
+    () =>
+      infer('Conv', [
+        { dtype: 'float32', shape: [1, 4, 5, 5] },
+        { dtype: 'float32', shape: [8, 3, 3, 3] },
+      ]),
+    OpError,
+  );
 });
 
 test('ConvTranspose: strides, output_padding, output_shape, pads, groups', () => {
   // 1-D: x [1,1,3], w [1,1,2], stride 2 -> length 6, each input scatters two taps
   const y = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2] });
   assert.deepEqual(values(y), [1, 10, 2, 20, 3, 30]);
-  const padded = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2], pads: [1, 0] });
+  const padded = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], {
+    strides: [2],
+    pads: [1, 0],
+  });
   assert.deepEqual(values(padded), [10, 2, 20, 3, 30]);
-  const op = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2], output_padding: [1] });
+  const op = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], {
+    strides: [2],
+    output_padding: [1],
+  });
   assert.deepEqual(values(op), [1, 10, 2, 20, 3, 30, 0]);
-  const shaped = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], { strides: [2], output_shape: [7] });
+  const shaped = run1('ConvTranspose', [f32([1, 1, 3], [1, 2, 3]), f32([1, 1, 2], [1, 10])], {
+    strides: [2],
+    output_shape: [7],
+  });
   assert.deepEqual(values(shaped), [1, 10, 2, 20, 3, 30, 0]);
   const same = run1('ConvTranspose', [iota([1, 1, 3, 3]), f32([1, 2, 3, 3], new Array(18).fill(1))], {
     auto_pad: 'SAME_UPPER',
@@ -143,10 +195,17 @@ test('ConvTranspose: strides, output_padding, output_shape, pads, groups', () =>
   assert.deepEqual(same.shape, [1, 2, 6, 6]);
   const grouped = run1('ConvTranspose', [f32([1, 2, 1], [1, 2]), f32([2, 1, 1], [3, 4])], { group: 2 });
   assert.deepEqual(values(grouped), [3, 8]);
-  const [ty] = infer('ConvTranspose', [{ dtype: 'float32', shape: [1, 1, 3, 3] }, { dtype: 'float32', shape: [1, 2, 3, 3] }], {
-    strides: [3, 2],
-    output_padding: [1, 1],
-  });
+  const [ty] = infer(
+    'ConvTranspose',
+    [
+      { dtype: 'float32', shape: [1, 1, 3, 3] },
+      { dtype: 'float32', shape: [1, 2, 3, 3] },
+    ],
+    {
+      strides: [3, 2],
+      output_padding: [1, 1],
+    },
+  );
   assert.deepEqual(ty!.shape, [1, 2, 10, 8]);
 });
 
@@ -157,10 +216,7 @@ test('DeformConv with zero offsets equals Conv; integer offsets shift the sample
   const conv = run1('Conv', [x, w]);
   assertClose(run1('DeformConv', [x, w, zero]), { shape: conv.shape, values: values(conv) }, 1e-5);
   // offset every tap by +1 row: like a conv on the image shifted up, with zeros past the bottom
-  const down = f32(
-    [1, 8, 1, 1],
-    [1, 0, 1, 0, 1, 0, 1, 0],
-  );
+  const down = f32([1, 8, 1, 1], [1, 0, 1, 0, 1, 0, 1, 0]);
   const one = f32([1, 1, 2, 2], [1, 1, 1, 1]);
   const y = run1('DeformConv', [iota([1, 1, 2, 2]), one, down]);
   assert.deepEqual(values(y), [0 + 0 + 2 + 3]);

@@ -20,12 +20,21 @@ function withDefaults(def: AnyOpDef, attrs: AttrOverrides): never {
   return { ...out, ...attrs } as never;
 }
 
-export function run(type: string, inputs: readonly (Tensor | undefined)[], attrs: AttrOverrides = {}, outputCount = 1): Tensor[] {
+export function run(
+  type: string,
+  inputs: readonly (Tensor | undefined)[],
+  attrs: AttrOverrides = {},
+  outputCount = 1,
+): Tensor[] {
   const def = op(type);
   return def.reference(inputs, withDefaults(def, attrs), outputCount);
 }
 
-export function run1(type: string, inputs: readonly (Tensor | undefined)[], attrs: AttrOverrides = {}): Tensor {
+export function run1(
+  type: string,
+  inputs: readonly (Tensor | undefined)[],
+  attrs: AttrOverrides = {},
+): Tensor {
   return run(type, inputs, attrs)[0]!;
 }
 
@@ -42,10 +51,15 @@ export function infer(
   return def.infer({ inputs: types, constants, attrs: withDefaults(def, attrs), outputCount });
 }
 
-export const t = (dtype: DType, shape: readonly number[], values: ArrayLike<number | bigint | boolean>): Tensor =>
-  fromNumbers(dtype, shape, values);
-export const f32 = (shape: readonly number[], values: ArrayLike<number>): Tensor => t('float32', shape, values);
-export const f64 = (shape: readonly number[], values: ArrayLike<number>): Tensor => t('float64', shape, values);
+export const t = (
+  dtype: DType,
+  shape: readonly number[],
+  values: ArrayLike<number | bigint | boolean>,
+): Tensor => fromNumbers(dtype, shape, values);
+export const f32 = (shape: readonly number[], values: ArrayLike<number>): Tensor =>
+  t('float32', shape, values);
+export const f64 = (shape: readonly number[], values: ArrayLike<number>): Tensor =>
+  t('float64', shape, values);
 
 /** 0, 1, 2, ... in the given shape. */
 export function iota(shape: readonly number[], dtype: DType = 'float32'): Tensor {
@@ -75,7 +89,12 @@ export const values = (x: Tensor): number[] => toNumbers(x);
 export const isSymbol = (d: unknown): boolean => typeof d === 'string';
 
 /** Same shape and values within rtol/atol (the ONNX runner's 1e-3 / 1e-7 by default). */
-export function assertClose(actual: Tensor, expected: { shape: readonly number[]; values: ArrayLike<number> }, rtol = 1e-3, atol = 1e-6): void {
+export function assertClose(
+  actual: Tensor,
+  expected: { shape: readonly number[]; values: ArrayLike<number> },
+  rtol = 1e-3,
+  atol = 1e-6,
+): void {
   assert.deepEqual(actual.shape, [...expected.shape]);
   const got = toNumbers(actual);
   assert.equal(got.length, expected.values.length);

@@ -89,7 +89,10 @@ test('MatMul infer propagates symbols and rejects mismatched inner dims', () => 
     { dtype: 'float32', shape: [768, 3072] },
   ]);
   assert.deepEqual(y!.shape, ['batch', 128, 3072]);
-  assert.throws(() => infer('MatMul', [f32([2, 3], [1, 2, 3, 4, 5, 6]), f32([2, 3], [1, 2, 3, 4, 5, 6])]), OpError);
+  assert.throws(
+    () => infer('MatMul', [f32([2, 3], [1, 2, 3, 4, 5, 6]), f32([2, 3], [1, 2, 3, 4, 5, 6])]),
+    OpError,
+  );
 });
 
 test('Gemm: transposes, alpha/beta, broadcast C, optional C', () => {
@@ -104,7 +107,14 @@ test('Gemm: transposes, alpha/beta, broadcast C, optional C', () => {
   const scalarC = run1('Gemm', [iota([2, 2]), iota([2, 2]), f32([], [10])]);
   assert.deepEqual(values(scalarC), [12, 13, 16, 21]);
   assert.deepEqual(values(run1('Gemm', [iota([2, 2]), iota([2, 2])])), [2, 3, 6, 11]);
-  const [ty] = infer('Gemm', [{ dtype: 'float32', shape: ['n', 8] }, { dtype: 'float32', shape: [4, 8] }], { transB: 1 });
+  const [ty] = infer(
+    'Gemm',
+    [
+      { dtype: 'float32', shape: ['n', 8] },
+      { dtype: 'float32', shape: [4, 8] },
+    ],
+    { transB: 1 },
+  );
   assert.deepEqual(ty!.shape, ['n', 4]);
 });
 
@@ -121,11 +131,17 @@ test('Einsum: transpose, sums, traces, diagonals and implicit output', () => {
   assert.deepEqual(run1('Einsum', [x], { equation: 'ij->ji' }).shape, [4, 3]);
   assert.deepEqual(values(run1('Einsum', [x], { equation: 'ij->i' })), [6, 22, 38]);
   assert.deepEqual(values(run1('Einsum', [x], { equation: 'ij' })), values(x));
-  assert.deepEqual(values(run1('Einsum', [x], { equation: 'ji' })), values(run1('Einsum', [x], { equation: 'ij->ji' })));
+  assert.deepEqual(
+    values(run1('Einsum', [x], { equation: 'ji' })),
+    values(run1('Einsum', [x], { equation: 'ij->ji' })),
+  );
   const sq = iota([3, 3]);
   assert.deepEqual(values(run1('Einsum', [sq], { equation: 'ii->i' })), [0, 4, 8]);
   assert.deepEqual(values(run1('Einsum', [sq], { equation: 'ii' })), [12]);
-  assert.deepEqual(values(run1('Einsum', [iota([2, 3, 3])], { equation: '...ii->...i' })), [0, 4, 8, 9, 13, 17]);
+  assert.deepEqual(
+    values(run1('Einsum', [iota([2, 3, 3])], { equation: '...ii->...i' })),
+    [0, 4, 8, 9, 13, 17],
+  );
   assert.deepEqual(run1('Einsum', [f32([], [5])], { equation: '->' }).shape, []);
 });
 
@@ -138,17 +154,35 @@ test('Einsum: contractions, outer products, ellipsis broadcasting and three oper
   });
   const v = f32([3], [1, 2, 3]);
   assert.deepEqual(values(run1('Einsum', [v, v], { equation: 'i,i' })), [14]);
-  assert.deepEqual(values(run1('Einsum', [v, f32([2], [1, 10])], { equation: 'i,j->ij' })), [1, 10, 2, 20, 3, 30]);
+  assert.deepEqual(
+    values(run1('Einsum', [v, f32([2], [1, 10])], { equation: 'i,j->ij' })),
+    [1, 10, 2, 20, 3, 30],
+  );
   // ellipsis dims broadcast: [1, 3] against [2, 3]
   const e = run1('Einsum', [f32([1, 3], [1, 1, 1]), iota([2, 3])], { equation: '...i,...i->...' });
   assert.deepEqual(values(e), [3, 12]);
   const m = iota([2, 2]);
   const chain = run1('Einsum', [m, m, m], { equation: 'ij,jk,kl->il' });
   assert.deepEqual(values(chain), values(run1('MatMul', [run1('MatMul', [m, m]), m])));
-  const [ty] = infer('Einsum', [{ dtype: 'float32', shape: ['b', 4, 8] }, { dtype: 'float32', shape: ['b', 8, 2] }], {
-    equation: 'bij,bjk->bki',
-  });
+  const [ty] = infer(
+    'Einsum',
+    [
+      { dtype: 'float32', shape: ['b', 4, 8] },
+      { dtype: 'float32', shape: ['b', 8, 2] },
+    ],
+    {
+      equation: 'bij,bjk->bki',
+    },
+  );
   assert.deepEqual(ty!.shape, ['b', 2, 4]);
   assert.ok(!isSymbol(ty!.shape![1]));
   assert.throws(() => run1('Einsum', [iota([2, 3])], { equation: 'ijk->i' }), OpError);
+});
+
+test('Gemm C broadcasts one way only', () => {
+  const a = { dtype: 'float32' as const, shape: [1, 2] };
+  const b = { dtype: 'float32' as const, shape: [2, 1] };
+  assert.throws(() => infer('Gemm', [a, b, { dtype: 'float32', shape: [3, 1] }]), OpError);
+  assert.throws(() => infer('Gemm', [a, b, { dtype: 'float32', shape: [1, 4] }]), OpError);
+  assert.deepEqual(infer('Gemm', [a, b, { dtype: 'float32', shape: [1] }])[0]!.shape, [1, 1]);
 });

@@ -26,22 +26,35 @@ test('QuantizeLinear per-axis and blocked scales', () => {
   const axis0 = run1('QuantizeLinear', [x, f32([2], [1, 0.5]), t('int8', [2], [0, 0])], { axis: 0 });
   assert.deepEqual(values(axis0), [1, 2, 3, 8, 10, 12]);
   // blocks of 2 along axis 1: scales [2, ceil(3/2)]
-  const blocked = run1('QuantizeLinear', [x, f32([2, 2], [1, 0.5, 2, 0.25]), t('int8', [2, 2], [0, 0, 0, 0])], {
-    axis: 1,
-    block_size: 2,
-  });
+  const blocked = run1(
+    'QuantizeLinear',
+    [x, f32([2, 2], [1, 0.5, 2, 0.25]), t('int8', [2, 2], [0, 0, 0, 0])],
+    {
+      axis: 1,
+      block_size: 2,
+    },
+  );
   assert.deepEqual(values(blocked), [1, 2, 6, 2, 2, 24]);
   assert.throws(() => run1('QuantizeLinear', [x, f32([2], [1, 2])]), OpError);
 });
 
 test('QuantizeLinear rejects float8 / 4-bit output types as unsupported', () => {
-  assert.throws(() => infer('QuantizeLinear', [f32([1], [1]), f32([], [1])], { output_dtype: 17 }), OpUnsupported);
-  assert.throws(() => infer('QuantizeLinear', [f32([1], [1]), f32([], [1])], { output_dtype: 22 }), OpUnsupported);
+  assert.throws(
+    () => infer('QuantizeLinear', [f32([1], [1]), f32([], [1])], { output_dtype: 17 }),
+    OpUnsupported,
+  );
+  assert.throws(
+    () => infer('QuantizeLinear', [f32([1], [1]), f32([], [1])], { output_dtype: 22 }),
+    OpUnsupported,
+  );
 });
 
 test('DequantizeLinear: per-tensor, per-axis, int32 input, output dtype from the scale', () => {
   const x = t('uint8', [2, 2], [0, 10, 20, 255]);
-  assert.deepEqual(values(run1('DequantizeLinear', [x, f32([], [0.5]), t('uint8', [], [10])])), [-5, 0, 5, 122.5]);
+  assert.deepEqual(
+    values(run1('DequantizeLinear', [x, f32([], [0.5]), t('uint8', [], [10])])),
+    [-5, 0, 5, 122.5],
+  );
   const axis = run1('DequantizeLinear', [x, f32([2], [1, 2])], { axis: 1 });
   assert.deepEqual(values(axis), [0, 20, 20, 510]);
   const i32 = run1('DequantizeLinear', [t('int32', [2], [-1000, 70000]), f32([], [0.5])]);
@@ -81,7 +94,12 @@ test('QLinearMatMul and QLinearConv requantize with round-half-even and saturati
   const w = t('uint8', [2, 1, 1, 1], [1, 2]);
   const conv = run1('QLinearConv', [x, one, zero, w, f32([2], [1, 100]), zero, f32([], [2]), zero]);
   assert.deepEqual(values(conv), [0, 1, 2, 2, 100, 200, 255, 255]);
-  const ci = run1('ConvInteger', [x, t('uint8', [2, 1, 1, 1], [3, 1]), t('uint8', [], [1]), t('uint8', [2], [1, 0])]);
+  const ci = run1('ConvInteger', [
+    x,
+    t('uint8', [2, 1, 1, 1], [3, 1]),
+    t('uint8', [], [1]),
+    t('uint8', [2], [1, 0]),
+  ]);
   assert.equal(ci.dtype, 'int32');
   assert.deepEqual(values(ci), [0, 2, 4, 6, 0, 1, 2, 3]);
 });

@@ -34,6 +34,8 @@ test('depthwise 3x3 conv and 3x3 max pool on 1x96x112x112 are fast', () => {
   const w = rand([96, 1, 3, 3], 6);
   const dw = timed(() => run1('Conv', [x, w], { pads: [1, 1, 1, 1], group: 96 }));
   assert.ok(dw < 500, `depthwise ${dw.toFixed(0)} ms`);
-  const pool = timed(() => run1('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }));
+  const pool = timed(() =>
+    run1('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+  );
   assert.ok(pool < 500, `max pool ${pool.toFixed(0)} ms`);
 });

@@ -5,6 +5,7 @@ import { input } from '../support/infer.js';
 import { addChannelBias } from './conv-kernel.js';
 import { floatResult } from './float-io.js';
 import { gemm, view } from './gemm-kernel.js';
+import { channelsFirst, channelsLast, shapeFirst, shapeLast } from './layout.js';
 import { resolveWindow, windowOutputDims, type Window } from './window.js';
 
 /**
@@ -19,6 +20,7 @@ const attrs = {
   offset_group: attr.int(1),
   pads: attr.ints(),
   strides: attr.ints(),
+  layout: attr.layout(),
 };
 
 function bilinear(x: Float64Array, base: number, H: number, W: number, h: number, w: number): number {
@@ -91,13 +93,19 @@ export const deformConv = defineOp({
     if (!x.shape || !w.shape) return [{ dtype: x.dtype, shape: undefined }];
     if (x.shape.length !== 4) throw new OpUnsupported('DeformConv is implemented for 2-D images only');
     const kernel = ctx.attrs.kernel_shape ?? w.shape.slice(2);
-    if (!kernel.every((d): d is number => typeof d === 'number'))
+    if (!kernel.every((d): d is number => typeof d === 'number')) {
       throw new OpError('DeformConv kernel shape is not static');
-    const spatial = windowOutputDims(x.shape.slice(2), kernel, { auto_pad: 'NOTSET', ...ctx.attrs });
-    return [{ dtype: x.dtype, shape: [x.shape[0]!, w.shape[0]!, ...spatial] }];
+    }
+    const xs = shapeFirst(x.shape, ctx.attrs.layout);
+    const spatial = windowOutputDims(xs.slice(2), kernel, { auto_pad: 'NOTSET', ...ctx.attrs });
+    return [{ dtype: x.dtype, shape: shapeLast([xs[0]!, w.shape[0]!, ...spatial], ctx.attrs.layout) }];
   },
-  reference([x, w, offset, b, mask], a) {
-    if (!x || !w || !offset) throw new OpError('DeformConv needs X, W and offset');
+  reference([x0, w, offset0, b, mask0], a) {
+    if (!x0 || !w || !offset0) throw new OpError('DeformConv needs X, W and offset');
+    // NHWC: X, offset and mask are all channels-last activations
+    const x = channelsFirst(x0, a.layout);
+    const offset = channelsFirst(offset0, a.layout);
+    const mask = mask0 && channelsFirst(mask0, a.layout);
     if (x.shape.length !== 4) throw new OpUnsupported('DeformConv is implemented for 2-D images only');
     const kernel = a.kernel_shape ?? w.shape.slice(2);
     const win = resolveWindow(x.shape.slice(2), kernel, { auto_pad: 'NOTSET', ...a });
@@ -136,6 +144,6 @@ export const deformConv = defineOp({
       }
     }
     if (b) addChannelBias(y, decodeFloats(b), N, M, plane);
-    return [floatResult(x.dtype, [N, M, ...win.output], y)];
+    return [channelsLast(floatResult(x.dtype, [N, M, ...win.output], y), a.layout)];
   },
 });

@@ -26,7 +26,8 @@ export const gemm = defineOp({
     if (c?.shape) {
       if (c.shape.length > 2) throw new OpError('Gemm C must have rank <= 2');
       const bc = broadcastOrFail([out, c.shape]);
-      if (bc.length !== 2 || (typeof bc[0] === 'number' && typeof m === 'number' && bc[0] !== m)) {
+      // unidirectional: C may grow to [M, N], never [M, N] to C
+      if (bc.some((d, i) => typeof d === 'number' && typeof out[i] === 'number' && d !== out[i])) {
         throw new OpError(`Gemm C [${c.shape}] does not broadcast to [${out}]`);
       }
     }
@@ -44,6 +45,9 @@ export const gemm = defineOp({
     const y = av.data instanceof Float32Array ? new Float32Array(M * N) : new Float64Array(M * N);
     gemmKernel(M, N, K, view(av.data, 0, K), view(bv.data, 0, N), view(y, 0, N), attrs.alpha);
     if (c && attrs.beta !== 0) {
+      const fits =
+        c.shape.length <= 2 && c.shape.every((d, i) => d === 1 || d === [M, N][i + 2 - c.shape.length]);
+      if (!fits) throw new OpError(`Gemm C [${c.shape}] does not broadcast to [${M}, ${N}]`);
       const cv = floatView(c);
       const idx = broadcastIndex([M, N], c.shape);
       const beta = attrs.beta;

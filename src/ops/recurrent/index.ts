@@ -5,5 +5,5 @@ import { linearAttentionOp } from './linear-attention.js';
 import { lstm } from './lstm.js';
 import { rnn } from './rnn.js';
 
-/** Recurrent and state-space ops: linear attention, stateful causal conv, and the classic RNNs. */
-export const recurrentOps: readonly AnyOpDef[] = [linearAttentionOp, causalConvWithState, rnn, gru, lstm];
+/** Recurrent and state-space ops: RNN, GRU, LSTM, linear attention and the stateful causal conv. */
+export const recurrentOps: readonly AnyOpDef[] = [rnn, gru, lstm, linearAttentionOp, causalConvWithState];
