@@ -119,6 +119,30 @@ test('Conv NHWC equals NCHW with the activations transposed', () => {
   assert.deepEqual(ty!.shape, ['n', 3, 4, 4]);
 });
 
+test('ConvTranspose, QLinearConv and AveragePool NHWC equal their NCHW results transposed', () => {
+  const x = rand([1, 2, 3, 4], 17);
+  const w = rand([2, 3, 2, 2], 18);
+  const nchw = run1('ConvTranspose', [x, w], { strides: [2, 2] });
+  const nhwc = run1('ConvTranspose', [channelsLast(x, 'NHWC'), w], { strides: [2, 2], layout: 'NHWC' });
+  assertClose(channelsFirst(nhwc, 'NHWC'), { shape: nchw.shape, values: values(nchw) });
+  const pool = run1('AveragePool', [x], { kernel_shape: [2, 2], pads: [1, 1, 1, 1] });
+  const poolL = run1('AveragePool', [channelsLast(x, 'NHWC')], {
+    kernel_shape: [2, 2],
+    pads: [1, 1, 1, 1],
+    layout: 'NHWC',
+  });
+  assertClose(channelsFirst(poolL, 'NHWC'), { shape: pool.shape, values: values(pool) });
+  const qx = t('uint8', [1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const qw = t('uint8', [3, 2, 1, 1], [1, 2, 3, 4, 5, 6]);
+  const one = f32([], [1]);
+  const zero = t('uint8', [], [0]);
+  const q = run1('QLinearConv', [qx, one, zero, qw, one, zero, one, zero]);
+  const ql = run1('QLinearConv', [channelsLast(qx, 'NHWC'), one, zero, qw, one, zero, one, zero], {
+    layout: 'NHWC',
+  });
+  assert.deepEqual(values(channelsFirst(ql, 'NHWC')), values(q));
+});
+
 test('Conv float16 and float64 keep their dtype', () => {
   const x = rand([1, 2, 4, 4], 3);
   const w = rand([2, 2, 3, 3], 4);
@@ -220,4 +244,49 @@ test('DeformConv with zero offsets equals Conv; integer offsets shift the sample
   const one = f32([1, 1, 2, 2], [1, 1, 1, 1]);
   const y = run1('DeformConv', [iota([1, 1, 2, 2]), one, down]);
   assert.deepEqual(values(y), [0 + 0 + 2 + 3]);
+});
+
+test('Conv and ConvTranspose agree with per-element sums when their column buffers are tiled', () => {
+  // 64 channels x 3x3 over 64x64: the im2col buffer exceeds one tile, so rows are processed in blocks
+  const [C, M, H] = [64, 4, 64];
+  const x = rand([1, C, H, H], 41);
+  const w = rand([M, C, 3, 3], 42);
+  const xv = values(x);
+  const wv = values(w);
+  const y = values(run1('Conv', [x, w], { pads: [1, 1, 1, 1] }));
+  // 32 x 9 rows of columns over 64x64 inputs also exceed one tile
+  const MT = 32;
+  const ytT = run1('ConvTranspose', [x, rand([C, MT, 3, 3], 43)], { strides: [2, 2], pads: [1, 1, 1, 1] });
+  const yt = values(ytT);
+  const wt = values(rand([C, MT, 3, 3], 43));
+  const OH = ytT.shape[2]!;
+  for (let s = 0; s < 200; s++) {
+    const [m, oh, ow] = [(s * 7) % M, (s * 13) % H, (s * 29) % H];
+    let want = 0;
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < 3; kh++) {
+        for (let kw = 0; kw < 3; kw++) {
+          const [ih, iw] = [oh - 1 + kh, ow - 1 + kw];
+          if (ih >= 0 && ih < H && iw >= 0 && iw < H)
+            want += xv[(c * H + ih) * H + iw]! * wv[((m * C + c) * 3 + kh) * 3 + kw]!;
+        }
+      }
+    }
+    assert.ok(Math.abs(y[(m * H + oh) * H + ow]! - want) < 1e-4, `conv at ${m},${oh},${ow}`);
+    // ConvTranspose: output (oh, ow) gathers inputs with ih*2 - 1 + kh = oh
+    const [mt, th, tw] = [(s * 11) % MT, (s * 31) % OH, (s * 17) % OH];
+    let wantT = 0;
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < 3; kh++) {
+        for (let kw = 0; kw < 3; kw++) {
+          const [nh, nw] = [th + 1 - kh, tw + 1 - kw];
+          if (nh % 2 || nw % 2) continue;
+          const [ih, iw] = [nh / 2, nw / 2];
+          if (ih >= 0 && ih < H && iw >= 0 && iw < H)
+            wantT += xv[(c * H + ih) * H + iw]! * wt[((c * MT + mt) * 3 + kh) * 3 + kw]!;
+        }
+      }
+    }
+    assert.ok(Math.abs(yt[(mt * OH + th) * OH + tw]! - wantT) < 1e-4, `convT at ${mt},${th},${tw}`);
+  }
 });

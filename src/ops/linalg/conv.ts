@@ -1,5 +1,5 @@
 import type { DType } from '../../ir/dtype.js';
-import type { Dim, Shape, TensorType } from '../../ir/shape.js';
+import { freshDim, type Dim, type Shape, type TensorType } from '../../ir/shape.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { attr } from '../attributes.js';
 import { defineOp, OpError } from '../op.js';
@@ -48,18 +48,24 @@ export function convInfer(
   if (!x.shape || !w.shape) return { dtype, shape: undefined };
   const xs = shapeFirst(x.shape, a.layout);
   checkSpatialRank(xs.length - 2, op);
-  if (w.shape.length !== xs.length)
+  if (w.shape.length !== xs.length) {
     throw new OpError(`${op}: weight rank ${w.shape.length} != input rank ${xs.length}`);
-  const kernel = kernelOf(op, a, w.shape);
+  }
+  const k = a.kernel_shape ?? w.shape.slice(2);
   const c = xs[1]!;
   const wc = w.shape[1]!;
   if (typeof c === 'number' && typeof wc === 'number' && c !== wc * a.group) {
     throw new OpError(`${op}: input has ${c} channels, weight expects ${wc} x group ${a.group}`);
   }
   const m = w.shape[0]!;
-  if (typeof m === 'number' && m % a.group !== 0)
+  if (typeof m === 'number' && m % a.group !== 0) {
     throw new OpError(`${op}: ${m} filters do not split into ${a.group} groups`);
-  const out: Dim[] = [xs[0]!, m, ...windowOutputDims(xs.slice(2), kernel, a)];
+  }
+  // a weight of unknown spatial size (a graph input) gives data-dependent output sizes
+  const spatial = k.every((d): d is number => typeof d === 'number')
+    ? windowOutputDims(xs.slice(2), k, a)
+    : xs.slice(2).map(() => freshDim('conv'));
+  const out: Dim[] = [xs[0]!, m, ...spatial];
   return { dtype, shape: shapeLast(out, a.layout) };
 }
 

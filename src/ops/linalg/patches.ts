@@ -86,8 +86,8 @@ export function im2col(
 }
 
 /**
- * Adds col ([channels * kernelVolume, BD*BH*BW] starting at col[colOff]) into the image planes at
- * out[outOff]; taps landing in the padding are dropped.
+ * Adds col (block rows [r0, r1): [channels * kernelVolume, (r1 - r0) * BW] starting at col[colOff])
+ * into the image planes at out[outOff]; taps landing in the padding are dropped.
  */
 export function col2imAdd(
   col: FloatArray,
@@ -96,14 +96,16 @@ export function col2imAdd(
   p: Patches,
   out: FloatArray,
   outOff: number,
+  r0 = 0,
+  r1 = p.blocks[0]! * p.blocks[1]!,
 ): void {
   const [ID, IH, IW] = p.image as [number, number, number];
-  const [BD, BH, BW] = p.blocks as [number, number, number];
+  const [, BH, BW] = p.blocks as [number, number, number];
   const [KD, KH, KW] = p.kernel as [number, number, number];
   const [sd, sh, sw] = p.strides as [number, number, number];
   const [dd, dh, dw] = p.dilations as [number, number, number];
   const [pd, ph, pw] = p.padBegin as [number, number, number];
-  const ncols = BD * BH * BW;
+  const ncols = (r1 - r0) * BW;
   const ranges = Array.from({ length: KW }, (_, kw) => innerRange(p, kw));
   let row = 0;
   for (let c = 0; c < channels; c++) {
@@ -114,12 +116,12 @@ export function col2imAdd(
           const [lo, hi] = ranges[kw]!;
           const tap = kw * dw - pw;
           const srcRow = colOff + row * ncols;
-          for (let r = 0; r < BD * BH; r++) {
+          for (let r = r0; r < r1; r++) {
             const id = Math.floor(r / BH) * sd - pd + kd * dd;
             const ih = (r % BH) * sh - ph + kh * dh;
             if (id < 0 || id >= ID || ih < 0 || ih >= IH) continue;
             const dst = plane + (id * IH + ih) * IW + tap;
-            const s = srcRow + r * BW;
+            const s = srcRow + (r - r0) * BW;
             if (sw === 1) for (let b = lo; b < hi; b++) out[dst + b] += col[s + b]!;
             else for (let b = lo; b < hi; b++) out[dst + b * sw] += col[s + b]!;
           }

@@ -3,32 +3,7 @@ import { sizeOf, type Tensor } from '../../ir/tensor.js';
 import { OpError, OpUnsupported } from '../op.js';
 import { broadcastIndex } from '../support/broadcast.js';
 
-/**
- * Shared pieces of the quantization ops: rounding, saturation, the TensorProto dtype codes of
- * `output_dtype`, and the mapping from tensor elements to per-tensor / per-axis / blocked params.
- */
-const TENSOR_PROTO_DTYPES: Readonly<Record<number, DType>> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  16: 'bfloat16',
-};
-
-/** The DType of a TensorProto element-type code; float8 / 4-bit / 2-bit codes are unsupported. */
-export function dtypeOfCode(code: number): DType {
-  const d = TENSOR_PROTO_DTYPES[code];
-  if (!d) throw new OpUnsupported(`element type code ${code} is not supported`);
-  return d;
-}
+export { dtypeOfCode } from '../support/dtype-codes.js';
 
 export const QUANTIZED_DTYPES: readonly DType[] = ['uint8', 'int8', 'uint16', 'int16', 'int32'];
 
