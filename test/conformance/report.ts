@@ -27,7 +27,7 @@ export function renderReport(records: readonly CaseRecord[], meta: { date: strin
   const lines: string[] = [];
   lines.push('# ONNX conformance', '');
   lines.push(
-    `The ONNX backend test cases (${meta.data}) run through neuron-cc's ONNX import, input pinning, shape`,
+    `The ONNX backend test cases (\`${meta.data}\`, ONNX v1.22.0) run through neuron-cc's ONNX import, input pinning, shape`,
     'inference with constant folding and the reference interpreter; each output is compared with the',
     "expected one (float: numpy allclose with ONNX's rtol 1e-3 / atol 1e-7; float16 4e-3 / 1e-3;",
     'bfloat16 2e-2 / 1e-2; integers and bool exactly). Inferred output shapes must match too.',

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   if (!filter) {
     writeFileSync(
       join(ROOT, 'docs/conformance.md'),
-      renderReport(records, { date: new Date().toISOString().slice(0, 10), data }),
+      renderReport(records, { date: new Date().toISOString().slice(0, 10), data: relative(ROOT, data) }),
     );
     if (args['update-baseline']) writeFileSync(BASELINE, pass.map((r) => r.name).join('\n') + '\n');
   }
