@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'NCC_SHAPE_MISMATCH'
   | 'NCC_INVALID_GRAPH'
   | 'NCC_FILE_NOT_FOUND'
-  | 'NCC_INTERNAL';
+  | 'NCC_INTERNAL'
+  | 'NEFF_CORRUPT'
+  | 'NEFF_VERSION'
+  | 'NEFF_UNSUPPORTED_HOST';
 
 export interface ErrorSubject {
   readonly node?: string;

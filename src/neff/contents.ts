@@ -1,0 +1,75 @@
+/**
+ * What a NEFF holds, independent of its byte layout (see format.ts and docs/neff.md). Shared by the
+ * compiler (writer) and the runtime (reader): a leaf module with no dependencies.
+ */
+
+/** Element types a NEFF's inputs and outputs may have (the IR's dtypes). */
+export type NeffDType =
+  | 'float32'
+  | 'float16'
+  | 'bfloat16'
+  | 'float64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool';
+
+/** WebAssembly features a code variant needs from its host. */
+export type WasmFeature = 'simd128' | 'relaxed-simd' | 'threads';
+
+/** A model input or output: where it lives in the module's memory. */
+export interface NeffTensor {
+  readonly name: string;
+  readonly dtype: NeffDType;
+  readonly shape: readonly number[];
+  /** Byte offset in linear memory (aligned to 16). */
+  readonly offset: number;
+  readonly byteLength: number;
+}
+
+/**
+ * Linear memory layout of every variant: [0, weightsOffset) reserved, the weights (copied from the
+ * weights section at load), then the activation arena. Offsets are multiples of 64.
+ */
+export interface NeffMemory {
+  readonly weightsOffset: number;
+  readonly weightsBytes: number;
+  readonly arenaOffset: number;
+  readonly arenaBytes: number;
+  /** Total bytes the memory must have: arenaOffset + arenaBytes, rounded up to 64 KiB pages. */
+  readonly totalBytes: number;
+}
+
+export interface NeffMetadata {
+  readonly model: { readonly name: string };
+  readonly compiler: { readonly name: string; readonly version: string };
+  /** The options the NEFF was compiled with, as the user gave them (normalized). */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly memory: NeffMemory;
+  readonly inputs: readonly NeffTensor[];
+  readonly outputs: readonly NeffTensor[];
+  /** Compile summary figures (op and kernel counts, bytes), for `inspect`. */
+  readonly summary: Readonly<Record<string, number | string>>;
+}
+
+/**
+ * A code variant: a complete WebAssembly module for the whole model. ABI: imports `env.memory`
+ * (shared when the variant needs threads) and exports `run(tid: i32, threads: i32)`, which runs the
+ * whole schedule for thread `tid` of `threads`; inputs are written and outputs read at their offsets.
+ */
+export interface CodeVariant {
+  readonly features: readonly WasmFeature[];
+  readonly wasm: Uint8Array;
+}
+
+export interface NeffContents {
+  readonly metadata: NeffMetadata;
+  /** Best first: the runtime takes the first whose features the host has. */
+  readonly variants: readonly CodeVariant[];
+  readonly weights: Uint8Array;
+}
