@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { UpgradeContext } from '../../src/frontends/onnx/upgrade.js';
 import { elementwiseUpgrades } from '../../src/frontends/onnx/upgrades/elementwise.js';
 import type { Attrs, Node } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
-import { values } from './elementwise-helpers.js';
+import { values } from '../helpers/op-harness.js';
+import { upgradeWith } from './upgrade-helpers.js';
 
 function node(op: string, attrs: Attrs, inputs = ['x']): Node {
   return { name: 'n', op, domain: '', inputs, outputs: ['y'], attrs };
 }
 
-function upgrade(n: Node, opset: number): { node: Node; constants: Map<string, Tensor> } {
-  const constants = new Map<string, Tensor>();
-  const ctx: UpgradeContext = {
-    opset,
-    addConstant(value, hint) {
-      constants.set(hint, value);
-      return hint;
-    },
-  };
-  return { node: elementwiseUpgrades[n.op]!(n, ctx), constants };
-}
+const upgrade = (n: Node, opset: number) => upgradeWith(elementwiseUpgrades, n, opset);
 
 const f = (value: number) => ({ kind: 'float', value }) as const;
 const i = (value: number) => ({ kind: 'int', value }) as const;

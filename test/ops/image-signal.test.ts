@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Fft } from '../../src/ops/image/fft.js';
 import { OpError } from '../../src/ops/op.js';
-import { assertNear, f32, i64, infer, run, t, values } from './image-helpers.js';
+import { assertNear, f32, infer1, ints, run1, t, values } from '../helpers/op-harness.js';
 
 function naiveDft(re: number[], im: number[], inverse: boolean): [number[], number[]] {
   const n = re.length;
@@ -41,17 +41,17 @@ test('Fft matches the naive DFT for power-of-two and Bluestein lengths, both dir
 const signal = f32([1, 4, 1], [1, 2, 3, 4]);
 
 test('DFT of a real signal along the default axis (-2), full and onesided', () => {
-  const y = run('DFT', [signal]);
+  const y = run1('DFT', [signal]);
   assert.deepEqual(y.shape, [1, 4, 2]);
   assertNear(values(y), [10, 0, -2, 2, -2, 0, -2, -2]);
-  const half = run('DFT', [signal], { onesided: 1 });
+  const half = run1('DFT', [signal], { onesided: 1 });
   assert.deepEqual(half.shape, [1, 3, 2]);
   assertNear(values(half), [10, 0, -2, 2, -2, 0]);
 });
 
 test('DFT dft_length zero-pads or truncates the signal', () => {
-  assertNear(values(run('DFT', [signal, i64(2)])), [3, 0, -1, 0]);
-  const padded = run('DFT', [signal, i64(8)]);
+  assertNear(values(run1('DFT', [signal, ints(2)])), [3, 0, -1, 0]);
+  const padded = run1('DFT', [signal, ints(8)]);
   assert.deepEqual(padded.shape, [1, 8, 2]);
   assertNear(values(padded).slice(0, 2), [10, 0]);
   assertNear(values(padded).slice(8, 10), [-2, 0]); // bin 4 of 8 is bin 2 of 4 zero-padded
@@ -59,7 +59,7 @@ test('DFT dft_length zero-pads or truncates the signal', () => {
 
 test('DFT inverse undoes the forward transform (complex input)', () => {
   const x = f32([1, 3, 2], [1, -1, 2, 0.5, -3, 4]);
-  const y = run('DFT', [run('DFT', [x]), undefined, undefined], { inverse: 1 });
+  const y = run1('DFT', [run1('DFT', [x]), undefined, undefined], { inverse: 1 });
   assertNear(values(y), values(x));
 });
 
@@ -69,60 +69,60 @@ test('DFT inverse onesided is the inverse real FFT, even and odd lengths', () =>
       [1, n, 1],
       Array.from({ length: n }, (_, i) => i * i - 2),
     );
-    const half = run('DFT', [x], { onesided: 1 });
-    const back = run('DFT', [half, i64(n)], { inverse: 1, onesided: 1 });
+    const half = run1('DFT', [x], { onesided: 1 });
+    const back = run1('DFT', [half, ints(n)], { inverse: 1, onesided: 1 });
     assert.deepEqual(back.shape, [1, n, 1]);
     assertNear(values(back), values(x));
   }
   // without dft_length the length is 2 * (bins - 1)
-  const half = run('DFT', [f32([1, 4, 1], [1, 2, 3, 4])], { onesided: 1 });
-  assert.deepEqual(run('DFT', [half], { inverse: 1, onesided: 1 }).shape, [1, 4, 1]);
+  const half = run1('DFT', [f32([1, 4, 1], [1, 2, 3, 4])], { onesided: 1 });
+  assert.deepEqual(run1('DFT', [half], { inverse: 1, onesided: 1 }).shape, [1, 4, 1]);
 });
 
 test('DFT axis input: positive, negative, and never the complex dim', () => {
   const x = f32([2, 2, 1], [1, 2, 3, 4]);
-  assertNear(values(run('DFT', [x, undefined, i64(0)])), [4, 0, 6, 0, -2, 0, -2, 0]);
-  assertNear(values(run('DFT', [x, undefined, t('int64', [], [-2])])), [3, 0, -1, 0, 7, 0, -1, 0]);
-  assert.throws(() => run('DFT', [x, undefined, i64(2)]), OpError);
-  assert.throws(() => run('DFT', [x, undefined, t('int64', [], [-1])]), OpError);
+  assertNear(values(run1('DFT', [x, undefined, ints(0)])), [4, 0, 6, 0, -2, 0, -2, 0]);
+  assertNear(values(run1('DFT', [x, undefined, t('int64', [], [-2])])), [3, 0, -1, 0, 7, 0, -1, 0]);
+  assert.throws(() => run1('DFT', [x, undefined, ints(2)]), OpError);
+  assert.throws(() => run1('DFT', [x, undefined, t('int64', [], [-1])]), OpError);
 });
 
 test('DFT float16 and shape inference', () => {
-  const y = run('DFT', [t('float16', [1, 4, 1], [1, 2, 3, 4])], { onesided: 1 });
+  const y = run1('DFT', [t('float16', [1, 4, 1], [1, 2, 3, 4])], { onesided: 1 });
   assert.equal(y.dtype, 'float16');
   assertNear(values(y), [10, 0, -2, 2, -2, 0]);
   const x = { dtype: 'float32' as const, shape: ['B', 16, 1] };
-  assert.deepEqual(infer('DFT', [x], { onesided: 1 }).shape, ['B', 9, 2]);
-  assert.deepEqual(infer('DFT', [x, i64(20)]).shape, ['B', 20, 2]);
-  const runtimeAxis = infer('DFT', [x, undefined, { dtype: 'int64', shape: [] }]).shape!;
+  assert.deepEqual(infer1('DFT', [x], { onesided: 1 }).shape, ['B', 9, 2]);
+  assert.deepEqual(infer1('DFT', [x, ints(20)]).shape, ['B', 20, 2]);
+  const runtimeAxis = infer1('DFT', [x, undefined, { dtype: 'int64', shape: [] }]).shape!;
   assert.equal(runtimeAxis[2], 2);
   assert.ok(runtimeAxis.slice(0, 2).every((d) => typeof d === 'string'));
 });
 
 test('STFT frames whole windows only and transforms each windowed frame', () => {
   const x = f32([1, 10, 1], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  const y = run('STFT', [x, i64(3), undefined, i64(4)]);
+  const y = run1('STFT', [x, ints(3), undefined, ints(4)]);
   assert.deepEqual(y.shape, [1, 3, 3, 2]); // frames at 0, 3, 6; bins 0..2
-  const frame1 = run('DFT', [f32([1, 4, 1], [3, 4, 5, 6])], { onesided: 1 });
+  const frame1 = run1('DFT', [f32([1, 4, 1], [3, 4, 5, 6])], { onesided: 1 });
   assertNear(values(y).slice(6, 12), values(frame1));
   const w = f32([4], [0, 1, 1, 0]);
-  const windowed = run('STFT', [x, i64(3), w]);
-  const frame0 = run('DFT', [f32([1, 4, 1], [0, 1, 2, 0])], { onesided: 1 });
+  const windowed = run1('STFT', [x, ints(3), w]);
+  const frame0 = run1('DFT', [f32([1, 4, 1], [0, 1, 2, 0])], { onesided: 1 });
   assertNear(values(windowed).slice(0, 6), values(frame0));
-  assert.deepEqual(infer('STFT', [x, i64(3), w]).shape, [1, 3, 3, 2]);
-  assert.throws(() => run('STFT', [x, i64(3), w, i64(5)]), OpError);
+  assert.deepEqual(infer1('STFT', [x, ints(3), w]).shape, [1, 3, 3, 2]);
+  assert.throws(() => run1('STFT', [x, ints(3), w, ints(5)]), OpError);
 });
 
 test('Hann, Hamming and Blackman windows, periodic and symmetric', () => {
-  assertNear(values(run('HannWindow', [t('int64', [], [4])])), [0, 0.5, 1, 0.5]);
-  assertNear(values(run('HannWindow', [t('int32', [], [3])], { periodic: 0 })), [0, 1, 0]);
-  assertNear(values(run('HammingWindow', [t('int32', [], [2])], { periodic: 0 })), [4 / 46, 4 / 46]);
-  assertNear(values(run('BlackmanWindow', [t('int32', [], [3])], { periodic: 0 })), [0, 1, 0]);
-  assert.deepEqual(values(run('HannWindow', [t('int32', [], [1])], { periodic: 0 })), [1]);
-  const w = run('HannWindow', [t('int32', [], [8])], { output_datatype: 11 });
+  assertNear(values(run1('HannWindow', [t('int64', [], [4])])), [0, 0.5, 1, 0.5]);
+  assertNear(values(run1('HannWindow', [t('int32', [], [3])], { periodic: 0 })), [0, 1, 0]);
+  assertNear(values(run1('HammingWindow', [t('int32', [], [2])], { periodic: 0 })), [4 / 46, 4 / 46]);
+  assertNear(values(run1('BlackmanWindow', [t('int32', [], [3])], { periodic: 0 })), [0, 1, 0]);
+  assert.deepEqual(values(run1('HannWindow', [t('int32', [], [1])], { periodic: 0 })), [1]);
+  const w = run1('HannWindow', [t('int32', [], [8])], { output_datatype: 11 });
   assert.equal(w.dtype, 'float64');
-  assert.deepEqual(infer('HannWindow', [t('int32', [], [8])]).shape, [8]);
-  assert.equal(typeof infer('HannWindow', [{ dtype: 'int32', shape: [] }]).shape![0], 'string');
+  assert.deepEqual(infer1('HannWindow', [t('int32', [], [8])]).shape, [8]);
+  assert.equal(typeof infer1('HannWindow', [{ dtype: 'int32', shape: [] }]).shape![0], 'string');
 });
 
 test('MelWeightMatrix: [dft_length / 2 + 1, bins] triangles that peak at 1', () => {
@@ -133,9 +133,9 @@ test('MelWeightMatrix: [dft_length / 2 + 1, bins] triangles that peak at 1', () 
     f32([], [0]),
     f32([], [8000]),
   ];
-  const m = run('MelWeightMatrix', inputs);
+  const m = run1('MelWeightMatrix', inputs);
   assert.deepEqual(m.shape, [33, 8]);
-  assert.deepEqual(infer('MelWeightMatrix', inputs).shape, [33, 8]);
+  assert.deepEqual(infer1('MelWeightMatrix', inputs).shape, [33, 8]);
   const v = values(m);
   for (let b = 0; b < 8; b++) {
     const column = Array.from({ length: 33 }, (_, r) => v[r * 8 + b]!);

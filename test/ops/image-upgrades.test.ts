@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AttrValue, Node } from '../../src/ir/graph.js';
-import { toNumbers, type Tensor } from '../../src/ir/tensor.js';
 import { imageUpgrades } from '../../src/frontends/onnx/upgrades/image.js';
 import { OpUnsupported } from '../../src/ops/op.js';
-import { f32, run, values } from './image-helpers.js';
+import { f32, run1, values } from '../helpers/op-harness.js';
+import { upgradeWith } from './upgrade-helpers.js';
 
 function node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}): Node {
   return { name: 'n', op, domain: '', inputs, outputs: ['y'], attrs };
 }
 
-function upgrade(n: Node, opset: number): { node: Node; constants: Map<string, Tensor> } {
-  const constants = new Map<string, Tensor>();
-  const addConstant = (value: Tensor, hint: string) => {
-    const name = `${hint}_${constants.size}`;
-    constants.set(name, value);
-    return name;
-  };
-  return { node: imageUpgrades[n.op]!(n, { opset, addConstant }), constants };
-}
+const upgrade = (n: Node, opset: number) => upgradeWith(imageUpgrades, n, opset);
 
 const s = (value: string): AttrValue => ({ kind: 'string', value });
 
@@ -30,12 +22,12 @@ test('Upsample-7 becomes Resize with constant scales, asymmetric, nearest floor'
   assert.equal(r.op, 'Resize');
   assert.equal(r.inputs.length, 3);
   assert.equal(r.inputs[1], '');
-  assert.deepEqual(toNumbers(constants.get(r.inputs[2]!)!), [1, 3]);
+  assert.deepEqual(values(constants.get(r.inputs[2]!)!), [1, 3]);
   assert.deepEqual(r.attrs['coordinate_transformation_mode'], s('asymmetric'));
   assert.deepEqual(r.attrs['nearest_mode'], s('floor'));
   assert.equal(r.attrs['scales'], undefined);
   // floor(i / 3): a 3x upsample repeats, where rounding would shift the phase
-  const y = run('Resize', [f32([1, 2], [1, 2]), undefined, f32([2], [1, 3])], {
+  const y = run1('Resize', [f32([1, 2], [1, 2]), undefined, f32([2], [1, 3])], {
     coordinate_transformation_mode: 'asymmetric',
     nearest_mode: 'floor',
   });
@@ -91,12 +83,12 @@ test('GridSample-16 modes are renamed; RoiAlign-10 gets output_half_pixel', () =
 test('DFT-17 axis attribute (default 1) becomes the axis input', () => {
   const { node: r, constants } = upgrade(node('DFT', ['x']), 17);
   assert.deepEqual(r.inputs.slice(0, 2), ['x', '']);
-  assert.deepEqual(toNumbers(constants.get(r.inputs[2]!)!), [1]);
+  assert.deepEqual(values(constants.get(r.inputs[2]!)!), [1]);
   const { node: r2, constants: c2 } = upgrade(
     node('DFT', ['x', 'len'], { axis: { kind: 'int', value: 2 } }),
     19,
   );
   assert.equal(r2.inputs[1], 'len');
-  assert.deepEqual(toNumbers(c2.get(r2.inputs[2]!)!), [2]);
+  assert.deepEqual(values(c2.get(r2.inputs[2]!)!), [2]);
   assert.equal(r2.attrs['axis'], undefined);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { channelsFirst, channelsLast } from '../../src/ops/linalg/layout.js';
 import { OpError } from '../../src/ops/op.js';
-import { assertClose, f32, infer, iota, isSymbol, rand, run1, t, values } from './linalg-helpers.js';
+import { close, f32, infer, iota, isSymbol, rand, run1, t, values, type Expected } from '../helpers/op-harness.js';
 
 interface Geometry {
   x: number[];
@@ -20,7 +20,7 @@ function naiveConv(
   w: Tensor,
   bias: number[] | undefined,
   g: Geometry,
-): { shape: number[]; values: number[] } {
+): Expected {
   const r = g.x.length - 2;
   const [N, C] = g.x as [number, number];
   const M = g.w[0]!;
@@ -90,7 +90,7 @@ test('Conv matches a direct convolution over 1-D, 2-D and 3-D geometries', () =>
       dilations: g.dilations,
       pads: g.pads,
     });
-    assertClose(y, naiveConv(x, w, bias, g), 1e-4, 1e-5);
+    close(y, naiveConv(x, w, bias, g), 1e-5, 1e-4);
   });
 });
 
@@ -114,7 +114,7 @@ test('Conv NHWC equals NCHW with the activations transposed', () => {
   const nchw = run1('Conv', [x, w], attrs);
   const nhwc = run1('Conv', [channelsLast(x, 'NHWC'), w], { ...attrs, layout: 'NHWC' });
   assert.deepEqual(nhwc.shape, [2, 3, 4, 4]);
-  assertClose(channelsFirst(nhwc, 'NHWC'), { shape: nchw.shape, values: values(nchw) });
+  close(channelsFirst(nhwc, 'NHWC'), nchw, 1e-6, 1e-3);
   const [ty] = infer('Conv', [{ dtype: 'float32', shape: ['n', 5, 4, 3] }, w], { ...attrs, layout: 'NHWC' });
   assert.deepEqual(ty!.shape, ['n', 3, 4, 4]);
 });
@@ -124,14 +124,14 @@ test('ConvTranspose, QLinearConv and AveragePool NHWC equal their NCHW results t
   const w = rand([2, 3, 2, 2], 18);
   const nchw = run1('ConvTranspose', [x, w], { strides: [2, 2] });
   const nhwc = run1('ConvTranspose', [channelsLast(x, 'NHWC'), w], { strides: [2, 2], layout: 'NHWC' });
-  assertClose(channelsFirst(nhwc, 'NHWC'), { shape: nchw.shape, values: values(nchw) });
+  close(channelsFirst(nhwc, 'NHWC'), nchw, 1e-6, 1e-3);
   const pool = run1('AveragePool', [x], { kernel_shape: [2, 2], pads: [1, 1, 1, 1] });
   const poolL = run1('AveragePool', [channelsLast(x, 'NHWC')], {
     kernel_shape: [2, 2],
     pads: [1, 1, 1, 1],
     layout: 'NHWC',
   });
-  assertClose(channelsFirst(poolL, 'NHWC'), { shape: pool.shape, values: values(pool) });
+  close(channelsFirst(poolL, 'NHWC'), pool, 1e-6, 1e-3);
   const qx = t('uint8', [1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
   const qw = t('uint8', [3, 2, 1, 1], [1, 2, 3, 4, 5, 6]);
   const one = f32([], [1]);
@@ -149,10 +149,10 @@ test('Conv float16 and float64 keep their dtype', () => {
   const ref = run1('Conv', [x, w]);
   const h = run1('Conv', [toDtype(x, 'float16'), toDtype(w, 'float16')]);
   assert.equal(h.dtype, 'float16');
-  assertClose(h, { shape: ref.shape, values: values(ref) }, 1e-2, 1e-2);
+  close(h, { shape: ref.shape, values: values(ref) }, 1e-2, 1e-2);
   const d = run1('Conv', [toDtype(x, 'float64'), toDtype(w, 'float64')]);
   assert.equal(d.dtype, 'float64');
-  assertClose(d, { shape: ref.shape, values: values(ref) }, 1e-6);
+  close(d, { shape: ref.shape, values: values(ref) }, 1e-6, 1e-6);
 });
 
 function toDtype(x: Tensor, dtype: 'float16' | 'float64'): Tensor {
@@ -238,7 +238,7 @@ test('DeformConv with zero offsets equals Conv; integer offsets shift the sample
   const w = rand([3, 2, 2, 2], 6);
   const zero = f32([1, 8, 4, 4], new Array(128).fill(0));
   const conv = run1('Conv', [x, w]);
-  assertClose(run1('DeformConv', [x, w, zero]), { shape: conv.shape, values: values(conv) }, 1e-5);
+  close(run1('DeformConv', [x, w, zero]), conv, 1e-6, 1e-5);
   // offset every tap by +1 row: like a conv on the image shifted up, with zeros past the bottom
   const down = f32([1, 8, 1, 1], [1, 0, 1, 0, 1, 0, 1, 0]);
   const one = f32([1, 1, 2, 2], [1, 1, 1, 1]);

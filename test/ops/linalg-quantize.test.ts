@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { AttrValue, Node } from '../../src/ir/graph.js';
 import { linalgUpgrades } from '../../src/frontends/onnx/upgrades/linalg.js';
 import { OpError, OpUnsupported } from '../../src/ops/op.js';
-import { assertClose, f32, infer, run, run1, t, values } from './linalg-helpers.js';
+import { close, f32, infer, run, run1, t, values } from '../helpers/op-harness.js';
 
 test('QuantizeLinear rounds half to even and saturates', () => {
   const x = f32([7], [0.5, 1.5, 2.5, -0.5, -1.5, 300, -300]);
@@ -66,11 +66,11 @@ test('DequantizeLinear: per-tensor, per-axis, int32 input, output dtype from the
 
 test('DynamicQuantizeLinear follows the spec example', () => {
   const [y, scale, zp] = run('DynamicQuantizeLinear', [f32([6], [0, 2, -3, -2.5, 1.34, 0.5])], {}, 3);
-  assertClose(scale!, { shape: [], values: [5 / 255] }, 1e-6);
+  close(scale!, f32([], [5 / 255]), 1e-6, 1e-6);
   assert.deepEqual(values(zp!), [153]);
   assert.deepEqual(values(y!), [153, 255, 0, 26, 221, 179]);
   const [, allZeroScale] = run('DynamicQuantizeLinear', [f32([2], [0, 0])], {}, 3);
-  assertClose(allZeroScale!, { shape: [], values: [1 / 255] }, 1e-6);
+  close(allZeroScale!, f32([], [1 / 255]), 1e-6, 1e-6);
 });
 
 test('MatMulInteger with per-row and per-column zero points', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { f32, i64, iota, ints, isSymbol, run1, shapeOfInfer, t, values } from './movement-helpers.js';
+import { f32, i64, iota, ints, isSymbol, run1, shapeOfInfer, t, values } from '../helpers/op-harness.js';
 
 test('Expand: broadcasts up, keeps larger input dims, adds leading axes', () => {
   const x = f32([3, 1], [1, 2, 3]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { f32, i64, infer, iota, ints, isSymbol, run1, shapeOfInfer, values } from './movement-helpers.js';
+import { f32, i64, infer, iota, ints, isSymbol, run1, shapeOfInfer, values } from '../helpers/op-harness.js';
 
 test('Reshape: 0 copies a dim, -1 takes the rest, data is shared', () => {
   const x = iota([2, 3, 4]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { f32, i64, iota, run1, t, values } from './movement-helpers.js';
+import { f32, i64, iota, run1, t, values } from '../helpers/op-harness.js';
 
 test('ScatterElements: overwrite along an axis, data left untouched', () => {
   const data = f32([3, 3], new Array(9).fill(0));

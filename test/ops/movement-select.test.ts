@@ -13,7 +13,7 @@ import {
   shapeOfInfer,
   t,
   values,
-} from './movement-helpers.js';
+} from '../helpers/op-harness.js';
 
 test('DepthToSpace DCR and CRD differ in channel order; SpaceToDepth inverts DCR', () => {
   const x = iota([1, 8, 1, 1]);

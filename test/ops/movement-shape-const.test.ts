@@ -13,7 +13,7 @@ import {
   shapeOfInfer,
   t,
   values,
-} from './movement-helpers.js';
+} from '../helpers/op-harness.js';
 
 test('Shape: start/end count from the end and clamp; Size counts elements', () => {
   const x = iota([2, 3, 4]);

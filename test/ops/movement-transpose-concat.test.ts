@@ -12,7 +12,7 @@ import {
   shapeOfInfer,
   t,
   values,
-} from './movement-helpers.js';
+} from '../helpers/op-harness.js';
 
 test('Transpose: default reverses, perm permutes, symbols follow', () => {
   const x = iota([2, 3]);

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AttrValue, Node } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
 import { movementUpgrades } from '../../src/frontends/onnx/upgrades/movement.js';
-import { values } from './movement-helpers.js';
+import { values } from '../helpers/op-harness.js';
+import { upgradeWith } from './upgrade-helpers.js';
 
-function upgrade(
-  node: Partial<Node> & { op: string },
-  opset: number,
-): { node: Node; constants: Map<string, Tensor> } {
-  const constants = new Map<string, Tensor>();
+function upgrade(node: Partial<Node> & { op: string }, opset: number) {
   const full: Node = { name: 'n', domain: '', inputs: ['x'], outputs: ['y'], attrs: {}, ...node };
-  const up = movementUpgrades[full.op];
-  assert.ok(up, `no upgrade for ${full.op}`);
-  const out = up(full, {
-    opset,
-    addConstant(value, hint) {
-      const name = `${hint}_${constants.size}`;
-      constants.set(name, value);
-      return name;
-    },
-  });
-  return { node: out, constants };
+  return upgradeWith(movementUpgrades, full, opset);
 }
 
 const ints = (...value: number[]): AttrValue => ({ kind: 'ints', value });

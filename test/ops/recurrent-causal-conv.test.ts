@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpError } from '../../src/ops/op.js';
-import { close, f32, infer, run, sigmoid, t, type } from './recurrent-helpers.js';
+import { close, f32, infer, run, t, type } from '../helpers/op-harness.js';
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 // One channel, kernel [1, 10]: y[i] = padded[i] + 10 * padded[i + 1].
 const w = f32([1, 1, 2], [1, 10]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpError } from '../../src/ops/op.js';
-import { close, f32, infer, run, t, type } from './recurrent-helpers.js';
+import { close, f32, infer, run, t, type } from '../helpers/op-harness.js';
 
 const LN_HALF = Math.log(0.5);
 const heads = (q: number, kv: number) => ({ q_num_heads: q, kv_num_heads: kv });

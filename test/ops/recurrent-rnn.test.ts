@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpError } from '../../src/ops/op.js';
-import { close, f32, infer, run, sigmoid, t, type } from './recurrent-helpers.js';
+import { close, f32, infer, run, t, type } from '../helpers/op-harness.js';
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 // Scalar cells (input 1, hidden 1) with W = R = 1 and an identity activation: Ht = Xt + Ht-1.
 const ones = (dirs: number) => f32([dirs, 1, 1], new Array<number>(dirs).fill(1));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { close, f32, i64, infer, run, t, values } from './reduce-helpers.js';
+import { close, f32, i64, infer, run, t, values } from '../helpers/op-harness.js';
 
 const seq = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -111,7 +111,6 @@ test('Attention infer: present length adds past and current', () => {
     'Attention',
     [f([2, 4, 3, 8]), f([2, 2, 5, 8]), f([2, 2, 5, 6]), undefined, f([2, 2, 7, 8]), f([2, 2, 7, 6])],
     {},
-    [],
     4,
   );
   assert.deepEqual(

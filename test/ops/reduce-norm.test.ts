@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { close, f32, infer, run, values } from './reduce-helpers.js';
+import { close, f32, infer, run, values } from '../helpers/op-harness.js';
 
 /** [N, C, H, W] -> [N, H, W, C] */
 function toNhwc(x: Tensor): Tensor {
@@ -130,7 +130,6 @@ test('LayerNormalization: Y, Mean and InvStdDev with keep-dims statistics', () =
       { dtype: 'float16', shape: [8] },
     ],
     {},
-    [],
     2,
   ).slice(1);
   assert.deepEqual(type, { dtype: 'float32', shape: ['b', 1] });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { close, f32, infer, run, t, values } from './reduce-helpers.js';
+import { close, f32, infer, run, t, values } from '../helpers/op-harness.js';
 
 const e = Math.exp;
 

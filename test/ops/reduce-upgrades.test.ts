@@ -2,25 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reduceUpgrades } from '../../src/frontends/onnx/upgrades/reduce.js';
 import type { Attrs, Node } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
-import type { UpgradeContext } from '../../src/frontends/onnx/upgrade.js';
-import { values } from './reduce-helpers.js';
+import { values } from '../helpers/op-harness.js';
+import { upgradeWith } from './upgrade-helpers.js';
 
 function node(op: string, attrs: Attrs, outputs = ['y']): Node {
   return { name: 'n', op, domain: '', inputs: ['x'], outputs, attrs };
 }
 
-function upgrade(n: Node, opset: number): { node: Node; constants: Map<string, Tensor> } {
-  const constants = new Map<string, Tensor>();
-  const ctx: UpgradeContext = {
-    opset,
-    addConstant(value, hint) {
-      constants.set(hint, value);
-      return hint;
-    },
-  };
-  return { node: reduceUpgrades[n.op]!(n, ctx), constants };
-}
+const upgrade = (n: Node, opset: number) => upgradeWith(reduceUpgrades, n, opset);
 
 test('Reduce* axes attribute becomes input 1 before opset 18 (ReduceSum: 13)', () => {
   const axes = { kind: 'ints', value: [1, -1] } as const;

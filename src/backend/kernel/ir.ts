@@ -1,0 +1,161 @@
+import type { DType } from '../../ir/dtype.js';
+
+/**
+ * The kernel IR: loop nests over named buffers with every extent, stride and offset a constant.
+ * Lowerings turn graph nodes into kernels; renderers (wasm SIMD now, native C later) turn kernels into
+ * code. It says WHAT is computed and which loops may be vectorized or split over threads; HOW
+ * (SIMD width, unrolling, math routines) belongs to the renderer.
+ */
+
+/** Types values are computed in. Storage dtypes widen on load and narrow on store (see Load/Store). */
+export type Scalar = 'f32' | 'f64' | 'i32' | 'i64';
+
+/**
+ * An element index: sum of loop variables times constant strides, plus a constant offset, plus an
+ * optional data-dependent part (Gather). Affine form is what lets the renderer vectorize.
+ */
+export interface Index {
+  readonly terms: readonly { readonly v: string; readonly stride: number }[];
+  readonly offset: number;
+  /** An i32 expression added to the affine part (in elements), e.g. a gathered row times its stride. */
+  readonly dynamic?: Expr;
+}
+
+export type UnaryFn =
+  | 'neg'
+  | 'abs'
+  | 'sqrt'
+  | 'floor'
+  | 'ceil'
+  | 'trunc'
+  /** round half to even */
+  | 'nearest'
+  | 'exp'
+  | 'log'
+  | 'tanh'
+  | 'sigmoid'
+  | 'erf'
+  | 'sin'
+  | 'cos'
+  | 'tan'
+  | 'asin'
+  | 'acos'
+  | 'atan'
+  | 'sinh'
+  | 'cosh'
+  | 'asinh'
+  | 'acosh'
+  | 'atanh'
+  /** integer: x == 0 ? 1 : 0 */
+  | 'not'
+  | 'bitnot'
+  /** float -> i32 0/1 */
+  | 'isnan';
+
+export type BinaryFn =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  /** integer remainder with the sign of the dividend (C); floats: fmod */
+  | 'rem'
+  | 'min'
+  | 'max'
+  | 'pow'
+  | 'and'
+  | 'or'
+  | 'xor'
+  | 'shl'
+  | 'shr';
+
+export type CompareFn = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+export type Expr =
+  | { readonly op: 'const'; readonly type: Scalar; readonly value: number | bigint }
+  /** A loop variable (i32). */
+  | { readonly op: 'var'; readonly name: string }
+  /** A scalar local set by a Set statement. */
+  | { readonly op: 'local'; readonly name: string; readonly type: Scalar }
+  /** Reads one element and widens it: floats to f32 (f64 stays f64), ints of <= 32 bits and bool to i32, 64-bit ints to i64. */
+  | { readonly op: 'load'; readonly buffer: string; readonly dtype: DType; readonly index: Index }
+  | { readonly op: 'unary'; readonly fn: UnaryFn; readonly type: Scalar; readonly x: Expr }
+  /** `unsigned` selects unsigned div/rem/shr/min/max for integer types. */
+  | {
+      readonly op: 'binary';
+      readonly fn: BinaryFn;
+      readonly type: Scalar;
+      readonly a: Expr;
+      readonly b: Expr;
+      readonly unsigned?: boolean;
+    }
+  /** Yields i32 0 or 1. Float comparisons with NaN are false except 'ne'. */
+  | {
+      readonly op: 'compare';
+      readonly fn: CompareFn;
+      readonly type: Scalar;
+      readonly a: Expr;
+      readonly b: Expr;
+      readonly unsigned?: boolean;
+    }
+  | { readonly op: 'select'; readonly type: Scalar; readonly cond: Expr; readonly a: Expr; readonly b: Expr }
+  /** Numeric conversion; float -> int truncates toward zero and saturates; `unsigned` treats the integer side as unsigned. */
+  | { readonly op: 'convert'; readonly from: Scalar; readonly to: Scalar; readonly x: Expr; readonly unsigned?: boolean };
+
+export type Stmt =
+  /**
+   * for (v = 0; v < extent; v++) body. `vectorize`: iterations are independent and the renderer may
+   * run them in SIMD lanes (it checks that every index has stride 0 or 1 in v, else runs scalar).
+   * `parallel`: iterations may be split over threads.
+   */
+  | {
+      readonly op: 'loop';
+      readonly v: string;
+      readonly extent: number;
+      readonly body: readonly Stmt[];
+      readonly vectorize?: boolean;
+      readonly parallel?: boolean;
+    }
+  /** Narrows the value to the buffer's dtype: floats round to nearest even (halves included), ints wrap. */
+  | { readonly op: 'store'; readonly buffer: string; readonly dtype: DType; readonly index: Index; readonly value: Expr }
+  /** Declares or updates a scalar local. */
+  | { readonly op: 'set'; readonly name: string; readonly type: Scalar; readonly value: Expr }
+  | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else: readonly Stmt[] }
+  | GemmCall;
+
+/** A strided view of a float32 matrix inside a buffer. */
+export interface MatrixRef {
+  readonly buffer: string;
+  /** In elements. */
+  readonly offset: number;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/**
+ * C[M,N] = A[M,K] x B[K,N] (+ C if accumulate) (+ bias), then clamp to [min, max]: the register-
+ * blocked SIMD micro-kernel every MatMul, Gemm and Conv lowers to. float32 only in v1.
+ */
+export interface GemmCall {
+  readonly op: 'gemm';
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: MatrixRef;
+  readonly b: MatrixRef;
+  readonly c: MatrixRef;
+  readonly accumulate: boolean;
+  /** bias[i] added to row i ('row') or bias[j] to column j ('col'), float32. */
+  readonly bias?: { readonly buffer: string; readonly offset: number; readonly along: 'row' | 'col' };
+  readonly clamp?: { readonly min: number; readonly max: number };
+}
+
+/** One unit of the schedule: a loop nest (or micro-kernel calls) over buffers. */
+export interface Kernel {
+  /** XNNPACK-style name: what it computes, e.g. `conv2d_3x3s2_f32` or `add_f32_broadcast`. */
+  readonly name: string;
+  /** The graph node it comes from, for errors and profiles. */
+  readonly node: string;
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+  readonly body: readonly Stmt[];
+}

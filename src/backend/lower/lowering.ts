@@ -1,0 +1,38 @@
+import type { DType } from '../../ir/dtype.js';
+import type { Node } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { Kernel } from '../kernel/ir.js';
+
+/** A value as lowerings see it: a buffer name, its dtype and static shape, and its data if constant. */
+export interface LoweredValue {
+  readonly buffer: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly constant?: Tensor;
+}
+
+export interface LowerContext<A = Readonly<Record<string, unknown>>> {
+  readonly node: Node;
+  readonly attrs: A;
+  /** undefined for omitted optional inputs. */
+  readonly inputs: readonly (LoweredValue | undefined)[];
+  /** undefined for omitted optional outputs. */
+  readonly outputs: readonly (LoweredValue | undefined)[];
+  /** A temporary buffer in the arena, live only during this node's kernels. */
+  scratch(dtype: DType, elements: number, hint: string): string;
+  /** A compile-time constant for the kernels to read (repacked weights, lookup tables). */
+  constant(value: Tensor, hint: string): string;
+  /** A unique prefix for loop variables and locals. */
+  fresh(prefix: string): string;
+}
+
+/**
+ * What a node becomes: kernels, or a view. A view (Reshape, Squeeze, Identity...) makes output 0
+ * the same bytes as input `aliasOf`, so it costs nothing at run time.
+ */
+export type Lowered = { readonly kernels: readonly Kernel[] } | { readonly aliasOf: number };
+
+export type Lowering = (ctx: LowerContext) => Lowered;
+
+/** Thrown by a lowering for a configuration it does not handle (the compile error names the node). */
+export class LoweringUnsupported extends Error {}
