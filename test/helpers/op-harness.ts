@@ -41,7 +41,11 @@ export function run(
 }
 
 /** The first output. */
-export function run1(name: string, inputs: readonly (Tensor | undefined)[], attrs: AttrOverrides = {}): Tensor {
+export function run1(
+  name: string,
+  inputs: readonly (Tensor | undefined)[],
+  attrs: AttrOverrides = {},
+): Tensor {
   return run(name, inputs, attrs)[0]!;
 }
 
@@ -79,8 +83,8 @@ type Scalar = number | bigint | boolean;
 
 export const t = (dtype: DType, shape: readonly number[], values: ArrayLike<Scalar>): Tensor =>
   fromNumbers(dtype, shape, values);
-export const f32 = (shape: readonly number[], values: ArrayLike<number>): Tensor => t('float32', shape, values);
-export const f64 = (shape: readonly number[], values: ArrayLike<number>): Tensor => t('float64', shape, values);
+export const f32 = (shape: readonly number[], values: ArrayLike<number>): Tensor =>
+  t('float32', shape, values);
 export const i64 = (shape: readonly number[], values: ArrayLike<number | bigint>): Tensor =>
   t('int64', shape, values);
 
@@ -128,7 +132,12 @@ export const isSymbol = (d: unknown): boolean => typeof d === 'string';
  * Each element within atol + rtol * |expected| (absolute only by default). A NaN or infinite
  * expected value must be matched exactly: with rtol > 0 the bound itself would be infinite.
  */
-export function assertNear(actual: readonly number[], expected: ArrayLike<number>, atol = 1e-5, rtol = 0): void {
+export function assertNear(
+  actual: readonly number[],
+  expected: ArrayLike<number>,
+  atol = 1e-5,
+  rtol = 0,
+): void {
   assert.equal(actual.length, expected.length, `length ${actual.length} vs ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;

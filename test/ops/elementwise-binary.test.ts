@@ -41,7 +41,10 @@ test('Pow mixes base and exponent dtypes; the output has the base dtype', () => 
 
 test('BitShift: counts at or past the bit width give 0', () => {
   const x = vec('uint8', 1, 1, 255);
-  assert.deepEqual(values(run1('BitShift', [x, vec('uint8', 7, 8, 1)], { direction: 'LEFT' })), [128, 0, 254]);
+  assert.deepEqual(
+    values(run1('BitShift', [x, vec('uint8', 7, 8, 1)], { direction: 'LEFT' })),
+    [128, 0, 254],
+  );
   assert.deepEqual(
     values(run1('BitShift', [vec('uint32', 1, 4294967295), vec('uint32', 31, 32)], { direction: 'LEFT' })),
     [2147483648, 0],

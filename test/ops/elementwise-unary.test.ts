@@ -24,7 +24,11 @@ test('Sign keeps NaN and zeros, and works on integers', () => {
 
 test('Erf is accurate across its approximation intervals', () => {
   const y = values(run1('Erf', [vec('float64', 0.5, -1, 3, 1e-3, 7, -Infinity)]));
-  assertNear(y, [0.5204998778130465, -0.8427007929497149, 0.9999779095030014, 0.0011283787909692365, 1, -1], 1e-15);
+  assertNear(
+    y,
+    [0.5204998778130465, -0.8427007929497149, 0.9999779095030014, 0.0011283787909692365, 1, -1],
+    1e-15,
+  );
 });
 
 test('float16 results are rounded once from the float32 computation', () => {

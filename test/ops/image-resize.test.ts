@@ -94,7 +94,10 @@ test('Resize cubic keeps a constant constant, with and without exclude_outside',
 
 test('Resize linear antialias averages over the widened footprint when downsampling', () => {
   // scale 0.5: weights 1/8, 3/8, 3/8, 1/8 around 2j + 0.5, edge-clamped
-  const y = run1('Resize', [f32([4], [0, 1, 2, 3]), undefined, floats(0.5)], { mode: 'linear', antialias: 1 });
+  const y = run1('Resize', [f32([4], [0, 1, 2, 3]), undefined, floats(0.5)], {
+    mode: 'linear',
+    antialias: 1,
+  });
   assertNear(values(y), [0.625, 2.375]);
 });
 

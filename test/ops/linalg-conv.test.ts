@@ -3,7 +3,18 @@ import { test } from 'node:test';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { channelsFirst, channelsLast } from '../../src/ops/linalg/layout.js';
 import { OpError } from '../../src/ops/op.js';
-import { close, f32, infer, iota, isSymbol, rand, run1, t, values, type Expected } from '../helpers/op-harness.js';
+import {
+  close,
+  f32,
+  infer,
+  iota,
+  isSymbol,
+  rand,
+  run1,
+  t,
+  values,
+  type Expected,
+} from '../helpers/op-harness.js';
 
 interface Geometry {
   x: number[];
@@ -15,12 +26,7 @@ interface Geometry {
 }
 
 /** Direct N-D convolution straight from the definition, with explicit pads. */
-function naiveConv(
-  x: Tensor,
-  w: Tensor,
-  bias: number[] | undefined,
-  g: Geometry,
-): Expected {
+function naiveConv(x: Tensor, w: Tensor, bias: number[] | undefined, g: Geometry): Expected {
   const r = g.x.length - 2;
   const [N, C] = g.x as [number, number];
   const M = g.w[0]!;

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  f32,
-  i64,
-  iota,
-  ints,
-  isSymbol,
-  run1,
-  shapeOfInfer,
-  t,
-  values,
-} from '../helpers/op-harness.js';
+import { f32, i64, iota, ints, isSymbol, run1, shapeOfInfer, t, values } from '../helpers/op-harness.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);

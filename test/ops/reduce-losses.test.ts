@@ -42,9 +42,6 @@ test('SoftmaxCrossEntropyLoss returns the loss and log probabilities', () => {
 test('loss infer: scalar unless reduction none', () => {
   const s = { dtype: 'float32' as const, shape: ['n', 5, 7] };
   const tg = { dtype: 'int64' as const, shape: ['n', 7] };
-  assert.deepEqual(infer('SoftmaxCrossEntropyLoss', [s, tg], {}, 2), [
-    { dtype: 'float32', shape: [] },
-    s,
-  ]);
+  assert.deepEqual(infer('SoftmaxCrossEntropyLoss', [s, tg], {}, 2), [{ dtype: 'float32', shape: [] }, s]);
   assert.deepEqual(infer('NegativeLogLikelihoodLoss', [s, tg], { reduction: 'none' })[0]!.shape, ['n', 7]);
 });
