@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isNccError } from '../errors.js';
 import { checkCommand } from './commands/check.js';
+import { compileCommand } from './commands/compile.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { listOperatorsCommand } from './commands/list-operators.js';
 import { VERSION } from '../version.js';
@@ -16,6 +17,7 @@ const program = new Command()
 
 listOperatorsCommand(program);
 checkCommand(program);
+compileCommand(program);
 evaluateCommand(program);
 
 try {

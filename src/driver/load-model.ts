@@ -26,7 +26,9 @@ export interface LoadOptions {
 /** Picks the frontend from --framework or the file name. */
 export function detectFramework(path: string, given?: string): Framework {
   if (given) {
-    if ((FRAMEWORKS as readonly string[]).includes(given)) return given as Framework;
+    // neuron-cc's users write ONNX, TENSORFLOW, ...
+    const name = given.toLowerCase();
+    if ((FRAMEWORKS as readonly string[]).includes(name)) return name as Framework;
     throw new NccError('NCC_BAD_OPTION', `unknown framework '${given}'`, {
       hint: `use one of: ${FRAMEWORKS.join(', ')}`,
     });

@@ -3,10 +3,12 @@
  * order the compiler built its objects in. Refuses what JSON.stringify would silently change (NaN
  * becoming null, a bigint throwing late, a Map becoming {}): the NEFF must say what the compiler meant.
  */
+import { violation } from './violation.js';
+
 export function canonicalJson(value: unknown, path = 'metadata'): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`${path} is ${value}, which JSON cannot hold`);
+    if (!Number.isFinite(value)) violation(`${path} is ${value}, which JSON cannot hold`);
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) {
@@ -23,7 +25,7 @@ export function canonicalJson(value: unknown, path = 'metadata'): string {
     return `{${fields.join(',')}}`;
   }
   const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
-  throw new TypeError(`${path} is a ${kind}, which JSON cannot hold`);
+  violation(`${path} is a ${kind}, which JSON cannot hold`);
 }
 
 function isPlainObject(value: object): boolean {

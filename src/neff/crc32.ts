@@ -3,6 +3,8 @@
  * NEFF too. Slicing-by-8: weights sections run to hundreds of MB and are checked on every load, and
  * eight table lookups per 8 bytes run several times faster than the byte-at-a-time loop.
  */
+import { ENTRY, HEADER } from './format.js';
+
 const TABLES = makeTables();
 
 function makeTables(): Uint32Array[] {
@@ -52,4 +54,10 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   }
   for (; i < bytes.length; i++) c = t0[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
+}
+
+/** CRC of header bytes [0, 60) followed by the section table: what the header's own checksum covers. */
+export function headerCrc(file: Uint8Array, sectionCount: number): number {
+  const table = file.subarray(HEADER.bytes, HEADER.bytes + sectionCount * ENTRY.bytes);
+  return crc32(table, crc32(file.subarray(0, HEADER.crc)));
 }

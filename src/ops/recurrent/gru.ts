@@ -1,15 +1,18 @@
 import { defineOp } from '../op.js';
 import { attr } from '../attributes.js';
-import { activate, directionActivations, type Activation } from './rnn-activations.js';
+import { activate, type Activation } from './rnn-activations.js';
 import {
-  directionWeights,
+  gateInputs,
   inferRnn,
   matVec,
   rnnAttrs,
   rnnOutputs,
-  rnnProblem,
+  rnnSetup,
   runRecurrence,
+  type RnnCell,
 } from './rnn-common.js';
+
+const cell: RnnCell = { op: 'GRU', gates: 3, activations: ['Sigmoid', 'Tanh'] };
 
 /**
  * GRU (opsets 7-22), gate blocks z, r, h in W, R and B:
@@ -19,31 +22,22 @@ import {
  *   Ht = (1 - zt) . ht + zt . Ht-1
  */
 export const gru = defineOp({
-  type: 'GRU',
+  type: cell.op,
   attrs: { ...rnnAttrs, linear_before_reset: attr.int(0) },
   arity: { inputs: [3, 6], outputs: [0, 2] },
-  infer: (ctx) => inferRnn(ctx, 'GRU', 3),
+  infer: (ctx) => inferRnn(ctx, cell),
   reference(inputs, attrs, outputCount) {
-    const p = rnnProblem(inputs, attrs, 'GRU', 3);
+    const { p, acts, weights } = rnnSetup(inputs, attrs, cell);
     const H = p.hidden;
-    const acts = directionActivations(
-      attrs.activations,
-      attrs.activation_alpha,
-      attrs.activation_beta,
-      ['Sigmoid', 'Tanh'],
-      p.dirs,
-    );
-    const weights = [0, 1].slice(0, p.dirs).map((d) => directionWeights(inputs, d, 3 * H, p, 'GRU'));
     const lbr = attrs.linear_before_reset !== 0;
     const zr = new Float64Array(2 * H);
     const hh = new Float64Array(H);
     const rh = new Float64Array(H);
     const result = runRecurrence(p, (d, x, xOff, h) => {
-      const { w, r, wb, rb } = weights[d]!;
+      const dw = weights[d]!;
+      const { w, r, wb, rb } = dw;
       const [f, g] = acts[d] as [Activation, Activation];
-      for (let i = 0; i < 2 * H; i++) zr[i] = wb[i]! + rb[i]!;
-      matVec(zr, 0, w, 0, 2 * H, p.inputSize, x, xOff);
-      matVec(zr, 0, r, 0, 2 * H, H, h, 0);
+      gateInputs(zr, dw, 2 * H, p, x, xOff, h);
       activate(f, zr, 0, 2 * H, p.clip);
       for (let i = 0; i < H; i++) hh[i] = wb[2 * H + i]!;
       matVec(hh, 0, w, 2 * H, H, p.inputSize, x, xOff);

@@ -1,16 +1,18 @@
 import { defineOp, OpError } from '../op.js';
 import { attr } from '../attributes.js';
 import { decodeFloats } from '../support/float.js';
-import { activate, directionActivations, type Activation } from './rnn-activations.js';
+import { activate, type Activation } from './rnn-activations.js';
 import {
-  directionWeights,
+  gateInputs,
   inferRnn,
-  matVec,
   rnnAttrs,
   rnnOutputs,
-  rnnProblem,
+  rnnSetup,
   runRecurrence,
+  type RnnCell,
 } from './rnn-common.js';
+
+const cell: RnnCell = { op: 'LSTM', gates: 4, activations: ['Sigmoid', 'Tanh', 'Tanh'] };
 
 /**
  * LSTM (opsets 7-22), gate blocks i, o, f, c in W, R and B; peepholes P = [Pi, Po, Pf]:
@@ -21,21 +23,13 @@ import {
  * clip bounds every gate's pre-activation, not the cell state.
  */
 export const lstm = defineOp({
-  type: 'LSTM',
+  type: cell.op,
   attrs: { ...rnnAttrs, input_forget: attr.int(0) },
   arity: { inputs: [3, 8], outputs: [0, 3] },
-  infer: (ctx) => inferRnn(ctx, 'LSTM', 4),
+  infer: (ctx) => inferRnn(ctx, cell),
   reference(inputs, attrs, outputCount) {
-    const p = rnnProblem(inputs, attrs, 'LSTM', 4);
+    const { p, acts, weights } = rnnSetup(inputs, attrs, cell);
     const H = p.hidden;
-    const acts = directionActivations(
-      attrs.activations,
-      attrs.activation_alpha,
-      attrs.activation_beta,
-      ['Sigmoid', 'Tanh', 'Tanh'],
-      p.dirs,
-    );
-    const weights = [0, 1].slice(0, p.dirs).map((d) => directionWeights(inputs, d, 4 * H, p, 'LSTM'));
     const pT = inputs[7];
     if (pT && pT.shape.join() !== [p.dirs, 3 * H].join())
       throw new OpError(`LSTM P has shape [${pT.shape}], expected [${p.dirs}, ${3 * H}]`);
@@ -44,12 +38,9 @@ export const lstm = defineOp({
     const gates = new Float64Array(4 * H);
     const [I, O, F, C] = [0, H, 2 * H, 3 * H];
     const result = runRecurrence(p, (d, x, xOff, h, c) => {
-      const { w, r, wb, rb } = weights[d]!;
       const [f, g, hAct] = acts[d] as [Activation, Activation, Activation];
       const pOff = d * 3 * H;
-      for (let i = 0; i < 4 * H; i++) gates[i] = wb[i]! + rb[i]!;
-      matVec(gates, 0, w, 0, 4 * H, p.inputSize, x, xOff);
-      matVec(gates, 0, r, 0, 4 * H, H, h, 0);
+      gateInputs(gates, weights[d]!, 4 * H, p, x, xOff, h);
       for (let i = 0; i < H; i++) {
         gates[I + i]! += peep[pOff + i]! * c[i]!;
         gates[F + i]! += peep[pOff + 2 * H + i]! * c[i]!;

@@ -7,6 +7,7 @@ import { fromFloats, intValues, requireFloat, requireTensor } from '../reduce/co
 import { decodeFloats } from '../support/float.js';
 import { input } from '../support/infer.js';
 import { requireRank, unifyDim } from './dims.js';
+import { directionActivations, type Activation } from './rnn-activations.js';
 
 /** Attributes RNN, GRU and LSTM share (opsets 14-22: layout 0 is [seq, batch, ...], 1 is [batch, seq, ...]). */
 export const rnnAttrs = {
@@ -20,10 +21,22 @@ export const rnnAttrs = {
 };
 
 export interface RnnAttrs {
+  readonly activation_alpha: readonly number[] | undefined;
+  readonly activation_beta: readonly number[] | undefined;
+  readonly activations: readonly string[] | undefined;
   readonly direction: 'forward' | 'reverse' | 'bidirectional';
   readonly hidden_size: number | undefined;
   readonly layout: number;
   readonly clip: number | undefined;
+}
+
+/** What tells RNN, GRU and LSTM apart to the shared code; their steps differ in everything else. */
+export interface RnnCell {
+  readonly op: string;
+  /** Weight blocks stacked in W, R and B: 1 RNN, 3 GRU, 4 LSTM. */
+  readonly gates: number;
+  /** The activation list of one direction when the node gives none. */
+  readonly activations: readonly string[];
 }
 
 export function directionCount(attrs: RnnAttrs): number {
@@ -32,10 +45,9 @@ export function directionCount(attrs: RnnAttrs): number {
 
 /**
  * Output types: Y [seq, dirs, batch, hidden] and the final states [dirs, batch, hidden] (layout 0),
- * or Y [batch, seq, dirs, hidden] and [batch, dirs, hidden] (layout 1). `gates` is the number of
- * weight blocks stacked in W and R (1 RNN, 3 GRU, 4 LSTM).
+ * or Y [batch, seq, dirs, hidden] and [batch, dirs, hidden] (layout 1).
  */
-export function inferRnn(ctx: InferContext<RnnAttrs>, op: string, gates: number): TensorType[] {
+export function inferRnn(ctx: InferContext<RnnAttrs>, { op, gates }: RnnCell): TensorType[] {
   const x = input(ctx, 0);
   requireFloat(x, op);
   const { layout } = ctx.attrs;
@@ -80,12 +92,48 @@ export interface RnnProblem {
   readonly clip: number;
 }
 
-/** The inputs every variant reads the same way: X, sequence_lens (4), initial_h (5). */
-export function rnnProblem(
+/** Weights of one direction: rows of W [rows, input] and R [rows, hidden]; bias Wb ++ Rb, zeros if absent. */
+export interface DirectionWeights {
+  readonly w: FloatArray;
+  readonly r: FloatArray;
+  readonly wb: FloatArray;
+  readonly rb: FloatArray;
+}
+
+/** Everything a cell's step reads besides its own inputs: the problem, and per direction its activations and weights. */
+export function rnnSetup(
   inputs: readonly (Tensor | undefined)[],
   attrs: RnnAttrs,
-  op: string,
-  gates: number,
+  cell: RnnCell,
+): { p: RnnProblem; acts: Activation[][]; weights: DirectionWeights[] } {
+  const p = rnnProblem(inputs, attrs, cell);
+  const { activations, activation_alpha, activation_beta } = attrs;
+  const acts = directionActivations(activations, activation_alpha, activation_beta, cell.activations, p.dirs);
+  const rows = cell.gates * p.hidden;
+  const weights = Array.from({ length: p.dirs }, (_, d) => directionWeights(inputs, d, rows, p, cell.op));
+  return { p, acts, weights };
+}
+
+/** out[0 .. n) = Wb + Rb + W x + R h over the first n rows of a direction's gate blocks. */
+export function gateInputs(
+  out: Float64Array,
+  { w, r, wb, rb }: DirectionWeights,
+  n: number,
+  p: RnnProblem,
+  x: FloatArray,
+  xOff: number,
+  h: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) out[i] = wb[i]! + rb[i]!;
+  matVec(out, 0, w, 0, n, p.inputSize, x, xOff);
+  matVec(out, 0, r, 0, n, p.hidden, h, 0);
+}
+
+/** The inputs every variant reads the same way: X, sequence_lens (4), initial_h (5). */
+function rnnProblem(
+  inputs: readonly (Tensor | undefined)[],
+  attrs: RnnAttrs,
+  { op, gates }: RnnCell,
 ): RnnProblem {
   const xT = requireTensor(inputs[0], op, 'X');
   const rT = requireTensor(inputs[2], op, 'R');
@@ -119,14 +167,13 @@ export function rnnProblem(
   };
 }
 
-/** Weights of one direction: rows of W [rows, input] and R [rows, hidden]; bias Wb ++ Rb, zeros if absent. */
-export function directionWeights(
+function directionWeights(
   inputs: readonly (Tensor | undefined)[],
   dir: number,
   rows: number,
   p: RnnProblem,
   op: string,
-) {
+): DirectionWeights {
   const w = decodeFloats(inputs[1]!).subarray(dir * rows * p.inputSize, (dir + 1) * rows * p.inputSize);
   const r = decodeFloats(inputs[2]!).subarray(dir * rows * p.hidden, (dir + 1) * rows * p.hidden);
   const bT = inputs[3];

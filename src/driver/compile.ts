@@ -1,0 +1,167 @@
+import type { Model } from '../ir/graph.js';
+import { NccError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { CodeVariant, NeffMetadata, NeffTensor, WasmFeature } from '../neff/contents.js';
+import { writeNeff } from '../neff/writer.js';
+import { lowerGraph } from '../backend/schedule/lower-graph.js';
+import { alignUp, planMemory, type MemoryPlan } from '../backend/schedule/memory-plan.js';
+import type { Program } from '../backend/schedule/program.js';
+import { renderWasm } from '../backend/wasm/index.js';
+import type { IoConfig } from '../options/io-config.js';
+import { loadStaticModel, type Framework } from './load-model.js';
+
+export type OptLevel = 0 | 1 | 2 | 3;
+
+export interface CompileOptions {
+  readonly framework?: Framework;
+  readonly ioConfig?: IoConfig;
+  /** -O level: 0 no optimization, 2 the default. */
+  readonly optLevel?: OptLevel;
+  /** Called as each stage starts, for progress reporting. */
+  readonly onStage?: (stage: Stage) => void;
+}
+
+export type Stage = 'import' | 'lower' | 'plan' | 'codegen' | 'pack';
+
+export interface CompileSummary {
+  readonly model: string;
+  readonly ops: number;
+  readonly kernels: number;
+  readonly weightBytes: number;
+  readonly arenaBytes: number;
+  readonly neffBytes: number;
+  readonly variants: readonly (readonly WasmFeature[])[];
+  readonly stageMs: Readonly<Record<Stage, number>>;
+}
+
+export interface CompileResult {
+  readonly neff: Uint8Array;
+  readonly summary: CompileSummary;
+}
+
+/** Bytes below the weights: address 0 stays unused so a stray null offset reads nothing that matters. */
+const RESERVED_BYTES = 1024;
+const PAGE = 65536;
+
+/** Code variants, best first: the runtime takes the first its host supports. */
+const VARIANTS: readonly (readonly WasmFeature[])[] = [['simd128', 'relaxed-simd'], ['simd128']];
+
+/** The whole pipeline: model file -> static graph -> kernels -> memory plan -> wasm -> NEFF bytes. */
+export function compileModel(path: string, options: CompileOptions = {}): CompileResult {
+  const stageMs: Record<Stage, number> = { import: 0, lower: 0, plan: 0, codegen: 0, pack: 0 };
+  const timed = <T>(stage: Stage, f: () => T): T => {
+    options.onStage?.(stage);
+    const start = performance.now();
+    try {
+      return f();
+    } finally {
+      stageMs[stage] = performance.now() - start;
+    }
+  };
+  const optLevel = options.optLevel ?? 2;
+  if (![0, 1, 2, 3].includes(optLevel)) throw new NccError('NCC_BAD_OPTION', `-O${optLevel} is not a level`, { hint: 'use -O0, -O1, -O2 or -O3' });
+  const model = timed('import', () =>
+    loadStaticModel(path, {
+      ...(options.framework ? { framework: options.framework } : {}),
+      ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
+    }),
+  );
+  const program = timed('lower', () => lowerGraph(model.graph, model.name));
+  const plan = timed('plan', () => planMemory(program));
+  const layout = memoryLayout(plan);
+  const variants: CodeVariant[] = timed('codegen', () =>
+    VARIANTS.map((features) => ({ features, wasm: renderWasm(program, { plan, ...layout }, { features, optimize: optLevel }) })),
+  );
+  const neff = timed('pack', () =>
+    writeNeff({ metadata: metadata(model, program, plan, layout, options, optLevel), variants, weights: weightsImage(program, plan) }),
+  );
+  return {
+    neff,
+    summary: {
+      model: model.name,
+      ops: model.graph.nodes.length,
+      kernels: program.kernels.length,
+      weightBytes: plan.weightsBytes,
+      arenaBytes: plan.arenaBytes,
+      neffBytes: neff.byteLength,
+      variants: VARIANTS,
+      stageMs,
+    },
+  };
+}
+
+export interface MemoryLayout {
+  readonly weightsOffset: number;
+  readonly arenaOffset: number;
+  readonly totalBytes: number;
+}
+
+export function memoryLayout(plan: MemoryPlan): MemoryLayout {
+  const weightsOffset = RESERVED_BYTES;
+  const arenaOffset = alignUp(weightsOffset + plan.weightsBytes);
+  const totalBytes = alignUp(arenaOffset + plan.arenaBytes, PAGE);
+  return { weightsOffset, arenaOffset, totalBytes };
+}
+
+/** The weights region as it must appear in memory at weightsOffset. */
+function weightsImage(program: Program, plan: MemoryPlan): Uint8Array {
+  const image = new Uint8Array(plan.weightsBytes);
+  for (const [name, p] of plan.weights) {
+    const data = program.buffers.get(name)?.data;
+    if (!data) throw new NccError('NCC_INTERNAL', `weight buffer ${name} has no data`);
+    image.set(new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength), p.offset);
+  }
+  return image;
+}
+
+function metadata(
+  model: Model,
+  program: Program,
+  plan: MemoryPlan,
+  layout: MemoryLayout,
+  options: CompileOptions,
+  optLevel: OptLevel,
+): NeffMetadata {
+  const place = (buffer: string): number => {
+    const w = plan.weights.get(buffer);
+    if (w) return layout.weightsOffset + w.offset;
+    const a = plan.arena.get(buffer);
+    if (!a) throw new NccError('NCC_INTERNAL', `I/O buffer ${buffer} has no placement`);
+    return layout.arenaOffset + a.offset;
+  };
+  const io = (list: Program['inputs']): NeffTensor[] =>
+    list.map((v) => ({
+      name: v.name,
+      dtype: v.dtype,
+      shape: [...v.shape],
+      offset: place(v.buffer),
+      byteLength: program.buffers.get(v.buffer)!.bytes,
+    }));
+  return {
+    model: { name: model.name },
+    compiler: { name: 'neuron-cc', version: VERSION },
+    options: {
+      framework: model.source.format,
+      optLevel,
+      ...(options.ioConfig ? { ioConfig: ioConfigJson(options.ioConfig) } : {}),
+    },
+    memory: {
+      weightsOffset: layout.weightsOffset,
+      weightsBytes: plan.weightsBytes,
+      arenaOffset: layout.arenaOffset,
+      arenaBytes: plan.arenaBytes,
+      totalBytes: layout.totalBytes,
+    },
+    inputs: io(program.inputs),
+    outputs: io(program.outputs),
+    summary: { ops: model.graph.nodes.length, kernels: program.kernels.length },
+  };
+}
+
+function ioConfigJson(io: IoConfig): Record<string, unknown> {
+  return {
+    inputs: Object.fromEntries([...io.inputs].map(([k, v]) => [k, [v.shape, v.dtype ?? null]])),
+    dims: Object.fromEntries(io.dims),
+    ...(io.outputs ? { outputs: io.outputs } : {}),
+  };
+}
