@@ -59,7 +59,10 @@ export function compileModel(path: string, options: CompileOptions = {}): Compil
     }
   };
   const optLevel = options.optLevel ?? 2;
-  if (![0, 1, 2, 3].includes(optLevel)) throw new NccError('NCC_BAD_OPTION', `-O${optLevel} is not a level`, { hint: 'use -O0, -O1, -O2 or -O3' });
+  if (![0, 1, 2, 3].includes(optLevel))
+    throw new NccError('NCC_BAD_OPTION', `-O${optLevel} is not a level`, {
+      hint: 'use -O0, -O1, -O2 or -O3',
+    });
   const model = timed('import', () =>
     loadStaticModel(path, {
       ...(options.framework ? { framework: options.framework } : {}),
@@ -70,10 +73,17 @@ export function compileModel(path: string, options: CompileOptions = {}): Compil
   const plan = timed('plan', () => planMemory(program));
   const layout = memoryLayout(plan);
   const variants: CodeVariant[] = timed('codegen', () =>
-    VARIANTS.map((features) => ({ features, wasm: renderWasm(program, { plan, ...layout }, { features, optimize: optLevel }) })),
+    VARIANTS.map((features) => ({
+      features,
+      wasm: renderWasm(program, { plan, ...layout }, { features, optimize: optLevel }),
+    })),
   );
   const neff = timed('pack', () =>
-    writeNeff({ metadata: metadata(model, program, plan, layout, options, optLevel), variants, weights: weightsImage(program, plan) }),
+    writeNeff({
+      metadata: metadata(model, program, plan, layout, options, optLevel),
+      variants,
+      weights: weightsImage(program, plan),
+    }),
   );
   return {
     neff,

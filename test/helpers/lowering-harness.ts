@@ -21,7 +21,12 @@ export interface GraphInput {
   readonly constant?: boolean;
 }
 
-export function nodeGraph(op: string, inputs: readonly (GraphInput | undefined)[], attrs: Attrs = {}, outputCount = 1): Graph {
+export function nodeGraph(
+  op: string,
+  inputs: readonly (GraphInput | undefined)[],
+  attrs: Attrs = {},
+  outputCount = 1,
+): Graph {
   const node: Node = {
     name: `${op}_0`,
     op,
@@ -30,13 +35,23 @@ export function nodeGraph(op: string, inputs: readonly (GraphInput | undefined)[
     outputs: Array.from({ length: outputCount }, (_, i) => `out${i}`),
     attrs,
   };
-  return graphOf([node], inputs.filter((i): i is GraphInput => i !== undefined), node.outputs);
+  return graphOf(
+    [node],
+    inputs.filter((i): i is GraphInput => i !== undefined),
+    node.outputs,
+  );
 }
 
-export function graphOf(nodes: readonly Node[], inputs: readonly GraphInput[], outputs: readonly string[]): Graph {
+export function graphOf(
+  nodes: readonly Node[],
+  inputs: readonly GraphInput[],
+  outputs: readonly string[],
+): Graph {
   const g: Graph = {
     name: 'test',
-    inputs: inputs.filter((i) => !i.constant).map((i) => ({ name: i.name, type: { dtype: i.value.dtype, shape: i.value.shape } })),
+    inputs: inputs
+      .filter((i) => !i.constant)
+      .map((i) => ({ name: i.name, type: { dtype: i.value.dtype, shape: i.value.shape } })),
     outputs: outputs.map((name) => ({ name, type: { dtype: 'float32', shape: undefined } })),
     initializers: new Map(inputs.filter((i) => i.constant).map((i) => [i.name, i.value])),
     nodes,

@@ -20,7 +20,9 @@ export function computeType(dtype: DType): Scalar {
 }
 
 export function isUnsignedDType(dtype: DType): boolean {
-  return dtype === 'uint8' || dtype === 'uint16' || dtype === 'uint32' || dtype === 'uint64' || dtype === 'bool';
+  return (
+    dtype === 'uint8' || dtype === 'uint16' || dtype === 'uint32' || dtype === 'uint64' || dtype === 'bool'
+  );
 }
 
 /** Row-major contiguous index of loop variables `vars` over `shape` (size-1 dims drop out). */

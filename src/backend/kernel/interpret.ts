@@ -1,5 +1,10 @@
 import type { TensorData } from '../../ir/dtype.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../ir/half.js';
+import {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from '../../ir/half.js';
 import type { Expr, GemmCall, Index, Kernel, Scalar, Stmt } from './ir.js';
 
 /**
@@ -29,7 +34,8 @@ function exec(s: Stmt, env: Map<string, Value>, bufs: Buffers): void {
     case 'store': {
       const data = buffer(bufs, s.buffer);
       const i = index(s.index, env, bufs);
-      if (i < 0 || i >= data.length) throw new RangeError(`store ${s.buffer}[${i}] out of bounds (${data.length})`);
+      if (i < 0 || i >= data.length)
+        throw new RangeError(`store ${s.buffer}[${i}] out of bounds (${data.length})`);
       storeElement(data, s.dtype, i, evaluate(s.value, env, bufs));
       return;
     }
@@ -88,7 +94,8 @@ function evaluate(e: Expr, env: Map<string, Value>, bufs: Buffers): Value {
     case 'load': {
       const data = buffer(bufs, e.buffer);
       const i = index(e.index, env, bufs);
-      if (i < 0 || i >= data.length) throw new RangeError(`load ${e.buffer}[${i}] out of bounds (${data.length})`);
+      if (i < 0 || i >= data.length)
+        throw new RangeError(`load ${e.buffer}[${i}] out of bounds (${data.length})`);
       return loadElement(data, e.dtype, i);
     }
     case 'unary':
@@ -227,7 +234,7 @@ function binaryOp(fn: string, type: Scalar, a: Value, b: Value, unsigned: boolea
       case 'div':
         return y === 0 ? 0 : unsigned ? (ux / uy) | 0 : x === -2147483648 && y === -1 ? x : (x / y) | 0;
       case 'rem':
-        return y === 0 ? 0 : unsigned ? ux % uy | 0 : x % y | 0;
+        return y === 0 ? 0 : unsigned ? (ux % uy) | 0 : (x % y) | 0;
       case 'min':
         return unsigned ? (ux < uy ? x : y) : Math.min(x, y);
       case 'max':
@@ -381,7 +388,9 @@ function gemm(g: GemmCall, bufs: Buffers): void {
       const ci = g.c.offset + i * g.c.rowStride + j * g.c.colStride;
       let acc = g.accumulate ? c[ci]! : 0;
       for (let p = 0; p < g.k; p++) {
-        acc += a[g.a.offset + i * g.a.rowStride + p * g.a.colStride]! * b[g.b.offset + p * g.b.rowStride + j * g.b.colStride]!;
+        acc +=
+          a[g.a.offset + i * g.a.rowStride + p * g.a.colStride]! *
+          b[g.b.offset + p * g.b.rowStride + j * g.b.colStride]!;
       }
       if (bias) acc += bias[bias === undefined ? 0 : g.bias!.offset + (g.bias!.along === 'row' ? i : j)]!;
       if (g.clamp) acc = Math.min(g.clamp.max, Math.max(g.clamp.min, acc));

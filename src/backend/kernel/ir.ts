@@ -99,7 +99,13 @@ export type Expr =
     }
   | { readonly op: 'select'; readonly type: Scalar; readonly cond: Expr; readonly a: Expr; readonly b: Expr }
   /** Numeric conversion; float -> int truncates toward zero and saturates; `unsigned` treats the integer side as unsigned. */
-  | { readonly op: 'convert'; readonly from: Scalar; readonly to: Scalar; readonly x: Expr; readonly unsigned?: boolean };
+  | {
+      readonly op: 'convert';
+      readonly from: Scalar;
+      readonly to: Scalar;
+      readonly x: Expr;
+      readonly unsigned?: boolean;
+    };
 
 export type Stmt =
   /**
@@ -116,7 +122,13 @@ export type Stmt =
       readonly parallel?: boolean;
     }
   /** Narrows the value to the buffer's dtype: floats round to nearest even (halves included), ints wrap. */
-  | { readonly op: 'store'; readonly buffer: string; readonly dtype: DType; readonly index: Index; readonly value: Expr }
+  | {
+      readonly op: 'store';
+      readonly buffer: string;
+      readonly dtype: DType;
+      readonly index: Index;
+      readonly value: Expr;
+    }
   /** Declares or updates a scalar local. */
   | { readonly op: 'set'; readonly name: string; readonly type: Scalar; readonly value: Expr }
   | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else: readonly Stmt[] }

@@ -9,7 +9,11 @@ import type { Program } from './program.js';
  * Runs a lowered program with the kernel-IR interpreter over one memory laid out by the plan, the
  * way compiled code will: a lowering bug or a plan that overlaps live buffers shows as wrong outputs.
  */
-export function interpretProgram(program: Program, plan: MemoryPlan, feeds: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+export function interpretProgram(
+  program: Program,
+  plan: MemoryPlan,
+  feeds: ReadonlyMap<string, Tensor>,
+): Map<string, Tensor> {
   const weights = new ArrayBuffer(Math.max(64, plan.weightsBytes));
   const arena = new ArrayBuffer(Math.max(64, plan.arenaBytes));
   const views = new Map<string, TensorData>();
@@ -17,8 +21,13 @@ export function interpretProgram(program: Program, plan: MemoryPlan, feeds: Read
     const p = info.kind === 'weight' ? plan.weights.get(name) : plan.arena.get(name);
     if (!p) continue; // a buffer no kernel touches
     const Ctor = storageCtor(info.dtype);
-    const view = new Ctor(info.kind === 'weight' ? weights : arena, p.offset, info.bytes / Ctor.BYTES_PER_ELEMENT);
-    if (info.kind === 'weight' && info.data) new Uint8Array(view.buffer, p.offset, info.bytes).set(bytesOf(info.data));
+    const view = new Ctor(
+      info.kind === 'weight' ? weights : arena,
+      p.offset,
+      info.bytes / Ctor.BYTES_PER_ELEMENT,
+    );
+    if (info.kind === 'weight' && info.data)
+      new Uint8Array(view.buffer, p.offset, info.bytes).set(bytesOf(info.data));
     views.set(name, view);
   }
   for (const io of program.inputs) {

@@ -21,7 +21,13 @@ export function lowerGraph(graph: Graph, name: string): Program {
     }
   }
   if (missing.size) {
-    const list = [...missing].map(([op, nodes]) => `${op} (${nodes.slice(0, 3).map((n) => `'${n}'`).join(', ')}${nodes.length > 3 ? ', ...' : ''})`);
+    const list = [...missing].map(
+      ([op, nodes]) =>
+        `${op} (${nodes
+          .slice(0, 3)
+          .map((n) => `'${n}'`)
+          .join(', ')}${nodes.length > 3 ? ', ...' : ''})`,
+    );
     throw new NccError('NCC_UNSUPPORTED_OP', `the wasm backend cannot lower: ${list.join('; ')}`, {
       op: [...missing.keys()].join(','),
       hint: 'these ops run in the reference interpreter but have no compiled kernel yet',
@@ -56,7 +62,10 @@ export function lowerGraph(graph: Graph, name: string): Program {
       if (n === '') return undefined;
       const t = graph.valueTypes.get(n);
       if (!t || !t.shape || !t.shape.every((d) => typeof d === 'number')) {
-        throw new NccError('NCC_DYNAMIC_SHAPE', `value '${n}' has no static shape`, { node: node.name, value: n });
+        throw new NccError('NCC_DYNAMIC_SHAPE', `value '${n}' has no static shape`, {
+          node: node.name,
+          value: n,
+        });
       }
       return { buffer: `v:${n}`, dtype: t.dtype, shape: t.shape as number[] };
     });
@@ -122,4 +131,3 @@ export function lowerGraph(graph: Graph, name: string): Program {
 function bytesOf(dtype: DType, shape: readonly number[]): number {
   return sizeOf(shape) * byteSize(dtype);
 }
-

@@ -103,7 +103,10 @@ export function verifyMemoryPlan(plan: MemoryPlan): void {
     const entries = [...region];
     for (const [name, p] of entries) {
       if (p.offset % ALIGNMENT !== 0 || p.offset + p.bytes > size) {
-        throw new NccError('NCC_INTERNAL', `memory plan places ${name} at ${p.offset} (+${p.bytes}) outside ${size}`);
+        throw new NccError(
+          'NCC_INTERNAL',
+          `memory plan places ${name} at ${p.offset} (+${p.bytes}) outside ${size}`,
+        );
       }
     }
     for (let i = 0; i < entries.length; i++) {

@@ -31,7 +31,9 @@ export function compileCommand(program: Command): void {
       const framework: Framework | undefined = flags.framework ? parseFramework(flags.framework) : undefined;
       const optLevel = Number(flags.optLevel);
       if (![0, 1, 2, 3].includes(optLevel)) {
-        throw new NccError('NCC_BAD_OPTION', `-O ${flags.optLevel} is not an optimization level`, { hint: 'use 0, 1, 2 or 3' });
+        throw new NccError('NCC_BAD_OPTION', `-O ${flags.optLevel} is not an optimization level`, {
+          hint: 'use 0, 1, 2 or 3',
+        });
       }
       const started = performance.now();
       const result = compileModel(path, {
@@ -68,5 +70,6 @@ export function compileCommand(program: Command): void {
 }
 
 function progress(verbosity: Verbosity, message: string, started: number): void {
-  if (verbosity >= 2) process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+  if (verbosity >= 2)
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 }

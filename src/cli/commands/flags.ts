@@ -5,7 +5,9 @@ import { FRAMEWORKS, type Framework } from '../../driver/load-model.js';
 export function parseFramework(name: string): Framework {
   const f = name.toLowerCase();
   if ((FRAMEWORKS as readonly string[]).includes(f)) return f as Framework;
-  throw new NccError('NCC_BAD_OPTION', `unknown framework '${name}'`, { hint: `use one of: ${FRAMEWORKS.join(', ')}` });
+  throw new NccError('NCC_BAD_OPTION', `unknown framework '${name}'`, {
+    hint: `use one of: ${FRAMEWORKS.join(', ')}`,
+  });
 }
 
 /** 0 errors only, 1 warnings, 2 info (progress), 3 debug. */
@@ -21,5 +23,7 @@ export function parseVerbosity(v: string | boolean | undefined): Verbosity {
   if (byName !== undefined) return byName;
   const n = Number(v);
   if (Number.isInteger(n) && n >= 0 && n <= 3) return n as Verbosity;
-  throw new NccError('NCC_BAD_OPTION', `--verbose ${v} is not a level`, { hint: 'use DEBUG, INFO, WARN, ERROR or 0-3' });
+  throw new NccError('NCC_BAD_OPTION', `--verbose ${v} is not a level`, {
+    hint: 'use DEBUG, INFO, WARN, ERROR or 0-3',
+  });
 }
