@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { isNccError } from '../errors.js';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
+import { inspectCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { listOperatorsCommand } from './commands/list-operators.js';
 import { VERSION } from '../version.js';
@@ -18,6 +20,8 @@ const program = new Command()
 listOperatorsCommand(program);
 checkCommand(program);
 compileCommand(program);
+inspectCommand(program);
+runCommand(program);
 evaluateCommand(program);
 
 try {

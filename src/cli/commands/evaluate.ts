@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { NccError } from '../../errors.js';
+import { preview } from './preview.js';
 import { loadStaticModel, type Framework } from '../../driver/load-model.js';
 import { runGraph } from '../../interpreter/run-graph.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { toFloat32 } from '../../ir/tensor.js';
 import { IO_CONFIG_HELP, ioConfigOf, type ModelOptions } from './io-options.js';
 
 /**
@@ -59,13 +59,4 @@ export function evaluateCommand(program: Command): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function preview(t: Tensor): string {
-  const v = toFloat32(t);
-  const head = Array.from(v.subarray(0, 5), (x) => Number(x.toPrecision(5)));
-  if (v.length <= 5) return `[${head.join(', ')}]`;
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return `[${head.join(', ')}, ...] argmax ${best}`;
 }

@@ -8,13 +8,9 @@ import { to3d } from './window.js';
  * (image = its input, blocks = its output); ConvTranspose and Col2Im scatter-add (image = their
  * output, blocks = their input).
  */
-export interface Patches {
+export interface Patches extends Pick<Window, 'kernel' | 'strides' | 'dilations' | 'padBegin'> {
   readonly image: readonly number[];
   readonly blocks: readonly number[];
-  readonly kernel: readonly number[];
-  readonly strides: readonly number[];
-  readonly dilations: readonly number[];
-  readonly padBegin: readonly number[];
 }
 
 /** Conv's patches: gather from its input at each output position. */
@@ -49,40 +45,7 @@ export function im2col(
   r1: number,
   col: FloatArray,
 ): void {
-  const [ID, IH, IW] = p.image as [number, number, number];
-  const [, BH, BW] = p.blocks as [number, number, number];
-  const [KD, KH, KW] = p.kernel as [number, number, number];
-  const [sd, sh, sw] = p.strides as [number, number, number];
-  const [dd, dh, dw] = p.dilations as [number, number, number];
-  const [pd, ph, pw] = p.padBegin as [number, number, number];
-  const ncols = (r1 - r0) * BW;
-  const ranges = Array.from({ length: KW }, (_, kw) => innerRange(p, kw));
-  let row = 0;
-  for (let c = 0; c < channels; c++) {
-    const plane = xOff + c * ID * IH * IW;
-    for (let kd = 0; kd < KD; kd++) {
-      for (let kh = 0; kh < KH; kh++) {
-        for (let kw = 0; kw < KW; kw++, row++) {
-          const [lo, hi] = ranges[kw]!;
-          const colOff = kw * dw - pw;
-          let dst = row * ncols;
-          for (let r = r0; r < r1; r++, dst += BW) {
-            const id = Math.floor(r / BH) * sd - pd + kd * dd;
-            const ih = (r % BH) * sh - ph + kh * dh;
-            if (id < 0 || id >= ID || ih < 0 || ih >= IH || lo >= hi) {
-              col.fill(0, dst, dst + BW);
-              continue;
-            }
-            const src = plane + (id * IH + ih) * IW + colOff;
-            if (lo > 0) col.fill(0, dst, dst + lo);
-            if (sw === 1) for (let b = lo; b < hi; b++) col[dst + b] = x[src + b]!;
-            else for (let b = lo; b < hi; b++) col[dst + b] = x[src + b * sw]!;
-            if (hi < BW) col.fill(0, dst + hi, dst + BW);
-          }
-        }
-      }
-    }
-  }
+  movePatches('gather', x, xOff, col, 0, channels, p, r0, r1);
 }
 
 /**
@@ -99,31 +62,60 @@ export function col2imAdd(
   r0 = 0,
   r1 = p.blocks[0]! * p.blocks[1]!,
 ): void {
+  movePatches('scatterAdd', out, outOff, col, colOff, channels, p, r0, r1);
+}
+
+/**
+ * The walk both directions share: each column row (c, kd, kh, kw) against each block row, the
+ * image row it reads or writes found once per row, so the inner loops are contiguous runs. A
+ * gather zero-fills what lies in the padding; a scatter-add drops it.
+ */
+function movePatches(
+  direction: 'gather' | 'scatterAdd',
+  image: FloatArray,
+  imageOff: number,
+  col: FloatArray,
+  colOff: number,
+  channels: number,
+  p: Patches,
+  r0: number,
+  r1: number,
+): void {
   const [ID, IH, IW] = p.image as [number, number, number];
   const [, BH, BW] = p.blocks as [number, number, number];
   const [KD, KH, KW] = p.kernel as [number, number, number];
   const [sd, sh, sw] = p.strides as [number, number, number];
   const [dd, dh, dw] = p.dilations as [number, number, number];
   const [pd, ph, pw] = p.padBegin as [number, number, number];
+  const gather = direction === 'gather';
   const ncols = (r1 - r0) * BW;
   const ranges = Array.from({ length: KW }, (_, kw) => innerRange(p, kw));
   let row = 0;
   for (let c = 0; c < channels; c++) {
-    const plane = outOff + c * ID * IH * IW;
+    const plane = imageOff + c * ID * IH * IW;
     for (let kd = 0; kd < KD; kd++) {
       for (let kh = 0; kh < KH; kh++) {
         for (let kw = 0; kw < KW; kw++, row++) {
           const [lo, hi] = ranges[kw]!;
           const tap = kw * dw - pw;
-          const srcRow = colOff + row * ncols;
-          for (let r = r0; r < r1; r++) {
+          let pc = colOff + row * ncols;
+          for (let r = r0; r < r1; r++, pc += BW) {
             const id = Math.floor(r / BH) * sd - pd + kd * dd;
             const ih = (r % BH) * sh - ph + kh * dh;
-            if (id < 0 || id >= ID || ih < 0 || ih >= IH) continue;
-            const dst = plane + (id * IH + ih) * IW + tap;
-            const s = srcRow + (r - r0) * BW;
-            if (sw === 1) for (let b = lo; b < hi; b++) out[dst + b] += col[s + b]!;
-            else for (let b = lo; b < hi; b++) out[dst + b * sw] += col[s + b]!;
+            const inside = id >= 0 && id < ID && ih >= 0 && ih < IH;
+            const pi = plane + (id * IH + ih) * IW + tap;
+            if (!gather) {
+              if (!inside) continue;
+              if (sw === 1) for (let b = lo; b < hi; b++) image[pi + b] += col[pc + b]!;
+              else for (let b = lo; b < hi; b++) image[pi + b * sw] += col[pc + b]!;
+            } else if (!inside || lo >= hi) {
+              col.fill(0, pc, pc + BW);
+            } else {
+              if (lo > 0) col.fill(0, pc, pc + lo);
+              if (sw === 1) for (let b = lo; b < hi; b++) col[pc + b] = image[pi + b]!;
+              else for (let b = lo; b < hi; b++) col[pc + b] = image[pi + b * sw]!;
+              if (hi < BW) col.fill(0, pc + hi, pc + BW);
+            }
           }
         }
       }

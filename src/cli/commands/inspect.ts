@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { NccError } from '../../errors.js';
+import { readNeff } from '../../neff/reader.js';
+import type { NeffTensor } from '../../neff/contents.js';
+import { formatBytes } from './check.js';
+
+/** `neuron-cc inspect`: what a NEFF holds, read through the validating reader. */
+export function inspectCommand(program: Command): void {
+  program
+    .command('inspect')
+    .description('describe a NEFF file: versions, options, inputs/outputs, sections, required features')
+    .argument('<neff>', 'NEFF file')
+    .option('--json', 'print the metadata as JSON')
+    .action((path: string, flags: { json?: boolean }) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(path);
+      } catch {
+        throw new NccError('NCC_FILE_NOT_FOUND', `cannot read ${path}`, { file: path });
+      }
+      const file = readNeff(bytes);
+      const m = file.contents.metadata;
+      if (flags.json) {
+        console.log(JSON.stringify({ formatVersion: file.version, ...m }, null, 2));
+        return;
+      }
+      const tensor = (t: NeffTensor): string => `  ${t.name}: ${t.dtype}[${t.shape.join(',')}] at ${t.offset} (${formatBytes(t.byteLength)})`;
+      console.log(
+        [
+          `NEFF ${file.version.major}.${file.version.minor}: ${m.model.name}, compiled by ${m.compiler.name} ${m.compiler.version}`,
+          `options: ${JSON.stringify(m.options)}`,
+          'inputs:',
+          ...m.inputs.map(tensor),
+          'outputs:',
+          ...m.outputs.map(tensor),
+          `memory: ${formatBytes(m.memory.totalBytes)} (weights ${formatBytes(m.memory.weightsBytes)} at ${m.memory.weightsOffset}, arena ${formatBytes(m.memory.arenaBytes)} at ${m.memory.arenaOffset})`,
+          'code variants (best first):',
+          ...file.contents.variants.map((v) => `  ${v.features.join(' + ')}: ${formatBytes(v.wasm.byteLength)}`),
+          'sections:',
+          ...file.sections.map((s) => `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, crc32 ${s.crc32.toString(16).padStart(8, '0')}`),
+          ...(Object.keys(m.summary).length ? [`summary: ${Object.entries(m.summary).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
+        ].join('\n'),
+      );
+    });
+}

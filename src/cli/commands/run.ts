@@ -1,0 +1,107 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { NccError } from '../../errors.js';
+import { preview } from './preview.js';
+import { readNpy, writeNpy } from '../../io/npy.js';
+import type { TensorData } from '../../ir/dtype.js';
+import { toFloat32, type Tensor } from '../../ir/tensor.js';
+import { load } from '../../runtime/index.js';
+
+interface RunFlags {
+  input: string[];
+  outputDir?: string;
+  threads: string;
+}
+
+/** `neuron-cc run`: a NEFF on .npy inputs through the runtime; one .npy per output plus outputs.json. */
+export function runCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run a NEFF on .npy inputs')
+    .argument('<neff>', 'NEFF file')
+    .option('--input <name=file.npy...>', 'an input value (repeat for each input)', collect, [])
+    .option('--output-dir <dir>', 'write <name>.npy per output and outputs.json here')
+    .option('--threads <n>', 'worker threads', '1')
+    .action(async (path: string, flags: RunFlags) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(path);
+      } catch {
+        throw new NccError('NCC_FILE_NOT_FOUND', `cannot read ${path}`, { file: path });
+      }
+      const model = await load(bytes, { threads: Number(flags.threads) });
+      try {
+        const given = new Map<string, Tensor>();
+        for (const spec of flags.input) {
+          const eq = spec.indexOf('=');
+          if (eq <= 0) throw new NccError('NCC_BAD_OPTION', `--input must be NAME=FILE.npy, got '${spec}'`);
+          const file = spec.slice(eq + 1);
+          let data: Uint8Array;
+          try {
+            data = readFileSync(file);
+          } catch {
+            throw new NccError('NCC_FILE_NOT_FOUND', `cannot read input file ${file}`, { file });
+          }
+          given.set(spec.slice(0, eq), readNpy(data, file));
+        }
+        const feeds: Record<string, TensorData> = {};
+        for (const input of model.inputs) {
+          const t = given.get(input.name);
+          if (!t) {
+            throw new NccError('NCC_BAD_INPUT', `no value for input '${input.name}'`, {
+              value: input.name,
+              hint: `pass --input ${input.name}=FILE.npy (${input.dtype}[${input.shape.join(',')}])`,
+            });
+          }
+          if (t.dtype !== input.dtype || t.shape.join() !== input.shape.join()) {
+            throw new NccError(
+              'NCC_BAD_INPUT',
+              `input '${input.name}' must be ${input.dtype}[${input.shape.join(',')}], the file holds ${t.dtype}[${t.shape.join(',')}]`,
+              { value: input.name },
+            );
+          }
+          feeds[input.name] = t.data;
+        }
+        for (const name of given.keys()) {
+          if (!model.inputs.some((i) => i.name === name)) {
+            throw new NccError('NCC_BAD_INPUT', `the model has no input '${name}'`, {
+              hint: `its inputs are: ${model.inputs.map((i) => i.name).join(', ')}`,
+            });
+          }
+        }
+        const start = performance.now();
+        const outputs = await model.run(feeds);
+        const ms = performance.now() - start;
+        const listing: { name: string; file: string; dtype: string; shape: number[] }[] = [];
+        for (const meta of model.outputs) {
+          const data = outputs[meta.name]! as TensorData;
+          const t: Tensor = { dtype: meta.dtype, shape: [...meta.shape], data };
+          console.log(`${meta.name}: ${meta.dtype}[${meta.shape.join(',')}] ${preview(t)}`);
+          if (flags.outputDir) {
+            mkdirSync(flags.outputDir, { recursive: true });
+            const file = `${meta.name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`;
+            // bfloat16 has no .npy type: it is written widened to float32 (exact)
+            const stored = meta.dtype === 'bfloat16' ? { dtype: 'float32' as const, shape: t.shape, data: toFloat32(t) } : t;
+            atomicWrite(join(flags.outputDir, file), writeNpy(stored));
+            listing.push({ name: meta.name, file, dtype: meta.dtype, shape: [...meta.shape] });
+          }
+        }
+        if (flags.outputDir) {
+          atomicWrite(join(flags.outputDir, 'outputs.json'), new TextEncoder().encode(`${JSON.stringify(listing, null, 2)}\n`));
+        }
+        console.log(`latency: ${ms.toFixed(2)} ms`);
+      } finally {
+        model.dispose();
+      }
+    });
+}
+
+function atomicWrite(file: string, bytes: Uint8Array): void {
+  writeFileSync(`${file}.partial`, bytes);
+  renameSync(`${file}.partial`, file);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
