@@ -26,6 +26,18 @@ function volume(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Tiles [r0, r1) of block rows, each at most `rows` long, so that a column buffer of colRows rows
+ * stays near COL_BUDGET elements.
+ */
+function rowTiles(p: Patches, colRows: number): { rows: number; tiles: [number, number][] } {
+  const total = p.blocks[0]! * p.blocks[1]!;
+  const rows = Math.max(1, Math.min(total, Math.floor(COL_BUDGET / Math.max(1, colRows * p.blocks[2]!))));
+  const tiles: [number, number][] = [];
+  for (let r0 = 0; r0 < total; r0 += rows) tiles.push([r0, Math.min(total, r0 + rows)]);
+  return { rows, tiles };
+}
+
 /** Y[N, M, ...out] of a grouped convolution whose geometry is `p` (image = input, blocks = output). */
 export function convFloat(
   x: FloatArray,
@@ -51,9 +63,8 @@ export function convFloat(
   const pointwise =
     KK === Cg && p.strides.every((v) => v === 1) && p.padBegin.every((v) => v === 0) && sIn === sOut;
   const BW = p.blocks[2]!;
-  const rows = p.blocks[0]! * p.blocks[1]!;
-  const tileRows = Math.max(1, Math.min(rows, Math.floor(COL_BUDGET / Math.max(1, KK * BW))));
-  const col = pointwise ? undefined : like(x, KK * tileRows * BW);
+  const tiling = rowTiles(p, KK);
+  const col = pointwise ? undefined : like(x, KK * tiling.rows * BW);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const wg = view(w, g * Mg * KK, KK);
@@ -63,8 +74,7 @@ export function convFloat(
         gemm(Mg, sOut, Cg, wg, view(x, xOff, sIn), view(y, yOff, sOut));
         continue;
       }
-      for (let r0 = 0; r0 < rows; r0 += tileRows) {
-        const r1 = Math.min(rows, r0 + tileRows);
+      for (const [r0, r1] of tiling.tiles) {
         const cols = (r1 - r0) * BW;
         im2col(x, xOff, Cg, p, r0, r1, col);
         gemm(Mg, cols, KK, wg, view(col, 0, cols), view(y, yOff + r0 * BW, sOut));
@@ -146,9 +156,8 @@ export function convTransposeFloat(
   const rowsW = Mg * kv;
   const y = like(x, N * M * sOut);
   const BW = p.blocks[2]!;
-  const rows = p.blocks[0]! * p.blocks[1]!;
-  const tileRows = Math.max(1, Math.min(rows, Math.floor(COL_BUDGET / Math.max(1, rowsW * BW))));
-  const col = like(x, rowsW * tileRows * BW);
+  const tiling = rowTiles(p, rowsW);
+  const col = like(x, rowsW * tiling.rows * BW);
   const wt = like(w, rowsW * Cg);
   for (let g = 0; g < G; g++) {
     // W_g is [Cg, Mg*kv] row-major; the GEMM wants its transpose
@@ -156,8 +165,7 @@ export function convTransposeFloat(
     for (let c = 0; c < Cg; c++) for (let r = 0; r < rowsW; r++) wt[r * Cg + c] = w[base + c * rowsW + r]!;
     for (let n = 0; n < N; n++) {
       const xOff = (n * C + g * Cg) * sIn;
-      for (let r0 = 0; r0 < rows; r0 += tileRows) {
-        const r1 = Math.min(rows, r0 + tileRows);
+      for (const [r0, r1] of tiling.tiles) {
         const cols = (r1 - r0) * BW;
         gemm(rowsW, cols, Cg, view(wt, 0, Cg), view(x, xOff + r0 * BW, sIn), view(col, 0, cols));
         col2imAdd(col, 0, Mg, p, y, (n * M + g * Mg) * sOut, r0, r1);

@@ -55,17 +55,24 @@ export function windowParams(kernel: readonly number[], a: WindowAttrs): WindowP
   return { strides, dilations, pads };
 }
 
-/** Output size and padding of one axis of known input size. */
+/** Parameters of a window over these spatial axes, one kernel dim each. */
+function checkedParams(input: readonly Dim[], kernel: readonly number[], a: WindowAttrs): WindowParams {
+  if (input.length !== kernel.length)
+    throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
+  return windowParams(kernel, a);
+}
+
+/** Output size and padding of spatial axis i, of known input size. */
 function axis(
   input: number,
-  k: number,
-  s: number,
-  d: number,
-  pads: [number, number],
+  i: number,
+  kernel: readonly number[],
+  p: WindowParams,
   autoPad: AutoPad,
   ceilMode: boolean,
 ): { out: number; begin: number; end: number } {
-  const ext = (k - 1) * d + 1;
+  const s = p.strides[i]!;
+  const ext = (kernel[i]! - 1) * p.dilations[i]! + 1;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     const out = Math.ceil(input / s);
     const total = Math.max(0, (out - 1) * s + ext - input);
@@ -75,7 +82,7 @@ function axis(
       ? { out, begin: small, end: total - small }
       : { out, begin: total - small, end: small };
   }
-  const [begin, end] = autoPad === 'VALID' ? [0, 0] : pads;
+  const [begin, end] = autoPad === 'VALID' ? [0, 0] : [p.pads[i]!, p.pads[i + kernel.length]!];
   const span = input + begin + end - ext;
   if (span < 0)
     throw new OpError(`window of extent ${ext} does not fit input ${input} padded by ${begin}+${end}`);
@@ -91,23 +98,12 @@ export function resolveWindow(
   a: WindowAttrs,
   ceilMode = false,
 ): Window {
-  if (input.length !== kernel.length)
-    throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
-  const p = windowParams(kernel, a);
-  const r = kernel.length;
+  const p = checkedParams(input, kernel, a);
   const output: number[] = [];
   const padBegin: number[] = [];
   const padEnd: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const ax = axis(
-      input[i]!,
-      kernel[i]!,
-      p.strides[i]!,
-      p.dilations[i]!,
-      [p.pads[i]!, p.pads[i + r]!],
-      a.auto_pad,
-      ceilMode,
-    );
+  for (let i = 0; i < kernel.length; i++) {
+    const ax = axis(input[i]!, i, kernel, p, a.auto_pad, ceilMode);
     output.push(ax.out);
     padBegin.push(ax.begin);
     padEnd.push(ax.end);
@@ -122,18 +118,12 @@ export function windowOutputDims(
   a: WindowAttrs,
   ceilMode = false,
 ): Dim[] {
-  if (input.length !== kernel.length)
-    throw new OpError(`kernel of rank ${kernel.length} for ${input.length} spatial axes`);
-  const p = windowParams(kernel, a);
+  const p = checkedParams(input, kernel, a);
   const r = kernel.length;
   return input.map((dim, i) => {
-    const k = kernel[i]!;
+    if (typeof dim === 'number') return axis(dim, i, kernel, p, a.auto_pad, ceilMode).out;
     const s = p.strides[i]!;
-    const d = p.dilations[i]!;
-    if (typeof dim === 'number') {
-      return axis(dim, k, s, d, [p.pads[i]!, p.pads[i + r]!], a.auto_pad, ceilMode).out;
-    }
-    const ext = (k - 1) * d + 1;
+    const ext = (kernel[i]! - 1) * p.dilations[i]! + 1;
     const same = a.auto_pad === 'SAME_UPPER' || a.auto_pad === 'SAME_LOWER';
     const padTotal = a.auto_pad === 'NOTSET' ? p.pads[i]! + p.pads[i + r]! : 0;
     if (s === 1 && (same || ext - padTotal === 1)) return dim;

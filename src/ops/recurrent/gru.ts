@@ -6,7 +6,6 @@ import {
   inferRnn,
   matVec,
   rnnAttrs,
-  rnnOutputs,
   rnnSetup,
   runRecurrence,
   type RnnCell,
@@ -33,7 +32,7 @@ export const gru = defineOp({
     const zr = new Float64Array(2 * H);
     const hh = new Float64Array(H);
     const rh = new Float64Array(H);
-    const result = runRecurrence(p, (d, x, xOff, h) => {
+    return runRecurrence(p, outputCount, (d, x, xOff, h) => {
       const dw = weights[d]!;
       const { w, r, wb, rb } = dw;
       const [f, g] = acts[d] as [Activation, Activation];
@@ -55,6 +54,5 @@ export const gru = defineOp({
       activate(g, hh, 0, H, p.clip);
       for (let i = 0; i < H; i++) h[i] = (1 - zr[i]!) * hh[i]! + zr[i]! * h[i]!;
     });
-    return rnnOutputs(p, result, outputCount);
   },
 });

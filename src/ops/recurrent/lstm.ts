@@ -2,15 +2,7 @@ import { defineOp, OpError } from '../op.js';
 import { attr } from '../attributes.js';
 import { decodeFloats } from '../support/float.js';
 import { activate, type Activation } from './rnn-activations.js';
-import {
-  gateInputs,
-  inferRnn,
-  rnnAttrs,
-  rnnOutputs,
-  rnnSetup,
-  runRecurrence,
-  type RnnCell,
-} from './rnn-common.js';
+import { gateInputs, inferRnn, rnnAttrs, rnnSetup, runRecurrence, type RnnCell } from './rnn-common.js';
 
 const cell: RnnCell = { op: 'LSTM', gates: 4, activations: ['Sigmoid', 'Tanh', 'Tanh'] };
 
@@ -37,7 +29,7 @@ export const lstm = defineOp({
     const coupled = attrs.input_forget !== 0;
     const gates = new Float64Array(4 * H);
     const [I, O, F, C] = [0, H, 2 * H, 3 * H];
-    const result = runRecurrence(p, (d, x, xOff, h, c) => {
+    return runRecurrence(p, outputCount, (d, x, xOff, h, c) => {
       const [f, g, hAct] = acts[d] as [Activation, Activation, Activation];
       const pOff = d * 3 * H;
       gateInputs(gates, weights[d]!, 4 * H, p, x, xOff, h);
@@ -58,6 +50,5 @@ export const lstm = defineOp({
       activate(hAct, h, 0, H, 0);
       for (let i = 0; i < H; i++) h[i] = gates[O + i]! * h[i]!;
     });
-    return rnnOutputs(p, result, outputCount);
   },
 });

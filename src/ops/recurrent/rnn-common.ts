@@ -100,7 +100,10 @@ export interface DirectionWeights {
   readonly rb: FloatArray;
 }
 
-/** Everything a cell's step reads besides its own inputs: the problem, and per direction its activations and weights. */
+/**
+ * Everything a cell's step reads besides its own inputs: the problem, and per direction its
+ * activations and weights.
+ */
 export function rnnSetup(
   inputs: readonly (Tensor | undefined)[],
   attrs: RnnAttrs,
@@ -211,14 +214,12 @@ export function matVec(
 export type Step = (dir: number, x: FloatArray, xOff: number, h: Float64Array, c: Float64Array) => void;
 
 /**
- * Runs every direction over every batch row within its sequence length. The reverse direction walks
- * a row's valid steps backwards (padding stays at the end). Outputs are time-major; steps past a
- * row's length give zeros in Y, and Y_h / Y_c hold the state after the row's last step.
+ * Runs every direction over every batch row within its sequence length and returns the first
+ * `count` of Y, Y_h, Y_c. The reverse direction walks a row's valid steps backwards (padding stays
+ * at the end). Steps past a row's length give zeros in Y, and Y_h / Y_c hold the state after the
+ * row's last step.
  */
-export function runRecurrence(
-  p: RnnProblem,
-  step: Step,
-): { y: Float64Array; yh: Float64Array; yc: Float64Array } {
+export function runRecurrence(p: RnnProblem, count: number, step: Step): Tensor[] {
   const { steps, batch, hidden: H, dirs, inputSize } = p;
   const y = new Float64Array(steps * dirs * batch * H);
   const yh = new Float64Array(dirs * batch * H);
@@ -243,11 +244,11 @@ export function runRecurrence(
       yc.set(c, sOff);
     }
   }
-  return { y, yh, yc };
+  return rnnOutputs(p, { y, yh, yc }, count);
 }
 
-/** Y, Y_h, Y_c in the node's layout and dtype. */
-export function rnnOutputs(
+/** Y, Y_h, Y_c (time-major as computed) in the node's layout and dtype. */
+function rnnOutputs(
   p: RnnProblem,
   r: { y: Float64Array; yh: Float64Array; yc: Float64Array },
   count: number,

@@ -1,14 +1,6 @@
 import { defineOp } from '../op.js';
 import { activate } from './rnn-activations.js';
-import {
-  gateInputs,
-  inferRnn,
-  rnnAttrs,
-  rnnOutputs,
-  rnnSetup,
-  runRecurrence,
-  type RnnCell,
-} from './rnn-common.js';
+import { gateInputs, inferRnn, rnnAttrs, rnnSetup, runRecurrence, type RnnCell } from './rnn-common.js';
 
 const cell: RnnCell = { op: 'RNN', gates: 1, activations: ['Tanh'] };
 
@@ -22,11 +14,10 @@ export const rnn = defineOp({
     const { p, acts, weights } = rnnSetup(inputs, attrs, cell);
     const H = p.hidden;
     const a = new Float64Array(H);
-    const result = runRecurrence(p, (d, x, xOff, h) => {
+    return runRecurrence(p, outputCount, (d, x, xOff, h) => {
       gateInputs(a, weights[d]!, H, p, x, xOff, h);
       activate(acts[d]![0]!, a, 0, H, p.clip);
       h.set(a);
     });
-    return rnnOutputs(p, result, outputCount);
   },
 });

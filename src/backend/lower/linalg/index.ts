@@ -1,2 +1,3 @@
 /** Lowerings of the linalg op family; each file calls registerLowerings for its ops. */
-export {};
+import './matmul.js';
+import './gemm.js';

@@ -1,2 +1,2 @@
 /** Lowerings of the reduce op family; each file calls registerLowerings for its ops. */
-export {};
+import './reduce.js';

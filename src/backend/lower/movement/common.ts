@@ -1,0 +1,178 @@
+import type { DType } from '../../../ir/dtype.js';
+import { binary, compare, computeType, constant, convert, load, select, store } from '../../kernel/build.js';
+import type { Expr, Index, Kernel, Scalar, Stmt } from '../../kernel/ir.js';
+import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
+import { emitNormalized, type Nest } from './nest.js';
+
+/**
+ * What the family's kernels share: storage-exact copies and fills, kernel naming, and the reading of
+ * run-time index tensors.
+ */
+
+/**
+ * The dtype a copy loads and stores its elements as. Halves move as their uint16 bit patterns: the
+ * f16/bf16 load widens to f32 and the store rounds back, which turns every NaN into the canonical
+ * quiet NaN (payload and sign lost); moving the bits is exact and needs no conversion code. Every
+ * other storage round-trips through its own load and store (i64 stays i64; f32/f64 loads and stores
+ * do not touch the bits).
+ */
+export function bitsDType(dtype: DType): DType {
+  return dtype === 'float16' || dtype === 'bfloat16' ? 'uint16' : dtype;
+}
+
+const WIDTH: Record<DType, string> = {
+  float32: 'x32',
+  float16: 'x16',
+  bfloat16: 'x16',
+  float64: 'x64',
+  int8: 'x8',
+  int16: 'x16',
+  int32: 'x32',
+  int64: 'x64',
+  uint8: 'x8',
+  uint16: 'x16',
+  uint32: 'x32',
+  uint64: 'x64',
+  bool: 'x8',
+};
+
+const SHORT: Record<DType, string> = {
+  float32: 'f32',
+  float16: 'f16',
+  bfloat16: 'bf16',
+  float64: 'f64',
+  int8: 'i8',
+  int16: 'i16',
+  int32: 'i32',
+  int64: 'i64',
+  uint8: 'u8',
+  uint16: 'u16',
+  uint32: 'u32',
+  uint64: 'u64',
+  bool: 'b8',
+};
+
+/** Kernels that only move bits are named by element width (XNNPACK's `x32`), others by dtype. */
+export function widthName(dtype: DType): string {
+  return WIDTH[dtype];
+}
+
+export function dtypeName(dtype: DType): string {
+  return SHORT[dtype];
+}
+
+export function kernelOf(
+  ctx: LowerContext,
+  name: string,
+  body: readonly Stmt[],
+  reads: readonly (string | undefined)[],
+  writes: readonly string[],
+): Kernel {
+  const uniq = (xs: readonly (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+  return { name, node: ctx.node.name, reads: uniq(reads), writes: uniq(writes), body };
+}
+
+export function inputOf(ctx: LowerContext, i: number, what: string): LoweredValue {
+  const v = ctx.inputs[i];
+  if (!v) throw new LoweringUnsupported(`${what} (input ${i}) is missing`);
+  return v;
+}
+
+export function outputOf(ctx: LowerContext, i = 0): LoweredValue {
+  const v = ctx.outputs[i];
+  if (!v) throw new LoweringUnsupported(`output ${i} is missing`);
+  return v;
+}
+
+/** The data of a constant input; shapes, axes and pads must be known when the kernel is generated. */
+export function constantOf(ctx: LowerContext, i: number, what: string): LoweredValue & { constant: object } {
+  const v = inputOf(ctx, i, what);
+  if (!v.constant) throw new LoweringUnsupported(`${what} must be a compile-time constant`);
+  return v as LoweredValue & { constant: object };
+}
+
+/** dst[...] = src[...] over a nest of (dst, src) accesses, bit-exact for every dtype. */
+export function copyNest(dst: string, src: string, dtype: DType, nest: Nest, prefix: string): Stmt[] {
+  const bits = bitsDType(dtype);
+  return emitNormalized(nest, prefix, ([d, s]) => [store(dst, bits, d!, load(src, bits, s!))], {
+    vectorize: true,
+    parallel: true,
+  });
+}
+
+/** dst[...] = value over a nest with one access; `value` is in the compute type of `storeAs`. */
+export function fillNest(dst: string, storeAs: DType, value: Expr, nest: Nest, prefix: string): Stmt[] {
+  return emitNormalized(nest, prefix, ([d]) => [store(dst, storeAs, d!, value)], {
+    vectorize: true,
+    parallel: true,
+  });
+}
+
+/**
+ * A raw storage value (what the typed array holds: a half's bits, a uint32 as a positive number, a
+ * uint64 as a bigint) as a constant that stores back to exactly those bits with `bitsDType(dtype)`.
+ */
+export function rawConstant(dtype: DType, raw: number | bigint): Expr {
+  const bits = bitsDType(dtype);
+  const type = computeType(bits);
+  if (type === 'i64') return constant('i64', BigInt.asIntN(64, BigInt(raw)));
+  if (type === 'i32') return constant('i32', Number(raw) | 0);
+  return constant(type, Number(raw));
+}
+
+/** An index is a run-time tensor of one of these dtypes. */
+export function indexType(dtype: DType, what: string): Scalar {
+  if (dtype === 'int32') return 'i32';
+  if (dtype === 'int64') return 'i64';
+  throw new LoweringUnsupported(`${what} of dtype ${dtype} (int32 or int64 expected)`);
+}
+
+/**
+ * Statements that set `name` (i32) to an index read at run time, negative values counted from the
+ * end of an axis of `dim`, then clamped into [0, dim): the reference rejects out-of-range indices,
+ * compiled code cannot raise, and a clamped read stays inside the tensor instead of reading another
+ * buffer. `valid`, if given, is set to 1 when the index was in range (scatters skip the others).
+ */
+export function readIndex(
+  name: string,
+  from: { buffer: string; dtype: DType; index: Index },
+  dim: number,
+  valid?: string,
+): Stmt[] {
+  const t = indexType(from.dtype, 'an index tensor');
+  const raw = `${name}raw`;
+  const x: Expr = { op: 'local', name: raw, type: t };
+  const c = (v: number) => constant(t, t === 'i64' ? BigInt(v) : v);
+  const wrapped: Expr = select(t, compare('lt', t, x, c(0)), binary('add', t, x, c(dim)), x);
+  const w = `${name}w`;
+  const wl: Expr = { op: 'local', name: w, type: t };
+  const out: Stmt[] = [
+    { op: 'set', name: raw, type: t, value: load(from.buffer, from.dtype, from.index) },
+    { op: 'set', name: w, type: t, value: wrapped },
+  ];
+  if (valid) {
+    const ok = binary('and', 'i32', compare('ge', t, wl, c(0)), compare('lt', t, wl, c(dim)));
+    out.push({ op: 'set', name: valid, type: 'i32', value: ok });
+  }
+  const clamped = binary('min', t, binary('max', t, wl, c(0)), c(Math.max(dim - 1, 0)));
+  out.push({ op: 'set', name, type: 'i32', value: convert(t, 'i32', clamped) });
+  return out;
+}
+
+export function local(name: string, type: Scalar = 'i32'): Expr {
+  return { op: 'local', name, type };
+}
+
+export function i32(v: number): Expr {
+  return constant('i32', v);
+}
+
+/** `a * k` in i32, folded when k is 1. */
+export function times(a: Expr, k: number): Expr {
+  return k === 1 ? a : binary('mul', 'i32', a, i32(k));
+}
+
+/** An index with a data-dependent part added. */
+export function withDynamic(ix: Index, dynamic: Expr): Index {
+  return ix.dynamic ? { ...ix, dynamic: binary('add', 'i32', ix.dynamic, dynamic) } : { ...ix, dynamic };
+}

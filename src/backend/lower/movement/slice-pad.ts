@@ -1,0 +1,172 @@
+import type { DType } from '../../../ir/dtype.js';
+import { fromNumbers, getNumber, type Tensor } from '../../../ir/tensor.js';
+import { axisRange } from '../../../ops/movement/slice.js';
+import { intsOf } from '../../../ops/movement/dims.js';
+import { OpError } from '../../../ops/op.js';
+import { normalizeAxes } from '../../../ops/support/axes.js';
+import { compare, computeType, constant, convert, load } from '../../kernel/build.js';
+import type { Expr, Stmt } from '../../kernel/ir.js';
+import type { LowerContext, Lowered } from '../lowering.js';
+import { registerLowerings } from '../registry.js';
+import { bitsDType, constantOf, copyNest, inputOf, kernelOf, local, outputOf, rawConstant, widthName } from './common.js';
+import { mapCopy } from './maps.js';
+import { rowMajor } from './nest.js';
+
+/** Slice (any steps, negative included), Pad (every mode) and CenterCropPad. */
+
+function slice(ctx: LowerContext): Lowered {
+  const x = inputOf(ctx, 0, 'Slice data');
+  const out = outputOf(ctx);
+  const [starts, ends] = [1, 2].map((i) => intsOf(constantOf(ctx, i, 'Slice bounds').constant as Tensor));
+  const rank = x.shape.length;
+  const axes = ctx.inputs[3] ? intsOf(constantOf(ctx, 3, 'Slice axes').constant as Tensor) : starts!.map((_, i) => i);
+  const steps = ctx.inputs[4] ? intsOf(constantOf(ctx, 4, 'Slice steps').constant as Tensor) : starts!.map(() => 1);
+  const strides = rowMajor(x.shape);
+  const start = x.shape.map(() => 0);
+  const step = x.shape.map(() => 1);
+  normalizeAxes(axes, rank).forEach((a, i) => {
+    const r = axisRange(x.shape[a]!, starts![i]!, ends![i]!, steps[i]!);
+    start[a] = r.start;
+    step[a] = r.step;
+  });
+  const nest = {
+    extents: out.shape,
+    accesses: [
+      { offset: 0, strides: rowMajor(out.shape) },
+      { offset: start.reduce((s, c, d) => s + c * strides[d]!, 0), strides: step.map((s, d) => s * strides[d]!) },
+    ],
+  };
+  const body = copyNest(out.buffer, x.buffer, x.dtype, nest, ctx.fresh('s'));
+  return { kernels: [kernelOf(ctx, `slice_${widthName(x.dtype)}`, body, [x.buffer], [out.buffer])] };
+}
+
+type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
+
+/** Begin and end pads per axis of the full rank (pads lists the begins of the listed axes, then the ends). */
+function padsPerAxis(rank: number, pads: readonly number[], axes: readonly number[] | undefined): [number[], number[]] {
+  const ax = axes ? normalizeAxes(axes, rank) : Array.from({ length: rank }, (_, i) => i);
+  if (pads.length !== 2 * ax.length) throw new OpError(`Pad has ${pads.length} pads for ${ax.length} axes`);
+  const begin = new Array<number>(rank).fill(0);
+  const end = new Array<number>(rank).fill(0);
+  ax.forEach((a, i) => {
+    begin[a] = pads[i]!;
+    end[a] = pads[i + ax.length]!;
+  });
+  return [begin, end];
+}
+
+/** The reference's source coordinates: negative pads crop first; other modes read the cropped range. */
+function axisSources(dim: number, b: number, e: number, mode: PadMode): Int32Array {
+  const lo = Math.max(0, -b);
+  const hi = dim - Math.max(0, -e);
+  const n = hi - lo;
+  const len = dim + b + e;
+  const out = new Int32Array(len);
+  if (n <= 0 && mode !== 'constant' && len > 0) throw new OpError(`Pad mode ${mode} needs a non-empty axis`);
+  for (let o = 0; o < len; o++) {
+    const c = o - b;
+    if (c >= lo && c < hi) out[o] = c;
+    else if (mode === 'constant') out[o] = -1;
+    else if (mode === 'edge') out[o] = c < lo ? lo : hi - 1;
+    else if (mode === 'wrap') out[o] = lo + ((((c - lo) % n) + n) % n);
+    else out[o] = lo + reflect(c - lo, n);
+  }
+  return out;
+}
+
+function reflect(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  const m = ((i % period) + period) % period;
+  return m < n ? m : period - m;
+}
+
+interface Fill {
+  readonly value: Expr;
+  readonly storeAs: DType;
+  readonly setup: Stmt[];
+  readonly reads: string[];
+}
+
+/**
+ * Pad's constant_value: absent or empty is zero; a constant is baked in as the reference converts
+ * it; a run-time scalar is read once per kernel run (as bits when it has data's dtype).
+ */
+function padValue(ctx: LowerContext, dtype: DType): Fill {
+  const v = ctx.inputs[2];
+  const zero = { value: rawConstant(dtype, 0), storeAs: bitsDType(dtype), setup: [], reads: [] };
+  if (!v || v.shape.reduce((a, b) => a * b, 1) === 0) return zero;
+  if (v.constant) {
+    const t = v.constant;
+    const raw = t.dtype === dtype ? t.data[0]! : fromNumbers(dtype, [], [getNumber(t, 0)]).data[0]!;
+    return { ...zero, value: rawConstant(dtype, raw) };
+  }
+  const name = `${ctx.fresh('pad')}value`;
+  if (v.dtype === dtype) {
+    const type = computeType(bitsDType(dtype));
+    const setup: Stmt[] = [{ op: 'set', name, type, value: load(v.buffer, bitsDType(dtype), { terms: [], offset: 0 }) }];
+    return { value: local(name, type), storeAs: bitsDType(dtype), setup, reads: [v.buffer] };
+  }
+  const [from, to] = [computeType(v.dtype), computeType(dtype)];
+  const x = load(v.buffer, v.dtype, { terms: [], offset: 0 });
+  const converted =
+    dtype === 'bool'
+      ? compare('ne', from, x, constant(from, from === 'i64' ? 0n : 0))
+      : convert(from, to, x);
+  const type = dtype === 'bool' ? 'i32' : to;
+  return { value: local(name, type), storeAs: dtype, setup: [{ op: 'set', name, type, value: converted }], reads: [v.buffer] };
+}
+
+function pad(ctx: LowerContext): Lowered {
+  const x = inputOf(ctx, 0, 'Pad data');
+  const out = outputOf(ctx);
+  const mode = ctx.attrs.mode as PadMode;
+  const pads = intsOf(constantOf(ctx, 1, 'Pad pads').constant as Tensor);
+  const axes = ctx.inputs[3] ? intsOf(constantOf(ctx, 3, 'Pad axes').constant as Tensor) : undefined;
+  const [b, e] = padsPerAxis(x.shape.length, pads, axes);
+  const maps = x.shape.map((d, i) => axisSources(d, b[i]!, e[i]!, mode));
+  const fill = mode === 'constant' ? padValue(ctx, x.dtype) : undefined;
+  return mapKernel(ctx, `pad_${mode}_${widthName(x.dtype)}`, maps, fill);
+}
+
+function mapKernel(ctx: LowerContext, name: string, maps: Int32Array[], fill: Fill | undefined): Lowered {
+  const x = inputOf(ctx, 0, 'data');
+  const out = outputOf(ctx);
+  const copy = mapCopy({
+    ctx,
+    dst: out.buffer,
+    src: x.buffer,
+    dtype: x.dtype,
+    outShape: out.shape,
+    inShape: x.shape,
+    maps,
+    ...(fill ? { fill: fill.value, fillAs: fill.storeAs } : {}),
+  });
+  const body = [...(fill?.setup ?? []), ...copy.body];
+  return { kernels: [kernelOf(ctx, name, body, [x.buffer, ...(fill?.reads ?? []), ...copy.reads], [out.buffer])] };
+}
+
+/** Odd differences put the extra element at the end, for crops and pads alike. */
+function centerSources(dim: number, size: number): Int32Array {
+  const out = new Int32Array(size);
+  const shift = size <= dim ? Math.floor((dim - size) / 2) : -Math.floor((size - dim) / 2);
+  for (let o = 0; o < size; o++) {
+    const c = o + shift;
+    out[o] = c >= 0 && c < dim ? c : -1;
+  }
+  return out;
+}
+
+function centerCropPad(ctx: LowerContext): Lowered {
+  const x = inputOf(ctx, 0, 'CenterCropPad input');
+  const target = intsOf(constantOf(ctx, 1, 'CenterCropPad shape').constant as Tensor);
+  const axesAttr = ctx.attrs.axes as number[] | undefined;
+  const axes = axesAttr ? normalizeAxes(axesAttr, x.shape.length) : x.shape.map((_, i) => i);
+  if (axes.length !== target.length) throw new OpError(`CenterCropPad has ${target.length} sizes for ${axes.length} axes`);
+  const maps = x.shape.map((d) => Int32Array.from({ length: d }, (_, i) => i));
+  axes.forEach((a, i) => (maps[a] = centerSources(x.shape[a]!, target[i]!)));
+  const zero = { value: rawConstant(x.dtype, 0), storeAs: bitsDType(x.dtype), setup: [], reads: [] };
+  return mapKernel(ctx, `centercroppad_${widthName(x.dtype)}`, maps, zero);
+}
+
+registerLowerings({ Slice: slice, Pad: pad, CenterCropPad: centerCropPad });
