@@ -7,7 +7,10 @@ import { join } from 'node:path';
 
 const bin = (name) => join('node_modules', '.bin', name);
 const TAP = join('dist', 'unit-tests.tap');
-const SUMMARY = join('dist', 'conformance-summary.json');
+const SUMMARIES = ['reference', 'compiled'].map((mode) => [
+  mode,
+  join('dist', `conformance-summary-${mode}.json`),
+]);
 
 function testFiles(dir) {
   const out = [];
@@ -37,7 +40,12 @@ const suites = [
       ...testFiles('dist/test'),
     ],
   ],
-  ['ONNX conformance', process.execPath, ['dist/test/conformance/run.js']],
+  [
+    'ONNX conformance, reference interpreter',
+    process.execPath,
+    ['dist/test/conformance/run.js', '--mode', 'reference'],
+  ],
+  ['ONNX conformance, compiled', process.execPath, ['dist/test/conformance/run.js', '--mode', 'compiled']],
 ];
 
 /** Counts from the TAP summary, so the unit-test totals are printed like the conformance ones. */
@@ -49,7 +57,7 @@ function unitCounts() {
 }
 
 rmSync(TAP, { force: true });
-rmSync(SUMMARY, { force: true });
+for (const [, file] of SUMMARIES) rmSync(file, { force: true });
 const times = [];
 let failed = false;
 for (const [name, cmd, args] of suites) {
@@ -65,15 +73,16 @@ for (const [name, cmd, args] of suites) {
   }
 }
 console.log(`\nsuite wall times:\n  ${times.join('\n  ')}`);
+const counts = [];
 const unit = unitCounts();
-const conformance = existsSync(SUMMARY) ? JSON.parse(readFileSync(SUMMARY, 'utf8')) : undefined;
-if (unit) console.log(`unit and model tests: ${unit.pass} passed, ${unit.fail} failed, ${unit.skip} skipped`);
-if (conformance)
-  console.log(
-    `ONNX conformance cases: ${conformance.pass} passed, ${conformance.fail} failed, ${conformance.skip} skipped`,
-  );
-if (unit && conformance) {
-  const sum = (k) => unit[k] + conformance[k];
+if (unit) counts.push(['unit and model tests', unit]);
+for (const [mode, file] of SUMMARIES) {
+  if (existsSync(file))
+    counts.push([`ONNX conformance cases (${mode})`, JSON.parse(readFileSync(file, 'utf8'))]);
+}
+for (const [name, c] of counts) console.log(`${name}: ${c.pass} passed, ${c.fail} failed, ${c.skip} skipped`);
+if (counts.length) {
+  const sum = (k) => counts.reduce((n, [, c]) => n + c[k], 0);
   console.log(`total: ${sum('pass')} passed, ${sum('fail')} failed, ${sum('skip')} skipped`);
 }
 process.exit(failed ? 1 : 0);

@@ -48,37 +48,38 @@ const VARIANTS: readonly (readonly WasmFeature[])[] = [['simd128', 'relaxed-simd
 
 /** The whole pipeline: model file -> static graph -> kernels -> memory plan -> wasm -> NEFF bytes. */
 export function compileModel(path: string, options: CompileOptions = {}): CompileResult {
-  const stageMs: Record<Stage, number> = { import: 0, lower: 0, plan: 0, codegen: 0, pack: 0 };
-  const timed = <T>(stage: Stage, f: () => T): T => {
-    options.onStage?.(stage);
-    const start = performance.now();
-    try {
-      return f();
-    } finally {
-      stageMs[stage] = performance.now() - start;
-    }
-  };
-  const optLevel = options.optLevel ?? 2;
-  if (![0, 1, 2, 3].includes(optLevel))
-    throw new NccError('NCC_BAD_OPTION', `-O${optLevel} is not a level`, {
-      hint: 'use -O0, -O1, -O2 or -O3',
-    });
-  const model = timed('import', () =>
+  const clock = stageClock(options.onStage);
+  const model = clock.timed('import', () =>
     loadStaticModel(path, {
       ...(options.framework ? { framework: options.framework } : {}),
       ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
     }),
   );
-  const program = timed('lower', () => lowerGraph(model.graph, model.name));
-  const plan = timed('plan', () => planMemory(program));
+  return compileStaticModel(model, options, clock);
+}
+
+/** The back half: a model whose graph has static shapes (loadStaticModel's result) to NEFF bytes. */
+export function compileStaticModel(
+  model: Model,
+  options: CompileOptions = {},
+  clock = stageClock(options.onStage),
+): CompileResult {
+  const optLevel = options.optLevel ?? 2;
+  if (![0, 1, 2, 3].includes(optLevel)) {
+    throw new NccError('NCC_BAD_OPTION', `-O${optLevel} is not a level`, {
+      hint: 'use -O0, -O1, -O2 or -O3',
+    });
+  }
+  const program = clock.timed('lower', () => lowerGraph(model.graph, model.name));
+  const plan = clock.timed('plan', () => planMemory(program));
   const layout = memoryLayout(plan);
-  const variants: CodeVariant[] = timed('codegen', () =>
+  const variants: CodeVariant[] = clock.timed('codegen', () =>
     VARIANTS.map((features) => ({
       features,
       wasm: renderWasm(program, { plan, ...layout }, { features, optimize: optLevel }),
     })),
   );
-  const neff = timed('pack', () =>
+  const neff = clock.timed('pack', () =>
     writeNeff({
       metadata: metadata(model, program, plan, layout, options, optLevel),
       variants,
@@ -95,7 +96,28 @@ export function compileModel(path: string, options: CompileOptions = {}): Compil
       arenaBytes: plan.arenaBytes,
       neffBytes: neff.byteLength,
       variants: VARIANTS,
-      stageMs,
+      stageMs: { ...clock.ms },
+    },
+  };
+}
+
+interface StageClock {
+  readonly ms: Record<Stage, number>;
+  timed<T>(stage: Stage, f: () => T): T;
+}
+
+function stageClock(onStage?: (stage: Stage) => void): StageClock {
+  const ms: Record<Stage, number> = { import: 0, lower: 0, plan: 0, codegen: 0, pack: 0 };
+  return {
+    ms,
+    timed(stage, f) {
+      onStage?.(stage);
+      const start = performance.now();
+      try {
+        return f();
+      } finally {
+        ms[stage] = performance.now() - start;
+      }
     },
   };
 }

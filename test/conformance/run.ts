@@ -17,7 +17,7 @@ import { lookupOp } from '../../src/ops/all.js';
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'];
-const BASELINE = join(ROOT, 'test/conformance/passing.txt');
+type Mode = 'reference' | 'compiled';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     'timeout-ms': { type: 'string', default: '60000' },
     'update-baseline': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    mode: { type: 'string', default: 'reference' },
   },
 });
 
@@ -36,7 +37,19 @@ interface Job {
   readonly ops: readonly string[];
 }
 
+const MODE = args.mode as Mode;
+/** Cases that passed before in this mode: a case listed here that fails now fails the run. */
+const BASELINE = join(
+  ROOT,
+  MODE === 'reference' ? 'test/conformance/passing.txt' : 'test/conformance/passing-compiled.txt',
+);
+const REPORT = join(ROOT, MODE === 'reference' ? 'docs/conformance.md' : 'docs/conformance-compiled.md');
+
 async function main(): Promise<number> {
+  if (MODE !== 'reference' && MODE !== 'compiled') {
+    console.log(`--mode must be reference or compiled, not ${MODE}`);
+    return 2;
+  }
   const data = resolve(args.data!);
   if (!existsSync(data)) {
     console.log(`ONNX conformance data not found at ${data}: nothing run, nothing claimed.`);
@@ -78,17 +91,21 @@ async function main(): Promise<number> {
   const regressions = checkBaseline(records, !filter);
   if (!filter) {
     writeFileSync(
-      join(ROOT, 'docs/conformance.md'),
-      renderReport(records, { date: new Date().toISOString().slice(0, 10), data: relative(ROOT, data) }),
+      REPORT,
+      renderReport(records, {
+        date: new Date().toISOString().slice(0, 10),
+        data: relative(ROOT, data),
+        mode: MODE,
+      }),
     );
     if (args['update-baseline']) writeFileSync(BASELINE, pass.map((r) => r.name).join('\n') + '\n');
   }
-  console.log(`conformance: ${jobs.length} cases attempted in ${seconds}s`);
+  console.log(`conformance (${MODE}): ${jobs.length} cases attempted in ${seconds}s`);
   for (const r of regressions) console.log(`REGRESSION ${r.name}: ${r.reason ?? r.status}`);
   console.log(`${pass.length} passed, ${fail.length} failed, ${skip.length} skipped`);
   // the test command adds these to its closing totals
   writeFileSync(
-    join(ROOT, 'dist/conformance-summary.json'),
+    join(ROOT, `dist/conformance-summary-${MODE}.json`),
     JSON.stringify({ pass: pass.length, fail: fail.length, skip: skip.length }),
   );
   return regressions.length ? 1 : 0;
@@ -149,9 +166,9 @@ function runAll(jobs: readonly Job[], parallel: number, timeoutMs: number): Prom
           });
           void worker.terminate(); // the exit handler starts a fresh worker
         }, timeoutMs);
-        worker.postMessage({ id: next, dir: job.dir, name: job.name });
+        worker.postMessage({ id: next, dir: job.dir, name: job.name, mode: MODE });
       };
-      worker.on('message', (m: { status: 'pass' | 'fail'; reason?: string; ms: number }) => {
+      worker.on('message', (m: { status: 'pass' | 'fail' | 'skip'; reason?: string; ms: number }) => {
         if (!current) return;
         finish({
           name: current.name,

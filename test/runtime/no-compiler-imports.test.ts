@@ -28,7 +28,7 @@ interface Imports {
 }
 
 /** Static imports and re-exports (value or type), literal dynamic imports, require() calls. */
-export function importsOf(text: string): Imports {
+function importsOf(text: string): Imports {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   const specifiers: string[] = [];
   for (const m of code.matchAll(/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g))

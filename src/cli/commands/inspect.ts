@@ -25,7 +25,8 @@ export function inspectCommand(program: Command): void {
         console.log(JSON.stringify({ formatVersion: file.version, ...m }, null, 2));
         return;
       }
-      const tensor = (t: NeffTensor): string => `  ${t.name}: ${t.dtype}[${t.shape.join(',')}] at ${t.offset} (${formatBytes(t.byteLength)})`;
+      const tensor = (t: NeffTensor): string =>
+        `  ${t.name}: ${t.dtype}[${t.shape.join(',')}] at ${t.offset} (${formatBytes(t.byteLength)})`;
       console.log(
         [
           `NEFF ${file.version.major}.${file.version.minor}: ${m.model.name}, compiled by ${m.compiler.name} ${m.compiler.version}`,
@@ -36,10 +37,21 @@ export function inspectCommand(program: Command): void {
           ...m.outputs.map(tensor),
           `memory: ${formatBytes(m.memory.totalBytes)} (weights ${formatBytes(m.memory.weightsBytes)} at ${m.memory.weightsOffset}, arena ${formatBytes(m.memory.arenaBytes)} at ${m.memory.arenaOffset})`,
           'code variants (best first):',
-          ...file.contents.variants.map((v) => `  ${v.features.join(' + ')}: ${formatBytes(v.wasm.byteLength)}`),
+          ...file.contents.variants.map(
+            (v) => `  ${v.features.join(' + ')}: ${formatBytes(v.wasm.byteLength)}`,
+          ),
           'sections:',
-          ...file.sections.map((s) => `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, crc32 ${s.crc32.toString(16).padStart(8, '0')}`),
-          ...(Object.keys(m.summary).length ? [`summary: ${Object.entries(m.summary).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
+          ...file.sections.map(
+            (s) =>
+              `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, crc32 ${s.crc32.toString(16).padStart(8, '0')}`,
+          ),
+          ...(Object.keys(m.summary).length
+            ? [
+                `summary: ${Object.entries(m.summary)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ')}`,
+              ]
+            : []),
         ].join('\n'),
       );
     });

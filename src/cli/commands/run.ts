@@ -82,13 +82,19 @@ export function runCommand(program: Command): void {
             mkdirSync(flags.outputDir, { recursive: true });
             const file = `${meta.name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`;
             // bfloat16 has no .npy type: it is written widened to float32 (exact)
-            const stored = meta.dtype === 'bfloat16' ? { dtype: 'float32' as const, shape: t.shape, data: toFloat32(t) } : t;
+            const stored =
+              meta.dtype === 'bfloat16'
+                ? { dtype: 'float32' as const, shape: t.shape, data: toFloat32(t) }
+                : t;
             atomicWrite(join(flags.outputDir, file), writeNpy(stored));
             listing.push({ name: meta.name, file, dtype: meta.dtype, shape: [...meta.shape] });
           }
         }
         if (flags.outputDir) {
-          atomicWrite(join(flags.outputDir, 'outputs.json'), new TextEncoder().encode(`${JSON.stringify(listing, null, 2)}\n`));
+          atomicWrite(
+            join(flags.outputDir, 'outputs.json'),
+            new TextEncoder().encode(`${JSON.stringify(listing, null, 2)}\n`),
+          );
         }
         console.log(`latency: ${ms.toFixed(2)} ms`);
       } finally {

@@ -1,2 +1,4 @@
 /** Lowerings of the reduce op family; each file calls registerLowerings for its ops. */
 import './reduce.js';
+import './arg.js';
+import './softmax.js';
