@@ -22,7 +22,20 @@ function testFiles(dir) {
   return out.sort();
 }
 
+/** The browser test needs Debian's Chromium; a fresh machine gets it here, not by hand. */
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return { status: 0 };
+  console.log('installing Debian chromium for the browser test');
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  if (update.status !== 0) return update;
+  return spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
 const suites = [
+  ['browser prerequisites', ensureChromium],
   ['type-check and build', bin('tsc'), ['-p', 'tsconfig.json']],
   ['lint', bin('eslint'), ['--max-warnings=0', '.']],
   ['format', bin('prettier'), ['--check', '--log-level=warn', '.']],
@@ -63,7 +76,10 @@ let failed = false;
 for (const [name, cmd, args] of suites) {
   const start = Date.now();
   console.log(`\n=== ${name}`);
-  const r = spawnSync(cmd, typeof args === 'function' ? args() : args, { stdio: 'inherit' });
+  const r =
+    args === undefined
+      ? cmd()
+      : spawnSync(cmd, typeof args === 'function' ? args() : args, { stdio: 'inherit' });
   const seconds = ((Date.now() - start) / 1000).toFixed(1);
   times.push(`${name}: ${seconds}s${r.status === 0 ? '' : ' (FAILED)'}`);
   console.log(`=== ${name}: ${seconds}s`);

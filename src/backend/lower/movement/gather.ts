@@ -1,12 +1,11 @@
-import type { Tensor } from '../../../ir/tensor.js';
 import { indexValues } from '../../../ops/movement/copy.js';
 import { elementOffsets, ndAddressing } from '../../../ops/movement/gather.js';
 import { normalizeAxis } from '../../../ops/support/axes.js';
-import { load, store } from '../../kernel/build.js';
-import type { Index, Stmt } from '../../kernel/ir.js';
+import { binary, load, store } from '../../kernel/build.js';
+import type { Expr, Index, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { bitsDType, copyNest, inputOf, kernelOf, local, outputOf, readIndex, times, widthName, withDynamic } from './common.js';
+import { bitsDType, copyNest, i32, inputOf, kernelOf, local, outputOf, readIndex, times, widthName, withDynamic } from './common.js';
 import { runsOf } from './maps.js';
 import { emitNormalized, rowMajor } from './nest.js';
 
@@ -203,15 +202,10 @@ function gatherND(ctx: LowerContext): Lowered {
       const stmts = parts.flatMap((p, c) =>
         readIndex(p, { buffer: ind.buffer, dtype: ind.dtype, index: at(j, k, c) }, x.shape[b + c]!),
       );
-      let sum = times(local(`${name}b`), batchStride);
-      parts.forEach((p, c) => (sum = { op: 'binary', fn: 'add', type: 'i32', a: sum, b: times(local(p), xs[b + c]!) }));
-      const batch: Stmt = {
-        op: 'set',
-        name: `${name}b`,
-        type: 'i32',
-        value: { op: 'binary', fn: 'div', type: 'i32', a: { op: 'var', name: j }, b: { op: 'const', type: 'i32', value: perBatch } },
-      };
-      return [batch, ...stmts, { op: 'set', name, type: 'i32', value: sum }];
+      const terms: Expr[] = parts.map((p, c) => times(local(p), xs[b + c]!));
+      if (b > 0) terms.push(times(binary('div', 'i32', { op: 'var', name: j }, i32(perBatch)), batchStride));
+      const sum = terms.reduce((acc, e) => binary('add', 'i32', acc, e), i32(0));
+      return [...stmts, { op: 'set', name, type: 'i32', value: sum }];
     };
   }
   // each tuple's offset is already in elements: a gather of `tuples` rows of `block` elements

@@ -203,10 +203,12 @@ export function rowKernel(
     const stmts = pass.body(at(pass.kind !== 'row'));
     if (inner.length) {
       if (decl.length) body.push(...nest(inner, decl, true));
+      if (!stmts.length) continue;
       if (pass.kind === 'row') body.push(...nest(inner, stmts, true));
       else body.push(...nest(reduced, nest(inner, stmts, true), false));
     } else {
       body.push(...decl);
+      if (!stmts.length) continue;
       if (pass.kind === 'row') body.push(...stmts);
       else body.push(...nest(reduced, stmts, pass.kind === 'map'));
     }
