@@ -112,7 +112,9 @@ function parseTensor(json: unknown, path: string, memory: NeffMemory): NeffTenso
   const byteLength = size(t.byteLength, `${path}.byteLength`);
   const expected = tensorBytes(shape, dtype, path);
   if (byteLength !== expected)
-    violation(`${path}.byteLength is ${byteLength}, but shape [${shape.join(',')}] of ${dtype} holds ${expected}`);
+    violation(
+      `${path}.byteLength is ${byteLength}, but shape [${shape.join(',')}] of ${dtype} holds ${expected}`,
+    );
   if (offset % TENSOR_ALIGN !== 0) violation(`${path}.offset ${offset} is not a multiple of ${TENSOR_ALIGN}`);
   if (offset + byteLength > memory.totalBytes)
     violation(`${path} (${byteLength} bytes at ${offset}) lies outside the ${memory.totalBytes}-byte memory`);
@@ -150,7 +152,9 @@ function checkOutputPlacement(outputs: readonly NeffTensor[], memory: NeffMemory
   const end = memory.arenaOffset + memory.arenaBytes;
   for (const t of outputs) {
     if (t.byteLength > 0 && (t.offset < memory.weightsOffset || t.offset + t.byteLength > end))
-      violation(`output '${t.name}' (${t.byteLength} bytes at ${t.offset}) lies outside the weights and arena`);
+      violation(
+        `output '${t.name}' (${t.byteLength} bytes at ${t.offset}) lies outside the weights and arena`,
+      );
   }
 }
 

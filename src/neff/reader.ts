@@ -55,7 +55,8 @@ export function readNeff(bytes: Uint8Array): NeffFile {
 
 function read(bytes: Uint8Array): NeffFile {
   const head = bytes.subarray(0, MAGIC.length);
-  if (head.some((b, i) => b !== MAGIC[i])) violation('not a NEFF file (its first bytes are not the NEFF magic)');
+  if (head.some((b, i) => b !== MAGIC[i]))
+    violation('not a NEFF file (its first bytes are not the NEFF magic)');
   if (bytes.length < HEADER.bytes)
     violation(`the file is ${bytes.length} bytes, shorter than the ${HEADER.bytes}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -64,7 +65,9 @@ function read(bytes: Uint8Array): NeffFile {
     throw new NccError(
       'NEFF_VERSION',
       `NEFF format ${version.major}.${version.minor} is not supported: this runtime reads format ${FORMAT_MAJOR}.x`,
-      { hint: `load it with the neuron-cc release that compiled it, or compile the model again with this one` },
+      {
+        hint: `load it with the neuron-cc release that compiled it, or compile the model again with this one`,
+      },
     );
   const newer = version.minor > FORMAT_MINOR;
   const declared = view.getBigUint64(HEADER.fileBytes, true);
@@ -77,7 +80,8 @@ function read(bytes: Uint8Array): NeffFile {
   const count = view.getUint32(HEADER.sectionCount, true);
   if (count < 1 || count > MAX_SECTIONS) violation(`section count ${count} is outside 1..${MAX_SECTIONS}`);
   const tableEnd = HEADER.bytes + count * ENTRY.bytes;
-  if (tableEnd > bytes.length) violation(`the section table (${count} entries) runs past the end of the file`);
+  if (tableEnd > bytes.length)
+    violation(`the section table (${count} entries) runs past the end of the file`);
   if (view.getUint32(HEADER.crc, true) !== headerCrc(bytes, count))
     violation('header checksum mismatch: the header or section table is damaged');
   if (!newer && !isZero(bytes, HEADER.reserved, HEADER.crc)) violation('reserved header bytes are not zero');
@@ -109,7 +113,9 @@ function readTable(view: DataView, count: number, newer: boolean): NeffSection[]
     if (!newer && view.getUint32(at + ENTRY.reserved, true) !== 0)
       violation(`section ${i} has non-zero reserved bytes`);
     if (offset > fileBytes || length > fileBytes - offset)
-      violation(`section ${i} (${length} bytes at offset ${offset}) runs past the end of the ${fileBytes}-byte file`);
+      violation(
+        `section ${i} (${length} bytes at offset ${offset}) runs past the end of the ${fileBytes}-byte file`,
+      );
     if (offset % BigInt(SECTION_ALIGN) !== 0n)
       violation(`section ${i} starts at offset ${offset}, not a multiple of ${SECTION_ALIGN}`);
     const crc = view.getUint32(at + ENTRY.crc, true);
@@ -135,7 +141,11 @@ function checkLayout(bytes: Uint8Array, sections: readonly NeffSection[], tableE
   if (!isZero(bytes, cursor, bytes.length)) violation(`padding after offset ${cursor} is not zero`);
 }
 
-function readContents(bytes: Uint8Array, sections: readonly NeffSection[], version: FormatVersion): NeffContents {
+function readContents(
+  bytes: Uint8Array,
+  sections: readonly NeffSection[],
+  version: FormatVersion,
+): NeffContents {
   const payload = (s: NeffSection): Uint8Array => bytes.subarray(s.offset, s.offset + s.length);
   const of = (kind: SectionKind): NeffSection[] => sections.filter((s) => s.kind === kind);
   const [metadataSection, ...extraMetadata] = of('metadata');

@@ -90,7 +90,9 @@ export function assembleNeff(sections: readonly RawSection[], format: FormatVers
     offsets.push(end);
     end = alignUp(end + s.payload.length, SECTION_ALIGN);
   }
-  const last = sections.length ? offsets[offsets.length - 1]! + sections[sections.length - 1]!.payload.length : 0;
+  const last = sections.length
+    ? offsets[offsets.length - 1]! + sections[sections.length - 1]!.payload.length
+    : 0;
   const fileBytes = Math.max(last, alignUp(tableEnd, SECTION_ALIGN));
   const out = new Uint8Array(fileBytes);
   const view = new DataView(out.buffer);

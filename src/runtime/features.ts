@@ -16,8 +16,8 @@ const SIMD128_PROBE = [
 ];
 // (func (result v128) (f32x4.relaxed_madd (i8x16.splat (i32.const 0)) ×3))
 const RELAXED_SIMD_PROBE = [
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253,
-  15, 65, 0, 253, 15, 253, 133, 2, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0,
+  253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
 ];
 
 const detected = new Map<WasmFeature, Promise<boolean>>();
@@ -41,7 +41,11 @@ async function detect(feature: WasmFeature): Promise<boolean> {
       // Node 20's V8 ships relaxed SIMD behind a flag; the flag applies to modules compiled after it
       // is set, so users need no command-line option.
       if (!isNode()) return false;
-      (await importNodeBuiltin<NodeV8>('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+      try {
+        (await importNodeBuiltin<NodeV8>('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+      } catch {
+        return false; // a Node-compatible host without V8 flags (e.g. Bun): it has no relaxed SIMD then
+      }
       return validates(RELAXED_SIMD_PROBE);
     case 'threads':
       return (

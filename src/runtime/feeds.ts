@@ -71,8 +71,7 @@ export function checkFeeds(feeds: unknown, inputs: readonly NeffTensor[]): Map<s
   const given = feeds as Record<string, unknown>;
   const problems: string[] = [];
   const known = new Set(inputs.map((t) => t.name));
-  for (const name of Object.keys(given))
-    if (!known.has(name)) problems.push(`unknown input '${name}'`);
+  for (const name of Object.keys(given)) if (!known.has(name)) problems.push(`unknown input '${name}'`);
   const checked = new Map<string, TypedArray>();
   for (const t of inputs) {
     const feed = Object.prototype.hasOwnProperty.call(given, t.name) ? given[t.name] : undefined;
@@ -89,7 +88,9 @@ export function checkFeeds(feeds: unknown, inputs: readonly NeffTensor[]): Map<s
     const array = feed as TypedArray;
     const count = elementCount(t.shape);
     if (array.length !== count) {
-      problems.push(`input '${t.name}' has ${array.length} elements, shape [${t.shape.join(', ')}] needs ${count}`);
+      problems.push(
+        `input '${t.name}' has ${array.length} elements, shape [${t.shape.join(', ')}] needs ${count}`,
+      );
       continue;
     }
     checked.set(t.name, array);

@@ -89,17 +89,25 @@ function corrupt(message: string, cause?: unknown): NccError {
 /** Wasm memory is little-endian and typed arrays use the host's order: they must agree. */
 function checkLittleEndian(): void {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
-    throw new NccError('NEFF_UNSUPPORTED_HOST', 'this host is big-endian; the runtime needs a little-endian one', {
-      hint: 'run on x86-64, ARM64 or another little-endian machine',
-    });
+    throw new NccError(
+      'NEFF_UNSUPPORTED_HOST',
+      'this host is big-endian; the runtime needs a little-endian one',
+      {
+        hint: 'run on x86-64, ARM64 or another little-endian machine',
+      },
+    );
 }
 
 function checkOptions(options: LoadOptions): void {
   const { threads, features } = options;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 1024))
-    throw new NccError('NCC_BAD_OPTION', `threads must be an integer from 1 to 1024, got ${String(threads)}`, {
-      hint: 'omit it to use the default',
-    });
+    throw new NccError(
+      'NCC_BAD_OPTION',
+      `threads must be an integer from 1 to 1024, got ${String(threads)}`,
+      {
+        hint: 'omit it to use the default',
+      },
+    );
   for (const f of features ?? [])
     if (!FEATURES.includes(f))
       throw new NccError('NCC_BAD_OPTION', `unknown WebAssembly feature '${String(f)}'`, {

@@ -17,9 +17,13 @@ export async function readSource(source: NeffSource): Promise<{ bytes: Uint8Arra
     return { bytes: new Uint8Array(source.buffer, source.byteOffset, source.byteLength) };
   if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source) };
   if (typeof source !== 'string' && !(source instanceof URL))
-    throw new NccError('NCC_BAD_INPUT', 'load() takes NEFF bytes (a Uint8Array or ArrayBuffer), a file path or a URL', {
-      hint: 'pass the NEFF bytes, or where to read them from',
-    });
+    throw new NccError(
+      'NCC_BAD_INPUT',
+      'load() takes NEFF bytes (a Uint8Array or ArrayBuffer), a file path or a URL',
+      {
+        hint: 'pass the NEFF bytes, or where to read them from',
+      },
+    );
   const file = String(source);
   const url = source instanceof URL ? source : undefined;
   if (isNode() && (!url || url.protocol === 'file:')) return { bytes: await readFile(source), file };

@@ -70,8 +70,13 @@ test('layout: magic, version, 64-byte aligned sections, file size in the header'
   // code sections: feature bits, then the module 16 bytes in
   const code = sections[1]!;
   assert.equal(v.getUint32(code.offset, true), 0b011);
-  assert.deepEqual([...bytes.subarray(code.offset + CODE_HEADER_BYTES, code.offset + code.length)], [...EMPTY_WASM]);
-  const metadata = JSON.parse(new TextDecoder().decode(bytes.subarray(sections[0]!.offset, sections[0]!.offset + sections[0]!.length)));
+  assert.deepEqual(
+    [...bytes.subarray(code.offset + CODE_HEADER_BYTES, code.offset + code.length)],
+    [...EMPTY_WASM],
+  );
+  const metadata = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(sections[0]!.offset, sections[0]!.offset + sections[0]!.length)),
+  );
   assert.deepEqual(metadata.format, { major: FORMAT_MAJOR, minor: FORMAT_MINOR });
 });
 
@@ -85,7 +90,13 @@ test('deterministic: same contents, same bytes, whatever the key order the compi
     metadata: {
       summary: { target: 'wasm', kernels: 2, ops: 3 },
       outputs: m.outputs,
-      inputs: m.inputs.map((t) => ({ byteLength: t.byteLength, offset: t.offset, shape: t.shape, dtype: t.dtype, name: t.name })),
+      inputs: m.inputs.map((t) => ({
+        byteLength: t.byteLength,
+        offset: t.offset,
+        shape: t.shape,
+        dtype: t.dtype,
+        name: t.name,
+      })),
       memory: m.memory,
       options: { autoCast: 'none', ioConfig: { inputs: { x: [2, 4] } }, optLevel: 2 },
       compiler: { version: '0.1.0', name: 'neuron-cc' },
@@ -96,11 +107,17 @@ test('deterministic: same contents, same bytes, whatever the key order the compi
 });
 
 test('canonical JSON sorts keys at every level and drops undefined fields', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 'x' }], c: undefined } }), '{"a":{"d":[1,{"y":"x","z":0}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 'x' }], c: undefined } }),
+    '{"a":{"d":[1,{"y":"x","z":0}]},"b":1}',
+  );
 });
 
 test('feature lists come back in canonical order', () => {
-  const contents = { ...sampleContents(), variants: [{ features: ['threads', 'simd128'] as const, wasm: EMPTY_WASM }] };
+  const contents = {
+    ...sampleContents(),
+    variants: [{ features: ['threads', 'simd128'] as const, wasm: EMPTY_WASM }],
+  };
   assert.deepEqual(readNeff(writeNeff(contents)).contents.variants[0]!.features, ['simd128', 'threads']);
 });
 
@@ -108,11 +125,27 @@ test('the writer refuses contents the reader would refuse', () => {
   const base = sampleContents();
   const cases: [string, NeffContents, RegExp][] = [
     ['no variants', { ...base, variants: [] }, /at least one/],
-    ['unknown feature', { ...base, variants: [{ features: ['avx512' as 'simd128'], wasm: EMPTY_WASM }] }, /unknown feature 'avx512'/],
-    ['not wasm', { ...base, variants: [{ features: [], wasm: new Uint8Array(12) }] }, /not a WebAssembly module/],
+    [
+      'unknown feature',
+      { ...base, variants: [{ features: ['avx512' as 'simd128'], wasm: EMPTY_WASM }] },
+      /unknown feature 'avx512'/,
+    ],
+    [
+      'not wasm',
+      { ...base, variants: [{ features: [], wasm: new Uint8Array(12) }] },
+      /not a WebAssembly module/,
+    ],
     ['weights size', { ...base, weights: new Uint8Array(8) }, /weightsBytes is 40, but the weights are 8/],
-    ['NaN option', { ...base, metadata: { ...base.metadata, options: { scale: NaN } } }, /options\.scale is NaN/],
-    ['Map option', { ...base, metadata: { ...base.metadata, options: { m: new Map() } } }, /options\.m is a Map/],
+    [
+      'NaN option',
+      { ...base, metadata: { ...base.metadata, options: { scale: NaN } } },
+      /options\.scale is NaN/,
+    ],
+    [
+      'Map option',
+      { ...base, metadata: { ...base.metadata, options: { m: new Map() } } },
+      /options\.m is a Map/,
+    ],
     [
       'byteLength',
       { ...base, metadata: { ...base.metadata, outputs: [{ ...base.metadata.outputs[0]!, byteLength: 4 }] } },
@@ -156,7 +189,12 @@ test('a newer minor version: unknown sections and feature bits are skipped', () 
   view(future).setUint32(0, 1 << 9, true);
   future.set(EMPTY_WASM, CODE_HEADER_BYTES);
   const bytes = assemble(
-    [sections[0]!, { type: SECTION_TYPES.code, payload: future }, ...sections.slice(1), { type: 99, payload: new Uint8Array(5) }],
+    [
+      sections[0]!,
+      { type: SECTION_TYPES.code, payload: future },
+      ...sections.slice(1),
+      { type: 99, payload: new Uint8Array(5) },
+    ],
     FORMAT_MINOR + 1,
   );
   const file = readNeff(bytes);
@@ -165,11 +203,18 @@ test('a newer minor version: unknown sections and feature bits are skipped', () 
 
   // the same file claiming the reader's own minor version is corrupt
   const same = metadataJson();
-  const current = assemble([sectionsWith(same)[0]!, { type: 99, payload: new Uint8Array(5) }, ...sectionsWith(same).slice(1)]);
+  const current = assemble([
+    sectionsWith(same)[0]!,
+    { type: 99, payload: new Uint8Array(5) },
+    ...sectionsWith(same).slice(1),
+  ]);
   expectError(() => readNeff(current), 'NEFF_CORRUPT', /section 1 has unknown type 99/);
 
   // only unknown features left: the runtime must be newer
-  const onlyFuture = assemble([sections[0]!, { type: SECTION_TYPES.code, payload: future }, sections.at(-1)!], FORMAT_MINOR + 1);
+  const onlyFuture = assemble(
+    [sections[0]!, { type: SECTION_TYPES.code, payload: future }, sections.at(-1)!],
+    FORMAT_MINOR + 1,
+  );
   expectError(() => readNeff(onlyFuture), 'NEFF_VERSION', /needs a feature this runtime does not know/);
 
   // section flags of a newer minor: cannot be interpreted, so the runtime must be newer

@@ -39,7 +39,21 @@ const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
 
 const HUGE_U64 = [2n ** 64n - 1n, 2n ** 63n, 2n ** 53n + 1n, 2n ** 32n, 2n ** 32n - 1n, 0xdeadbeefn];
-const BAD_JSON_VALUES: unknown[] = [-1, -64, 0.5, 2 ** 32, 2 ** 53, 2 ** 64, 1e300, 'x', '64', null, true, [], {}];
+const BAD_JSON_VALUES: unknown[] = [
+  -1,
+  -64,
+  0.5,
+  2 ** 32,
+  2 ** 53,
+  2 ** 64,
+  1e300,
+  'x',
+  '64',
+  null,
+  true,
+  [],
+  {},
+];
 
 function bases(): Uint8Array[] {
   const weights = Uint8Array.from({ length: 40 }, () => int(256));
@@ -74,12 +88,17 @@ const MUTATORS: Record<string, Mutator> = {
   },
   'huge header field': (f) => {
     const bytes = f.slice();
-    if (random() < 0.5) view(bytes).setUint32(HEADER.sectionCount, pick([0xffffffff, 0x80000000, 257, 1000]), true);
+    if (random() < 0.5)
+      view(bytes).setUint32(HEADER.sectionCount, pick([0xffffffff, 0x80000000, 257, 1000]), true);
     else view(bytes).setBigUint64(HEADER.fileBytes, pick(HUGE_U64), true);
     return { bytes: random() < 0.5 ? bytes : fixHeaderCrc(bytes), mustFail: true };
   },
   'bad JSON field': () => {
-    const json = metadataJson() as { memory: Record<string, unknown>; inputs: Record<string, unknown>[]; outputs: Record<string, unknown>[] };
+    const json = metadataJson() as {
+      memory: Record<string, unknown>;
+      inputs: Record<string, unknown>[];
+      outputs: Record<string, unknown>[];
+    };
     const value = pick(BAD_JSON_VALUES);
     const where = int(3);
     if (where === 0) json.memory[pick(Object.keys(json.memory))] = value;

@@ -17,7 +17,8 @@ import {
 } from './sample.js';
 
 const valid = (): Uint8Array => writeNeff(sampleContents());
-const corrupt = (bytes: Uint8Array, message: RegExp): void => void expectError(() => readNeff(bytes), 'NEFF_CORRUPT', message);
+const corrupt = (bytes: Uint8Array, message: RegExp): void =>
+  void expectError(() => readNeff(bytes), 'NEFF_CORRUPT', message);
 
 /** Section i's table fields, read from a valid file. */
 function entry(bytes: Uint8Array, i: number): { offset: number; length: number } {
@@ -34,7 +35,10 @@ test('not a NEFF, too short, truncated, trailing bytes', () => {
   corrupt(valid().subarray(0, 5), /shorter than the 64-byte header/);
   corrupt(valid().subarray(0, 40), /shorter than the 64-byte header/);
   const bytes = valid();
-  corrupt(bytes.subarray(0, bytes.length - 1), new RegExp(`truncated: the header declares ${bytes.length} bytes`));
+  corrupt(
+    bytes.subarray(0, bytes.length - 1),
+    new RegExp(`truncated: the header declares ${bytes.length} bytes`),
+  );
   const longer = new Uint8Array(bytes.length + 3);
   longer.set(bytes);
   corrupt(longer, /more than the \d+ its header declares/);
@@ -73,10 +77,16 @@ test('section entries: unknown type, flags, reserved bytes, bounds, alignment', 
   corrupt(set(1, ENTRY.type, 77), /section 1 has unknown type 77/);
   corrupt(set(1, ENTRY.flags, 2), /section 1 has flags 2/);
   corrupt(set(1, ENTRY.reserved, 2), /section 1 has non-zero reserved bytes/);
-  corrupt(set(3, ENTRY.length, 2n ** 64n - 1n), /section 3 \(18446744073709551615 bytes at offset \d+\) runs past the end/);
+  corrupt(
+    set(3, ENTRY.length, 2n ** 64n - 1n),
+    /section 3 \(18446744073709551615 bytes at offset \d+\) runs past the end/,
+  );
   corrupt(set(3, ENTRY.offset, 2n ** 63n), /section 3 .* runs past the end/);
   corrupt(set(0, ENTRY.length, 10n ** 6n), /runs past the end/);
-  corrupt(set(2, ENTRY.offset, BigInt(entry(valid(), 2).offset + 8)), /starts at offset \d+, not a multiple of 64/);
+  corrupt(
+    set(2, ENTRY.offset, BigInt(entry(valid(), 2).offset + 8)),
+    /starts at offset \d+, not a multiple of 64/,
+  );
 });
 
 test('overlapping sections, sections over the table, non-zero padding', () => {
@@ -153,31 +163,79 @@ const MUTATIONS: Mutation[] = [
   ['compiler', (m) => (m.compiler.version = null), /metadata\.compiler\.version must be a string, got null/],
   ['options', (m) => (m.options = [1]), /metadata\.options must be an object, got an array/],
   ['summary', (m) => (m.summary.ops = { n: 1 }), /metadata\.summary\.ops must be a number or a string/],
-  ['memory field', (m) => (m.memory.arenaBytes = -64), /memory\.arenaBytes must be a non-negative integer, got -64/],
-  ['memory fraction', (m) => (m.memory.weightsOffset = 0.5), /weightsOffset must be a non-negative integer, got 0\.5/],
-  ['memory unsafe', (m) => (m.memory.arenaBytes = 2 ** 53), /arenaBytes must be a non-negative integer, got 9007199254740992/],
+  [
+    'memory field',
+    (m) => (m.memory.arenaBytes = -64),
+    /memory\.arenaBytes must be a non-negative integer, got -64/,
+  ],
+  [
+    'memory fraction',
+    (m) => (m.memory.weightsOffset = 0.5),
+    /weightsOffset must be a non-negative integer, got 0\.5/,
+  ],
+  [
+    'memory unsafe',
+    (m) => (m.memory.arenaBytes = 2 ** 53),
+    /arenaBytes must be a non-negative integer, got 9007199254740992/,
+  ],
   ['memory alignment', (m) => (m.memory.arenaOffset = 136), /offsets must be multiples of 64/],
   ['memory overlap', (m) => (m.memory.weightsBytes = 100), /the arena \(at 128\) overlaps the weights/],
   ['memory huge', (m) => (m.memory.arenaBytes = 2 ** 40), /needs \d+ bytes, more than wasm32's 4294967296/],
-  ['total bytes', (m) => (m.memory.totalBytes = 65536 * 2), /totalBytes is 131072, but arenaOffset \+ arenaBytes = 384 rounds up to 65536/],
+  [
+    'total bytes',
+    (m) => (m.memory.totalBytes = 65536 * 2),
+    /totalBytes is 131072, but arenaOffset \+ arenaBytes = 384 rounds up to 65536/,
+  ],
   ['inputs', (m) => (m.inputs = {}), /metadata\.inputs must be an array, got an object/],
   ['no outputs', (m) => (m.outputs = []), /metadata\.outputs is empty/],
   ['tensor', (m) => (m.inputs[0] = 'x'), /metadata\.inputs\[0\] must be an object/],
   ['empty name', (m) => (m.inputs[0].name = ''), /metadata\.inputs\[0\]\.name is empty/],
   ['duplicate name', (m) => (m.outputs[1].name = 'y'), /metadata\.outputs names 'y' twice/],
-  ['dtype', (m) => (m.inputs[1].dtype = 'complex64'), /inputs\[1\]\.dtype is "complex64", not a known element type/],
+  [
+    'dtype',
+    (m) => (m.inputs[1].dtype = 'complex64'),
+    /inputs\[1\]\.dtype is "complex64", not a known element type/,
+  ],
   ['dtype type', (m) => (m.inputs[1].dtype = 4), /inputs\[1\]\.dtype is 4, not a known element type/],
   ['shape', (m) => (m.inputs[0].shape = '2x4'), /inputs\[0\]\.shape must be an array, got "2x4"/],
-  ['dim', (m) => (m.inputs[0].shape[1] = -4), /inputs\[0\]\.shape\[1\] must be a non-negative integer, got -4/],
+  [
+    'dim',
+    (m) => (m.inputs[0].shape[1] = -4),
+    /inputs\[0\]\.shape\[1\] must be a non-negative integer, got -4/,
+  ],
   ['rank', (m) => (m.inputs[0].shape = new Array(65).fill(1)), /shape has rank 65, above 64/],
   ['huge shape', (m) => (m.inputs[0].shape = [2 ** 30, 2 ** 20]), /exceeds wasm32's 4294967296 bytes/],
-  ['byteLength', (m) => (m.inputs[0].byteLength = 64), /inputs\[0\]\.byteLength is 64, but shape \[2,4\] of float32 holds 32/],
-  ['offset alignment', (m) => (m.outputs[0].offset = 200), /outputs\[0\]\.offset 200 is not a multiple of 16/],
-  ['out of memory', (m) => (m.outputs[0].offset = 65536 - 16), /outputs\[0\] \(32 bytes at 65520\) lies outside the 65536-byte memory/],
-  ['input outside arena', (m) => (m.inputs[0].offset = 64), /input 'x' \(32 bytes at 64\) lies outside the arena/],
+  [
+    'byteLength',
+    (m) => (m.inputs[0].byteLength = 64),
+    /inputs\[0\]\.byteLength is 64, but shape \[2,4\] of float32 holds 32/,
+  ],
+  [
+    'offset alignment',
+    (m) => (m.outputs[0].offset = 200),
+    /outputs\[0\]\.offset 200 is not a multiple of 16/,
+  ],
+  [
+    'out of memory',
+    (m) => (m.outputs[0].offset = 65536 - 16),
+    /outputs\[0\] \(32 bytes at 65520\) lies outside the 65536-byte memory/,
+  ],
+  [
+    'input outside arena',
+    (m) => (m.inputs[0].offset = 64),
+    /input 'x' \(32 bytes at 64\) lies outside the arena/,
+  ],
   ['inputs overlap', (m) => (m.inputs[1].offset = 144), /inputs 'x' and 'ids' overlap/],
-  ['output outside', (m) => (m.outputs[0].offset = 0), /output 'y' \(32 bytes at 0\) lies outside the weights and arena/],
-  ['output past arena', (m) => (m.outputs[0].offset = 384), /output 'y' \(32 bytes at 384\) lies outside the weights and arena/],
+  [
+    'output outside',
+    (m) => (m.outputs[0].offset = 0),
+    /output 'y' \(32 bytes at 0\) lies outside the weights and arena/,
+  ],
+  [
+    'output past arena',
+    (m) => (m.outputs[0].offset = 384),
+    /output 'y' \(32 bytes at 384\) lies outside the weights and arena/,
+  ],
 ];
 
 test('metadata fields: every type, range and consistency rule', () => {
@@ -192,7 +250,10 @@ test('metadata fields: every type, range and consistency rule', () => {
 test('weights section size must match the memory plan', () => {
   const json = metadataJson();
   (json.memory as { weightsBytes: number }).weightsBytes = 32;
-  corrupt(assemble(sectionsWith(json)), /weights section is 40 bytes, but metadata\.memory\.weightsBytes is 32/);
+  corrupt(
+    assemble(sectionsWith(json)),
+    /weights section is 40 bytes, but metadata\.memory\.weightsBytes is 32/,
+  );
 });
 
 test('extra metadata fields are ignored (a newer writer may add some)', () => {

@@ -5,13 +5,25 @@
 import assert from 'node:assert/strict';
 import type { NeffContents, NeffMetadata, NeffTensor } from '../../src/neff/contents.js';
 import { crc32, headerCrc } from '../../src/neff/crc32.js';
-import { DTYPE_BYTES, ENTRY, FORMAT_MAJOR, FORMAT_MINOR, HEADER, SECTION_TYPES } from '../../src/neff/format.js';
+import {
+  DTYPE_BYTES,
+  ENTRY,
+  FORMAT_MAJOR,
+  FORMAT_MINOR,
+  HEADER,
+  SECTION_TYPES,
+} from '../../src/neff/format.js';
 import { assembleNeff, codePayload, type RawSection } from '../../src/neff/writer.js';
 import { isNccError, type ErrorCode, type NccError } from '../../src/errors.js';
 
 export const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
-export function tensor(name: string, dtype: NeffTensor['dtype'], shape: number[], offset: number): NeffTensor {
+export function tensor(
+  name: string,
+  dtype: NeffTensor['dtype'],
+  shape: number[],
+  offset: number,
+): NeffTensor {
   return { name, dtype, shape, offset, byteLength: DTYPE_BYTES[dtype] * shape.reduce((a, b) => a * b, 1) };
 }
 

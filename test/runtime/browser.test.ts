@@ -23,8 +23,15 @@ const ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-const THREADED_RELAXED: VariantSpec = { features: ['simd128', 'relaxed-simd', 'threads'], body: 'relaxed-simd', id: 4 };
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+const THREADED_RELAXED: VariantSpec = {
+  features: ['simd128', 'relaxed-simd', 'threads'],
+  body: 'relaxed-simd',
+  id: 4,
+};
 
 interface PageResult {
   readonly error?: string;
@@ -83,68 +90,74 @@ async function serve(routes: Record<string, { type: string; body: string | Uint8
   return server;
 }
 
-test('the runtime bundled for the browser loads and runs a NEFF in headless Chromium', { timeout: 120_000 }, async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get install -y chromium; npm test installs it)`,
-  );
-  const bundle = await build({
-    entryPoints: [join(ROOT, 'dist/src/runtime/index.js')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-  });
-  assert.deepEqual(bundle.warnings, []);
-  const runtime = bundle.outputFiles[0]!.text;
-  assert.ok(runtime.length < 64 * 1024, `the runtime bundle is ${runtime.length} bytes`);
+test(
+  'the runtime bundled for the browser loads and runs a NEFF in headless Chromium',
+  { timeout: 120_000 },
+  async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get install -y chromium; npm test installs it)`,
+    );
+    const bundle = await build({
+      entryPoints: [join(ROOT, 'dist/src/runtime/index.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    });
+    assert.deepEqual(bundle.warnings, []);
+    const runtime = bundle.outputFiles[0]!.text;
+    assert.ok(runtime.length < 64 * 1024, `the runtime bundle is ${runtime.length} bytes`);
 
-  const feeds = sampleFeeds();
-  const server = await serve({
-    'index.html': { type: 'text/html', body: page(feeds) },
-    'runtime.js': { type: 'text/javascript', body: runtime },
-    'model.neff': { type: 'application/octet-stream', body: sampleNeff([THREADED_RELAXED, RELAXED, SIMD]) },
-  });
-  let browser: Browser | undefined;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-    const { port } = server.address() as AddressInfo;
-    const run = async (scope: 'isolated' | 'plain'): Promise<PageResult> => {
-      const tab = await browser!.newPage();
-      const errors: string[] = [];
-      tab.on('pageerror', (e) => errors.push(e.message));
-      await tab.goto(`http://127.0.0.1:${port}/${scope}/index.html`);
-      await tab.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 30_000 });
-      const result = (await tab.evaluate(() => (globalThis as unknown as { result: PageResult }).result)) as PageResult;
-      assert.equal(result.error, undefined, `${scope}: ${result.error} ${errors.join('; ')}`);
-      await tab.close();
-      return result;
-    };
+    const feeds = sampleFeeds();
+    const server = await serve({
+      'index.html': { type: 'text/html', body: page(feeds) },
+      'runtime.js': { type: 'text/javascript', body: runtime },
+      'model.neff': { type: 'application/octet-stream', body: sampleNeff([THREADED_RELAXED, RELAXED, SIMD]) },
+    });
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+      const { port } = server.address() as AddressInfo;
+      const run = async (scope: 'isolated' | 'plain'): Promise<PageResult> => {
+        const tab = await browser!.newPage();
+        const errors: string[] = [];
+        tab.on('pageerror', (e) => errors.push(e.message));
+        await tab.goto(`http://127.0.0.1:${port}/${scope}/index.html`);
+        await tab.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 30_000 });
+        const result = (await tab.evaluate(
+          () => (globalThis as unknown as { result: PageResult }).result,
+        )) as PageResult;
+        assert.equal(result.error, undefined, `${scope}: ${result.error} ${errors.join('; ')}`);
+        await tab.close();
+        return result;
+      };
 
-    const isolated = await run('isolated');
-    assert.equal(isolated.isolated, true);
-    assert.deepEqual(isolated.features, ['simd128', 'relaxed-simd', 'threads']);
-    assert.equal(isolated.variant, 4);
-    assert.deepEqual(isolated.inputs, [
-      { name: 'x', dtype: 'float32', shape: [2, 4] },
-      { name: 'ids', dtype: 'int64', shape: [3] },
-    ]);
-    assert.deepEqual(isolated.y, expectedY(feeds.x));
-    assert.deepEqual(isolated.ids, [...feeds.ids].map(String));
-    assert.equal(isolated.corruptCode, 'NEFF_CORRUPT');
-    assert.equal(isolated.badInputCode, 'NCC_BAD_INPUT');
+      const isolated = await run('isolated');
+      assert.equal(isolated.isolated, true);
+      assert.deepEqual(isolated.features, ['simd128', 'relaxed-simd', 'threads']);
+      assert.equal(isolated.variant, 4);
+      assert.deepEqual(isolated.inputs, [
+        { name: 'x', dtype: 'float32', shape: [2, 4] },
+        { name: 'ids', dtype: 'int64', shape: [3] },
+      ]);
+      assert.deepEqual(isolated.y, expectedY(feeds.x));
+      assert.deepEqual(isolated.ids, [...feeds.ids].map(String));
+      assert.equal(isolated.corruptCode, 'NEFF_CORRUPT');
+      assert.equal(isolated.badInputCode, 'NCC_BAD_INPUT');
 
-    // without cross-origin isolation there is no SharedArrayBuffer: the next variant runs
-    const plain = await run('plain');
-    assert.equal(plain.isolated, false);
-    assert.deepEqual(plain.features, ['simd128', 'relaxed-simd']);
-    assert.equal(plain.variant, 2);
-    assert.deepEqual(plain.y, expectedY(feeds.x));
-  } finally {
-    await browser?.close();
-    await new Promise((done) => server.close(done));
-  }
-});
+      // without cross-origin isolation there is no SharedArrayBuffer: the next variant runs
+      const plain = await run('plain');
+      assert.equal(plain.isolated, false);
+      assert.deepEqual(plain.features, ['simd128', 'relaxed-simd']);
+      assert.equal(plain.variant, 2);
+      assert.deepEqual(plain.y, expectedY(feeds.x));
+    } finally {
+      await browser?.close();
+      await new Promise((done) => server.close(done));
+    }
+  },
+);

@@ -28,8 +28,14 @@ test('missing and unknown inputs are named, all at once', async () => {
 
 test('the typed array must match the dtype', async () => {
   const { x, ids } = sampleFeeds();
-  await badInput({ x: Float64Array.from(x), ids }, /input 'x' \(float32\) must be a Float32Array, got Float64Array/);
-  await badInput({ x, ids: Int32Array.from([1, 2, 3]) }, /input 'ids' \(int64\) must be a BigInt64Array, got Int32Array/);
+  await badInput(
+    { x: Float64Array.from(x), ids },
+    /input 'x' \(float32\) must be a Float32Array, got Float64Array/,
+  );
+  await badInput(
+    { x, ids: Int32Array.from([1, 2, 3]) },
+    /input 'ids' \(int64\) must be a BigInt64Array, got Int32Array/,
+  );
   await badInput({ x: Array.from(x), ids }, /must be a Float32Array, got an Array/);
   await badInput({ x: new DataView(x.buffer), ids }, /must be a Float32Array, got DataView/);
   await badInput({ x: 3, ids }, /must be a Float32Array, got number/);
@@ -38,7 +44,10 @@ test('the typed array must match the dtype', async () => {
 test('element counts must match the shape', async () => {
   const { ids } = sampleFeeds();
   await badInput({ x: new Float32Array(6), ids }, /input 'x' has 6 elements, shape \[2, 4\] needs 8/);
-  await badInput({ x: new Float32Array(8), ids: new BigInt64Array(4) }, /input 'ids' has 4 elements, shape \[3\] needs 3/);
+  await badInput(
+    { x: new Float32Array(8), ids: new BigInt64Array(4) },
+    /input 'ids' has 4 elements, shape \[3\] needs 3/,
+  );
 });
 
 test('feeds must be an object', async () => {

@@ -18,7 +18,11 @@ import {
   type VariantSpec,
 } from './sample-model.js';
 
-async function expectReject(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<Error & { hint?: string; subject?: { file?: string } }> {
+async function expectReject(
+  p: Promise<unknown>,
+  code: ErrorCode,
+  message?: RegExp,
+): Promise<Error & { hint?: string; subject?: { file?: string } }> {
   try {
     await p;
   } catch (e) {
@@ -85,7 +89,11 @@ test('no variant fits: NEFF_UNSUPPORTED_HOST names what is missing', async () =>
   );
   assert.match(e.hint!, /relaxed SIMD needs/);
   assert.match(e.hint!, /Cross-Origin-Opener-Policy/);
-  await expectReject(load(sampleNeff([SIMD]), { features: [] }), 'NEFF_UNSUPPORTED_HOST', /variant 1 needs simd128/);
+  await expectReject(
+    load(sampleNeff([SIMD]), { features: [] }),
+    'NEFF_UNSUPPORTED_HOST',
+    /variant 1 needs simd128/,
+  );
 });
 
 test('outputs are copies: later runs and dispose() leave them alone', async () => {
@@ -117,7 +125,10 @@ test('load() takes bytes in any view, an ArrayBuffer, a path or a file URL', asy
   const padded = new Uint8Array(bytes.length + 16);
   padded.set(bytes, 16);
   await check(await load(padded.subarray(16)), 1);
-  await check(await load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer), 1);
+  await check(
+    await load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer),
+    1,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'neff-'));
   try {
     const file = join(dir, 'model.neff');
@@ -143,7 +154,11 @@ test('bad options are NCC_BAD_OPTION', async () => {
   const bytes = sampleNeff([SIMD]);
   for (const threads of [0, -1, 1.5, 5000, NaN])
     await expectReject(load(bytes, { threads }), 'NCC_BAD_OPTION', /threads must be an integer/);
-  await expectReject(load(bytes, { features: ['avx2' as 'simd128'] }), 'NCC_BAD_OPTION', /unknown WebAssembly feature 'avx2'/);
+  await expectReject(
+    load(bytes, { features: ['avx2' as 'simd128'] }),
+    'NCC_BAD_OPTION',
+    /unknown WebAssembly feature 'avx2'/,
+  );
 });
 
 test('code that breaks the module ABI is NEFF_CORRUPT; a trap in run is NCC_INTERNAL', async () => {
@@ -154,20 +169,30 @@ test('code that breaks the module ABI is NEFF_CORRUPT; a trap in run is NCC_INTE
     /variant 1 exports no run\(tid, threads\) function/,
   );
   await expectReject(
-    load(sampleNeff(variant('(module (import "env" "clock" (func $c)) (func (export "run") (param i32 i32) (call $c)))'))),
+    load(
+      sampleNeff(
+        variant('(module (import "env" "clock" (func $c)) (func (export "run") (param i32 i32) (call $c)))'),
+      ),
+    ),
     'NEFF_CORRUPT',
     /variant 1 does not load/,
   );
   // a memory import that wants more pages than the metadata plans
   await expectReject(
-    load(sampleNeff(variant('(module (import "env" "memory" (memory 4 4)) (func (export "run") (param i32 i32)))'))),
+    load(
+      sampleNeff(
+        variant('(module (import "env" "memory" (memory 4 4)) (func (export "run") (param i32 i32)))'),
+      ),
+    ),
     'NEFF_CORRUPT',
     /does not load/,
   );
   // the ABI and nothing more: loads and runs
   const noop = await load(sampleNeff(variant(abiWat('(func (export "run") (param i32 i32))'))));
   await noop.run(sampleFeeds());
-  const trapping = await load(sampleNeff(variant(abiWat('(func (export "run") (param i32 i32) unreachable)'))));
+  const trapping = await load(
+    sampleNeff(variant(abiWat('(func (export "run") (param i32 i32) unreachable)'))),
+  );
   const e = await expectReject(trapping.run(sampleFeeds()), 'NCC_INTERNAL', /the model's code trapped/);
   assert.match(e.hint!, /compiler bug/);
 });

@@ -34,7 +34,8 @@ function importsOf(text: string): Imports {
   for (const m of code.matchAll(/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g))
     specifiers.push(m[1]!);
   for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) specifiers.push(m[1]!);
-  for (const m of code.matchAll(/\b(?:import|require)\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g)) specifiers.push(m[1]!);
+  for (const m of code.matchAll(/\b(?:import|require)\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g))
+    specifiers.push(m[1]!);
   const computed = [...code.matchAll(/\b(?:import|require)\s*\(\s*(?!['"`][^'"`]*['"`]\s*\))/g)].length;
   return { specifiers, computed };
 }
@@ -50,7 +51,8 @@ function offenders(): { visited: Set<string>; problems: string[] } {
     if (visited.has(rel)) continue;
     visited.add(rel);
     const { specifiers, computed } = importsOf(readFileSync(file, 'utf8'));
-    if (computed > 0 && !COMPUTED_IMPORT_ALLOWED.includes(rel)) problems.push(`${rel} has a computed import()`);
+    if (computed > 0 && !COMPUTED_IMPORT_ALLOWED.includes(rel))
+      problems.push(`${rel} has a computed import()`);
     for (const spec of specifiers) {
       if (!spec.startsWith('.')) {
         problems.push(`${rel} imports '${spec}'`);

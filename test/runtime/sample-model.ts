@@ -46,7 +46,10 @@ export function modelWat(body: 'simd128' | 'relaxed-simd', shared: boolean, id: 
   const x = `(v128.load offset=${AT.x} (local.get $i))`;
   const w = `(v128.load offset=${AT.w} (local.get $i))`;
   const one = '(f32x4.splat (f32.const 1))';
-  const y = body === 'relaxed-simd' ? `(f32x4.relaxed_madd ${x} ${w} ${one})` : `(f32x4.add (f32x4.mul ${x} ${w}) ${one})`;
+  const y =
+    body === 'relaxed-simd'
+      ? `(f32x4.relaxed_madd ${x} ${w} ${one})`
+      : `(f32x4.add (f32x4.mul ${x} ${w}) ${one})`;
   const copy = (k: number): string =>
     `(i64.store offset=${AT.idsOut + 8 * k} (i32.const 0) (i64.load offset=${AT.ids + 8 * k} (i32.const 0)))`;
   return `(module

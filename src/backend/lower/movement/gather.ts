@@ -204,7 +204,7 @@ function gatherND(ctx: LowerContext): Lowered {
       );
       const terms: Expr[] = parts.map((p, c) => times(local(p), xs[b + c]!));
       if (b > 0) terms.push(times(binary('div', 'i32', { op: 'var', name: j }, i32(perBatch)), batchStride));
-      const sum = terms.reduce((acc, e) => binary('add', 'i32', acc, e), i32(0));
+      const sum = terms.length ? terms.reduce((acc, e) => binary('add', 'i32', acc, e)) : i32(0);
       return [...stmts, { op: 'set', name, type: 'i32', value: sum }];
     };
   }

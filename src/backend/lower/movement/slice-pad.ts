@@ -119,11 +119,11 @@ function padValue(ctx: LowerContext, dtype: DType): Fill {
 
 function pad(ctx: LowerContext): Lowered {
   const x = inputOf(ctx, 0, 'Pad data');
-  const out = outputOf(ctx);
   const mode = ctx.attrs.mode as PadMode;
   const pads = intsOf(constantOf(ctx, 1, 'Pad pads').constant as Tensor);
   const axes = ctx.inputs[3] ? intsOf(constantOf(ctx, 3, 'Pad axes').constant as Tensor) : undefined;
   const [b, e] = padsPerAxis(x.shape.length, pads, axes);
+  if (ctx.outputs[0]!.shape.reduce((p, d) => p * d, 1) === 0) return { kernels: [] };
   const maps = x.shape.map((d, i) => axisSources(d, b[i]!, e[i]!, mode));
   const fill = mode === 'constant' ? padValue(ctx, x.dtype) : undefined;
   return mapKernel(ctx, `pad_${mode}_${widthName(x.dtype)}`, maps, fill);
@@ -163,7 +163,7 @@ function centerCropPad(ctx: LowerContext): Lowered {
   const axesAttr = ctx.attrs.axes as number[] | undefined;
   const axes = axesAttr ? normalizeAxes(axesAttr, x.shape.length) : x.shape.map((_, i) => i);
   if (axes.length !== target.length) throw new OpError(`CenterCropPad has ${target.length} sizes for ${axes.length} axes`);
-  const maps = x.shape.map((d) => Int32Array.from({ length: d }, (_, i) => i));
+  const maps: Int32Array[] = x.shape.map((d) => Int32Array.from({ length: d }, (_, i) => i));
   axes.forEach((a, i) => (maps[a] = centerSources(x.shape[a]!, target[i]!)));
   const zero = { value: rawConstant(x.dtype, 0), storeAs: bitsDType(x.dtype), setup: [], reads: [] };
   return mapKernel(ctx, `centercroppad_${widthName(x.dtype)}`, maps, zero);

@@ -2,3 +2,6 @@
 import './reduce.js';
 import './arg.js';
 import './softmax.js';
+import './batch-norm.js';
+import './group-norm.js';
+import './layer-norm.js';

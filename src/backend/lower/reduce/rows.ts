@@ -95,7 +95,7 @@ export function rowMajor(shape: readonly number[]): number[] {
   return s;
 }
 
-interface Bound {
+export interface Bound {
   readonly dim: Dim;
   readonly v: string;
 }
@@ -117,7 +117,7 @@ export function nest(bound: readonly Bound[], body: readonly Stmt[], vectorize: 
   return [...inner];
 }
 
-function indexOver(bound: readonly Bound[], slot: number, offset: number): Index {
+export function indexOver(bound: readonly Bound[], slot: number, offset: number): Index {
   const terms: { v: string; stride: number }[] = [];
   for (const b of bound) {
     const s = b.dim.strides[slot] ?? 0;
@@ -222,3 +222,20 @@ export function rowKernel(
   };
 }
 
+
+/**
+ * An elementwise kernel over `dims` (outermost first; collapsed here): the innermost loop
+ * vectorizes, the outermost runs in parallel. `body` builds the statements from an index per slot.
+ */
+export function elementKernel(
+  ctx: LowerContext,
+  name: string,
+  dims: readonly Dim[],
+  body: (index: (slot: number, offset?: number) => Index) => readonly Stmt[],
+  io: { readonly reads: readonly string[]; readonly writes: readonly string[] },
+): Kernel {
+  const p = ctx.fresh('e');
+  const bound = collapse(dims).map((dim, i) => ({ dim, v: `${p}${i}` }));
+  const stmts = body((slot, offset = 0) => indexOver(bound, slot, offset));
+  return { name, node: ctx.node.name, reads: io.reads, writes: io.writes, body: nest(bound, stmts, true, true) };
+}

@@ -68,14 +68,16 @@ function soft(ctx: LowerContext, mode: 'softmax' | 'log', type: Scalar, elem: (a
       sum,
       {
         kind: 'row',
-        accs: [
-          { name: 'lse', type, init: (at) => binary('add', type, unary('log', type, at.acc('sum')), at.acc('max')) },
-        ],
+        accs: [{ name: 'logsum', type, init: (at) => unary('log', type, at.acc('sum')) }],
         body: () => [],
       },
       {
         kind: 'map',
-        body: (at) => [store(out.buffer, out.dtype, at.index(X), binary('sub', type, elem(at), at.acc('lse')))],
+        // (x - max) - log(sum) rather than x - (max + log(sum)): the sum with a large max would round
+        body: (at) => {
+          const centred = binary('sub', type, elem(at), at.acc('max'));
+          return [store(out.buffer, out.dtype, at.index(X), binary('sub', type, centred, at.acc('logsum')))];
+        },
       },
     ];
   }

@@ -1,0 +1,218 @@
+import { load, store } from '../../kernel/build.js';
+import type { GemmCall, Kernel } from '../../kernel/ir.js';
+import type { LowerContext } from '../lowering.js';
+import { ix, kernel, matrix } from './common.js';
+import { padInput, xStrides, yStrides, type ConvPlan } from './conv-plan.js';
+import { rowTiles, volume, type Geometry } from './geometry.js';
+import { levelVar, nest } from './nest.js';
+
+/**
+ * float32 Conv as GEMMs. NCHW: per image and group Y_g[Mg, OHW] = W_g[Mg, K] x col[K, OHW] with
+ * the bias along rows; NHWC: Y[OHW, Mg] = col[OHW, K] x Wt_g[K, Mg] with the bias along columns.
+ * A 1x1 stride-1 unpadded conv multiplies the input directly; otherwise an im2col buffer is built
+ * per tile of output rows (bounded by convTuning.colBudget elements, so a 640x480 image never needs a
+ * kernel-volume copy of itself) from the zero-padded input.
+ */
+export const convTuning = {
+  /** Elements of one im2col buffer (8 MiB of float32); tests shrink it to exercise tiling. */
+  colBudget: 1 << 21,
+};
+
+export interface ConvBuffers {
+  /** float32 buffers: X in the node's layout; W as [M, Cg*kv] (NCHW) or [Cg*kv, M] tap-major (NHWC). */
+  readonly x: string;
+  readonly w: string;
+  readonly bias: string | undefined;
+  readonly y: string;
+}
+
+export function isPointwise(g: Geometry): boolean {
+  return (
+    g.kernel.every((k) => k === 1) &&
+    g.strides.every((s) => s === 1) &&
+    g.padBegin.every((v) => v === 0) &&
+    g.padEnd.every((v) => v === 0)
+  );
+}
+
+function call(
+  m: number,
+  n: number,
+  k: number,
+  a: GemmCall['a'],
+  b: GemmCall['b'],
+  c: GemmCall['c'],
+  bias: GemmCall['bias'] | undefined,
+): GemmCall {
+  return { op: 'gemm', m, n, k, a, b, c, accumulate: false, ...(bias ? { bias } : {}) };
+}
+
+export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): Kernel[] {
+  const { g, N, G, Cg, Mg } = p;
+  const kv = volume(g.kernel);
+  const KK = Cg * kv;
+  const sIn = volume(g.input);
+  const sOut = volume(g.output);
+  const xs = xStrides(p);
+  const ys = yStrides(p);
+  const bias = (grp: number): GemmCall['bias'] | undefined =>
+    buf.bias ? { buffer: buf.bias, offset: grp * Mg, along: 'row' } : undefined;
+  const kernels: Kernel[] = [];
+  if (isPointwise(g)) {
+    for (let n = 0; n < N; n++) {
+      const calls = Array.from({ length: G }, (_, grp) =>
+        call(
+          Mg,
+          sIn,
+          Cg,
+          matrix(buf.w, grp * Mg * KK, KK),
+          matrix(buf.x, n * xs.n + grp * Cg * xs.c, xs.c),
+          matrix(buf.y, n * ys.n + grp * Mg * ys.c, ys.c),
+          bias(grp),
+        ),
+      );
+      kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, calls));
+    }
+    return kernels;
+  }
+  const padded = padInput(ctx, p, { buffer: buf.x, dtype: 'float32' });
+  kernels.push(...padded.kernels);
+  const gp = padded.g;
+  const ps = xStrides(p, gp.input);
+  const [OD, OH, OW] = g.output;
+  const tiles = rowTiles(OD, OH, Math.max(1, Math.floor(convTuning.colBudget / (KK * OW))));
+  const maxCols = Math.max(...tiles.map((t) => t.dn * t.hn * OW));
+  const col = ctx.scratch('float32', KK * maxCols, 'im2col');
+  for (let n = 0; n < N; n++) {
+    for (let grp = 0; grp < G; grp++) {
+      for (const t of tiles) {
+        const cols = t.dn * t.hn * OW;
+        const f = ctx.fresh('ic');
+        const [KD, KH, KW] = g.kernel;
+        const v = {
+          c: levelVar(`${f}c`, Cg),
+          kd: levelVar(`${f}kd`, KD),
+          kh: levelVar(`${f}kh`, KH),
+          kw: levelVar(`${f}kw`, KW),
+          od: levelVar(`${f}od`, t.dn),
+          oh: levelVar(`${f}oh`, t.hn),
+          ow: levelVar(`${f}ow`, OW),
+        };
+        const [sd, sh, sw] = gp.strides;
+        const [dd, dh, dw] = gp.dilations;
+        const src = ix(n * ps.n + grp * Cg * ps.c + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1], [
+          [v.c, ps.c],
+          [v.kd, dd * ps.s[0]],
+          [v.kh, dh * ps.s[1]],
+          [v.kw, dw * ps.s[2]],
+          [v.od, sd * ps.s[0]],
+          [v.oh, sh * ps.s[1]],
+          [v.ow, sw * ps.s[2]],
+        ]);
+        const dst = ix(0, [
+          [v.c, kv * cols],
+          [v.kd, KH * KW * cols],
+          [v.kh, KW * cols],
+          [v.kw, cols],
+          [v.od, t.hn * OW],
+          [v.oh, OW],
+          [v.ow, 1],
+        ]);
+        const levels = [
+          { v: v.c, extent: Cg },
+          { v: v.kd, extent: KD },
+          { v: v.kh, extent: KH },
+          { v: v.kw, extent: KW },
+          { v: v.od, extent: t.dn },
+          { v: v.oh, extent: t.hn },
+          { v: v.ow, extent: OW, vectorize: true },
+        ];
+        const body = nest(levels, [store(col, 'float32', dst, load(padded.buffer, 'float32', src))], true);
+        kernels.push(kernel(ctx, `${p.stem}_im2col_f32`, body));
+        const out = n * ys.n + grp * Mg * ys.c + (t.d0 * OH + t.h0) * OW;
+        const gemm = call(Mg, cols, KK, matrix(buf.w, grp * Mg * KK, KK), matrix(col, 0, cols), matrix(buf.y, out, sOut), bias(grp));
+        kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, [gemm]));
+      }
+    }
+  }
+  return kernels;
+}
+
+export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): Kernel[] {
+  const { g, N, C, M, G, Cg, Mg } = p;
+  const kv = volume(g.kernel);
+  const KK = Cg * kv;
+  const sIn = volume(g.input);
+  const ys = yStrides(p);
+  const bias = (grp: number): GemmCall['bias'] | undefined =>
+    buf.bias ? { buffer: buf.bias, offset: grp * Mg, along: 'col' } : undefined;
+  if (isPointwise(g)) {
+    // every image's pixels stack into one tall matrix per group
+    const calls = Array.from({ length: G }, (_, grp) =>
+      call(N * sIn, Mg, Cg, matrix(buf.x, grp * Cg, C), matrix(buf.w, grp * Mg, M), matrix(buf.y, grp * Mg, M), bias(grp)),
+    );
+    return [kernel(ctx, `${p.stem}_gemm_f32`, calls)];
+  }
+  const kernels: Kernel[] = [];
+  const padded = padInput(ctx, p, { buffer: buf.x, dtype: 'float32' });
+  kernels.push(...padded.kernels);
+  const gp = padded.g;
+  const ps = xStrides(p, gp.input);
+  const [OD, OH, OW] = g.output;
+  const tiles = rowTiles(OD, OH, Math.max(1, Math.floor(convTuning.colBudget / (KK * OW))));
+  const maxRows = Math.max(...tiles.map((t) => t.dn * t.hn * OW));
+  const col = ctx.scratch('float32', KK * maxRows, 'im2col');
+  const [KD, KH, KW] = g.kernel;
+  const [sd, sh, sw] = gp.strides;
+  const [dd, dh, dw] = gp.dilations;
+  for (let n = 0; n < N; n++) {
+    for (let grp = 0; grp < G; grp++) {
+      for (const t of tiles) {
+        const rows = t.dn * t.hn * OW;
+        const f = ctx.fresh('ic');
+        const v = {
+          od: levelVar(`${f}od`, t.dn),
+          oh: levelVar(`${f}oh`, t.hn),
+          ow: levelVar(`${f}ow`, OW),
+          kd: levelVar(`${f}kd`, KD),
+          kh: levelVar(`${f}kh`, KH),
+          kw: levelVar(`${f}kw`, KW),
+          c: levelVar(`${f}c`, Cg),
+        };
+        const src = ix(n * ps.n + grp * Cg + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1], [
+          [v.od, sd * ps.s[0]],
+          [v.oh, sh * ps.s[1]],
+          [v.ow, sw * ps.s[2]],
+          [v.kd, dd * ps.s[0]],
+          [v.kh, dh * ps.s[1]],
+          [v.kw, dw * ps.s[2]],
+          [v.c, 1],
+        ]);
+        const dst = ix(0, [
+          [v.od, t.hn * OW * KK],
+          [v.oh, OW * KK],
+          [v.ow, KK],
+          [v.kd, KH * KW * Cg],
+          [v.kh, KW * Cg],
+          [v.kw, Cg],
+          [v.c, 1],
+        ]);
+        const levels = [
+          { v: v.od, extent: t.dn },
+          { v: v.oh, extent: t.hn },
+          { v: v.ow, extent: OW },
+          { v: v.kd, extent: KD },
+          { v: v.kh, extent: KH },
+          { v: v.kw, extent: KW },
+          { v: v.c, extent: Cg, vectorize: true },
+        ];
+        const body = nest(levels, [store(col, 'float32', dst, load(padded.buffer, 'float32', src))], true);
+        kernels.push(kernel(ctx, `${p.stem}_im2col_f32`, body));
+        const out = n * ys.n + (t.d0 * OH + t.h0) * OW * M + grp * Mg;
+        const gemm = call(rows, Mg, KK, matrix(col, 0, KK), matrix(buf.w, grp * Mg, M), matrix(buf.y, out, M), bias(grp));
+        kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, [gemm]));
+      }
+    }
+  }
+  return kernels;
+}

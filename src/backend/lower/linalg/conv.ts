@@ -1,0 +1,90 @@
+import { storageCtor, type DType, type TensorData } from '../../../ir/dtype.js';
+import { sizeOf, toFloat32 } from '../../../ir/tensor.js';
+import { load, store } from '../../kernel/build.js';
+import type { Kernel } from '../../kernel/ir.js';
+import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
+import { registerLowerings } from '../registry.js';
+import { f32Input, f32Output, isFloatType, ix, kernel, output, required, suffix, usesF32Gemm } from './common.js';
+import { convDepthwise, type Operand } from './conv-depthwise.js';
+import { convDirect } from './conv-direct.js';
+import { convGemmNchw, convGemmNhwc } from './conv-gemm.js';
+import { planConv, type ConvPlan } from './conv-plan.js';
+import { volume } from './geometry.js';
+import { nest } from './nest.js';
+
+/**
+ * Conv: depthwise (one input channel per group) as a direct loop nest in any float dtype;
+ * otherwise float32 (halves staged through float32) as GEMMs, float64 as a direct loop nest.
+ */
+export function lowerConv(ctx: LowerContext): Lowered {
+  const x = required(ctx, 0);
+  const w = required(ctx, 1);
+  const b = ctx.inputs[2];
+  const y = output(ctx);
+  if (!isFloatType(y.dtype)) throw new LoweringUnsupported(`Conv of ${y.dtype}`);
+  const p = planConv(ctx, x, w);
+  if (sizeOf(y.shape) === 0) return { kernels: [] };
+  const nhwc = p.layout === 'NHWC';
+  if (p.Cg === 1) {
+    const pre: Kernel[] = [];
+    const wt = nhwc ? tapMajor(ctx, p, w, w.dtype, pre) : operand(w);
+    return { kernels: [...pre, convDepthwise(ctx, p, { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) })] };
+  }
+  if (!usesF32Gemm(y.dtype)) {
+    return { kernels: convDirect(ctx, p, { x: operand(x), w: operand(w), bias: b && operand(b), y: operand(y) }) };
+  }
+  const pre: Kernel[] = [];
+  const stage = (v: LoweredValue, hint: string): string => {
+    const s = f32Input(ctx, v, hint);
+    pre.push(...s.pre);
+    return s.buffer;
+  };
+  const fx = stage(x, 'conv_x');
+  const fw = nhwc ? tapMajor(ctx, p, w, 'float32', pre).buffer : stage(w, 'conv_w');
+  const fb = b && stage(b, 'conv_b');
+  const fy = f32Output(ctx, y, 'conv_y');
+  const buffers = { x: fx, w: fw, bias: fb, y: fy.buffer };
+  const body = nhwc ? convGemmNhwc(ctx, p, buffers) : convGemmNchw(ctx, p, buffers);
+  return { kernels: [...pre, ...body, ...fy.post] };
+}
+
+function operand(v: LoweredValue): Operand {
+  return { buffer: v.buffer, dtype: v.dtype };
+}
+
+/**
+ * Weights [M, Cg, taps] as [taps, Cg, M] (row k = tap * Cg + c), the B operand of an NHWC GEMM
+ * and the channel-contiguous weights of an NHWC depthwise loop: at compile time when constant.
+ */
+function tapMajor(ctx: LowerContext, p: ConvPlan, w: LoweredValue, dtype: DType, pre: Kernel[]): Operand {
+  const { M, Cg } = p;
+  const kv = volume(p.g.kernel);
+  const at = (m: number, c: number, t: number) => (m * Cg + c) * kv + t;
+  const to = (m: number, c: number, t: number) => (t * Cg + c) * M + m;
+  if (w.constant) {
+    const src = dtype === 'float32' ? toFloat32(w.constant) : w.constant.data;
+    const Ctor = storageCtor(dtype);
+    const out = new Ctor(src.length) as TensorData;
+    for (let m = 0; m < M; m++) {
+      for (let c = 0; c < Cg; c++) for (let t = 0; t < kv; t++) (out as Float32Array)[to(m, c, t)] = src[at(m, c, t)] as number;
+    }
+    return { buffer: ctx.constant({ dtype, shape: [kv * Cg, M], data: out }, 'conv_w_tapmajor'), dtype };
+  }
+  const buffer = ctx.scratch(dtype, M * Cg * kv, 'conv_w_tapmajor');
+  const f = ctx.fresh('wt');
+  const [m, c, t] = [`${f}m`, `${f}c`, `${f}t`];
+  const value = load(w.buffer, w.dtype, ix(0, [[m, Cg * kv], [c, kv], [t, 1]]));
+  const body = nest(
+    [
+      { v: m, extent: M },
+      { v: c, extent: Cg },
+      { v: t, extent: kv },
+    ],
+    [store(buffer, dtype, ix(0, [[t, Cg * M], [c, M], [m, 1]]), value)],
+    true,
+  );
+  pre.push(kernel(ctx, `conv_weights_tapmajor_${suffix(w.dtype)}_${suffix(dtype)}`, body));
+  return { buffer, dtype };
+}
+
+registerLowerings({ Conv: lowerConv });

@@ -1,0 +1,78 @@
+import { FunctionBuilder, type Module, type Ref, type WasmType } from '../binaryen.js';
+import { expLogRoutines } from './f64-exp-log.js';
+import { trigRoutines } from './f64-trig.js';
+import { remPio2Routines } from './rem-pio2.js';
+import { inverseTrigRoutines } from './f64-inverse-trig.js';
+import { hyperbolicRoutines } from './f64-hyperbolic.js';
+import { erfRoutines } from './f64-erf.js';
+import { powRoutines } from './f64-pow.js';
+import { f32Routines } from './f32.js';
+import { vectorRoutines } from './f32x4.js';
+import { halfRoutines } from './half.js';
+
+/**
+ * Support routines (math functions, float16 conversions) emitted into a module once, on first use.
+ * Each is a wasm function; binaryen inlines the small ones.
+ */
+export interface Routine {
+  readonly params: readonly WasmType[];
+  readonly result: WasmType;
+  build(fb: FunctionBuilder, lib: MathLibrary): Ref;
+}
+
+export interface GlobalSpec {
+  readonly type: WasmType;
+  readonly init: (m: Module) => Ref;
+}
+
+const ROUTINES: ReadonlyMap<string, Routine> = new Map(
+  Object.entries({
+    ...expLogRoutines,
+    ...trigRoutines,
+    ...remPio2Routines,
+    ...inverseTrigRoutines,
+    ...hyperbolicRoutines,
+    ...erfRoutines,
+    ...powRoutines,
+    ...f32Routines,
+    ...vectorRoutines,
+    ...halfRoutines,
+  }),
+);
+
+export function hasRoutine(name: string): boolean {
+  return ROUTINES.has(name);
+}
+
+export class MathLibrary {
+  private readonly emitted = new Set<string>();
+  private readonly globals = new Set<string>();
+
+  constructor(readonly m: Module) {}
+
+  /** A call of routine `name`, emitting it (and what it calls) into the module first if needed. */
+  call(name: string, args: readonly Ref[]): Ref {
+    const routine = ROUTINES.get(name);
+    if (!routine) throw new Error(`no math routine ${name}`);
+    if (!this.emitted.has(name)) {
+      this.emitted.add(name);
+      const fb = new FunctionBuilder(this.m, routine.params);
+      fb.finish(name, routine.result, routine.build(fb, this));
+    }
+    return this.m.call(name, [...args], routine.result);
+  }
+
+  /** A module global for routines that return a second value (e.g. the quadrant of a reduction). */
+  global(name: string, spec: GlobalSpec): string {
+    if (!this.globals.has(name)) {
+      this.globals.add(name);
+      this.m.addGlobal(name, spec.type, true, spec.init(this.m));
+    }
+    return name;
+  }
+
+  /** Routines emitted so far, for reports and tests. */
+  used(): string[] {
+    return [...this.emitted].sort();
+  }
+}
