@@ -45,7 +45,7 @@ const isInf: UnaryFormula = (x, e) => {
   return pos ?? neg ?? { op: 'const', type: 'i32', value: 0 };
 };
 
-/** Op type -> formula. Ops with a bool output are listed in PREDICATES. */
+/** Op type -> formula. IsNaN, IsInf and Not yield i32 0/1 for their bool output. */
 export const UNARY: Readonly<Record<string, UnaryFormula>> = {
   Abs: (x, { n, dtype }) => (isUnsignedDType(dtype) ? x : n.abs(x)),
   Neg: (x, { n }) => n.neg(x),
@@ -130,10 +130,6 @@ export const UNARY: Readonly<Record<string, UnaryFormula>> = {
     return e.n.mul(v, e.n.u('sigmoid', e.n.mul(e.n.c(attrNumber(e, 'alpha')), v)));
   },
   Shrink: shrink,
-};
-
-/** Formulas with a bool output (i32 0/1). */
-export const PREDICATES: Readonly<Record<string, UnaryFormula>> = {
   IsNaN: fn('isnan'),
   IsInf: isInf,
   Not: fn('not'),
@@ -153,8 +149,4 @@ function unaryLowering(op: string, formula: UnaryFormula): Lowering {
   };
 }
 
-registerLowerings(
-  Object.fromEntries(
-    Object.entries({ ...UNARY, ...PREDICATES }).map(([op, f]) => [op, unaryLowering(op, f)]),
-  ),
-);
+registerLowerings(Object.fromEntries(Object.entries(UNARY).map(([op, f]) => [op, unaryLowering(op, f)])));

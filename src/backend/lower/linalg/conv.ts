@@ -10,7 +10,7 @@ import { convDirect } from './conv-direct.js';
 import { convGemmNchw, convGemmNhwc } from './conv-gemm.js';
 import { planConv, type ConvPlan } from './conv-plan.js';
 import { volume } from './geometry.js';
-import { nest } from './nest.js';
+import { levelVar, nest } from './nest.js';
 
 /**
  * Conv: depthwise (one input channel per group) as a direct loop nest in any float dtype;
@@ -72,7 +72,7 @@ function tapMajor(ctx: LowerContext, p: ConvPlan, w: LoweredValue, dtype: DType,
   }
   const buffer = ctx.scratch(dtype, M * Cg * kv, 'conv_w_tapmajor');
   const f = ctx.fresh('wt');
-  const [m, c, t] = [`${f}m`, `${f}c`, `${f}t`];
+  const [m, c, t] = [levelVar(`${f}m`, M), levelVar(`${f}c`, Cg), levelVar(`${f}t`, kv)];
   const value = load(w.buffer, w.dtype, ix(0, [[m, Cg * kv], [c, kv], [t, 1]]));
   const body = nest(
     [

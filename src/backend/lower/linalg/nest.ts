@@ -18,9 +18,12 @@ export function levelVar(name: string, extent: number): string | undefined {
   return extent > 1 ? name : undefined;
 }
 
-/** Nested loops, outermost first; the first emitted loop is marked parallel when `parallel`. */
+/**
+ * Nested loops, outermost first; the first emitted loop is marked parallel when `parallel`.
+ * Levels without a variable (see levelVar) emit no loop.
+ */
 export function nest(levels: readonly Level[], body: readonly Stmt[], parallel = false): Stmt[] {
-  const emitted = levels.filter((l) => l.v !== undefined && l.extent !== 1);
+  const emitted = levels.filter((l) => l.v !== undefined);
   let inner: readonly Stmt[] = body;
   for (let i = emitted.length - 1; i >= 0; i--) {
     const l = emitted[i]!;

@@ -49,7 +49,7 @@ function constantOp(ctx: LowerContext): Lowered {
   const first = t.data[0]!;
   let uniform = true;
   for (let i = 1; i < n && uniform; i++) uniform = t.data[i] === first;
-  if (uniform && !Number.isNaN(first)) return fillKernel(ctx, 'constant_fill', t.dtype, first);
+  if (uniform) return fillKernel(ctx, 'constant_fill', t.dtype, first);
   const c = ctx.constant(t, 'value');
   const body = copyNest(out.buffer, c, t.dtype, { extents: [n], accesses: [{ offset: 0, strides: [1] }, { offset: 0, strides: [1] }] }, ctx.fresh('c'));
   return { kernels: [kernelOf(ctx, `constant_copy_${widthName(t.dtype)}`, body, [c], [out.buffer])] };
