@@ -38,6 +38,10 @@ export class FunctionBuilder {
     return this.make(index, type);
   }
 
+  locals(type: WasmType, n: number): Local[] {
+    return Array.from({ length: n }, () => this.local(type));
+  }
+
   /** A label unique within this function. */
   label(prefix: string): string {
     return `${prefix}${this.labels++}`;

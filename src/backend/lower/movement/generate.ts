@@ -42,7 +42,7 @@ function constantOfShape(ctx: LowerContext): Lowered {
 
 /** A uniform value is a fill; anything else is copied from a constant buffer. */
 function constantOp(ctx: LowerContext): Lowered {
-  const [t] = Constant.reference([], ctx.attrs as ParsedAttrs<typeof Constant.attrs>) as [Tensor];
+  const [t] = Constant.reference([], ctx.attrs as ParsedAttrs<typeof Constant.attrs>, 1) as [Tensor];
   const out = outputOf(ctx);
   const n = t.data.length;
   if (n === 0) return { kernels: [] };

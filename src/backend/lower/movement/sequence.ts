@@ -110,7 +110,7 @@ function tensorScatter(ctx: LowerContext): Lowered {
   }, ctx.fresh('d'));
   const ty: Scalar = w ? indexType(w.dtype, 'TensorScatter write_indices') : 'i32';
   const v = ctx.fresh('ts');
-  const [bv, q, s, i, start, row, ok] = ['b', 'q', 's', 'i', 'w', 'row', 'ok'].map((n) => `${v}${n}`) as [string, string, string, string, string, string, string];
+  const [bv, q, s, i, start, row] = ['b', 'q', 's', 'i', 'w', 'row'].map((n) => `${v}${n}`) as [string, string, string, string, string, string];
   const c = (n: number): Expr => constant(ty, ty === 'i64' ? BigInt(n) : n);
   const startValue: Expr = w ? load(w.buffer, w.dtype, { terms: [{ v: bv, stride: 1 }], offset: 0 }) : c(0);
   const pos = binary('add', ty, local(start, ty), convert('i32', ty, { op: 'var', name: s }));

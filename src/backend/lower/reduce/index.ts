@@ -5,3 +5,4 @@ import './softmax.js';
 import './batch-norm.js';
 import './group-norm.js';
 import './layer-norm.js';
+import './lp-norm.js';

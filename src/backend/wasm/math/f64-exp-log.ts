@@ -127,11 +127,7 @@ function expm1(fb: FunctionBuilder): Ref {
   const c = (v: number): Ref => F.const(v);
   const x = fb.param(0);
   const [hx, sign, k] = [fb.local(i32), fb.local(i32), fb.local(i32)];
-  const [hi, lo, cc, t, e, hxs, hfx, r1, y] = Array.from({ length: 9 }, () => fb.local(f64)) as [
-    ReturnType<typeof fb.local>,
-    ...ReturnType<typeof fb.local>[],
-  ] &
-    ReturnType<typeof fb.local>[];
+  const [hi, lo, cc, t, e, hxs, hfx, r1, y] = fb.locals(f64, 9);
   const kf = (): Ref => F.convert_s.i32(k.get());
   const twoToMinusK = (): Ref => pow2(m, I.sub(I.const(0), k.get()));
   return m.block(
