@@ -48,13 +48,20 @@ for (const transA of [0, 1]) {
 
 const dtypes: DType[] = ['float16', 'bfloat16', 'float64', 'int32', 'int64', 'uint32', 'uint64'];
 for (const dtype of dtypes) {
-  for (const [alpha, beta] of [[1, 1], [2, 3]] as const) {
+  for (const [alpha, beta] of [
+    [1, 1],
+    [2, 3],
+  ] as const) {
     for (const transB of [0, 1]) {
       test(`Gemm ${dtype} alpha=${alpha} beta=${beta} transB=${transB}`, () => {
         const gen = (shape: number[], seed: number) =>
           dtype.includes('float')
             ? rand(shape, seed, dtype)
-            : t(dtype, shape, Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => (i * 7 + seed) % 13));
+            : t(
+                dtype,
+                shape,
+                Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => (i * 7 + seed) % 13),
+              );
         checkLowering(
           'Gemm',
           [

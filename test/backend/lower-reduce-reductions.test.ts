@@ -28,7 +28,10 @@ function sweep(op: string, dtype: DType, shapes: readonly number[][] = SHAPES): 
     const x = random(dtype, shape, 7 + n, positive ? 0.5 : -2, positive ? 1.5 : 2);
     for (const axes of [[], ...axisSubsets(shape.length)]) {
       for (const keepdims of [0, 1]) {
-        const inputs = [{ name: 'x', value: x }, axes.length ? { name: 'axes', value: i64(axes), constant: true } : undefined];
+        const inputs = [
+          { name: 'x', value: x },
+          axes.length ? { name: 'axes', value: i64(axes), constant: true } : undefined,
+        ];
         checkLowering(op, inputs, { keepdims: int(keepdims) }, { tolerance: tolerance(dtype) });
         n++;
       }
@@ -45,7 +48,8 @@ for (const op of OPS) {
 
 test('integer reductions: int32, int64, uint32, uint64', () => {
   for (const op of OPS) {
-    for (const dtype of ['int32', 'int64', 'uint32', 'uint64'] as const) sweep(op, dtype, [[5], [3, 4], [2, 3, 2]]);
+    for (const dtype of ['int32', 'int64', 'uint32', 'uint64'] as const)
+      sweep(op, dtype, [[5], [3, 4], [2, 3, 2]]);
   }
 });
 
@@ -57,9 +61,16 @@ test('max/min take bool and 8-bit integers', () => {
 
 test('noop_with_empty_axes keeps the input; an omitted axes input reduces everything', () => {
   const x = random('float32', [3, 4], 3);
-  const p = checkLowering('ReduceSum', [{ name: 'x', value: x }, { name: 'axes', value: i64([]), constant: true }], {
-    noop_with_empty_axes: int(1),
-  });
+  const p = checkLowering(
+    'ReduceSum',
+    [
+      { name: 'x', value: x },
+      { name: 'axes', value: i64([]), constant: true },
+    ],
+    {
+      noop_with_empty_axes: int(1),
+    },
+  );
   assert.equal(p.kernels.length, 0);
   checkLowering('ReduceMean', [{ name: 'x', value: x }], { keepdims: int(0) });
 });
@@ -67,11 +78,17 @@ test('noop_with_empty_axes keeps the input; an omitted axes input reduces everyt
 test('empty reductions give the identity', () => {
   const x = random('float32', [3, 0, 2], 3);
   for (const op of OPS) {
-    checkLowering(op, [{ name: 'x', value: x }, { name: 'axes', value: i64([1]), constant: true }]);
+    checkLowering(op, [
+      { name: 'x', value: x },
+      { name: 'axes', value: i64([1]), constant: true },
+    ]);
   }
   const xi = fromNumbers('int32', [2, 0], []);
   for (const op of ['ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'ReduceMean']) {
-    checkLowering(op, [{ name: 'x', value: xi }, { name: 'axes', value: i64([1]), constant: true }]);
+    checkLowering(op, [
+      { name: 'x', value: xi },
+      { name: 'axes', value: i64([1]), constant: true },
+    ]);
   }
 });
 
@@ -79,16 +96,25 @@ test('NaN propagates through max and min', () => {
   const x = fromNumbers('float32', [2, 3], [1, NaN, 3, 4, 5, 6]);
   for (const op of ['ReduceMax', 'ReduceMin', 'ReduceLogSumExp']) {
     for (const axes of [[0], [1]]) {
-      checkLowering(op, [{ name: 'x', value: x }, { name: 'axes', value: i64(axes), constant: true }]);
+      checkLowering(op, [
+        { name: 'x', value: x },
+        { name: 'axes', value: i64(axes), constant: true },
+      ]);
     }
   }
 });
 
 test('a last-axis reduction keeps scalar accumulators; a middle one vectorizes over the inner dim', () => {
   const x = random('float32', [4, 6, 5], 2);
-  const last = checkLowering('ReduceSum', [{ name: 'x', value: x }, { name: 'axes', value: i64([-1]), constant: true }]);
+  const last = checkLowering('ReduceSum', [
+    { name: 'x', value: x },
+    { name: 'axes', value: i64([-1]), constant: true },
+  ]);
   assert.match(last.kernels[0]!.name, /^reduce_sum_rows_f32$/);
-  const mid = checkLowering('ReduceSum', [{ name: 'x', value: x }, { name: 'axes', value: i64([1]), constant: true }]);
+  const mid = checkLowering('ReduceSum', [
+    { name: 'x', value: x },
+    { name: 'axes', value: i64([1]), constant: true },
+  ]);
   assert.match(mid.kernels[0]!.name, /^reduce_sum_inner_f32$/);
   const loop = mid.kernels[0]!.body[0]!;
   assert.ok(loop.op === 'loop' && loop.parallel === true && loop.extent === 4);

@@ -53,5 +53,9 @@ export function axisSubsets(rank: number): number[][] {
 export const FLOAT_TOL = { atol: 1e-5, rtol: 3e-5 };
 export const HALF_TOL = { atol: 2e-3, rtol: 2e-3 };
 export function tolerance(dtype: DType): { atol: number; rtol: number } {
-  return dtype === 'float16' || dtype === 'bfloat16' ? (dtype === 'bfloat16' ? { atol: 2e-2, rtol: 1e-2 } : HALF_TOL) : FLOAT_TOL;
+  return dtype === 'float16' || dtype === 'bfloat16'
+    ? dtype === 'bfloat16'
+      ? { atol: 2e-2, rtol: 1e-2 }
+      : HALF_TOL
+    : FLOAT_TOL;
 }

@@ -25,8 +25,7 @@ function bound(ctx: LowerContext, i: number, n: Num): Operand | undefined {
     throw new LoweringUnsupported(`Clip of ${x.dtype} with a ${b.dtype} bound is not lowered`);
   }
   if (b.constant) {
-    const value: Expr =
-      b.dtype === x.dtype ? constantElement(b.constant) : n.c(getNumber(b.constant, 0));
+    const value: Expr = b.dtype === x.dtype ? constantElement(b.constant) : n.c(getNumber(b.constant, 0));
     return { value };
   }
   return operand(b, []);

@@ -41,7 +41,12 @@ export function outputOf(ctx: LowerContext): LoweredValue {
  * An operand for an input: a one-element constant becomes an immediate in the formula (no load, and
  * exact special cases like Pow(x, 2) can see it); anything else is read from its buffer.
  */
-export function operandOf(v: LoweredValue, shape: readonly number[] = v.shape, loadAs?: DType): Operand {
-  if (v.constant && sizeOf(v.shape) === 1 && !loadAs) return { value: constantElement(v.constant) };
-  return operand(v, shape, loadAs);
+export function operandOf(
+  v: LoweredValue,
+  shape: readonly number[] = v.shape,
+  loadAs: DType = v.dtype,
+): Operand {
+  if (v.constant && sizeOf(v.shape) === 1 && loadAs === v.dtype)
+    return { value: constantElement(v.constant) };
+  return operand(v, shape, loadAs === v.dtype ? undefined : loadAs);
 }

@@ -1,2 +1,7 @@
 /** Lowerings of the elementwise op family; each file calls registerLowerings for its ops. */
-export {};
+import './unary.js';
+import './clip.js';
+import './binary.js';
+import './pow.js';
+import './variadic.js';
+import './cast.js';

@@ -40,7 +40,9 @@ export interface MapSpec {
 
 /** An operand that reads a lowered value (aligned right against the output, as numpy does). */
 export function operand(v: LoweredValue, shape: readonly number[] = v.shape, loadAs?: DType): Operand {
-  return loadAs ? { buffer: v.buffer, dtype: v.dtype, shape, loadAs } : { buffer: v.buffer, dtype: v.dtype, shape };
+  return loadAs
+    ? { buffer: v.buffer, dtype: v.dtype, shape, loadAs }
+    : { buffer: v.buffer, dtype: v.dtype, shape };
 }
 
 interface Dim {
@@ -53,12 +55,15 @@ interface Dim {
 export function collapse(outShape: readonly number[], shapes: readonly (readonly number[])[]): Dim[] {
   const rank = outShape.length;
   const per = shapes.map((s) => {
-    if (s.length > rank) throw new LoweringUnsupported(`operand of rank ${s.length} exceeds the output's ${rank}`);
+    if (s.length > rank)
+      throw new LoweringUnsupported(`operand of rank ${s.length} exceeds the output's ${rank}`);
     const padded = [...new Array<number>(rank - s.length).fill(1), ...s];
     const st = stridesOf(padded);
     return padded.map((d, i) => {
       if (d !== 1 && d !== outShape[i]) {
-        throw new LoweringUnsupported(`operand [${s.join(',')}] does not broadcast to [${outShape.join(',')}]`);
+        throw new LoweringUnsupported(
+          `operand [${s.join(',')}] does not broadcast to [${outShape.join(',')}]`,
+        );
       }
       return d === 1 ? 0 : st[i]!;
     });

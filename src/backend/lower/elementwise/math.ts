@@ -37,11 +37,6 @@ export function softplus(n: Num, s: Scope, x: Expr): Expr {
   return n.add(n.max(v, n.c(0)), log1p(n, s, n.u('exp', n.neg(n.abs(v)))));
 }
 
-/** 1 / (1 + e^-x) as the IR's sigmoid. */
-export function sigmoid(n: Num, x: Expr): Expr {
-  return n.u('sigmoid', x);
-}
-
 /**
  * C's remainder turned into the floored modulo (sign of the divisor): numpy.mod, ONNX Mod fmod=0.
  * A zero divisor gives 0 for integers (the IR's rem) and NaN for floats, as the reference does.

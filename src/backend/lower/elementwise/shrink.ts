@@ -16,7 +16,9 @@ export function shrink(x: Expr, e: Env): Expr {
   if (e.n.float) return formula(e.n, e.s.let(x), lambd, bias);
   // the modular conversion covers [-2^64, 2^65): every integer plus a bias below 2^62
   if (!(Math.abs(bias) < 2 ** 62)) {
-    throw new LoweringUnsupported(`Shrink of ${e.dtype} with bias ${bias} (integer wraparound beyond 2^64) is not lowered`);
+    throw new LoweringUnsupported(
+      `Shrink of ${e.dtype} with bias ${bias} (integer wraparound beyond 2^64) is not lowered`,
+    );
   }
   const f = new Num('f64');
   const r = formula(f, e.s.let(to(x, 'f64', isUnsignedDType(e.dtype))), lambd, bias);

@@ -138,7 +138,9 @@ export function convertKernel(
   const cf = computeType(from.dtype);
   const ct = computeType(to.dtype);
   if (cf !== ct) throw new LoweringUnsupported(`no staging conversion ${from.dtype} -> ${to.dtype}`);
-  const body = [loop(v, n, [store(to.buffer, to.dtype, ix(0, [[v, 1]]), value)], { vectorize: true, parallel: true })];
+  const body = [
+    loop(v, n, [store(to.buffer, to.dtype, ix(0, [[v, 1]]), value)], { vectorize: true, parallel: true }),
+  ];
   return kernel(ctx, `convert_${suffix(from.dtype)}_${suffix(to.dtype)}`, body);
 }
 
@@ -151,7 +153,11 @@ export function f32Tensor(shape: readonly number[], data: Float32Array): Tensor 
  * The value as a float32 buffer: float32 values as they are, constants converted at compile time,
  * float16/bfloat16 runtime values widened by a kernel into scratch (the returned `pre`).
  */
-export function f32Input(ctx: LowerContext, v: LoweredValue, hint: string): { buffer: string; pre: Kernel[] } {
+export function f32Input(
+  ctx: LowerContext,
+  v: LoweredValue,
+  hint: string,
+): { buffer: string; pre: Kernel[] } {
   if (v.dtype === 'float32') return { buffer: v.buffer, pre: [] };
   if (v.constant) return { buffer: ctx.constant(f32Tensor(v.shape, toFloat32(v.constant)), hint), pre: [] };
   const n = sizeOf(v.shape);
@@ -160,7 +166,11 @@ export function f32Input(ctx: LowerContext, v: LoweredValue, hint: string): { bu
 }
 
 /** Where a float32 result goes: the output itself, or scratch narrowed into it afterwards (`post`). */
-export function f32Output(ctx: LowerContext, out: LoweredValue, hint: string): { buffer: string; post: Kernel[] } {
+export function f32Output(
+  ctx: LowerContext,
+  out: LoweredValue,
+  hint: string,
+): { buffer: string; post: Kernel[] } {
   if (out.dtype === 'float32') return { buffer: out.buffer, post: [] };
   const n = sizeOf(out.shape);
   const buffer = ctx.scratch('float32', n, hint);

@@ -48,9 +48,19 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
     nhwc
       ? ix(tap * M, [[c, Mg], [j, 1], ...extra.map(([v, s]) => [v, s * M] as [string, number])])
       : ix(tap, [[c, Mg * kv], [j, kv], ...extra]);
-  const wLoad = (tap: number, extra?: [string, number][]): Expr => load(buf.w.buffer, buf.w.dtype, wIx(tap, extra));
+  const wLoad = (tap: number, extra?: [string, number][]): Expr =>
+    load(buf.w.buffer, buf.w.dtype, wIx(tap, extra));
   const start = (): Expr =>
-    buf.bias ? load(buf.bias.buffer, buf.bias.dtype, ix(0, [[c, Mg], [j, 1]])) : constant(t, 0);
+    buf.bias
+      ? load(
+          buf.bias.buffer,
+          buf.bias.dtype,
+          ix(0, [
+            [c, Mg],
+            [j, 1],
+          ]),
+        )
+      : constant(t, 0);
   const leaf = (r: Region): Stmt[] => {
     const o = outOffset(r, ys.s);
     const yIx = ix(o.offset, [[n, ys.n], [c, Mg * ys.c], [j, ys.c], ...o.terms]);
@@ -63,22 +73,60 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
       let value = start();
       for (const tap of regionTaps(r)) {
         const ti = (tap[0] * KH + tap[1]) * KW + tap[2];
-        value = binary('add', t, value, binary('mul', t, wLoad(ti), load(buf.x.buffer, buf.x.dtype, xAt(tap))));
+        value = binary(
+          'add',
+          t,
+          value,
+          binary('mul', t, wLoad(ti), load(buf.x.buffer, buf.x.dtype, xAt(tap))),
+        );
       }
       body = [store(buf.y.buffer, buf.y.dtype, yIx, value)];
     } else {
-      body = loopedTaps(r, `${f}acc`, t, start(), (kd, kh, kw, lo) => {
-        const ti = (lo[0] * KH + lo[1]) * KW + lo[2];
-        const w = wLoad(ti, [[kd, KH * KW], [kh, KW], [kw, 1]]);
-        const x = xAt(lo, [[kd, g.dilations[0] * xs.s[0]], [kh, g.dilations[1] * xs.s[1]], [kw, g.dilations[2] * xs.s[2]]]);
-        return binary('mul', t, w, load(buf.x.buffer, buf.x.dtype, x));
-      }, (v) => store(buf.y.buffer, buf.y.dtype, yIx, v), f);
+      body = loopedTaps(
+        r,
+        `${f}acc`,
+        t,
+        start(),
+        (kd, kh, kw, lo) => {
+          const ti = (lo[0] * KH + lo[1]) * KW + lo[2];
+          const w = wLoad(ti, [
+            [kd, KH * KW],
+            [kh, KW],
+            [kw, 1],
+          ]);
+          const x = xAt(lo, [
+            [kd, g.dilations[0] * xs.s[0]],
+            [kh, g.dilations[1] * xs.s[1]],
+            [kw, g.dilations[2] * xs.s[2]],
+          ]);
+          return binary('mul', t, w, load(buf.x.buffer, buf.x.dtype, x));
+        },
+        (v) => store(buf.y.buffer, buf.y.dtype, yIx, v),
+        f,
+      );
     }
     // NHWC: the channel loops live inside the position loops and carry the vector dimension
-    return nhwc ? nest([{ v: c, extent: C, vectorize: Mg === 1 }, { v: j, extent: Mg, vectorize: true }], body) : body;
+    return nhwc
+      ? nest(
+          [
+            { v: c, extent: C, vectorize: Mg === 1 },
+            { v: j, extent: Mg, vectorize: true },
+          ],
+          body,
+        )
+      : body;
   };
-  const positions = windowNest(`${f}o`, segs, leaf, { vectorizeW: !nhwc && unrolled, parallel: nhwc && N === 1 });
-  const outer = nhwc ? [{ v: n, extent: N }] : [{ v: n, extent: N }, { v: c, extent: C }, { v: j, extent: Mg }];
+  const positions = windowNest(`${f}o`, segs, leaf, {
+    vectorizeW: !nhwc && unrolled,
+    parallel: nhwc && N === 1,
+  });
+  const outer = nhwc
+    ? [{ v: n, extent: N }]
+    : [
+        { v: n, extent: N },
+        { v: c, extent: C },
+        { v: j, extent: Mg },
+      ];
   return kernel(ctx, `${p.stem}_dw_${suffix(buf.y.dtype)}`, nest(outer, positions, true));
 }
 
@@ -95,7 +143,12 @@ function loopedTaps(
   const [sd, sh, sw] = r.segs;
   const [kd, kh, kw] = [`${f}kd`, `${f}kh`, `${f}kw`];
   const local: Expr = { op: 'local', name: acc, type: t };
-  const update: Stmt = { op: 'set', name: acc, type: t, value: binary('add', t, local, term(kd, kh, kw, [sd.lo, sh.lo, sw.lo])) };
+  const update: Stmt = {
+    op: 'set',
+    name: acc,
+    type: t,
+    value: binary('add', t, local, term(kd, kh, kw, [sd.lo, sh.lo, sw.lo])),
+  };
   return [
     { op: 'set', name: acc, type: t, value: start },
     loop(kd, sd.hi - sd.lo, [loop(kh, sh.hi - sh.lo, [loop(kw, sw.hi - sw.lo, [update])])]),

@@ -33,7 +33,18 @@ export function convDirect(
   const [dd, dh, dw] = g.dilations;
   const acc = `${f}acc`;
   const local: Expr = { op: 'local', name: acc, type: t };
-  const w = load(buf.w.buffer, buf.w.dtype, ix(0, [[grp, Mg * Cg * kv], [m, Cg * kv], [c, kv], [kd, KH * KW], [kh, KW], [kw, 1]]));
+  const w = load(
+    buf.w.buffer,
+    buf.w.dtype,
+    ix(0, [
+      [grp, Mg * Cg * kv],
+      [m, Cg * kv],
+      [c, kv],
+      [kd, KH * KW],
+      [kh, KW],
+      [kw, 1],
+    ]),
+  );
   const x = load(
     padded.buffer,
     buf.x.dtype,
@@ -50,8 +61,28 @@ export function convDirect(
     ]),
   );
   let result: Expr = local;
-  if (buf.bias) result = binary('add', t, local, load(buf.bias.buffer, buf.bias.dtype, ix(0, [[grp, Mg], [m, 1]])));
-  const yIx = ix(0, [[n, ys.n], [grp, Mg * ys.c], [m, ys.c], [od, ys.s[0]], [oh, ys.s[1]], [ow, ys.s[2]]]);
+  if (buf.bias)
+    result = binary(
+      'add',
+      t,
+      local,
+      load(
+        buf.bias.buffer,
+        buf.bias.dtype,
+        ix(0, [
+          [grp, Mg],
+          [m, 1],
+        ]),
+      ),
+    );
+  const yIx = ix(0, [
+    [n, ys.n],
+    [grp, Mg * ys.c],
+    [m, ys.c],
+    [od, ys.s[0]],
+    [oh, ys.s[1]],
+    [ow, ys.s[2]],
+  ]);
   const reduce = nest(
     [
       { v: c, extent: Cg },
@@ -61,7 +92,11 @@ export function convDirect(
     ],
     [{ op: 'set', name: acc, type: t, value: binary('add', t, local, binary('mul', t, w, x)) }],
   );
-  const body: Stmt[] = [{ op: 'set', name: acc, type: t, value: constant(t, 0) }, ...reduce, store(buf.y.buffer, buf.y.dtype, yIx, result)];
+  const body: Stmt[] = [
+    { op: 'set', name: acc, type: t, value: constant(t, 0) },
+    ...reduce,
+    store(buf.y.buffer, buf.y.dtype, yIx, result),
+  ];
   const loops = nest(
     [
       { v: n, extent: N },

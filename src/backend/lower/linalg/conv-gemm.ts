@@ -1,10 +1,9 @@
-import { load, store } from '../../kernel/build.js';
 import type { GemmCall, Kernel } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
-import { ix, kernel, matrix } from './common.js';
+import { kernel, matrix } from './common.js';
 import { padInput, xStrides, yStrides, type ConvPlan } from './conv-plan.js';
 import { rowTiles, volume, type Geometry } from './geometry.js';
-import { levelVar, nest } from './nest.js';
+import { copyBox } from './nest.js';
 
 /**
  * float32 Conv as GEMMs. NCHW: per image and group Y_g[Mg, OHW] = W_g[Mg, K] x col[K, OHW] with
@@ -87,50 +86,40 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
     for (let grp = 0; grp < G; grp++) {
       for (const t of tiles) {
         const cols = t.dn * t.hn * OW;
-        const f = ctx.fresh('ic');
         const [KD, KH, KW] = g.kernel;
-        const v = {
-          c: levelVar(`${f}c`, Cg),
-          kd: levelVar(`${f}kd`, KD),
-          kh: levelVar(`${f}kh`, KH),
-          kw: levelVar(`${f}kw`, KW),
-          od: levelVar(`${f}od`, t.dn),
-          oh: levelVar(`${f}oh`, t.hn),
-          ow: levelVar(`${f}ow`, OW),
-        };
         const [sd, sh, sw] = gp.strides;
         const [dd, dh, dw] = gp.dilations;
-        const src = ix(n * ps.n + grp * Cg * ps.c + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1], [
-          [v.c, ps.c],
-          [v.kd, dd * ps.s[0]],
-          [v.kh, dh * ps.s[1]],
-          [v.kw, dw * ps.s[2]],
-          [v.od, sd * ps.s[0]],
-          [v.oh, sh * ps.s[1]],
-          [v.ow, sw * ps.s[2]],
-        ]);
-        const dst = ix(0, [
-          [v.c, kv * cols],
-          [v.kd, KH * KW * cols],
-          [v.kh, KW * cols],
-          [v.kw, cols],
-          [v.od, t.hn * OW],
-          [v.oh, OW],
-          [v.ow, 1],
-        ]);
-        const levels = [
-          { v: v.c, extent: Cg },
-          { v: v.kd, extent: KD },
-          { v: v.kh, extent: KH },
-          { v: v.kw, extent: KW },
-          { v: v.od, extent: t.dn },
-          { v: v.oh, extent: t.hn },
-          { v: v.ow, extent: OW, vectorize: true },
-        ];
-        const body = nest(levels, [store(col, 'float32', dst, load(padded.buffer, 'float32', src))], true);
+        // col[(c, kd, kh, kw), (od, oh, ow)] = padded[c, od*sd + kd*dd, oh*sh + kh*dh, ow*sw + kw*dw]
+        const body = copyBox(
+          ctx.fresh('ic'),
+          'float32',
+          [Cg, KD, KH, KW, t.dn, t.hn, OW],
+          {
+            buffer: padded.buffer,
+            offset: n * ps.n + grp * Cg * ps.c + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1],
+            strides: [
+              ps.c,
+              dd * ps.s[0],
+              dh * ps.s[1],
+              dw * ps.s[2],
+              sd * ps.s[0],
+              sh * ps.s[1],
+              sw * ps.s[2],
+            ],
+          },
+          { buffer: col, offset: 0, strides: [kv * cols, KH * KW * cols, KW * cols, cols, t.hn * OW, OW, 1] },
+        );
         kernels.push(kernel(ctx, `${p.stem}_im2col_f32`, body));
         const out = n * ys.n + grp * Mg * ys.c + (t.d0 * OH + t.h0) * OW;
-        const gemm = call(Mg, cols, KK, matrix(buf.w, grp * Mg * KK, KK), matrix(col, 0, cols), matrix(buf.y, out, sOut), bias(grp));
+        const gemm = call(
+          Mg,
+          cols,
+          KK,
+          matrix(buf.w, grp * Mg * KK, KK),
+          matrix(col, 0, cols),
+          matrix(buf.y, out, sOut),
+          bias(grp),
+        );
         kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, [gemm]));
       }
     }
@@ -149,7 +138,15 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
   if (isPointwise(g)) {
     // every image's pixels stack into one tall matrix per group
     const calls = Array.from({ length: G }, (_, grp) =>
-      call(N * sIn, Mg, Cg, matrix(buf.x, grp * Cg, C), matrix(buf.w, grp * Mg, M), matrix(buf.y, grp * Mg, M), bias(grp)),
+      call(
+        N * sIn,
+        Mg,
+        Cg,
+        matrix(buf.x, grp * Cg, C),
+        matrix(buf.w, grp * Mg, M),
+        matrix(buf.y, grp * Mg, M),
+        bias(grp),
+      ),
     );
     return [kernel(ctx, `${p.stem}_gemm_f32`, calls)];
   }
@@ -169,47 +166,29 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
     for (let grp = 0; grp < G; grp++) {
       for (const t of tiles) {
         const rows = t.dn * t.hn * OW;
-        const f = ctx.fresh('ic');
-        const v = {
-          od: levelVar(`${f}od`, t.dn),
-          oh: levelVar(`${f}oh`, t.hn),
-          ow: levelVar(`${f}ow`, OW),
-          kd: levelVar(`${f}kd`, KD),
-          kh: levelVar(`${f}kh`, KH),
-          kw: levelVar(`${f}kw`, KW),
-          c: levelVar(`${f}c`, Cg),
-        };
-        const src = ix(n * ps.n + grp * Cg + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1], [
-          [v.od, sd * ps.s[0]],
-          [v.oh, sh * ps.s[1]],
-          [v.ow, sw * ps.s[2]],
-          [v.kd, dd * ps.s[0]],
-          [v.kh, dh * ps.s[1]],
-          [v.kw, dw * ps.s[2]],
-          [v.c, 1],
-        ]);
-        const dst = ix(0, [
-          [v.od, t.hn * OW * KK],
-          [v.oh, OW * KK],
-          [v.ow, KK],
-          [v.kd, KH * KW * Cg],
-          [v.kh, KW * Cg],
-          [v.kw, Cg],
-          [v.c, 1],
-        ]);
-        const levels = [
-          { v: v.od, extent: t.dn },
-          { v: v.oh, extent: t.hn },
-          { v: v.ow, extent: OW },
-          { v: v.kd, extent: KD },
-          { v: v.kh, extent: KH },
-          { v: v.kw, extent: KW },
-          { v: v.c, extent: Cg, vectorize: true },
-        ];
-        const body = nest(levels, [store(col, 'float32', dst, load(padded.buffer, 'float32', src))], true);
+        // col[(od, oh, ow), (kd, kh, kw, c)] = padded[od*sd + kd*dd, oh*sh + kh*dh, ow*sw + kw*dw, c]
+        const body = copyBox(
+          ctx.fresh('ic'),
+          'float32',
+          [t.dn, t.hn, OW, KD, KH, KW, Cg],
+          {
+            buffer: padded.buffer,
+            offset: n * ps.n + grp * Cg + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1],
+            strides: [sd * ps.s[0], sh * ps.s[1], sw * ps.s[2], dd * ps.s[0], dh * ps.s[1], dw * ps.s[2], 1],
+          },
+          { buffer: col, offset: 0, strides: [t.hn * OW * KK, OW * KK, KK, KH * KW * Cg, KW * Cg, Cg, 1] },
+        );
         kernels.push(kernel(ctx, `${p.stem}_im2col_f32`, body));
         const out = n * ys.n + (t.d0 * OH + t.h0) * OW * M + grp * Mg;
-        const gemm = call(rows, Mg, KK, matrix(col, 0, KK), matrix(buf.w, grp * Mg, M), matrix(buf.y, out, M), bias(grp));
+        const gemm = call(
+          rows,
+          Mg,
+          KK,
+          matrix(col, 0, KK),
+          matrix(buf.w, grp * Mg, M),
+          matrix(buf.y, out, M),
+          bias(grp),
+        );
         kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, [gemm]));
       }
     }

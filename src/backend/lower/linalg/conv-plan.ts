@@ -5,7 +5,15 @@ import { resolveWindow, type AutoPad } from '../../../ops/linalg/window.js';
 import type { Kernel } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
 import { kernel, suffix } from './common.js';
-import { geometryOf, stridesOf, volume, windowTag, type Geometry, type Strides, type Triple } from './geometry.js';
+import {
+  geometryOf,
+  stridesOf,
+  volume,
+  windowTag,
+  type Geometry,
+  type Strides,
+  type Triple,
+} from './geometry.js';
 import { copyBox, zeroFill } from './nest.js';
 
 /** The static facts of one Conv node that every strategy needs. */
@@ -43,10 +51,21 @@ export function planConv(ctx: LowerContext, x: LoweredValue, w: LoweredValue): C
   const M = w.shape[0]!;
   const G = a.group;
   const layoutTag = a.layout === 'NHWC' ? '_nhwc' : '';
-  return { g, layout: a.layout, N, C, M, G, Cg: C / G, Mg: M / G, stem: `conv${r}d_${windowTag(g)}${layoutTag}` };
+  return {
+    g,
+    layout: a.layout,
+    N,
+    C,
+    M,
+    G,
+    Cg: C / G,
+    Mg: M / G,
+    stem: `conv${r}d_${windowTag(g)}${layoutTag}`,
+  };
 }
 
-export const xStrides = (p: ConvPlan, spatial: Triple = p.g.input): Strides => stridesOf(p.layout, p.C, spatial);
+export const xStrides = (p: ConvPlan, spatial: Triple = p.g.input): Strides =>
+  stridesOf(p.layout, p.C, spatial);
 export const yStrides = (p: ConvPlan): Strides => stridesOf(p.layout, p.M, p.g.output);
 
 export function hasPadding(g: Geometry): boolean {
@@ -75,16 +94,28 @@ export function padInput(
   const f = ctx.fresh('p');
   const body = [
     ...zeroFill(buffer, src.dtype, 0, n, `${f}z`),
-    ...copyBox(`${f}c`, src.dtype, p.layout === 'NHWC' ? [box[0]!, ...g.input, p.C] : box, {
-      buffer: src.buffer,
-      offset: 0,
-      strides: p.layout === 'NHWC' ? [from.n, ...from.s, from.c] : [from.n, from.c, ...from.s],
-    }, {
-      buffer,
-      offset: origin,
-      strides: p.layout === 'NHWC' ? [to.n, ...to.s, to.c] : [to.n, to.c, ...to.s],
-    }),
+    ...copyBox(
+      `${f}c`,
+      src.dtype,
+      p.layout === 'NHWC' ? [box[0]!, ...g.input, p.C] : box,
+      {
+        buffer: src.buffer,
+        offset: 0,
+        strides: p.layout === 'NHWC' ? [from.n, ...from.s, from.c] : [from.n, from.c, ...from.s],
+      },
+      {
+        buffer,
+        offset: origin,
+        strides: p.layout === 'NHWC' ? [to.n, ...to.s, to.c] : [to.n, to.c, ...to.s],
+      },
+    ),
   ];
   const padded: Geometry = { ...g, input: dims, padBegin: [0, 0, 0], padEnd: [0, 0, 0] };
-  return { buffer, g: padded, kernels: [kernel(ctx, `conv${g.rank}d_pad${p.layout === 'NHWC' ? '_nhwc' : ''}_${suffix(src.dtype)}`, body)] };
+  return {
+    buffer,
+    g: padded,
+    kernels: [
+      kernel(ctx, `conv${g.rank}d_pad${p.layout === 'NHWC' ? '_nhwc' : ''}_${suffix(src.dtype)}`, body),
+    ],
+  };
 }

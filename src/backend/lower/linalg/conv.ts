@@ -4,7 +4,17 @@ import { load, store } from '../../kernel/build.js';
 import type { Kernel } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { f32Input, f32Output, isFloatType, ix, kernel, output, required, suffix, usesF32Gemm } from './common.js';
+import {
+  f32Input,
+  f32Output,
+  isFloatType,
+  ix,
+  kernel,
+  output,
+  required,
+  suffix,
+  usesF32Gemm,
+} from './common.js';
 import { convDepthwise, type Operand } from './conv-depthwise.js';
 import { convDirect } from './conv-direct.js';
 import { convGemmNchw, convGemmNhwc } from './conv-gemm.js';
@@ -28,10 +38,17 @@ export function lowerConv(ctx: LowerContext): Lowered {
   if (p.Cg === 1) {
     const pre: Kernel[] = [];
     const wt = nhwc ? tapMajor(ctx, p, w, w.dtype, pre) : operand(w);
-    return { kernels: [...pre, convDepthwise(ctx, p, { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) })] };
+    return {
+      kernels: [
+        ...pre,
+        convDepthwise(ctx, p, { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) }),
+      ],
+    };
   }
   if (!usesF32Gemm(y.dtype)) {
-    return { kernels: convDirect(ctx, p, { x: operand(x), w: operand(w), bias: b && operand(b), y: operand(y) }) };
+    return {
+      kernels: convDirect(ctx, p, { x: operand(x), w: operand(w), bias: b && operand(b), y: operand(y) }),
+    };
   }
   const pre: Kernel[] = [];
   const stage = (v: LoweredValue, hint: string): string => {
@@ -56,7 +73,13 @@ function operand(v: LoweredValue): Operand {
  * Weights [M, Cg, taps] as [taps, Cg, M] (row k = tap * Cg + c), the B operand of an NHWC GEMM
  * and the channel-contiguous weights of an NHWC depthwise loop: at compile time when constant.
  */
-function tapMajor(ctx: LowerContext, p: ConvPlan, w: LoweredValue, dtype: DType, pre: Kernel[]): Operand {
+export function tapMajor(
+  ctx: LowerContext,
+  p: ConvPlan,
+  w: LoweredValue,
+  dtype: DType,
+  pre: Kernel[],
+): Operand {
   const { M, Cg } = p;
   const kv = volume(p.g.kernel);
   const at = (m: number, c: number, t: number) => (m * Cg + c) * kv + t;
@@ -66,21 +89,41 @@ function tapMajor(ctx: LowerContext, p: ConvPlan, w: LoweredValue, dtype: DType,
     const Ctor = storageCtor(dtype);
     const out = new Ctor(src.length) as TensorData;
     for (let m = 0; m < M; m++) {
-      for (let c = 0; c < Cg; c++) for (let t = 0; t < kv; t++) (out as Float32Array)[to(m, c, t)] = src[at(m, c, t)] as number;
+      for (let c = 0; c < Cg; c++)
+        for (let t = 0; t < kv; t++) (out as Float32Array)[to(m, c, t)] = src[at(m, c, t)] as number;
     }
     return { buffer: ctx.constant({ dtype, shape: [kv * Cg, M], data: out }, 'conv_w_tapmajor'), dtype };
   }
   const buffer = ctx.scratch(dtype, M * Cg * kv, 'conv_w_tapmajor');
   const f = ctx.fresh('wt');
   const [m, c, t] = [levelVar(`${f}m`, M), levelVar(`${f}c`, Cg), levelVar(`${f}t`, kv)];
-  const value = load(w.buffer, w.dtype, ix(0, [[m, Cg * kv], [c, kv], [t, 1]]));
+  const value = load(
+    w.buffer,
+    w.dtype,
+    ix(0, [
+      [m, Cg * kv],
+      [c, kv],
+      [t, 1],
+    ]),
+  );
   const body = nest(
     [
       { v: m, extent: M },
       { v: c, extent: Cg },
       { v: t, extent: kv },
     ],
-    [store(buffer, dtype, ix(0, [[t, Cg * M], [c, M], [m, 1]]), value)],
+    [
+      store(
+        buffer,
+        dtype,
+        ix(0, [
+          [t, Cg * M],
+          [c, M],
+          [m, 1],
+        ]),
+        value,
+      ),
+    ],
     true,
   );
   pre.push(kernel(ctx, `conv_weights_tapmajor_${suffix(w.dtype)}_${suffix(dtype)}`, body));

@@ -4,7 +4,19 @@ import type { Expr, GemmCall, Index, Kernel, MatrixRef } from '../../kernel/ir.j
 import type { LowerContext, Lowered, LoweredValue } from '../lowering.js';
 import { LoweringUnsupported } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { f32Input, f32Output, f32Tensor, ix, kernel, loop, matrix, output, required, suffix, usesF32Gemm } from './common.js';
+import {
+  f32Input,
+  f32Output,
+  f32Tensor,
+  ix,
+  kernel,
+  loop,
+  matrix,
+  output,
+  required,
+  suffix,
+  usesF32Gemm,
+} from './common.js';
 
 /**
  * Gemm: Y = alpha * A' B' + beta * C. Transposes are strides (a constant B is repacked to
@@ -75,7 +87,11 @@ function gemmF32(
   let alphaLeft = at.alpha;
   let bRef: MatrixRef;
   if (b.constant) {
-    bRef = matrix(ctx.constant(f32Tensor([K, N], packed(b.constant, at.transB !== 0, alphaLeft)), 'gemm_b'), 0, N);
+    bRef = matrix(
+      ctx.constant(f32Tensor([K, N], packed(b.constant, at.transB !== 0, alphaLeft)), 'gemm_b'),
+      0,
+      N,
+    );
     alphaLeft = 1;
   } else {
     const fb = f32Input(ctx, b, 'gemm_b');
@@ -84,7 +100,11 @@ function gemmF32(
   }
   let aRef: MatrixRef;
   if (a.constant && alphaLeft !== 1) {
-    aRef = matrix(ctx.constant(f32Tensor([M, K], packed(a.constant, at.transA !== 0, alphaLeft)), 'gemm_a'), 0, K);
+    aRef = matrix(
+      ctx.constant(f32Tensor([M, K], packed(a.constant, at.transA !== 0, alphaLeft)), 'gemm_a'),
+      0,
+      K,
+    );
     alphaLeft = 1;
   } else {
     const fa = f32Input(ctx, a, 'gemm_a');
@@ -92,13 +112,32 @@ function gemmF32(
     aRef = at.transA ? matrix(fa.buffer, 0, 1, M) : matrix(fa.buffer, 0, K);
   }
   const fy = f32Output(ctx, y, 'gemm_y');
-  const call: GemmCall = { op: 'gemm', m: M, n: N, k: K, a: aRef, b: bRef, c: matrix(fy.buffer, 0, N), accumulate: false };
+  const call: GemmCall = {
+    op: 'gemm',
+    m: M,
+    n: N,
+    k: K,
+    a: aRef,
+    b: bRef,
+    c: matrix(fy.buffer, 0, N),
+    accumulate: false,
+  };
   const name = `gemm_${at.transA ? 't' : 'n'}${at.transB ? 't' : 'n'}`;
   const ks: Kernel[] = [];
   const cs = c && cStrides(c, d);
   if (alphaLeft !== 1) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));
-    ks.push(epilogue(ctx, fy.buffer, d, alphaLeft, c && cs ? { ...(f32Input(ctx, c, 'gemm_c')), ...cs } : undefined, at.beta, pre));
+    ks.push(
+      epilogue(
+        ctx,
+        fy.buffer,
+        d,
+        alphaLeft,
+        c && cs ? { ...f32Input(ctx, c, 'gemm_c'), ...cs } : undefined,
+        at.beta,
+        pre,
+      ),
+    );
   } else if (!c || !cs) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));
   } else if (cs.rs === 0 || cs.cs === 0) {
@@ -113,7 +152,9 @@ function gemmF32(
       pre.push(...fc.pre);
       bias = fc.buffer;
     }
-    ks.push(kernel(ctx, `${name}_bias_${suffix(y.dtype)}`, [{ ...call, bias: { buffer: bias, offset: 0, along } }]));
+    ks.push(
+      kernel(ctx, `${name}_bias_${suffix(y.dtype)}`, [{ ...call, bias: { buffer: bias, offset: 0, along } }]),
+    );
   } else {
     const fc = f32Input(ctx, c, 'gemm_c');
     pre.push(...fc.pre);
@@ -144,17 +185,59 @@ function vectorBias(
   const buf = ctx.scratch('float32', len, 'gemm_bias');
   const v = ctx.fresh('i');
   const value = binary('mul', 'f32', constant('f32', beta), load(fc.buffer, 'float32', ix(0, [[v, step]])));
-  pre.push(kernel(ctx, 'gemm_bias_scale_f32', [loop(v, len, [store(buf, 'float32', ix(0, [[v, 1]]), value)], { vectorize: true })]));
+  pre.push(
+    kernel(ctx, 'gemm_bias_scale_f32', [
+      loop(v, len, [store(buf, 'float32', ix(0, [[v, 1]]), value)], { vectorize: true }),
+    ]),
+  );
   return buf;
 }
 
 /** Y = beta * C (broadcast), which the GEMM then accumulates onto. */
-function scaledCopy(ctx: LowerContext, c: string, y: string, d: Dims, cs: { rs: number; cs: number }, beta: number): Kernel {
+function scaledCopy(
+  ctx: LowerContext,
+  c: string,
+  y: string,
+  d: Dims,
+  cs: { rs: number; cs: number },
+  beta: number,
+): Kernel {
   const f = ctx.fresh('c');
   const [i, j] = [`${f}i`, `${f}j`];
-  let value: Expr = load(c, 'float32', ix(0, [[i, cs.rs], [j, cs.cs]]));
+  let value: Expr = load(
+    c,
+    'float32',
+    ix(0, [
+      [i, cs.rs],
+      [j, cs.cs],
+    ]),
+  );
   if (beta !== 1) value = binary('mul', 'f32', constant('f32', beta), value);
-  const body = [loop(i, d.M, [loop(j, d.N, [store(y, 'float32', ix(0, [[i, d.N], [j, 1]]), value)], { vectorize: true })], { parallel: true })];
+  const body = [
+    loop(
+      i,
+      d.M,
+      [
+        loop(
+          j,
+          d.N,
+          [
+            store(
+              y,
+              'float32',
+              ix(0, [
+                [i, d.N],
+                [j, 1],
+              ]),
+              value,
+            ),
+          ],
+          { vectorize: true },
+        ),
+      ],
+      { parallel: true },
+    ),
+  ];
   return kernel(ctx, 'gemm_init_c_f32', body);
 }
 
@@ -170,15 +253,27 @@ function epilogue(
 ): Kernel {
   const f = ctx.fresh('e');
   const [i, j] = [`${f}i`, `${f}j`];
-  const yIx = ix(0, [[i, d.N], [j, 1]]);
+  const yIx = ix(0, [
+    [i, d.N],
+    [j, 1],
+  ]);
   let value = binary('mul', 'f32', constant('f32', alpha), load(y, 'float32', yIx));
   if (c) {
     pre.push(...c.pre);
-    let cv: Expr = load(c.buffer, 'float32', ix(0, [[i, c.rs], [j, c.cs]]));
+    let cv: Expr = load(
+      c.buffer,
+      'float32',
+      ix(0, [
+        [i, c.rs],
+        [j, c.cs],
+      ]),
+    );
     if (beta !== 1) cv = binary('mul', 'f32', constant('f32', beta), cv);
     value = binary('add', 'f32', value, cv);
   }
-  const body = [loop(i, d.M, [loop(j, d.N, [store(y, 'float32', yIx, value)], { vectorize: true })], { parallel: true })];
+  const body = [
+    loop(i, d.M, [loop(j, d.N, [store(y, 'float32', yIx, value)], { vectorize: true })], { parallel: true }),
+  ];
   return kernel(ctx, 'gemm_scale_f32', body);
 }
 
@@ -201,23 +296,75 @@ function gemmLoops(
   const { M, N, K } = d;
   const wide = (v: LoweredValue, index: Index): Expr =>
     convert(computeType(v.dtype), 'f64', load(v.buffer, v.dtype, index), isUnsignedDType(v.dtype));
-  const aIx = at.transA ? ix(0, [[i, 1], [k, M]]) : ix(0, [[i, K], [k, 1]]);
-  const bIx = at.transB ? ix(0, [[k, 1], [j, K]]) : ix(0, [[k, N], [j, 1]]);
+  const aIx = at.transA
+    ? ix(0, [
+        [i, 1],
+        [k, M],
+      ])
+    : ix(0, [
+        [i, K],
+        [k, 1],
+      ]);
+  const bIx = at.transB
+    ? ix(0, [
+        [k, 1],
+        [j, K],
+      ])
+    : ix(0, [
+        [k, N],
+        [j, 1],
+      ]);
   const accE: Expr = { op: 'local', name: acc, type: 'f64' };
   let value = binary('mul', 'f64', constant('f64', at.alpha), accE);
   if (c) {
     const cs = cStrides(c, d);
-    value = binary('add', 'f64', value, binary('mul', 'f64', constant('f64', at.beta), wide(c, ix(0, [[i, cs.rs], [j, cs.cs]]))));
+    value = binary(
+      'add',
+      'f64',
+      value,
+      binary(
+        'mul',
+        'f64',
+        constant('f64', at.beta),
+        wide(
+          c,
+          ix(0, [
+            [i, cs.rs],
+            [j, cs.cs],
+          ]),
+        ),
+      ),
+    );
   }
   const out = convert('f64', computeType(y.dtype), value, isUnsignedDType(y.dtype));
   const body = [
-    loop(i, M, [
-      loop(j, N, [
-        { op: 'set', name: acc, type: 'f64', value: constant('f64', 0) },
-        loop(k, K, [{ op: 'set', name: acc, type: 'f64', value: binary('add', 'f64', accE, binary('mul', 'f64', wide(a, aIx), wide(b, bIx))) }]),
-        store(y.buffer, y.dtype, ix(0, [[i, N], [j, 1]]), out),
-      ]),
-    ], { parallel: true }),
+    loop(
+      i,
+      M,
+      [
+        loop(j, N, [
+          { op: 'set', name: acc, type: 'f64', value: constant('f64', 0) },
+          loop(k, K, [
+            {
+              op: 'set',
+              name: acc,
+              type: 'f64',
+              value: binary('add', 'f64', accE, binary('mul', 'f64', wide(a, aIx), wide(b, bIx))),
+            },
+          ]),
+          store(
+            y.buffer,
+            y.dtype,
+            ix(0, [
+              [i, N],
+              [j, 1],
+            ]),
+            out,
+          ),
+        ]),
+      ],
+      { parallel: true },
+    ),
   ];
   return kernel(ctx, `gemm_loops_${suffix(y.dtype)}`, body);
 }

@@ -108,11 +108,13 @@ export function rowTiles(depth: number, height: number, rowsPerTile: number): Ro
   const tiles: RowTile[] = [];
   if (rowsPerTile >= height) {
     const slabs = Math.max(1, Math.floor(rowsPerTile / height));
-    for (let d0 = 0; d0 < depth; d0 += slabs) tiles.push({ d0, dn: Math.min(slabs, depth - d0), h0: 0, hn: height });
+    for (let d0 = 0; d0 < depth; d0 += slabs)
+      tiles.push({ d0, dn: Math.min(slabs, depth - d0), h0: 0, hn: height });
     return tiles;
   }
   for (let d0 = 0; d0 < depth; d0++) {
-    for (let h0 = 0; h0 < height; h0 += rowsPerTile) tiles.push({ d0, dn: 1, h0, hn: Math.min(rowsPerTile, height - h0) });
+    for (let h0 = 0; h0 < height; h0 += rowsPerTile)
+      tiles.push({ d0, dn: 1, h0, hn: Math.min(rowsPerTile, height - h0) });
   }
   return tiles;
 }

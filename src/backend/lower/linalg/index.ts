@@ -2,3 +2,10 @@
 import './matmul.js';
 import './gemm.js';
 import './conv.js';
+import './conv-transpose.js';
+import './pool.js';
+import './pool-global.js';
+import './quantize.js';
+import './quant-linalg.js';
+import './einsum.js';
+import './scatter-ops.js';

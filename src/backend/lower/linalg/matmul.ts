@@ -5,7 +5,18 @@ import type { GemmCall, Kernel, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, Lowered, LoweredValue } from '../lowering.js';
 import { LoweringUnsupported } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { f32Input, f32Output, ix, kernel, loop, matrix, output, required, suffix, usesF32Gemm } from './common.js';
+import {
+  f32Input,
+  f32Output,
+  ix,
+  kernel,
+  loop,
+  matrix,
+  output,
+  required,
+  suffix,
+  usesF32Gemm,
+} from './common.js';
 
 /**
  * MatMul (numpy semantics: 1-D operands, broadcast batch dims). float32 and the halves: one GEMM
@@ -27,7 +38,11 @@ export function lowerMatMul(ctx: LowerContext): Lowered {
   const fa = f32Input(ctx, a, 'matmul_a');
   const fb = f32Input(ctx, b, 'matmul_b');
   const fy = f32Output(ctx, y, 'matmul_y');
-  const f32 = (v: LoweredValue, buffer: string): LoweredValue => ({ buffer, dtype: 'float32', shape: v.shape });
+  const f32 = (v: LoweredValue, buffer: string): LoweredValue => ({
+    buffer,
+    dtype: 'float32',
+    shape: v.shape,
+  });
   const loops = matmulLoops(ctx, f32(a, fa.buffer), f32(b, fb.buffer), f32(y, fy.buffer));
   return { kernels: [...fa.pre, ...fb.pre, loops, ...fy.post] };
 }
@@ -42,7 +57,13 @@ function gemmCalls(p: MatmulPlan): number {
   return stacks(p) ? 1 : p.batches;
 }
 
-function matmulGemm(ctx: LowerContext, a: LoweredValue, b: LoweredValue, y: LoweredValue, p: MatmulPlan): Kernel[] {
+function matmulGemm(
+  ctx: LowerContext,
+  a: LoweredValue,
+  b: LoweredValue,
+  y: LoweredValue,
+  p: MatmulPlan,
+): Kernel[] {
   const { M, K, N } = p;
   const fa = f32Input(ctx, a, 'matmul_a');
   const fb = f32Input(ctx, b, 'matmul_b');
@@ -59,13 +80,21 @@ function matmulGemm(ctx: LowerContext, a: LoweredValue, b: LoweredValue, y: Lowe
     accumulate: false,
   });
   if (stacks(p)) calls.push(call(M * p.batches, 0, p.bBatch[0]! * K * N, 0));
-  else for (let t = 0; t < p.batches; t++) calls.push(call(M, p.aBatch[t]! * M * K, p.bBatch[t]! * K * N, t * M * N));
+  else
+    for (let t = 0; t < p.batches; t++)
+      calls.push(call(M, p.aBatch[t]! * M * K, p.bBatch[t]! * K * N, t * M * N));
   const name = `${p.batches > 1 && calls.length > 1 ? 'batch_matmul' : 'matmul'}_gemm_${suffix(y.dtype)}`;
   return [...fa.pre, ...fb.pre, kernel(ctx, name, calls), ...fy.post];
 }
 
 /** Per batch dim of the output: the stride of each operand (0 where it broadcasts). */
-function batchStrides(a: readonly number[], b: readonly number[], out: readonly number[], mk: number, kn: number) {
+function batchStrides(
+  a: readonly number[],
+  b: readonly number[],
+  out: readonly number[],
+  mk: number,
+  kn: number,
+) {
   const aStr: number[] = [];
   const bStr: number[] = [];
   let sa = mk;
@@ -85,12 +114,15 @@ function batchStrides(a: readonly number[], b: readonly number[], out: readonly 
  * Y[.., i, j] = sum_k A[.., i, k] * B[.., k, j], accumulated in Y in the compute type: exact for
  * float64, and for integers modular arithmetic wraps the same whether it wraps per step or at the end.
  */
-function matmulLoops(ctx: LowerContext, a: LoweredValue, b: LoweredValue, y: LoweredValue): Kernel {
+export function matmulLoops(ctx: LowerContext, a: LoweredValue, b: LoweredValue, y: LoweredValue): Kernel {
   const p = planMatmul(a.shape, b.shape);
   const { M, K, N } = p;
   const a2 = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
   const b2 = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
-  const batch = y.shape.slice(0, y.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+  const batch = y.shape.slice(
+    0,
+    y.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0),
+  );
   const { aStr, bStr } = batchStrides(a2.slice(0, -2), b2.slice(0, -2), batch, M * K, K * N);
   const t = computeType(y.dtype);
   const u = isUnsignedDType(y.dtype);

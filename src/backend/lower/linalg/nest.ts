@@ -37,18 +37,23 @@ export function nest(levels: readonly Level[], body: readonly Stmt[], parallel =
 export function zeroFill(buffer: string, dtype: DType, offset: number, n: number, v: string): Stmt[] {
   const t = computeType(dtype);
   const zero = constant(t, t === 'i64' ? 0n : 0);
-  return nest([{ v: levelVar(v, n), extent: n, vectorize: true }], [store(buffer, dtype, ix(offset, [[v, 1]]), zero)], true);
+  return nest(
+    [{ v: levelVar(v, n), extent: n, vectorize: true }],
+    [store(buffer, dtype, ix(offset, [[v, 1]]), zero)],
+    true,
+  );
 }
 
 /**
- * Copies a box of `dims` elements between two strided layouts (same dtype), innermost dimension
- * vectorized, dimensions that are contiguous in both merged so the inner loop runs long.
+ * Copies a box of `dims` elements between two strided layouts, innermost dimension vectorized,
+ * dimensions that are contiguous in both merged so the inner loop runs long. The source is read
+ * as `src.dtype` (default `dtype`) and converted on the store, when the compute types agree.
  */
 export function copyBox(
   prefix: string,
   dtype: DType,
   dims: readonly number[],
-  src: { buffer: string; offset: number; strides: readonly number[] },
+  src: { buffer: string; offset: number; strides: readonly number[]; dtype?: DType },
   dst: { buffer: string; offset: number; strides: readonly number[] },
 ): Stmt[] {
   const d: number[] = [];
@@ -67,9 +72,27 @@ export function copyBox(
       ds.push(dst.strides[i]!);
     }
   });
+  if (dims.some((n) => n === 0)) return [];
   const vars = d.map((_, i) => `${prefix}${i}`);
-  const value = load(src.buffer, dtype, ix(src.offset, vars.map((v, i) => [v, ss[i]!])));
-  const body = [store(dst.buffer, dtype, ix(dst.offset, vars.map((v, i) => [v, ds[i]!])), value)];
+  const value = load(
+    src.buffer,
+    src.dtype ?? dtype,
+    ix(
+      src.offset,
+      vars.map((v, i) => [v, ss[i]!]),
+    ),
+  );
+  const body = [
+    store(
+      dst.buffer,
+      dtype,
+      ix(
+        dst.offset,
+        vars.map((v, i) => [v, ds[i]!]),
+      ),
+      value,
+    ),
+  ];
   return nest(
     d.map((n, i) => ({ v: vars[i], extent: n, vectorize: i === d.length - 1 })),
     body,

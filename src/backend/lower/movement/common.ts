@@ -1,8 +1,10 @@
 import type { DType } from '../../../ir/dtype.js';
+import { intsOf } from '../../../ops/movement/dims.js';
 import { binary, compare, computeType, constant, convert, load, select, store } from '../../kernel/build.js';
 import type { Expr, Index, Kernel, Scalar, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
-import { emitNormalized, type Nest } from './nest.js';
+import { emitNormalized, normalizeNest, type Nest } from './nest.js';
+import { tileCopy } from './tiling.js';
 
 /**
  * What the family's kernels share: storage-exact copies and fills, kernel naming, and the reading of
@@ -61,15 +63,53 @@ export function dtypeName(dtype: DType): string {
   return SHORT[dtype];
 }
 
+/**
+ * A kernel of this node. Its reads and writes are every buffer the body loads and stores (so a table
+ * or scratch buffer cannot be left out), plus any listed.
+ */
 export function kernelOf(
   ctx: LowerContext,
   name: string,
   body: readonly Stmt[],
-  reads: readonly (string | undefined)[],
-  writes: readonly string[],
+  reads: readonly string[] = [],
+  writes: readonly string[] = [],
 ): Kernel {
-  const uniq = (xs: readonly (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
-  return { name, node: ctx.node.name, reads: uniq(reads), writes: uniq(writes), body };
+  const r = new Set(reads);
+  const w = new Set(writes);
+  const expr = (e: Expr | undefined): void => {
+    if (!e) return;
+    switch (e.op) {
+      case 'load':
+        r.add(e.buffer);
+        return expr(e.index.dynamic);
+      case 'unary':
+      case 'convert':
+        return expr(e.x);
+      case 'binary':
+      case 'compare':
+        expr(e.a);
+        return expr(e.b);
+      case 'select':
+        expr(e.cond);
+        expr(e.a);
+        return expr(e.b);
+    }
+  };
+  const stmt = (x: Stmt): void => {
+    if (x.op === 'loop') x.body.forEach(stmt);
+    else if (x.op === 'if') {
+      expr(x.cond);
+      x.then.forEach(stmt);
+      x.else.forEach(stmt);
+    } else if (x.op === 'set') expr(x.value);
+    else if (x.op === 'store') {
+      w.add(x.buffer);
+      expr(x.index.dynamic);
+      expr(x.value);
+    }
+  };
+  body.forEach(stmt);
+  return { name, node: ctx.node.name, reads: [...r], writes: [...w], body };
 }
 
 export function inputOf(ctx: LowerContext, i: number, what: string): LoweredValue {
@@ -84,20 +124,24 @@ export function outputOf(ctx: LowerContext, i = 0): LoweredValue {
   return v;
 }
 
-/** The data of a constant input; shapes, axes and pads must be known when the kernel is generated. */
-export function constantOf(ctx: LowerContext, i: number, what: string): LoweredValue & { constant: object } {
+/** The values of a constant integer input; shapes, axes and pads must be known when the kernel is generated. */
+export function constantInts(ctx: LowerContext, i: number, what: string): number[] {
   const v = inputOf(ctx, i, what);
   if (!v.constant) throw new LoweringUnsupported(`${what} must be a compile-time constant`);
-  return v as LoweredValue & { constant: object };
+  return intsOf(v.constant);
 }
 
 /** dst[...] = src[...] over a nest of (dst, src) accesses, bit-exact for every dtype. */
 export function copyNest(dst: string, src: string, dtype: DType, nest: Nest, prefix: string): Stmt[] {
   const bits = bitsDType(dtype);
-  return emitNormalized(nest, prefix, ([d, s]) => [store(dst, bits, d!, load(src, bits, s!))], {
-    vectorize: true,
-    parallel: true,
-  });
+  const norm = normalizeNest(nest);
+  if (!norm) return [];
+  return tileCopy(norm).flatMap((n, k) =>
+    emitNormalized(n, `${prefix}${k}_`, ([d, s]) => [store(dst, bits, d!, load(src, bits, s!))], {
+      vectorize: true,
+      parallel: true,
+    }),
+  );
 }
 
 /** dst[...] = value over a nest with one access; `value` is in the compute type of `storeAs`. */

@@ -15,11 +15,26 @@ export function lowerDropoutWithMask(ctx: LowerContext): Lowered {
   const out = outputOf(ctx, 0);
   const mask = outputOf(ctx, 1);
   const n = x.shape.reduce((a, b) => a * b, 1);
-  const nest = (k: number) => ({ extents: [n], accesses: Array.from({ length: k }, () => ({ offset: 0, strides: [1] })) });
+  const nest = (k: number) => ({
+    extents: [n],
+    accesses: Array.from({ length: k }, () => ({ offset: 0, strides: [1] })),
+  });
   return {
     kernels: [
-      kernelOf(ctx, `dropout_copy_${widthName(x.dtype)}`, copyNest(out.buffer, x.buffer, x.dtype, nest(2), ctx.fresh('d')), [x.buffer], [out.buffer]),
-      kernelOf(ctx, 'dropout_mask_b8', fillNest(mask.buffer, 'bool', rawConstant('bool', 1), nest(1), ctx.fresh('m')), [], [mask.buffer]),
+      kernelOf(
+        ctx,
+        `dropout_copy_${widthName(x.dtype)}`,
+        copyNest(out.buffer, x.buffer, x.dtype, nest(2), ctx.fresh('d')),
+        [x.buffer],
+        [out.buffer],
+      ),
+      kernelOf(
+        ctx,
+        'dropout_mask_b8',
+        fillNest(mask.buffer, 'bool', rawConstant('bool', 1), nest(1), ctx.fresh('m')),
+        [],
+        [mask.buffer],
+      ),
     ],
   };
 }
@@ -32,5 +47,6 @@ export function checkInference(ctx: LowerContext): void {
   const ratioValue = !ratio ? 0.5 : ratio.constant ? getNumber(ratio.constant, 0) : undefined;
   if (ratioValue === 0) return;
   if (!training.constant) throw new LoweringUnsupported('Dropout training_mode known only at run time');
-  if (training.constant.data[0]) throw new LoweringUnsupported('Dropout in training mode with a non-zero ratio is random');
+  if (training.constant.data[0])
+    throw new LoweringUnsupported('Dropout in training mode with a non-zero ratio is random');
 }

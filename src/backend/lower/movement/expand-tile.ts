@@ -1,8 +1,6 @@
-import type { Tensor } from '../../../ir/tensor.js';
-import { intsOf } from '../../../ops/movement/dims.js';
 import type { LowerContext, Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { constantOf, copyNest, inputOf, kernelOf, outputOf, widthName } from './common.js';
+import { constantInts, copyNest, inputOf, kernelOf, outputOf, widthName } from './common.js';
 import { rowMajor } from './nest.js';
 
 /** Expand reads broadcast axes at stride 0; Tile splits every output axis into (repeat, position). */
@@ -31,7 +29,7 @@ function expand(ctx: LowerContext): Lowered {
 function tile(ctx: LowerContext): Lowered {
   const x = inputOf(ctx, 0, 'Tile input');
   const out = outputOf(ctx);
-  const repeats = intsOf(constantOf(ctx, 1, 'Tile repeats').constant as Tensor);
+  const repeats = constantInts(ctx, 1, 'Tile repeats');
   const inStrides = rowMajor(x.shape);
   const outStrides = rowMajor(out.shape);
   const extents = x.shape.flatMap((d, i) => [repeats[i]!, d]);

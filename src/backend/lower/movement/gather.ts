@@ -5,7 +5,19 @@ import { binary, load, store } from '../../kernel/build.js';
 import type { Expr, Index, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { bitsDType, copyNest, i32, inputOf, kernelOf, local, outputOf, readIndex, times, widthName, withDynamic } from './common.js';
+import {
+  bitsDType,
+  copyNest,
+  i32,
+  inputOf,
+  kernelOf,
+  local,
+  outputOf,
+  readIndex,
+  times,
+  widthName,
+  withDynamic,
+} from './common.js';
 import { runsOf } from './maps.js';
 import { emitNormalized, rowMajor } from './nest.js';
 
@@ -42,8 +54,12 @@ function gatherRows(ctx: LowerContext, g: Rows): Stmt[] {
   const bits = bitsDType(g.x.dtype);
   const outerTerm = (stride: number) => (g.outer > 1 ? [{ v: o, stride }] : []);
   const dst: Index = { terms: [...outerTerm(g.rows * g.inner), { v: j, stride: g.inner }], offset: 0 };
-  const src: Index = withDynamic({ terms: outerTerm(g.dim * g.inner), offset: 0 }, times(local(t), g.scale ?? g.inner));
-  const inStep = (ix: Index): Index => (g.inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix);
+  const src: Index = withDynamic(
+    { terms: outerTerm(g.dim * g.inner), offset: 0 },
+    times(local(t), g.scale ?? g.inner),
+  );
+  const inStep = (ix: Index): Index =>
+    g.inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix;
   const copy = store(g.out.buffer, bits, inStep(dst), load(g.x.buffer, bits, inStep(src)));
   const row: Stmt[] =
     g.inner > 1 ? [{ op: 'loop', v: i, extent: g.inner, body: [copy], vectorize: true }] : [copy];
@@ -58,7 +74,13 @@ function gatherRows(ctx: LowerContext, g: Rows): Stmt[] {
 }
 
 /** Gather along `a` with indices known at compile time (already wrapped and range-checked). */
-function gatherConstant(ctx: LowerContext, x: LoweredValue, out: LoweredValue, a: number, idx: Int32Array): Stmt[] {
+function gatherConstant(
+  ctx: LowerContext,
+  x: LoweredValue,
+  out: LoweredValue,
+  a: number,
+  idx: Int32Array,
+): Stmt[] {
   const outer = sizeOf(x.shape.slice(0, a));
   const dim = x.shape[a]!;
   const inner = sizeOf(x.shape.slice(a + 1));
@@ -98,7 +120,7 @@ function gather(ctx: LowerContext): Lowered {
   if (ind.constant) {
     const idx = indexValues(ind.constant, x.shape[a]!, 'Gather');
     const body = gatherConstant(ctx, x, out, a, idx);
-    return { kernels: [kernelOf(ctx, name, body, [x.buffer, ...tablesOf(body)], [out.buffer])] };
+    return { kernels: [kernelOf(ctx, name, body, [x.buffer], [out.buffer])] };
   }
   const dim = x.shape[a]!;
   const body = gatherRows(ctx, {
@@ -110,22 +132,7 @@ function gather(ctx: LowerContext): Lowered {
     rows: sizeOf(ind.shape),
     rowIndex: (j, n) => readIndex(n, { buffer: ind.buffer, dtype: ind.dtype, index: at(j) }, dim),
   });
-  return { kernels: [kernelOf(ctx, name, body, [x.buffer, ind.buffer, ...tablesOf(body)], [out.buffer])] };
-}
-
-/** Constant buffers a body loads from (tables made by this family are named `cN:...`). */
-function tablesOf(body: readonly Stmt[]): string[] {
-  const found = new Set<string>();
-  const visit = (x: unknown): void => {
-    if (Array.isArray(x)) x.forEach(visit);
-    else if (x && typeof x === 'object') {
-      const o = x as Record<string, unknown>;
-      if (o.op === 'load' && typeof o.buffer === 'string' && /^c\d+:/.test(o.buffer)) found.add(o.buffer);
-      Object.values(o).forEach(visit);
-    }
-  };
-  visit(body);
-  return [...found];
+  return { kernels: [kernelOf(ctx, name, body, [x.buffer, ind.buffer], [out.buffer])] };
 }
 
 function gatherElements(ctx: LowerContext): Lowered {
@@ -143,7 +150,14 @@ function gatherElements(ctx: LowerContext): Lowered {
     const body = emitNormalized(
       nest,
       t,
-      ([p]) => [store(out.buffer, bits, p!, load(x.buffer, bits, { terms: [], offset: 0, dynamic: load(table, 'int32', p!) }))],
+      ([p]) => [
+        store(
+          out.buffer,
+          bits,
+          p!,
+          load(x.buffer, bits, { terms: [], offset: 0, dynamic: load(table, 'int32', p!) }),
+        ),
+      ],
       { parallel: true },
     );
     const name = `gatherelements_const_${widthName(x.dtype)}`;
@@ -229,7 +243,7 @@ function compress(ctx: LowerContext): Lowered {
   if (kept.length === 0) return { kernels: [] };
   const body = gatherConstant(ctx, view, out, a, Int32Array.from(kept));
   const name = `compress_${widthName(x.dtype)}`;
-  return { kernels: [kernelOf(ctx, name, body, [x.buffer, ...tablesOf(body)], [out.buffer])] };
+  return { kernels: [kernelOf(ctx, name, body, [x.buffer], [out.buffer])] };
 }
 
 registerLowerings({ Gather: gather, GatherElements: gatherElements, GatherND: gatherND, Compress: compress });

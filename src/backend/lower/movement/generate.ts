@@ -2,7 +2,18 @@ import { isBigInt, type DType } from '../../../ir/dtype.js';
 import { getNumber, type Tensor } from '../../../ir/tensor.js';
 import { Constant } from '../../../ops/movement/constant.js';
 import type { ParsedAttrs } from '../../../ops/attributes.js';
-import { binary, compare, computeType, constant, convert, load, select, store, unary } from '../../kernel/build.js';
+import {
+  binary,
+  compare,
+  computeType,
+  constant,
+  convert,
+  isUnsignedDType,
+  load,
+  select,
+  store,
+  unary,
+} from '../../kernel/build.js';
 import type { Expr, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
@@ -31,7 +42,13 @@ const flat = (n: number): Nest => ({ extents: [n], accesses: [{ offset: 0, strid
 /** A kernel that fills the output with one raw storage value. */
 function fillKernel(ctx: LowerContext, name: string, dtype: DType, raw: number | bigint): Lowered {
   const out = outputOf(ctx);
-  const body = fillNest(out.buffer, bitsDType(dtype), rawConstant(dtype, raw), flat(sizeOf(out.shape)), ctx.fresh('f'));
+  const body = fillNest(
+    out.buffer,
+    bitsDType(dtype),
+    rawConstant(dtype, raw),
+    flat(sizeOf(out.shape)),
+    ctx.fresh('f'),
+  );
   return { kernels: [kernelOf(ctx, `${name}_${widthName(dtype)}`, body, [], [out.buffer])] };
 }
 
@@ -51,14 +68,28 @@ function constantOp(ctx: LowerContext): Lowered {
   for (let i = 1; i < n && uniform; i++) uniform = t.data[i] === first;
   if (uniform) return fillKernel(ctx, 'constant_fill', t.dtype, first);
   const c = ctx.constant(t, 'value');
-  const body = copyNest(out.buffer, c, t.dtype, { extents: [n], accesses: [{ offset: 0, strides: [1] }, { offset: 0, strides: [1] }] }, ctx.fresh('c'));
+  const body = copyNest(
+    out.buffer,
+    c,
+    t.dtype,
+    {
+      extents: [n],
+      accesses: [
+        { offset: 0, strides: [1] },
+        { offset: 0, strides: [1] },
+      ],
+    },
+    ctx.fresh('c'),
+  );
   return { kernels: [kernelOf(ctx, `constant_copy_${widthName(t.dtype)}`, body, [c], [out.buffer])] };
 }
 
 /** int64 stores of values known now (Shape, Size). */
 function int64Kernel(ctx: LowerContext, name: string, values: readonly number[]): Lowered {
   const out = outputOf(ctx);
-  const body = values.map((v, i) => store(out.buffer, 'int64', { terms: [], offset: i }, constant('i64', BigInt(v))));
+  const body = values.map((v, i) =>
+    store(out.buffer, 'int64', { terms: [], offset: i }, constant('i64', BigInt(v))),
+  );
   return { kernels: [kernelOf(ctx, name, body, [], [out.buffer])] };
 }
 
@@ -107,14 +138,37 @@ function range(ctx: LowerContext): Lowered {
   let value: Expr;
   if (isBigInt(dtype)) {
     const [s0, d0] = [BigInt(s.data[0]!), BigInt(d.data[0]!)];
-    value = binary('add', 'i64', constant('i64', s0), binary('mul', 'i64', convert('i32', 'i64', i), constant('i64', d0)));
+    value = binary(
+      'add',
+      'i64',
+      constant('i64', s0),
+      binary('mul', 'i64', convert('i32', 'i64', i), constant('i64', d0)),
+    );
   } else {
-    const exact = binary('add', 'f64', constant('f64', getNumber(s, 0)), binary('mul', 'f64', convert('i32', 'f64', i), constant('f64', getNumber(d, 0))));
+    const exact = binary(
+      'add',
+      'f64',
+      constant('f64', getNumber(s, 0)),
+      binary('mul', 'f64', convert('i32', 'f64', i), constant('f64', getNumber(d, 0))),
+    );
     const type = computeType(dtype);
-    value = type === 'i32' ? convert('i64', 'i32', convert('f64', 'i64', exact)) : convert('f64', type, exact);
+    value =
+      type === 'i32' ? convert('i64', 'i32', convert('f64', 'i64', exact)) : convert('f64', type, exact);
   }
   const n = sizeOf(out.shape);
-  const body: Stmt[] = n === 0 ? [] : [{ op: 'loop', v, extent: n, body: [store(out.buffer, dtype, { terms: [{ v, stride: 1 }], offset: 0 }, value)], vectorize: true, parallel: true }];
+  const body: Stmt[] =
+    n === 0
+      ? []
+      : [
+          {
+            op: 'loop',
+            v,
+            extent: n,
+            body: [store(out.buffer, dtype, { terms: [{ v, stride: 1 }], offset: 0 }, value)],
+            vectorize: true,
+            parallel: true,
+          },
+        ];
   return { kernels: [kernelOf(ctx, `range_${dtypeName(dtype)}`, body, [], [out.buffer])] };
 }
 
@@ -133,7 +187,7 @@ function oneHot(ctx: LowerContext): Lowered {
   const inner = sizeOf(out.shape.slice(a + 1));
   if (outer * depth * inner === 0) return { kernels: [] };
   const t = computeType(ind.dtype);
-  const unsigned = ind.dtype === 'uint32' || ind.dtype === 'uint64' || ind.dtype === 'uint8' || ind.dtype === 'uint16';
+  const unsigned = isUnsignedDType(ind.dtype);
   const bits = bitsDType(values.dtype);
   const vt = computeType(bits);
   const p = ctx.fresh('oh');
@@ -142,16 +196,18 @@ function oneHot(ctx: LowerContext): Lowered {
     { op: 'set', name: off, type: vt, value: load(values.buffer, bits, { terms: [], offset: 0 }) },
     { op: 'set', name: on, type: vt, value: load(values.buffer, bits, { terms: [], offset: 1 }) },
   ];
+  // the third access counts along the index axis: it keeps that axis a loop of its own (no dim can
+  // merge with it) and names the loop variable that is d
   const nest: Nest = {
     extents: [outer, depth, inner],
     accesses: [
       { offset: 0, strides: rowMajor([outer, depth, inner]) },
       { offset: 0, strides: [inner, 0, 1] },
+      { offset: 0, strides: [0, 1, 0] },
     ],
   };
-  // the index axis must stay a loop of its own: only merge-free dims are normalized away
   const body = emitNormalized(
-    { extents: nest.extents, accesses: [...nest.accesses, { offset: 0, strides: [0, 1, 0] }] },
+    nest,
     p,
     ([o, x, dIx]) => {
       const dVar = dIx!.terms[0] ? ({ op: 'var', name: dIx!.terms[0].v } as Expr) : constant('i32', 0);
@@ -160,7 +216,9 @@ function oneHot(ctx: LowerContext): Lowered {
       const d = convert('i32', t, dVar);
       const wrapped = convert('i32', t, binary('sub', 'i32', dVar, constant('i32', depth)));
       // x == d, or a negative x == d - depth; unsigned indices are never negative
-      const hit = unsigned ? compare('eq', t, idx, d) : binary('or', 'i32', compare('eq', t, idx, d), compare('eq', t, idx, wrapped));
+      const hit = unsigned
+        ? compare('eq', t, idx, d)
+        : binary('or', 'i32', compare('eq', t, idx, d), compare('eq', t, idx, wrapped));
       return [store(out.buffer, bits, o!, select(vt, hit, local(on, vt), local(off, vt)))];
     },
     { vectorize: true, parallel: true },

@@ -14,7 +14,13 @@ import { emitNest, normalizeNest, rowMajor, type Access, type Nest } from './nes
  */
 
 type Run =
-  | { readonly kind: 'affine'; readonly start: number; readonly length: number; readonly src: number; readonly step: number }
+  | {
+      readonly kind: 'affine';
+      readonly start: number;
+      readonly length: number;
+      readonly src: number;
+      readonly step: number;
+    }
   | { readonly kind: 'fill'; readonly start: number; readonly length: number }
   | { readonly kind: 'table'; readonly start: 0; readonly length: number; readonly buffer: string };
 
@@ -102,13 +108,27 @@ function fillRegion(m: MapCopy, chosen: readonly Run[], prefix: string): Stmt[] 
   const d = chosen.length;
   const extents = [...chosen.map((r) => r.length), ...m.outShape.slice(d)];
   const offset = chosen.reduce((s, r, i) => s + r.start * outStrides[i]!, 0);
-  return fillNest(m.dst, m.fillAs ?? bitsDType(m.dtype), m.fill, { extents, accesses: [{ offset, strides: outStrides }] }, prefix);
+  return fillNest(
+    m.dst,
+    m.fillAs ?? bitsDType(m.dtype),
+    m.fill,
+    { extents, accesses: [{ offset, strides: outStrides }] },
+    prefix,
+  );
 }
 
-function copyRegion(m: MapCopy, chosen: readonly Run[], inStrides: readonly number[], prefix: string): Stmt[] {
+function copyRegion(
+  m: MapCopy,
+  chosen: readonly Run[],
+  inStrides: readonly number[],
+  prefix: string,
+): Stmt[] {
   const outStrides = rowMajor(m.outShape);
   const rank = chosen.length;
-  const dst: Access = { offset: chosen.reduce((s, r, i) => s + r.start * outStrides[i]!, 0), strides: outStrides };
+  const dst: Access = {
+    offset: chosen.reduce((s, r, i) => s + r.start * outStrides[i]!, 0),
+    strides: outStrides,
+  };
   let srcOffset = 0;
   const srcStrides = chosen.map((r, i) => {
     if (r.kind !== 'affine') return 0;

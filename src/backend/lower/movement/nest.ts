@@ -39,8 +39,7 @@ export function normalizeNest(n: Nest): Nest | undefined {
   n.extents.forEach((e, d) => {
     if (e === 1) return;
     const last = extents.length - 1;
-    const merges =
-      last >= 0 && n.accesses.every((a, k) => strides[k]![last] === a.strides[d]! * e);
+    const merges = last >= 0 && n.accesses.every((a, k) => strides[k]![last] === a.strides[d]! * e);
     if (merges) {
       extents[last] = extents[last]! * e;
       n.accesses.forEach((a, k) => (strides[k]![last] = a.strides[d]!));
@@ -70,12 +69,10 @@ export function emitNest(
   opts: NestOptions = {},
 ): Stmt[] {
   const vars = n.extents.map((_, d) => `${prefix}${d}`);
-  const indices = n.accesses.map(
-    (a): Index => ({
-      terms: vars.map((v, d) => ({ v, stride: a.strides[d]! })).filter((t) => t.stride !== 0),
-      offset: a.offset,
-    }),
-  );
+  const indices = n.accesses.map((a): Index => ({
+    terms: vars.map((v, d) => ({ v, stride: a.strides[d]! })).filter((t) => t.stride !== 0),
+    offset: a.offset,
+  }));
   let inner: readonly Stmt[] = body(indices, vars);
   for (let d = n.extents.length - 1; d >= 0; d--) {
     const loop: Stmt = {

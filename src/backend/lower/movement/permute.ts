@@ -28,7 +28,12 @@ function permutation(perm: readonly number[] | undefined, rank: number): number[
   return p;
 }
 
-function permuteKernel(ctx: LowerContext, name: string, view: readonly number[], perm: readonly number[]): Lowered {
+function permuteKernel(
+  ctx: LowerContext,
+  name: string,
+  view: readonly number[],
+  perm: readonly number[],
+): Lowered {
   const x = inputOf(ctx, 0, 'input');
   const out = outputOf(ctx);
   const body = copyNest(out.buffer, x.buffer, x.dtype, permuteNest(view, perm), ctx.fresh('t'));
@@ -58,11 +63,23 @@ function depthToSpace(ctx: LowerContext): Lowered {
   const [view, perm] =
     layout === 'NHWC'
       ? dcr
-        ? [[n, h, w, b, b, c], [0, 1, 3, 2, 4, 5]]
-        : [[n, h, w, c, b, b], [0, 1, 4, 2, 5, 3]]
+        ? [
+            [n, h, w, b, b, c],
+            [0, 1, 3, 2, 4, 5],
+          ]
+        : [
+            [n, h, w, c, b, b],
+            [0, 1, 4, 2, 5, 3],
+          ]
       : dcr
-        ? [[n, b, b, c, h, w], [0, 3, 4, 1, 5, 2]]
-        : [[n, c, b, b, h, w], [0, 1, 4, 2, 5, 3]];
+        ? [
+            [n, b, b, c, h, w],
+            [0, 3, 4, 1, 5, 2],
+          ]
+        : [
+            [n, c, b, b, h, w],
+            [0, 1, 4, 2, 5, 3],
+          ];
   return permuteKernel(ctx, `depthtospace_${dcr ? 'dcr' : 'crd'}`, view, perm);
 }
 
@@ -73,8 +90,14 @@ function spaceToDepth(ctx: LowerContext): Lowered {
   const [n, c, h, w] = nchw(x.shape, layout);
   const [view, perm] =
     layout === 'NHWC'
-      ? [[n, h / b, b, w / b, b, c], [0, 1, 3, 2, 4, 5]]
-      : [[n, c, h / b, b, w / b, b], [0, 3, 5, 1, 2, 4]];
+      ? [
+          [n, h / b, b, w / b, b, c],
+          [0, 1, 3, 2, 4, 5],
+        ]
+      : [
+          [n, c, h / b, b, w / b, b],
+          [0, 3, 5, 1, 2, 4],
+        ];
   return permuteKernel(ctx, 'spacetodepth', view, perm);
 }
 

@@ -57,7 +57,13 @@ function apply(t: Target, dst: Index, src: Index): Stmt {
   const type = computeType(t.dtype);
   const fn = combineFn(t.reduction, t.dtype);
   const unsigned = isUnsignedDType(t.dtype) && (fn === 'max' || fn === 'min');
-  const value = binary(fn, type, load(t.buffer, t.dtype, dst), load(t.updates.buffer, t.updates.dtype, src), unsigned);
+  const value = binary(
+    fn,
+    type,
+    load(t.buffer, t.dtype, dst),
+    load(t.updates.buffer, t.updates.dtype, src),
+    unsigned,
+  );
   return store(t.buffer, t.dtype, dst, value);
 }
 
@@ -75,11 +81,19 @@ function scatterKernels(
   const x = inputOf(ctx, 0, 'data');
   const updates = inputOf(ctx, 2, 'updates');
   const out = outputOf(ctx);
-  const whole = { extents: [sizeOf(x.shape)], accesses: [{ offset: 0, strides: [1] }, { offset: 0, strides: [1] }] };
+  const whole = {
+    extents: [sizeOf(x.shape)],
+    accesses: [
+      { offset: 0, strides: [1] },
+      { offset: 0, strides: [1] },
+    ],
+  };
   const viaFloat = reduction !== 'none' && isHalf(x.dtype);
   const acc = viaFloat ? ctx.scratch('float32', sizeOf(x.shape), 'acc') : out.buffer;
   const target: Target = { buffer: acc, dtype: viaFloat ? 'float32' : x.dtype, updates, reduction };
-  const init = viaFloat ? convertNest(ctx, acc, 'float32', x.buffer, x.dtype, whole) : copyNest(acc, x.buffer, x.dtype, whole, ctx.fresh('d'));
+  const init = viaFloat
+    ? convertNest(ctx, acc, 'float32', x.buffer, x.dtype, whole)
+    : copyNest(acc, x.buffer, x.dtype, whole, ctx.fresh('d'));
   const kernels: Kernel[] = [];
   const suffix = reduction === 'none' ? widthName(x.dtype) : `${reduction}_${dtypeName(x.dtype)}`;
   const name = `${op}_${suffix}`;
@@ -93,7 +107,14 @@ function scatterKernels(
 }
 
 /** dst = src with the value converted (loads widen to f32, the store rounds). */
-function convertNest(ctx: LowerContext, dst: string, dstType: DType, src: string, srcType: DType, nest: Parameters<typeof emitNormalized>[0]): Stmt[] {
+function convertNest(
+  ctx: LowerContext,
+  dst: string,
+  dstType: DType,
+  src: string,
+  srcType: DType,
+  nest: Parameters<typeof emitNormalized>[0],
+): Stmt[] {
   return emitNormalized(nest, ctx.fresh('v'), ([d, s]) => [store(dst, dstType, d!, load(src, srcType, s!))], {
     vectorize: true,
     parallel: true,
@@ -124,11 +145,18 @@ function scatterND(ctx: LowerContext): Lowered {
     offset = parts.flatMap((p, c) =>
       readIndex(p, { buffer: ind.buffer, dtype: ind.dtype, index: at(t, k, c) }, x.shape[c]!, `${p}ok`),
     );
-    const sum = parts.map((p, c) => times(local(p), xs[c]!)).reduce((a, e) => binary('add', 'i32', a, e), i32(0));
+    const sum = parts
+      .map((p, c) => times(local(p), xs[c]!))
+      .reduce((a, e) => binary('add', 'i32', a, e), i32(0));
     offset.push({ op: 'set', name: off, type: 'i32', value: sum });
     if (k > 0) {
       const oks = parts.map((p) => local(`${p}ok`));
-      offset.push({ op: 'set', name: ok, type: 'i32', value: oks.reduce((a, e) => binary('and', 'i32', a, e)) });
+      offset.push({
+        op: 'set',
+        name: ok,
+        type: 'i32',
+        value: oks.reduce((a, e) => binary('and', 'i32', a, e)),
+      });
       valid = local(ok);
     }
   }
@@ -138,11 +166,17 @@ function scatterND(ctx: LowerContext): Lowered {
     reduction,
     (target) => {
       const dst: Index = { terms: block > 1 ? [{ v: i, stride: 1 }] : [], offset: 0, dynamic: local(off) };
-      const src: Index = { terms: [{ v: t, stride: block }, ...(block > 1 ? [{ v: i, stride: 1 }] : [])], offset: 0 };
+      const src: Index = {
+        terms: [{ v: t, stride: block }, ...(block > 1 ? [{ v: i, stride: 1 }] : [])],
+        offset: 0,
+      };
       const one = apply(target, dst, src);
-      const copy: Stmt[] = block > 1 ? [{ op: 'loop', v: i, extent: block, body: [one], vectorize: true }] : [one];
+      const copy: Stmt[] =
+        block > 1 ? [{ op: 'loop', v: i, extent: block, body: [one], vectorize: true }] : [one];
       const guarded: Stmt[] = valid ? [{ op: 'if', cond: valid, then: copy, else: [] }] : copy;
-      return tuples === 0 || block === 0 ? [] : [{ op: 'loop', v: t, extent: tuples, body: [...offset, ...guarded] }];
+      return tuples === 0 || block === 0
+        ? []
+        : [{ op: 'loop', v: t, extent: tuples, body: [...offset, ...guarded] }];
     },
     reads,
   );
@@ -160,19 +194,29 @@ function scatterElements(ctx: LowerContext): Lowered {
     const table = ctx.constant({ dtype: 'int32', shape: [offsets.length], data: offsets }, 'offsets');
     const nest = { extents: [offsets.length], accesses: [{ offset: 0, strides: [1] }] };
     const body = (target: Target) =>
-      emitNormalized(nest, v, ([p]) => [apply(target, { terms: [], offset: 0, dynamic: load(table, 'int32', p!) }, p!)]);
+      emitNormalized(nest, v, ([p]) => [
+        apply(target, { terms: [], offset: 0, dynamic: load(table, 'int32', p!) }, p!),
+      ]);
     return scatterKernels(ctx, op, reduction, body, [table]);
   }
   const xs = rowMajor(x.shape);
   const nest = {
     extents: ind.shape,
-    accesses: [{ offset: 0, strides: xs.map((s, d) => (d === a ? 0 : s)) }, { offset: 0, strides: rowMajor(ind.shape) }],
+    accesses: [
+      { offset: 0, strides: xs.map((s, d) => (d === a ? 0 : s)) },
+      { offset: 0, strides: rowMajor(ind.shape) },
+    ],
   };
   const [row, ok] = [`${v}row`, `${v}ok`];
   const body = (target: Target) =>
     emitNormalized(nest, v, ([d, p]) => [
       ...readIndex(row, { buffer: ind.buffer, dtype: ind.dtype, index: p! }, x.shape[a]!, ok),
-      { op: 'if', cond: local(ok), then: [apply(target, withDynamic(d!, times(local(row), xs[a]!)), p!)], else: [] },
+      {
+        op: 'if',
+        cond: local(ok),
+        then: [apply(target, withDynamic(d!, times(local(row), xs[a]!)), p!)],
+        else: [],
+      },
     ]);
   return scatterKernels(ctx, op, reduction, body, [ind.buffer]);
 }

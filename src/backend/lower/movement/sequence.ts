@@ -5,7 +5,17 @@ import { binary, compare, constant, convert, load, select, store } from '../../k
 import type { Expr, Index, Scalar, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { bitsDType, copyNest, indexType, inputOf, kernelOf, local, outputOf, times, widthName } from './common.js';
+import {
+  bitsDType,
+  copyNest,
+  indexType,
+  inputOf,
+  kernelOf,
+  local,
+  outputOf,
+  times,
+  widthName,
+} from './common.js';
 import { rowMajor } from './nest.js';
 
 /** Ops over a time axis: ReverseSequence and TensorScatter (the KV-cache update of opset 24). */
@@ -20,7 +30,10 @@ function reverseSequence(ctx: LowerContext): Lowered {
   const lens = inputOf(ctx, 1, 'ReverseSequence sequence_lens');
   const out = outputOf(ctx);
   const rank = x.shape.length;
-  const [b, t] = [normalizeAxis(ctx.attrs.batch_axis as number, rank), normalizeAxis(ctx.attrs.time_axis as number, rank)];
+  const [b, t] = [
+    normalizeAxis(ctx.attrs.batch_axis as number, rank),
+    normalizeAxis(ctx.attrs.time_axis as number, rank),
+  ];
   if (rank < 2 || b > 1 || t > 1 || b === t) throw new OpError('ReverseSequence axes must be 0 and 1');
   const [batch, time] = [x.shape[b]!, x.shape[t]!];
   const strides = rowMajor(x.shape);
@@ -57,8 +70,15 @@ function reverseSequence(ctx: LowerContext): Lowered {
   const reversed = binary('sub', 'i32', binary('sub', 'i32', local(len), constant('i32', 1)), tVar);
   const inSeq = compare('lt', 'i32', tVar, local(len));
   const bits = bitsDType(x.dtype);
-  const withInner = (ix: Index): Index => (inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix);
-  const dst = withInner({ terms: [{ v: d0, stride: strides[0]! }, { v: d1, stride: strides[1]! }], offset: 0 });
+  const withInner = (ix: Index): Index =>
+    inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix;
+  const dst = withInner({
+    terms: [
+      { v: d0, stride: strides[0]! },
+      { v: d1, stride: strides[1]! },
+    ],
+    offset: 0,
+  });
   const from = withInner({ terms: [{ v: bv, stride: sb }], offset: 0, dynamic: times(local(src), st) });
   const copy = store(out.buffer, bits, dst, load(x.buffer, bits, from));
   const body: Stmt[] = [
@@ -75,7 +95,9 @@ function reverseSequence(ctx: LowerContext): Lowered {
           body: [
             { op: 'set', name: len, type: 'i32', value: clamped },
             { op: 'set', name: src, type: 'i32', value: select('i32', inSeq, reversed, tVar) },
-            ...(inner > 1 ? [{ op: 'loop', v: i, extent: inner, body: [copy], vectorize: true } as Stmt] : [copy]),
+            ...(inner > 1
+              ? [{ op: 'loop', v: i, extent: inner, body: [copy], vectorize: true } as Stmt]
+              : [copy]),
           ],
         },
       ],
@@ -104,29 +126,56 @@ function tensorScatter(ctx: LowerContext): Lowered {
   const perBatch = sizeOf(past.shape.slice(1, a));
   const whole = sizeOf(past.shape);
   const kernelName = `tensorscatter_${circular ? 'circular' : 'linear'}_${widthName(past.dtype)}`;
-  const copy = copyNest(out.buffer, past.buffer, past.dtype, {
-    extents: [whole],
-    accesses: [{ offset: 0, strides: [1] }, { offset: 0, strides: [1] }],
-  }, ctx.fresh('d'));
+  const copy = copyNest(
+    out.buffer,
+    past.buffer,
+    past.dtype,
+    {
+      extents: [whole],
+      accesses: [
+        { offset: 0, strides: [1] },
+        { offset: 0, strides: [1] },
+      ],
+    },
+    ctx.fresh('d'),
+  );
   const ty: Scalar = w ? indexType(w.dtype, 'TensorScatter write_indices') : 'i32';
   const v = ctx.fresh('ts');
-  const [bv, q, s, i, start, row] = ['b', 'q', 's', 'i', 'w', 'row'].map((n) => `${v}${n}`) as [string, string, string, string, string, string];
+  const [bv, q, s, i, start, row] = ['b', 'q', 's', 'i', 'w', 'row'].map((n) => `${v}${n}`) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const c = (n: number): Expr => constant(ty, ty === 'i64' ? BigInt(n) : n);
   const startValue: Expr = w ? load(w.buffer, w.dtype, { terms: [{ v: bv, stride: 1 }], offset: 0 }) : c(0);
   const pos = binary('add', ty, local(start, ty), convert('i32', ty, { op: 'var', name: s }));
   const m = c(maxSeq);
   const wrapped = circular ? binary('rem', ty, binary('add', ty, binary('rem', ty, pos, m), m), m) : pos;
-  const valid = binary('and', 'i32', compare('ge', ty, local(row, ty), c(0)), compare('lt', ty, local(row, ty), m));
+  const valid = binary(
+    'and',
+    'i32',
+    compare('ge', ty, local(row, ty), c(0)),
+    compare('lt', ty, local(row, ty), m),
+  );
   const bits = bitsDType(past.dtype);
   const prefix = (n: number) => [
     { v: bv, stride: perBatch * n * inner },
     { v: q, stride: n * inner },
   ];
-  const withInner = (ix: Index): Index => (inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix);
-  const dst = withInner({ terms: prefix(maxSeq), offset: 0, dynamic: times(convert(ty, 'i32', local(row, ty)), inner) });
+  const withInner = (ix: Index): Index =>
+    inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix;
+  const dst = withInner({
+    terms: prefix(maxSeq),
+    offset: 0,
+    dynamic: times(convert(ty, 'i32', local(row, ty)), inner),
+  });
   const src = withInner({ terms: [...prefix(seq), { v: s, stride: inner }], offset: 0 });
   const one = store(out.buffer, bits, dst, load(update.buffer, bits, src));
-  const rowCopy: Stmt[] = inner > 1 ? [{ op: 'loop', v: i, extent: inner, body: [one], vectorize: true }] : [one];
+  const rowCopy: Stmt[] =
+    inner > 1 ? [{ op: 'loop', v: i, extent: inner, body: [one], vectorize: true }] : [one];
   const steps: Stmt = {
     op: 'loop',
     v: s,

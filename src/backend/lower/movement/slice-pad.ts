@@ -1,14 +1,23 @@
 import type { DType } from '../../../ir/dtype.js';
-import { fromNumbers, getNumber, type Tensor } from '../../../ir/tensor.js';
+import { fromNumbers, getNumber } from '../../../ir/tensor.js';
 import { axisRange } from '../../../ops/movement/slice.js';
-import { intsOf } from '../../../ops/movement/dims.js';
 import { OpError } from '../../../ops/op.js';
 import { normalizeAxes } from '../../../ops/support/axes.js';
 import { compare, computeType, constant, convert, load } from '../../kernel/build.js';
 import type { Expr, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { bitsDType, constantOf, copyNest, inputOf, kernelOf, local, outputOf, rawConstant, widthName } from './common.js';
+import {
+  bitsDType,
+  constantInts,
+  copyNest,
+  inputOf,
+  kernelOf,
+  local,
+  outputOf,
+  rawConstant,
+  widthName,
+} from './common.js';
 import { mapCopy } from './maps.js';
 import { rowMajor } from './nest.js';
 
@@ -17,10 +26,10 @@ import { rowMajor } from './nest.js';
 function slice(ctx: LowerContext): Lowered {
   const x = inputOf(ctx, 0, 'Slice data');
   const out = outputOf(ctx);
-  const [starts, ends] = [1, 2].map((i) => intsOf(constantOf(ctx, i, 'Slice bounds').constant as Tensor));
+  const [starts, ends] = [1, 2].map((i) => constantInts(ctx, i, 'Slice bounds'));
   const rank = x.shape.length;
-  const axes = ctx.inputs[3] ? intsOf(constantOf(ctx, 3, 'Slice axes').constant as Tensor) : starts!.map((_, i) => i);
-  const steps = ctx.inputs[4] ? intsOf(constantOf(ctx, 4, 'Slice steps').constant as Tensor) : starts!.map(() => 1);
+  const axes = ctx.inputs[3] ? constantInts(ctx, 3, 'Slice axes') : starts!.map((_, i) => i);
+  const steps = ctx.inputs[4] ? constantInts(ctx, 4, 'Slice steps') : starts!.map(() => 1);
   const strides = rowMajor(x.shape);
   const start = x.shape.map(() => 0);
   const step = x.shape.map(() => 1);
@@ -33,7 +42,10 @@ function slice(ctx: LowerContext): Lowered {
     extents: out.shape,
     accesses: [
       { offset: 0, strides: rowMajor(out.shape) },
-      { offset: start.reduce((s, c, d) => s + c * strides[d]!, 0), strides: step.map((s, d) => s * strides[d]!) },
+      {
+        offset: start.reduce((s, c, d) => s + c * strides[d]!, 0),
+        strides: step.map((s, d) => s * strides[d]!),
+      },
     ],
   };
   const body = copyNest(out.buffer, x.buffer, x.dtype, nest, ctx.fresh('s'));
@@ -43,7 +55,11 @@ function slice(ctx: LowerContext): Lowered {
 type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 
 /** Begin and end pads per axis of the full rank (pads lists the begins of the listed axes, then the ends). */
-function padsPerAxis(rank: number, pads: readonly number[], axes: readonly number[] | undefined): [number[], number[]] {
+function padsPerAxis(
+  rank: number,
+  pads: readonly number[],
+  axes: readonly number[] | undefined,
+): [number[], number[]] {
   const ax = axes ? normalizeAxes(axes, rank) : Array.from({ length: rank }, (_, i) => i);
   if (pads.length !== 2 * ax.length) throw new OpError(`Pad has ${pads.length} pads for ${ax.length} axes`);
   const begin = new Array<number>(rank).fill(0);
@@ -104,24 +120,29 @@ function padValue(ctx: LowerContext, dtype: DType): Fill {
   const name = `${ctx.fresh('pad')}value`;
   if (v.dtype === dtype) {
     const type = computeType(bitsDType(dtype));
-    const setup: Stmt[] = [{ op: 'set', name, type, value: load(v.buffer, bitsDType(dtype), { terms: [], offset: 0 }) }];
+    const setup: Stmt[] = [
+      { op: 'set', name, type, value: load(v.buffer, bitsDType(dtype), { terms: [], offset: 0 }) },
+    ];
     return { value: local(name, type), storeAs: bitsDType(dtype), setup, reads: [v.buffer] };
   }
   const [from, to] = [computeType(v.dtype), computeType(dtype)];
   const x = load(v.buffer, v.dtype, { terms: [], offset: 0 });
   const converted =
-    dtype === 'bool'
-      ? compare('ne', from, x, constant(from, from === 'i64' ? 0n : 0))
-      : convert(from, to, x);
+    dtype === 'bool' ? compare('ne', from, x, constant(from, from === 'i64' ? 0n : 0)) : convert(from, to, x);
   const type = dtype === 'bool' ? 'i32' : to;
-  return { value: local(name, type), storeAs: dtype, setup: [{ op: 'set', name, type, value: converted }], reads: [v.buffer] };
+  return {
+    value: local(name, type),
+    storeAs: dtype,
+    setup: [{ op: 'set', name, type, value: converted }],
+    reads: [v.buffer],
+  };
 }
 
 function pad(ctx: LowerContext): Lowered {
   const x = inputOf(ctx, 0, 'Pad data');
   const mode = ctx.attrs.mode as PadMode;
-  const pads = intsOf(constantOf(ctx, 1, 'Pad pads').constant as Tensor);
-  const axes = ctx.inputs[3] ? intsOf(constantOf(ctx, 3, 'Pad axes').constant as Tensor) : undefined;
+  const pads = constantInts(ctx, 1, 'Pad pads');
+  const axes = ctx.inputs[3] ? constantInts(ctx, 3, 'Pad axes') : undefined;
   const [b, e] = padsPerAxis(x.shape.length, pads, axes);
   if (ctx.outputs[0]!.shape.reduce((p, d) => p * d, 1) === 0) return { kernels: [] };
   const maps = x.shape.map((d, i) => axisSources(d, b[i]!, e[i]!, mode));
@@ -143,7 +164,9 @@ function mapKernel(ctx: LowerContext, name: string, maps: Int32Array[], fill: Fi
     ...(fill ? { fill: fill.value, fillAs: fill.storeAs } : {}),
   });
   const body = [...(fill?.setup ?? []), ...copy.body];
-  return { kernels: [kernelOf(ctx, name, body, [x.buffer, ...(fill?.reads ?? []), ...copy.reads], [out.buffer])] };
+  return {
+    kernels: [kernelOf(ctx, name, body, [x.buffer, ...(fill?.reads ?? []), ...copy.reads], [out.buffer])],
+  };
 }
 
 /** Odd differences put the extra element at the end, for crops and pads alike. */
@@ -159,10 +182,11 @@ function centerSources(dim: number, size: number): Int32Array {
 
 function centerCropPad(ctx: LowerContext): Lowered {
   const x = inputOf(ctx, 0, 'CenterCropPad input');
-  const target = intsOf(constantOf(ctx, 1, 'CenterCropPad shape').constant as Tensor);
+  const target = constantInts(ctx, 1, 'CenterCropPad shape');
   const axesAttr = ctx.attrs.axes as number[] | undefined;
   const axes = axesAttr ? normalizeAxes(axesAttr, x.shape.length) : x.shape.map((_, i) => i);
-  if (axes.length !== target.length) throw new OpError(`CenterCropPad has ${target.length} sizes for ${axes.length} axes`);
+  if (axes.length !== target.length)
+    throw new OpError(`CenterCropPad has ${target.length} sizes for ${axes.length} axes`);
   const maps: Int32Array[] = x.shape.map((d) => Int32Array.from({ length: d }, (_, i) => i));
   axes.forEach((a, i) => (maps[a] = centerSources(x.shape[a]!, target[i]!)));
   const zero = { value: rawConstant(x.dtype, 0), storeAs: bitsDType(x.dtype), setup: [], reads: [] };

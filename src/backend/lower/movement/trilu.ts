@@ -4,7 +4,18 @@ import { binary, compare, computeType, constant, convert, load, select, store } 
 import type { Expr, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { bitsDType, copyNest, fillNest, indexType, inputOf, kernelOf, local, outputOf, rawConstant, widthName } from './common.js';
+import {
+  bitsDType,
+  copyNest,
+  fillNest,
+  indexType,
+  inputOf,
+  kernelOf,
+  local,
+  outputOf,
+  rawConstant,
+  widthName,
+} from './common.js';
 import { emitNest, type Nest } from './nest.js';
 
 /**
@@ -39,18 +50,39 @@ function trilu(ctx: LowerContext): Lowered {
     extents: [mats, n, width],
     accesses: [0, 1].map(() => ({ offset: r0 * cols + c0, strides: [rows * cols, cols, 1] })),
   });
-  for (let r0 = 0; r0 < rows; ) {
+  for (let r0 = 0; r0 < rows;) {
     let r1 = r0 + 1;
     while (r1 < rows && bound(r1) === bound(r0)) r1++;
     if (r1 - r0 === 1) r1 = Math.min(rows, r0 + blockRows);
     const [lo, hi] = [bound(r0), bound(r1 - 1)];
     const [zeroFrom, zeroTo, keepFrom, keepTo] = upper ? [0, lo, hi, cols] : [hi, cols, 0, lo];
-    body.push(...fillNest(out.buffer, bits, zero, rect(r0, r1 - r0, zeroFrom, zeroTo - zeroFrom), ctx.fresh('z')));
-    body.push(...copyNest(out.buffer, x.buffer, x.dtype, rect(r0, r1 - r0, keepFrom, keepTo - keepFrom), ctx.fresh('k')));
+    body.push(
+      ...fillNest(out.buffer, bits, zero, rect(r0, r1 - r0, zeroFrom, zeroTo - zeroFrom), ctx.fresh('z')),
+    );
+    body.push(
+      ...copyNest(
+        out.buffer,
+        x.buffer,
+        x.dtype,
+        rect(r0, r1 - r0, keepFrom, keepTo - keepFrom),
+        ctx.fresh('k'),
+      ),
+    );
     if (hi > lo) {
       // j - i against k shifted into the band's own coordinates
       const diag = constant('i32', r0 + k - lo);
-      body.push(...band(out.buffer, x.buffer, bits, zero, rect(r0, r1 - r0, lo, hi - lo), upper, diag, ctx.fresh('b')));
+      body.push(
+        ...band(
+          out.buffer,
+          x.buffer,
+          bits,
+          zero,
+          rect(r0, r1 - r0, lo, hi - lo),
+          upper,
+          diag,
+          ctx.fresh('b'),
+        ),
+      );
     }
     r0 = r1;
   }
@@ -58,8 +90,23 @@ function trilu(ctx: LowerContext): Lowered {
 }
 
 /** Keeps (j - i >= diag) or (j - i <= diag) per element of a [mats, rows, cols] nest, zero elsewhere. */
-function band(dst: string, src: string, bits: ReturnType<typeof bitsDType>, zero: Expr, nest: Nest, upper: boolean, diag: Expr, prefix: string): Stmt[] {
-  const keep = nest.extents[0] === 1 ? { extents: nest.extents.slice(1), accesses: nest.accesses.map((a) => ({ offset: a.offset, strides: a.strides.slice(1) })) } : nest;
+function band(
+  dst: string,
+  src: string,
+  bits: ReturnType<typeof bitsDType>,
+  zero: Expr,
+  nest: Nest,
+  upper: boolean,
+  diag: Expr,
+  prefix: string,
+): Stmt[] {
+  const keep =
+    nest.extents[0] === 1
+      ? {
+          extents: nest.extents.slice(1),
+          accesses: nest.accesses.map((a) => ({ offset: a.offset, strides: a.strides.slice(1) })),
+        }
+      : nest;
   const type = computeType(bits);
   return emitNest(
     keep,
@@ -74,14 +121,26 @@ function band(dst: string, src: string, bits: ReturnType<typeof bitsDType>, zero
 }
 
 /** k known only at run time: the per-element test everywhere, k clamped so it fits an i32 compare. */
-function runtimeK(ctx: LowerContext, name: string, mats: number, rows: number, cols: number, upper: boolean): Lowered {
+function runtimeK(
+  ctx: LowerContext,
+  name: string,
+  mats: number,
+  rows: number,
+  cols: number,
+  upper: boolean,
+): Lowered {
   const x = inputOf(ctx, 0, 'Trilu input');
   const kIn = inputOf(ctx, 1, 'Trilu k');
   const out = outputOf(ctx);
   const t = indexType(kIn.dtype, 'Trilu k');
   const lim = rows + cols;
   const c = (n: number): Expr => constant(t, t === 'i64' ? BigInt(n) : n);
-  const kv = binary('min', t, binary('max', t, load(kIn.buffer, kIn.dtype, { terms: [], offset: 0 }), c(-lim)), c(lim));
+  const kv = binary(
+    'min',
+    t,
+    binary('max', t, load(kIn.buffer, kIn.dtype, { terms: [], offset: 0 }), c(-lim)),
+    c(lim),
+  );
   const kName = `${ctx.fresh('k')}k`;
   const nest: Nest = {
     extents: [mats, rows, cols],

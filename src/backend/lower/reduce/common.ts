@@ -72,7 +72,9 @@ function extreme(dtype: DType, which: 0 | 1): Expr {
   if (type === 'f32' || type === 'f64') return constant(type, which ? Infinity : -Infinity);
   const v = integerRange(dtype)[which];
   // unsigned maxima are stored as their bit pattern
-  return type === 'i64' ? constant('i64', BigInt.asIntN(64, v)) : constant('i32', Number(BigInt.asIntN(32, v)));
+  return type === 'i64'
+    ? constant('i64', BigInt.asIntN(64, v))
+    : constant('i32', Number(BigInt.asIntN(32, v)));
 }
 
 export function zero(type: Scalar): Expr {
@@ -90,7 +92,12 @@ export function finiteOr0(type: Scalar, x: Expr): Expr {
 
 /** 1 / sqrt(v + eps) */
 export function invSqrt(type: Scalar, v: Expr, eps: number): Expr {
-  return binary('div', type, constant(type, 1), unary('sqrt', type, binary('add', type, v, constant(type, eps))));
+  return binary(
+    'div',
+    type,
+    constant(type, 1),
+    unary('sqrt', type, binary('add', type, v, constant(type, eps))),
+  );
 }
 
 /**
@@ -133,12 +140,14 @@ export function rowsOf(
 
 /** Per-dim strides of a parameter broadcast (right-aligned) over `shape`; 0 along broadcast dims. */
 export function broadcastStrides(param: readonly number[], shape: readonly number[]): number[] {
-  if (param.length > shape.length) throw new LoweringUnsupported(`[${param}] does not broadcast to [${shape}]`);
+  if (param.length > shape.length)
+    throw new LoweringUnsupported(`[${param}] does not broadcast to [${shape}]`);
   const own = rowMajor(param);
   const out = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < param.length; i++) {
     const d = shape.length - param.length + i;
-    if (param[i] !== 1 && param[i] !== shape[d]) throw new LoweringUnsupported(`[${param}] does not broadcast to [${shape}]`);
+    if (param[i] !== 1 && param[i] !== shape[d])
+      throw new LoweringUnsupported(`[${param}] does not broadcast to [${shape}]`);
     out[d] = param[i] === 1 ? 0 : own[i]!;
   }
   return out;

@@ -30,11 +30,13 @@ function lowerGroups(ctx: LowerContext, groups: number, perGroup: boolean): Retu
   const bias = input(ctx, 2, 'a bias');
   const type = floatType(x.dtype, ctx.node.op);
   const { batch: N, channels: C, spatial: S } = channelGeometry(x.shape, attrs.layout);
-  if (groups <= 0 || C % groups !== 0) throw new LoweringUnsupported(`${C} channels do not split into ${groups} groups`);
+  if (groups <= 0 || C % groups !== 0)
+    throw new LoweringUnsupported(`${C} channels do not split into ${groups} groups`);
   const cg = C / groups;
   const params = perGroup ? groups : C;
   for (const p of [scale, bias]) {
-    if (p.shape.reduce((a, b) => a * b, 1) !== params) throw new LoweringUnsupported(`parameters need ${params} values`);
+    if (p.shape.reduce((a, b) => a * b, 1) !== params)
+      throw new LoweringUnsupported(`parameters need ${params} values`);
   }
   // strides per slot: x, (unused stat), scale and bias (the same per-channel index)
   const dim = (extent: number, xs: number, ps: number): Dim => ({ extent, strides: [xs, 0, ps, ps] });
@@ -47,23 +49,44 @@ function lowerGroups(ctx: LowerContext, groups: number, perGroup: boolean): Retu
     !nchw && cg === 1
       ? { outer: collapse([n]), reduced: collapse([s]), inner: g }
       : { outer: collapse([n, g]), reduced: collapse(nchw ? [c, s] : [s, c]) };
-  const passes = normalizePasses(type, cg * S, attrs.epsilon, (at) => load(x.buffer, x.dtype, at.index(X)), (at, v) => {
-    const param = (p: LoweredValue, slot: number): Expr => convert(computeType(p.dtype), type, load(p.buffer, p.dtype, at.index(slot)));
-    const a = binary('mul', type, at.acc('inv'), param(scale, P_SCALE));
-    return [store(out.buffer, out.dtype, at.index(X), binary('add', type, binary('mul', type, v, a), param(bias, P_BIAS)))];
-  });
+  const passes = normalizePasses(
+    type,
+    cg * S,
+    (v) => invSqrt(type, v, attrs.epsilon),
+    (at) => load(x.buffer, x.dtype, at.index(X)),
+    (at, v) => {
+      const param = (p: LoweredValue, slot: number): Expr =>
+        convert(computeType(p.dtype), type, load(p.buffer, p.dtype, at.index(slot)));
+      const a = binary('mul', type, at.acc('inv'), param(scale, P_SCALE));
+      return [
+        store(
+          out.buffer,
+          out.dtype,
+          at.index(X),
+          binary('add', type, binary('mul', type, v, a), param(bias, P_BIAS)),
+        ),
+      ];
+    },
+  );
   const name = `${ctx.node.op === 'InstanceNormalization' ? 'instancenorm' : 'groupnorm'}_${attrs.layout.toLowerCase()}_${dtypeTag(x.dtype)}`;
-  return { kernels: [rowKernel(ctx, name, rows, passes, { reads: [x.buffer, scale.buffer, bias.buffer], writes: [out.buffer] })] };
+  return {
+    kernels: [
+      rowKernel(ctx, name, rows, passes, {
+        reads: [x.buffer, scale.buffer, bias.buffer],
+        writes: [out.buffer],
+      }),
+    ],
+  };
 }
 
 /**
- * Two-pass statistics of each row (mean, then inv = 1 / sqrt(variance + eps)), then `emit` per
- * element with the centred value x - mean. Shared with MeanVarianceNormalization-like ops.
+ * Two-pass statistics of each row (mean, then `inv` from the population variance), then `emit` per
+ * element with the centred value x - mean. Shared by the normalizations of this family.
  */
 export function normalizePasses(
   type: Scalar,
   count: number,
-  eps: number,
+  inv: (variance: Expr) => Expr,
   elem: (at: At) => Expr,
   emit: (at: At, centred: Expr) => ReturnType<Pass['body']>,
 ): Pass[] {
@@ -75,7 +98,11 @@ export function normalizePasses(
       accs: [{ name: 'sum', type, init: () => zero(type) }],
       body: (at) => [at.assign('sum', binary('add', type, at.acc('sum'), elem(at)))],
     },
-    { kind: 'row', accs: [{ name: 'mean', type, init: (at) => binary('div', type, at.acc('sum'), n) }], body: () => [] },
+    {
+      kind: 'row',
+      accs: [{ name: 'mean', type, init: (at) => binary('div', type, at.acc('sum'), n) }],
+      body: () => [],
+    },
     {
       kind: 'reduce',
       accs: [{ name: 'sq', type, init: () => zero(type) }],
@@ -86,7 +113,7 @@ export function normalizePasses(
     },
     {
       kind: 'row',
-      accs: [{ name: 'inv', type, init: (at) => invSqrt(type, binary('div', type, at.acc('sq'), n), eps) }],
+      accs: [{ name: 'inv', type, init: (at) => inv(binary('div', type, at.acc('sq'), n)) }],
       body: () => [],
     },
     { kind: 'map', body: (at) => emit(at, centred(at)) },

@@ -3,7 +3,7 @@ import { binary, computeType, constant, convert, load, store, unary } from '../.
 import type { Expr, Stmt } from '../../kernel/ir.js';
 import type { Lowering, LoweredValue } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { broadcastStrides, dtypeTag, floatType, input, output, rowsOf, zero } from './common.js';
+import { broadcastStrides, dtypeTag, floatType, input, invSqrt, output, rowsOf, zero } from './common.js';
 import { normalizePasses } from './group-norm.js';
 import { rowKernel, STAT, X, type At } from './rows.js';
 
@@ -43,11 +43,22 @@ const layerNormalization: Lowering = (ctx) => {
   });
   const count = x.shape.slice(axis).reduce((a, b) => a * b, 1);
   const stats = [ctx.outputs[1], ctx.outputs[2]];
-  const passes = normalizePasses(type, count, attrs.epsilon, (at) => load(x.buffer, x.dtype, at.index(X)), (at, centred) => {
-    let y = binary('mul', type, binary('mul', type, centred, at.acc('inv')), param(scale, at, P_SCALE, type));
-    if (bias) y = binary('add', type, y, param(bias, at, P_BIAS, type));
-    return [store(out.buffer, out.dtype, at.index(X), y)];
-  });
+  const passes = normalizePasses(
+    type,
+    count,
+    (v) => invSqrt(type, v, attrs.epsilon),
+    (at) => load(x.buffer, x.dtype, at.index(X)),
+    (at, centred) => {
+      let y = binary(
+        'mul',
+        type,
+        binary('mul', type, centred, at.acc('inv')),
+        param(scale, at, P_SCALE, type),
+      );
+      if (bias) y = binary('add', type, y, param(bias, at, P_BIAS, type));
+      return [store(out.buffer, out.dtype, at.index(X), y)];
+    },
+  );
   if (stats.some((s) => s)) {
     const write = (s: LoweredValue | undefined, at: At, v: Expr): Stmt[] =>
       s ? [store(s.buffer, s.dtype, at.index(STAT), convert(type, computeType(s.dtype), v))] : [];
@@ -59,7 +70,9 @@ const layerNormalization: Lowering = (ctx) => {
   }
   const reads = [x.buffer, scale.buffer, ...(bias ? [bias.buffer] : [])];
   const writes = [out.buffer, ...stats.flatMap((s) => (s ? [s.buffer] : []))];
-  return { kernels: [rowKernel(ctx, `layernorm_lastaxes_${dtypeTag(x.dtype)}`, rows, passes, { reads, writes })] };
+  return {
+    kernels: [rowKernel(ctx, `layernorm_lastaxes_${dtypeTag(x.dtype)}`, rows, passes, { reads, writes })],
+  };
 };
 
 const rmsNormalization: Lowering = (ctx) => {
@@ -80,7 +93,9 @@ const rmsNormalization: Lowering = (ctx) => {
       {
         kind: 'reduce',
         accs: [{ name: 'sq', type, init: () => zero(type) }],
-        body: (at) => [at.assign('sq', binary('add', type, at.acc('sq'), binary('mul', type, elem(at), elem(at))))],
+        body: (at) => [
+          at.assign('sq', binary('add', type, at.acc('sq'), binary('mul', type, elem(at), elem(at)))),
+        ],
       },
       {
         kind: 'row',
@@ -89,7 +104,12 @@ const rmsNormalization: Lowering = (ctx) => {
             name: 'inv',
             type,
             init: (at) => {
-              const ms = binary('add', type, binary('div', type, at.acc('sq'), constant(type, count)), constant(type, attrs.epsilon));
+              const ms = binary(
+                'add',
+                type,
+                binary('div', type, at.acc('sq'), constant(type, count)),
+                constant(type, attrs.epsilon),
+              );
               return binary('div', type, constant(type, 1), unary('sqrt', type, ms));
             },
           },
@@ -99,7 +119,17 @@ const rmsNormalization: Lowering = (ctx) => {
       {
         kind: 'map',
         body: (at) => [
-          store(out.buffer, out.dtype, at.index(X), binary('mul', type, binary('mul', type, elem(at), at.acc('inv')), param(scale, at, P_SCALE, type))),
+          store(
+            out.buffer,
+            out.dtype,
+            at.index(X),
+            binary(
+              'mul',
+              type,
+              binary('mul', type, elem(at), at.acc('inv')),
+              param(scale, at, P_SCALE, type),
+            ),
+          ),
         ],
       },
     ],

@@ -31,12 +31,20 @@ const lpNormalization: Lowering = (ctx) => {
           return [at.assign('norm', binary('add', type, at.acc('norm'), term))];
         },
       },
-      { kind: 'row', body: (at) => (attrs.p === 2 ? [at.assign('norm', unary('sqrt', type, at.acc('norm')))] : []) },
+      {
+        kind: 'row',
+        body: (at) => (attrs.p === 2 ? [at.assign('norm', unary('sqrt', type, at.acc('norm')))] : []),
+      },
       {
         kind: 'map',
         body: (at) => {
           const norm = at.acc('norm');
-          const y = select(type, compare('eq', type, norm, zero(type)), zero(type), binary('div', type, elem(at), norm));
+          const y = select(
+            type,
+            compare('eq', type, norm, zero(type)),
+            zero(type),
+            binary('div', type, elem(at), norm),
+          );
           return [store(out.buffer, out.dtype, at.index(X), y)];
         },
       },
@@ -54,11 +62,20 @@ const meanVarianceNormalization: Lowering = (ctx) => {
   const axes = reductionAxes((ctx.attrs as unknown as { axes: number[] }).axes, x.shape.length);
   const rows = rowsOf(x.shape, (d) => axes.has(d));
   const count = x.shape.reduce((n, d, i) => (axes.has(i) ? n * d : n), 1);
-  // normalizePasses yields inv = 1/sqrt(var + eps); with eps 0 its reciprocal is the std
-  const passes = normalizePasses(type, count, 0, (at) => load(x.buffer, x.dtype, at.index(X)), (at, centred) => {
-    const std = binary('add', type, binary('div', type, constant(type, 1), at.acc('inv')), constant(type, 1e-9));
-    return [store(out.buffer, out.dtype, at.index(X), binary('div', type, centred, std))];
-  });
+  const inv = (variance: Expr): Expr =>
+    binary(
+      'div',
+      type,
+      constant(type, 1),
+      binary('add', type, unary('sqrt', type, variance), constant(type, 1e-9)),
+    );
+  const passes = normalizePasses(
+    type,
+    count,
+    inv,
+    (at) => load(x.buffer, x.dtype, at.index(X)),
+    (at, centred) => [store(out.buffer, out.dtype, at.index(X), binary('mul', type, centred, at.acc('inv')))],
+  );
   const name = `mvn_${rows.inner ? 'inner' : 'rows'}_${dtypeTag(x.dtype)}`;
   return { kernels: [rowKernel(ctx, name, rows, passes, { reads: [x.buffer], writes: [out.buffer] })] };
 };

@@ -1,10 +1,30 @@
 import { isFloat, type DType } from '../../../ir/dtype.js';
 import { reductionAxes } from '../../../ops/reduce/geometry.js';
-import { binary, computeType, constant, convert, isUnsignedDType, load, store, unary } from '../../kernel/build.js';
+import {
+  binary,
+  computeType,
+  constant,
+  convert,
+  isUnsignedDType,
+  load,
+  store,
+  unary,
+} from '../../kernel/build.js';
 import type { Expr, Scalar, Stmt } from '../../kernel/ir.js';
 import type { Lowering } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { constantInts, dtypeTag, finiteOr0, highest, input, lowest, one, output, rowsOf, zero } from './common.js';
+import {
+  constantInts,
+  dtypeTag,
+  finiteOr0,
+  highest,
+  input,
+  lowest,
+  one,
+  output,
+  rowsOf,
+  zero,
+} from './common.js';
 import { rowKernel, scalarDtype, STAT, X, type Acc, type At, type Pass } from './rows.js';
 
 /**
@@ -41,7 +61,11 @@ interface ReduceAttrs {
 
 /** Whether accumulating in a buffer of `dtype` with `type` arithmetic loses nothing. */
 function storesExactly(type: Scalar, dtype: DType): boolean {
-  return scalarDtype(type) === dtype || (type === 'i32' && dtype === 'uint32') || (type === 'i64' && dtype === 'uint64');
+  return (
+    scalarDtype(type) === dtype ||
+    (type === 'i32' && dtype === 'uint32') ||
+    (type === 'i64' && dtype === 'uint64')
+  );
 }
 
 /** The reduced axes, or undefined for the no-op (output is the input). */
@@ -144,14 +168,19 @@ const reduceLogSumExp: Lowering = (ctx) => {
       kind: 'reduce',
       accs: [{ name: 'sum', type, init: () => zero(type) }],
       body: (at) => [
-        at.assign('sum', binary('add', type, at.acc('sum'), unary('exp', type, binary('sub', type, element(at), max(at))))),
+        at.assign(
+          'sum',
+          binary('add', type, at.acc('sum'), unary('exp', type, binary('sub', type, element(at), max(at)))),
+        ),
       ],
     },
     {
       kind: 'row',
       body: (at) => {
         const v = binary('add', type, unary('log', type, at.acc('sum')), max(at));
-        return [store(out.buffer, out.dtype, at.index(STAT), convert(type, computeType(out.dtype), v, unsigned))];
+        return [
+          store(out.buffer, out.dtype, at.index(STAT), convert(type, computeType(out.dtype), v, unsigned)),
+        ];
       },
     },
   ];

@@ -42,6 +42,8 @@ export interface At {
   assign(name: string, value: Expr): Stmt;
   /** Linear position along the reduced dims (i32); 0 in row passes. */
   readonly pos: Expr;
+  /** The value of the slot's index as an i32 expression (e.g. a slot counting one dim recovers its loop index). */
+  affine(slot: number): Expr;
 }
 
 export interface Acc {
@@ -75,7 +77,12 @@ export function collapse(dims: readonly Dim[]): Dim[] {
   for (const d of dims) {
     if (d.extent === 1) continue;
     const prev = out[out.length - 1];
-    if (prev && prev.extent !== 0 && d.extent !== 0 && prev.strides.every((s, k) => s === d.strides[k]! * d.extent)) {
+    if (
+      prev &&
+      prev.extent !== 0 &&
+      d.extent !== 0 &&
+      prev.strides.every((s, k) => s === d.strides[k]! * d.extent)
+    ) {
       out[out.length - 1] = { extent: prev.extent * d.extent, strides: d.strides };
     } else {
       out.push(d);
@@ -101,7 +108,12 @@ export interface Bound {
 }
 
 /** Nested loops over `bound` around `body`; the innermost may vectorize, the outermost run in parallel. */
-export function nest(bound: readonly Bound[], body: readonly Stmt[], vectorize: boolean, parallel = false): Stmt[] {
+export function nest(
+  bound: readonly Bound[],
+  body: readonly Stmt[],
+  vectorize: boolean,
+  parallel = false,
+): Stmt[] {
   let inner: readonly Stmt[] = body;
   for (let i = bound.length - 1; i >= 0; i--) {
     const loop: Stmt = {
@@ -126,16 +138,22 @@ export function indexOver(bound: readonly Bound[], slot: number, offset: number)
   return { terms, offset };
 }
 
+/** The row-major position of the bound loops (i32), 0 when there are none. */
 function positionOf(bound: readonly Bound[]): Expr {
-  let e: Expr | undefined;
-  let stride = 1;
-  for (let i = bound.length - 1; i >= 0; i--) {
-    const term: Expr = { op: 'var', name: bound[i]!.v };
-    const scaled: Expr = stride === 1 ? term : { op: 'binary', fn: 'mul', type: 'i32', a: term, b: { op: 'const', type: 'i32', value: stride } };
-    e = e ? { op: 'binary', fn: 'add', type: 'i32', a: scaled, b: e } : scaled;
-    stride *= bound[i]!.dim.extent;
-  }
-  return e ?? { op: 'const', type: 'i32', value: 0 };
+  const strides = rowMajor(bound.map((b) => b.dim.extent));
+  return affineValue({ terms: bound.map((b, i) => ({ v: b.v, stride: strides[i]! })), offset: 0 });
+}
+
+/** sum of var * stride + offset, as an i32 expression. */
+export function affineValue(ix: Index): Expr {
+  const i32 = (value: number): Expr => ({ op: 'const', type: 'i32', value });
+  const parts: Expr[] = ix.terms.map((t) =>
+    t.stride === 1
+      ? { op: 'var', name: t.v }
+      : { op: 'binary', fn: 'mul', type: 'i32', a: { op: 'var', name: t.v }, b: i32(t.stride) },
+  );
+  if (ix.offset !== 0 || parts.length === 0) parts.unshift(i32(ix.offset));
+  return parts.reduce((a, b) => ({ op: 'binary', fn: 'add', type: 'i32', a, b }));
 }
 
 /** Builds one kernel that runs `passes` over every row of `rows`. */
@@ -154,13 +172,16 @@ export function rowKernel(
   // scratch accumulators: one value per (row, inner), row-major over outer then inner
   const scratchStrides = rowMajor([...outer, ...inner].map((b) => b.dim.extent));
   const accs = new Map<string, { type: Scalar; buffer?: string; dtype?: DType; slot?: number }>();
+  // buffers the accumulators live in: read and written by the kernel
   const scratches: string[] = [];
   const offsets = rows.offsets ?? [];
 
   const at = (withReduced: boolean): At => {
     const bound = withReduced ? [...outer, ...reduced, ...inner] : [...outer, ...inner];
     const scratchIndex = (): Index => ({
-      terms: [...outer, ...inner].map((b, i) => ({ v: b.v, stride: scratchStrides[i]! })).filter((t) => t.stride !== 0),
+      terms: [...outer, ...inner]
+        .map((b, i) => ({ v: b.v, stride: scratchStrides[i]! }))
+        .filter((t) => t.stride !== 0),
       offset: 0,
     });
     const accIndex = (a: { slot?: number }): Index =>
@@ -170,14 +191,19 @@ export function rowKernel(
       acc(n) {
         const a = accs.get(n);
         if (!a) throw new Error(`no accumulator ${n}`);
-        return a.buffer ? load(a.buffer, a.dtype!, accIndex(a)) : { op: 'local', name: `${p}${n}`, type: a.type };
+        return a.buffer
+          ? load(a.buffer, a.dtype!, accIndex(a))
+          : { op: 'local', name: `${p}${n}`, type: a.type };
       },
       assign(n, value) {
         const a = accs.get(n);
         if (!a) throw new Error(`no accumulator ${n}`);
-        return a.buffer ? store(a.buffer, a.dtype!, accIndex(a), value) : { op: 'set', name: `${p}${n}`, type: a.type, value };
+        return a.buffer
+          ? store(a.buffer, a.dtype!, accIndex(a), value)
+          : { op: 'set', name: `${p}${n}`, type: a.type, value };
       },
       pos: withReduced ? positionOf(reduced) : { op: 'const', type: 'i32', value: 0 },
+      affine: (slot) => affineValue(indexOver(bound, slot, offsets[slot] ?? 0)),
     };
   };
 
@@ -185,8 +211,10 @@ export function rowKernel(
     const out: Stmt[] = [];
     for (const a of list ?? []) {
       if (!inner.length) accs.set(a.name, { type: a.type });
-      else if (a.buffer) accs.set(a.name, { type: a.type, buffer: a.buffer.name, dtype: a.buffer.dtype, slot: STAT });
-      else {
+      else if (a.buffer) {
+        accs.set(a.name, { type: a.type, buffer: a.buffer.name, dtype: a.buffer.dtype, slot: STAT });
+        scratches.push(a.buffer.name);
+      } else {
         const dtype = scalarDtype(a.type);
         const buffer = ctx.scratch(dtype, rowCount, a.name);
         scratches.push(buffer);
@@ -222,7 +250,6 @@ export function rowKernel(
   };
 }
 
-
 /**
  * An elementwise kernel over `dims` (outermost first; collapsed here): the innermost loop
  * vectorizes, the outermost runs in parallel. `body` builds the statements from an index per slot.
@@ -237,5 +264,11 @@ export function elementKernel(
   const p = ctx.fresh('e');
   const bound = collapse(dims).map((dim, i) => ({ dim, v: `${p}${i}` }));
   const stmts = body((slot, offset = 0) => indexOver(bound, slot, offset));
-  return { name, node: ctx.node.name, reads: io.reads, writes: io.writes, body: nest(bound, stmts, true, true) };
+  return {
+    name,
+    node: ctx.node.name,
+    reads: io.reads,
+    writes: io.writes,
+    body: nest(bound, stmts, true, true),
+  };
 }

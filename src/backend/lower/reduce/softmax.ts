@@ -1,7 +1,8 @@
 import { normalizeAxis } from '../../../ops/support/axes.js';
 import { binary, compare, constant, load, select, store, unary } from '../../kernel/build.js';
-import type { Expr, Scalar } from '../../kernel/ir.js';
-import type { LowerContext, Lowering } from '../lowering.js';
+import type { DType } from '../../../ir/dtype.js';
+import type { Expr, Kernel, Scalar } from '../../kernel/ir.js';
+import type { LowerContext, LoweredValue, Lowering } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import { dtypeTag, floatType, input, output, rowsOf, zero } from './common.js';
 import { rowKernel, scalarDtype, X, type At, type Pass } from './rows.js';
@@ -11,7 +12,13 @@ import { rowKernel, scalarDtype, X, type At, type Pass } from './rows.js';
  * axis from `axis` on, as opsets < 13 did). The row max is subtracted before exp so large inputs
  * do not overflow; like the reference it skips NaN (`x > max`), so a NaN row gives NaN outputs.
  */
-type Mode = 'softmax' | 'log' | 'hard';
+export type Mode = 'softmax' | 'log' | 'hard';
+
+/** Where a result goes: an output or a scratch buffer. */
+export interface Target {
+  readonly buffer: string;
+  readonly dtype: DType;
+}
 
 interface SoftmaxAttrs {
   readonly axis: number;
@@ -22,18 +29,35 @@ function lowerSoftmax(mode: Mode): Lowering {
   return (ctx) => {
     const attrs = ctx.attrs as unknown as SoftmaxAttrs;
     const x = input(ctx, 0, 'an input');
-    const out = output(ctx);
-    const type = floatType(x.dtype, ctx.node.op);
     const rank = x.shape.length;
     const coerce = attrs.coerce2d !== 0;
     const axis = coerce && attrs.axis === rank ? rank : normalizeAxis(attrs.axis, rank);
-    const rows = rowsOf(x.shape, (d) => (coerce ? d >= axis : d === axis));
-    const elem = (at: At): Expr => load(x.buffer, x.dtype, at.index(X));
-    const passes = mode === 'hard' ? hardmax(type, elem, out.buffer, out.dtype) : soft(ctx, mode, type, elem);
-    const tag = mode === 'softmax' ? 'softmax' : mode === 'log' ? 'logsoftmax' : 'hardmax';
-    const name = `${tag}_${rows.inner ? 'inner' : coerce ? 'coerce2d' : 'lastaxis'}_${dtypeTag(x.dtype)}`;
-    return { kernels: [rowKernel(ctx, name, rows, passes, { reads: [x.buffer], writes: [out.buffer] })] };
+    return { kernels: [softmaxKernel(ctx, mode, x, output(ctx), axis, coerce)] };
   };
+}
+
+/** The kernel of one softmax-family op over `axis` (over every axis from it on when `coerce`). */
+export function softmaxKernel(
+  ctx: LowerContext,
+  mode: Mode,
+  x: LoweredValue,
+  out: Target,
+  axis: number,
+  coerce: boolean,
+): Kernel {
+  const type = floatType(x.dtype, ctx.node.op);
+  const rows = rowsOf(x.shape, (d) => (coerce ? d >= axis : d === axis));
+  const elem = (at: At): Expr => load(x.buffer, x.dtype, at.index(X));
+  const passes = mode === 'hard' ? hardmax(type, elem, out) : soft(out, mode, type, elem);
+  const tag = mode === 'softmax' ? 'softmax' : mode === 'log' ? 'logsoftmax' : 'hardmax';
+  const name = `${tag}_${rows.inner ? 'inner' : coerce ? 'coerce2d' : 'lastaxis'}_${dtypeTag(x.dtype)}`;
+  // softmax keeps its exps in a float32/float64 output and reads them back
+  const reads = keepsExps(mode, type, out) ? [x.buffer, out.buffer] : [x.buffer];
+  return rowKernel(ctx, name, rows, passes, { reads, writes: [out.buffer] });
+}
+
+function keepsExps(mode: Mode, type: Scalar, out: Target): boolean {
+  return mode === 'softmax' && scalarDtype(type) === out.dtype;
 }
 
 function rowMax(type: Scalar, elem: (at: At) => Expr): Pass {
@@ -47,18 +71,20 @@ function rowMax(type: Scalar, elem: (at: At) => Expr): Pass {
   };
 }
 
-function soft(ctx: LowerContext, mode: 'softmax' | 'log', type: Scalar, elem: (at: At) => Expr): Pass[] {
-  const out = output(ctx);
+function soft(out: Target, mode: 'softmax' | 'log', type: Scalar, elem: (at: At) => Expr): Pass[] {
   const shifted = (at: At): Expr => unary('exp', type, binary('sub', type, elem(at), at.acc('max')));
   // with a float32/float64 output the exps are kept there for the final scaling (one exp per element);
   // halves recompute them rather than round twice
-  const keep = mode === 'softmax' && scalarDtype(type) === out.dtype;
+  const keep = keepsExps(mode, type, out);
   const sum: Pass = {
     kind: 'reduce',
     accs: [{ name: 'sum', type, init: () => zero(type) }],
     body: (at) => {
       const e = shifted(at);
-      const update = at.assign('sum', binary('add', type, at.acc('sum'), keep ? load(out.buffer, out.dtype, at.index(X)) : e));
+      const update = at.assign(
+        'sum',
+        binary('add', type, at.acc('sum'), keep ? load(out.buffer, out.dtype, at.index(X)) : e),
+      );
       return keep ? [store(out.buffer, out.dtype, at.index(X), e), update] : [update];
     },
   };
@@ -100,7 +126,7 @@ function soft(ctx: LowerContext, mode: 'softmax' | 'log', type: Scalar, elem: (a
 }
 
 /** One-hot at the first maximum (the reference's `x > max` scan from index 0). */
-function hardmax(type: Scalar, elem: (at: At) => Expr, outBuffer: string, outDtype: Parameters<typeof store>[1]): Pass[] {
+function hardmax(type: Scalar, elem: (at: At) => Expr, out: Target): Pass[] {
   return [
     {
       kind: 'reduce',
@@ -120,7 +146,12 @@ function hardmax(type: Scalar, elem: (at: At) => Expr, outBuffer: string, outDty
     {
       kind: 'map',
       body: (at) => [
-        store(outBuffer, outDtype, at.index(X), select(type, compare('eq', 'i32', at.pos, at.acc('at')), constant(type, 1), zero(type))),
+        store(
+          out.buffer,
+          out.dtype,
+          at.index(X),
+          select(type, compare('eq', 'i32', at.pos, at.acc('at')), constant(type, 1), zero(type)),
+        ),
       ],
     },
   ];

@@ -9,6 +9,7 @@ import { powRoutines } from './f64-pow.js';
 import { f32Routines } from './f32.js';
 import { vectorRoutines } from './f32x4.js';
 import { halfRoutines } from './half.js';
+import { intRoutines } from './int.js';
 
 /**
  * Support routines (math functions, float16 conversions) emitted into a module once, on first use.
@@ -37,6 +38,7 @@ const ROUTINES: ReadonlyMap<string, Routine> = new Map(
     ...f32Routines,
     ...vectorRoutines,
     ...halfRoutines,
+    ...intRoutines,
   }),
 );
 

@@ -1,0 +1,340 @@
+import type { Expr, Stmt } from '../kernel/ir.js';
+import { binaryen, type Local, type Ref } from './binaryen.js';
+import type { KernelContext } from './context.js';
+import { elementAddress, loadVector, storeVector, vectorizableDType } from './memory-access.js';
+import { isNativeFloatUnary, powSpecialCase, scalarExpr } from './scalar-expr.js';
+import { subExpressions, typeOf } from './types.js';
+
+/**
+ * Runs a `vectorize` loop four iterations per step in f32x4 / i32x4 lanes. An expression that does
+ * not depend on the loop variable is "uniform": computed once per step in scalar code and splatted.
+ * Varying expressions must be f32 or i32 and use operations with a SIMD form; loads and stores must
+ * be contiguous (stride 1) in the loop variable.
+ */
+
+type LoopStmt = Extract<Stmt, { op: 'loop' }>;
+type Kind = 'uniform' | 'varying';
+
+class NotVectorizable extends Error {}
+
+const VECTOR_MATH = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf']);
+const LANES_0123 = [0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0];
+
+function strideIn(e: Extract<Expr, { op: 'load' }> | Extract<Stmt, { op: 'store' }>, v: string): number {
+  return e.index.terms.reduce((s, t) => (t.v === v ? s + t.stride : s), 0);
+}
+
+function localsIn(stmts: readonly Stmt[], out: Map<string, number>): void {
+  const countExpr = (e: Expr): void => {
+    for (const s of subExpressions(e)) if (s.op === 'local') out.set(s.name, (out.get(s.name) ?? 0) + 1);
+  };
+  for (const s of stmts) {
+    switch (s.op) {
+      case 'loop':
+        localsIn(s.body, out);
+        break;
+      case 'store':
+        countExpr(s.value);
+        if (s.index.dynamic) countExpr(s.index.dynamic);
+        break;
+      case 'set':
+        out.set(s.name, (out.get(s.name) ?? 0) + 1);
+        countExpr(s.value);
+        break;
+      case 'if':
+        countExpr(s.cond);
+        localsIn(s.then, out);
+        localsIn(s.else, out);
+        break;
+      case 'gemm':
+        break;
+    }
+  }
+}
+
+/** Classifies expressions of one loop body; throws NotVectorizable on anything without a SIMD form. */
+class Analysis {
+  /** Locals set in the body: they live in v128 locals while the loop runs. */
+  readonly temps = new Set<string>();
+  private readonly defined = new Set<string>();
+
+  constructor(private readonly v: string) {}
+
+  kind(e: Expr): Kind {
+    switch (e.op) {
+      case 'const':
+        return 'uniform';
+      case 'var':
+        return e.name === this.v ? 'varying' : 'uniform';
+      case 'local':
+        if (!this.temps.has(e.name)) return 'uniform';
+        if (!this.defined.has(e.name)) throw new NotVectorizable(`${e.name} carries a value between iterations`);
+        return this.varying(e);
+      case 'load': {
+        if (e.index.dynamic && this.kind(e.index.dynamic) !== 'uniform') throw new NotVectorizable('gather');
+        const stride = strideIn(e, this.v);
+        if (stride === 0) return 'uniform';
+        if (stride !== 1 || !vectorizableDType(e.dtype)) throw new NotVectorizable(`load of ${e.buffer}`);
+        return 'varying';
+      }
+      case 'unary': {
+        if (this.kind(e.x) === 'uniform') return 'uniform';
+        const t = typeOf(e.x);
+        const ok =
+          t === 'f32'
+            ? isNativeFloatUnary(e.fn) || VECTOR_MATH.has(e.fn) || e.fn === 'isnan'
+            : ['neg', 'abs', 'not', 'bitnot', 'floor', 'ceil', 'trunc', 'nearest'].includes(e.fn);
+        if (!ok) throw new NotVectorizable(`${e.fn} on ${t}`);
+        return this.varying(e);
+      }
+      case 'binary': {
+        const ka = this.kind(e.a);
+        const kb = this.kind(e.b);
+        if (ka === 'uniform' && kb === 'uniform') return 'uniform';
+        const f = e.fn;
+        const ok =
+          e.type === 'f32'
+            ? ['add', 'sub', 'mul', 'div', 'min', 'max'].includes(f) || (f === 'pow' && powSpecialCase(e.b) !== undefined)
+            : ['add', 'sub', 'mul', 'and', 'or', 'xor', 'min', 'max'].includes(f) ||
+              ((f === 'shl' || f === 'shr') && kb === 'uniform');
+        if (!ok) throw new NotVectorizable(`${f} on ${e.type}`);
+        return this.varying(e);
+      }
+      case 'compare': {
+        const ka = this.kind(e.a);
+        const kb = this.kind(e.b);
+        if (ka === 'uniform' && kb === 'uniform') return 'uniform';
+        if (e.type !== 'f32' && e.type !== 'i32') throw new NotVectorizable(`compare on ${e.type}`);
+        return 'varying';
+      }
+      case 'select': {
+        const kinds = [this.kind(e.cond), this.kind(e.a), this.kind(e.b)];
+        if (kinds.every((k) => k === 'uniform')) return 'uniform';
+        return this.varying(e);
+      }
+      case 'convert':
+        if (this.kind(e.x) === 'uniform') return 'uniform';
+        return this.varying(e);
+    }
+  }
+
+  private varying(e: Expr): Kind {
+    const t = typeOf(e);
+    if (t !== 'f32' && t !== 'i32') throw new NotVectorizable(`${t} value`);
+    if (e.op === 'convert' && (e.from === 'f64' || e.from === 'i64')) throw new NotVectorizable('64-bit convert');
+    return 'varying';
+  }
+
+  statement(s: Stmt): void {
+    switch (s.op) {
+      case 'store': {
+        if (s.index.dynamic && this.kind(s.index.dynamic) !== 'uniform') throw new NotVectorizable('scatter');
+        if (strideIn(s, this.v) !== 1 || !vectorizableDType(s.dtype)) {
+          throw new NotVectorizable(`store to ${s.buffer}`);
+        }
+        this.kind(s.value);
+        return;
+      }
+      case 'set':
+        if (s.type !== 'f32' && s.type !== 'i32') throw new NotVectorizable(`${s.type} local`);
+        this.kind(s.value);
+        this.defined.add(s.name);
+        return;
+      default:
+        throw new NotVectorizable(`${s.op} in the body`);
+    }
+  }
+}
+
+/**
+ * The locals the body keeps in vector registers, or undefined when the loop must run scalar. A local
+ * set in the body must be dead outside it (its last-iteration value would not exist).
+ */
+export function vectorPlan(ctx: KernelContext, loop: LoopStmt): ReadonlySet<string> | undefined {
+  const analysis = new Analysis(loop.v);
+  for (const s of loop.body) if (s.op === 'set') analysis.temps.add(s.name);
+  try {
+    for (const s of loop.body) analysis.statement(s);
+  } catch (e) {
+    if (e instanceof NotVectorizable) return undefined;
+    throw e;
+  }
+  if (analysis.temps.size) {
+    const everywhere = new Map<string, number>();
+    localsIn(ctx.kernel.body, everywhere);
+    const inside = new Map<string, number>();
+    localsIn(loop.body, inside);
+    for (const name of analysis.temps) if (everywhere.get(name) !== inside.get(name)) return undefined;
+  }
+  return analysis.temps;
+}
+
+/** Renders one four-lane step of the body at the current value of the loop variable. */
+export class VectorBody {
+  private readonly locals = new Map<string, Local>();
+  private readonly analysis: Analysis;
+
+  constructor(
+    private readonly ctx: KernelContext,
+    private readonly loop: LoopStmt,
+    temps: ReadonlySet<string>,
+  ) {
+    this.analysis = new Analysis(loop.v);
+    for (const t of temps) this.analysis.temps.add(t);
+  }
+
+  render(): Ref[] {
+    return this.loop.body.map((s) => this.statement(s));
+  }
+
+  private statement(s: Stmt): Ref {
+    const ctx = this.ctx;
+    if (s.op === 'store') {
+      const dynamic = s.index.dynamic ? scalarExpr(ctx, s.index.dynamic) : undefined;
+      const addr = elementAddress(ctx, s.buffer, s.dtype, s.index, dynamic);
+      return storeVector(ctx, s.dtype, addr, this.value(s.value));
+    }
+    if (s.op !== 'set') throw new Error('unreachable: checked by vectorPlan');
+    const value = this.value(s.value);
+    this.analysis.statement(s);
+    let local = this.locals.get(s.name);
+    if (!local) {
+      local = ctx.temp(binaryen.v128);
+      this.locals.set(s.name, local);
+    }
+    return local.set(value);
+  }
+
+  /** The expression as four lanes in value form (compares as 0/1). */
+  value(e: Expr): Ref {
+    const m = this.ctx.m;
+    if (this.analysis.kind(e) === 'uniform') return this.splat(e);
+    const t = typeOf(e);
+    const one = (): Ref => m.i32x4.splat(m.i32.const(1));
+    switch (e.op) {
+      case 'var':
+        return m.i32x4.add(m.i32x4.splat(this.ctx.variable(e.name).get()), m.v128.const(LANES_0123));
+      case 'local':
+        return this.locals.get(e.name)!.get();
+      case 'load': {
+        const dynamic = e.index.dynamic ? scalarExpr(this.ctx, e.index.dynamic) : undefined;
+        return loadVector(this.ctx, e.dtype, elementAddress(this.ctx, e.buffer, e.dtype, e.index, dynamic));
+      }
+      case 'compare':
+        return m.v128.and(this.mask(e), one());
+      case 'unary':
+        return this.unary(e);
+      case 'binary':
+        return t === 'f32' ? this.floatBinary(e) : this.intBinary(e);
+      case 'select':
+        return m.v128.bitselect(this.value(e.a), this.value(e.b), this.mask(e.cond));
+      case 'convert':
+        if (e.from === e.to) return this.value(e.x);
+        return e.to === 'f32'
+          ? e.unsigned
+            ? m.f32x4.convert_i32x4_u(this.value(e.x))
+            : m.f32x4.convert_i32x4_s(this.value(e.x))
+          : e.unsigned
+            ? m.i32x4.trunc_sat_f32x4_u(this.value(e.x))
+            : m.i32x4.trunc_sat_f32x4_s(this.value(e.x));
+      case 'const':
+        return this.splat(e);
+    }
+  }
+
+  /** An i32 condition as a lane mask (all ones where true). */
+  private mask(e: Expr): Ref {
+    const m = this.ctx.m;
+    if (e.op === 'compare' && this.analysis.kind(e) === 'varying') {
+      const a = this.value(e.a);
+      const b = this.value(e.b);
+      if (e.type === 'f32') return m.f32x4[e.fn](a, b);
+      if (e.fn === 'eq' || e.fn === 'ne') return m.i32x4[e.fn](a, b);
+      return m.i32x4[`${e.fn}_${e.unsigned ? 'u' : 's'}` as 'lt_s'](a, b);
+    }
+    return m.i32x4.ne(this.value(e), m.i32x4.splat(m.i32.const(0)));
+  }
+
+  private splat(e: Expr): Ref {
+    const m = this.ctx.m;
+    const s = scalarExpr(this.ctx, e);
+    return typeOf(e) === 'f32' ? m.f32x4.splat(s) : m.i32x4.splat(s);
+  }
+
+  private unary(e: Extract<Expr, { op: 'unary' }>): Ref {
+    const m = this.ctx.m;
+    const x = this.value(e.x);
+    if (typeOf(e.x) === 'f32') {
+      if (isNativeFloatUnary(e.fn)) return m.f32x4[e.fn](x);
+      if (e.fn === 'isnan') {
+        const t = this.ctx.temp(binaryen.v128);
+        return m.v128.and(m.f32x4.ne(t.tee(x), t.get()), m.i32x4.splat(m.i32.const(1)));
+      }
+      return this.ctx.lib.call(`${e.fn}_f32x4`, [x]);
+    }
+    switch (e.fn) {
+      case 'neg':
+        return m.i32x4.neg(x);
+      case 'abs':
+        return m.i32x4.abs(x);
+      case 'not':
+        return m.v128.and(m.i32x4.eq(x, m.i32x4.splat(m.i32.const(0))), m.i32x4.splat(m.i32.const(1)));
+      case 'bitnot':
+        return m.v128.not(x);
+      default:
+        return x;
+    }
+  }
+
+  private floatBinary(e: Extract<Expr, { op: 'binary' }>): Ref {
+    const m = this.ctx.m;
+    const F = m.f32x4;
+    const k = (v: number): Ref => F.splat(m.f32.const(v));
+    if (e.fn === 'pow') {
+      const p = powSpecialCase(e.b)!;
+      if (p === 0) return k(1);
+      const x = this.value(e.a);
+      if (p === 1) return x;
+      if (p === -1) return F.div(k(1), x);
+      const t = this.ctx.temp(binaryen.v128);
+      if (p === 2) return F.mul(t.tee(x), t.get());
+      if (p === 3) return F.mul(F.mul(t.tee(x), t.get()), t.get());
+      return m.v128.bitselect(k(Infinity), F.add(F.sqrt(t.tee(x)), k(0)), F.eq(t.get(), k(-Infinity)));
+    }
+    const op = e.fn as 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max';
+    return F[op](this.value(e.a), this.value(e.b));
+  }
+
+  private intBinary(e: Extract<Expr, { op: 'binary' }>): Ref {
+    const m = this.ctx.m;
+    const I = m.i32x4;
+    const a = this.value(e.a);
+    const u = e.unsigned ? 'u' : 's';
+    switch (e.fn) {
+      case 'add':
+      case 'sub':
+      case 'mul':
+        return I[e.fn](a, this.value(e.b));
+      case 'and':
+      case 'or':
+      case 'xor':
+        return m.v128[e.fn](a, this.value(e.b));
+      case 'min':
+      case 'max':
+        return I[`${e.fn}_${u}`](a, this.value(e.b));
+      case 'shl':
+      case 'shr': {
+        // SIMD shift counts are taken mod 32; counts of 32 or more must give 0 (or the sign fill)
+        const n = this.ctx.temp(binaryen.i32);
+        const big = (): Ref => m.i32.ge_u(n.get(), m.i32.const(32));
+        const shifted =
+          e.fn === 'shr' && !e.unsigned
+            ? I.shr_s(a, m.select(big(), m.i32.const(31), n.get()))
+            : m.select(big(), I.splat(m.i32.const(0)), e.fn === 'shl' ? I.shl(a, n.get()) : I.shr_u(a, n.get()));
+        return m.block(null, [n.set(scalarExpr(this.ctx, e.b)), shifted], binaryen.v128);
+      }
+      default:
+        throw new Error(`unreachable: ${e.fn} checked by vectorPlan`);
+    }
+  }
+}
