@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run demo`: the bundled SqueezeNet through neuron-cc — import and static shape check, then a run
-// on the bundled input, compared with the output PyTorch computed for it.
+// `npm run demo`: the bundled SqueezeNet through neuron-cc. Compile it to a NEFF, run the NEFF on the
+// bundled input with the runtime, and compare with the output PyTorch computed for that input.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,19 +22,13 @@ function step(title, args) {
   }
 }
 
-const out = mkdtempSync(join(tmpdir(), 'neuron-cc-demo-'));
+const work = mkdtempSync(join(tmpdir(), 'neuron-cc-demo-'));
 try {
-  step('check', ['check', model, '--io-config', ioConfig]);
-  step('evaluate', [
-    'evaluate',
-    model,
-    '--io-config',
-    ioConfig,
-    '--input',
-    `input=${join(here, 'squeezenet/input.npy')}`,
-    '--output-dir',
-    out,
-  ]);
+  const neff = join(work, 'squeezenet.neff');
+  const out = join(work, 'out');
+  step('compile', ['compile', model, '--framework', 'onnx', '--io-config', ioConfig, '--output', neff]);
+  step('inspect', ['inspect', neff]);
+  step('run', ['run', neff, '--input', `input=${join(here, 'squeezenet/input.npy')}`, '--output-dir', out]);
   const actual = readNpy(readFileSync(join(out, 'output.npy')));
   const expected = readNpy(readFileSync(join(here, 'squeezenet/expected-output.npy')));
   let maxDiff = 0;
@@ -42,7 +36,7 @@ try {
     maxDiff = Math.max(maxDiff, Math.abs(actual.data[i] - expected.data[i]));
   const argmax = (t) => t.data.reduce((best, v, i, a) => (v > a[best] ? i : best), 0);
   console.log(
-    `\nmax |neuron-cc - PyTorch| = ${maxDiff.toExponential(2)}; top-1 class ${argmax(actual)} (PyTorch: ${argmax(expected)})`,
+    `\nmax |compiled - PyTorch| = ${maxDiff.toExponential(2)}; top-1 class ${argmax(actual)} (PyTorch: ${argmax(expected)})`,
   );
   if (maxDiff > 2e-4 || argmax(actual) !== argmax(expected)) {
     console.error('demo: output differs from the PyTorch reference');
@@ -50,5 +44,5 @@ try {
   }
   console.log('demo: OK');
 } finally {
-  rmSync(out, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 }
