@@ -21,9 +21,21 @@ export interface BufferSpec {
   readonly kind?: BufferKind;
 }
 
+/** The synchronous WebAssembly API (the project's TypeScript libs declare no WebAssembly global). */
+interface Memory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+interface SyncWasm {
+  Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+export const wasm = (globalThis as unknown as { WebAssembly: SyncWasm }).WebAssembly;
+
 export interface Built {
   readonly bytes: Uint8Array;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: Memory;
   readonly plan: MemoryPlan;
   view(buffer: string): TensorData;
   run(tid?: number, threads?: number): void;
@@ -61,8 +73,8 @@ export function build(
   const bytes = renderWasm(p, { plan, ...layout }, { features, optimize });
   const pages = layout.totalBytes / 65536;
   const shared = features.includes('threads');
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared });
+  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   const run = instance.exports['run'] as (tid: number, threads: number) => void;
   return {
     bytes,
@@ -73,7 +85,7 @@ export function build(
       const w = plan.weights.get(buffer);
       const offset = w ? layout.weightsOffset + w.offset : layout.arenaOffset + plan.arena.get(buffer)!.offset;
       const Ctor = storageCtor(info.dtype);
-      return new Ctor(memory.buffer, offset, info.bytes / Ctor.BYTES_PER_ELEMENT);
+      return new Ctor(memory.buffer as ArrayBuffer, offset, info.bytes / Ctor.BYTES_PER_ELEMENT);
     },
     run: (tid = 0, threads = 1) => run(tid, threads),
   };

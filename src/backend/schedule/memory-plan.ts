@@ -53,7 +53,8 @@ export function lifetimes(program: Program): Map<string, { first: number; last: 
  * Greedy by size (largest first, lowest offset that does not collide with a buffer live at the
  * same time), the strategy of TFLite's arena planner: near-optimal on CNN and transformer graphs.
  */
-export function planMemory(program: Program): MemoryPlan {
+export function planMemory(program: Program, options: { reuse?: boolean } = {}): MemoryPlan {
+  const reuse = options.reuse ?? true;
   const live = lifetimes(program);
   const weights = new Map<string, Placement>();
   let weightsBytes = 0;
@@ -79,8 +80,9 @@ export function planMemory(program: Program): MemoryPlan {
   const arena = new Map<string, Placement>();
   let arenaBytes = 0;
   for (const buf of arenaBuffers) {
+    // without reuse every buffer keeps its bytes: a debugging aid that lets every value be inspected after a run
     const conflicts = placed
-      .filter((p) => p.first <= buf.last && buf.first <= p.last)
+      .filter((p) => !reuse || (p.first <= buf.last && buf.first <= p.last))
       .sort((a, b) => a.offset - b.offset);
     let offset = 0;
     for (const c of conflicts) {

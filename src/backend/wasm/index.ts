@@ -74,11 +74,14 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
     }
     const level = target.optimize ?? 2;
     if (![0, 1, 2, 3].includes(level)) throw new NccError('NCC_BAD_OPTION', `optimization level ${level}`);
-    if (level > 0) {
-      binaryen.setOptimizeLevel(level);
-      binaryen.setShrinkLevel(0);
-      m.optimize();
-    }
+    // binaryen's options are process-wide: set all the ones we rely on every time
+    binaryen.setOptimizeLevel(level);
+    binaryen.setShrinkLevel(0);
+    // kernels stay functions of their own (profiles name them, engines compile them in parallel);
+    // small helpers still inline
+    binaryen.setOneCallerInlineMaxSize(binaryen.getFlexibleInlineMaxSize());
+    binaryen.setDebugInfo(true);
+    if (level > 0) m.optimize();
     return m.emitBinary();
   } finally {
     m.dispose();

@@ -37,11 +37,8 @@ export function nest(levels: readonly Level[], body: readonly Stmt[], parallel =
 export function zeroFill(buffer: string, dtype: DType, offset: number, n: number, v: string): Stmt[] {
   const t = computeType(dtype);
   const zero = constant(t, t === 'i64' ? 0n : 0);
-  return nest(
-    [{ v: levelVar(v, n), extent: n, vectorize: true }],
-    [store(buffer, dtype, ix(offset, [[v, 1]]), zero)],
-    true,
-  );
+  const lv = levelVar(v, n);
+  return nest([{ v: lv, extent: n, vectorize: true }], [store(buffer, dtype, ix(offset, [[lv, 1]]), zero)], true);
 }
 
 /**
