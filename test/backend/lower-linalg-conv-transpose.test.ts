@@ -5,7 +5,7 @@ import type { Tensor } from '../../src/ir/tensor.js';
 import { channelsLast } from '../../src/ops/linalg/layout.js';
 import { convTuning } from '../../src/backend/lower/linalg/conv-gemm.js';
 import { rand } from '../helpers/op-harness.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /** ConvTranspose lowerings (GEMM + col2im, direct float64) against the reference. */
 const ints = (value: readonly number[]): AttrValue => ({ kind: 'ints', value });
@@ -83,7 +83,7 @@ function run(c: Case, layout: 'NCHW' | 'NHWC', dtype: DType = 'float32', constW 
   const attrs: Attrs = { ...c.attrs, layout: str(layout) };
   const M = c.w[1]! * ((c.attrs.group?.value as number | undefined) ?? 1);
   const half = dtype === 'float16' || dtype === 'bfloat16';
-  checkLowering(
+  checkLinalg(
     'ConvTranspose',
     [
       { name: 'x', value: x },

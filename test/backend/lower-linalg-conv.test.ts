@@ -6,7 +6,7 @@ import type { Tensor } from '../../src/ir/tensor.js';
 import { channelsLast } from '../../src/ops/linalg/layout.js';
 import { convTuning } from '../../src/backend/lower/linalg/conv-gemm.js';
 import { rand } from '../helpers/op-harness.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /**
  * Conv lowerings against the reference: GEMM (1x1 and im2col), depthwise and direct strategies,
@@ -156,7 +156,7 @@ function run(
   let x: Tensor = rand(c.x, 1, dtype);
   if (layout === 'NHWC') x = channelsLast(x, 'NHWC');
   const half = dtype === 'float16' || dtype === 'bfloat16';
-  checkLowering(
+  checkLinalg(
     'Conv',
     [
       { name: 'x', value: x },
@@ -220,7 +220,7 @@ test('Conv im2col tiles over output rows and depth slabs', () => {
 test('Conv kernels are named by strategy and geometry', () => {
   const c = cases[0]!;
   const x = rand(c.x, 1);
-  const p = checkLowering(
+  const p = checkLinalg(
     'Conv',
     [
       { name: 'x', value: x },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import type { DType } from '../../src/ir/dtype.js';
 import type { AttrValue } from '../../src/ir/graph.js';
 import { rand, t } from '../helpers/op-harness.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /** Einsum lowerings: GEMM contractions with transposes, diagonals, reductions, broadcasts, chains. */
 const str = (value: string): AttrValue => ({ kind: 'string', value });
@@ -144,7 +144,7 @@ for (const [eq, shapes] of cases) {
               shape,
               Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7 + seed) % 11) - 5),
             );
-      checkLowering(
+      checkLinalg(
         'Einsum',
         shapes.map((s, i) => ({ name: `x${i}`, value: value(s, i + 1), constant: i === 1 })),
         { equation: str(eq) },

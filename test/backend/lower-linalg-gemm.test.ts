@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import type { DType } from '../../src/ir/dtype.js';
 import type { AttrValue } from '../../src/ir/graph.js';
 import { rand, t } from '../helpers/op-harness.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /** Gemm lowerings: transposes, alpha/beta folding, every shape of C, constant and runtime operands. */
 const tol = { atol: 1e-5, rtol: 1e-5 };
@@ -29,7 +29,7 @@ for (const transA of [0, 1]) {
           test(`Gemm tA=${transA} tB=${transB} a=${cfg.alpha} b=${cfg.beta} C=[${cShape ?? '-'}] const=${consts}`, () => {
             const as = transA ? [K, M] : [M, K];
             const bs = transB ? [N, K] : [K, N];
-            checkLowering(
+            checkLinalg(
               'Gemm',
               [
                 { name: 'a', value: rand(as, 1), constant: consts.includes('A') },
@@ -62,7 +62,7 @@ for (const dtype of dtypes) {
                 shape,
                 Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => (i * 7 + seed) % 13),
               );
-        checkLowering(
+        checkLinalg(
           'Gemm',
           [
             { name: 'a', value: gen([M, K], 1) },

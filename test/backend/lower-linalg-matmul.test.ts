@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import type { DType } from '../../src/ir/dtype.js';
 import { rand, t } from '../helpers/op-harness.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /** MatMul lowerings against the reference: GEMM path, stacked batches, loop nests per dtype. */
 const tol = { atol: 1e-5, rtol: 1e-5 };
@@ -60,7 +60,7 @@ const shapes: [number[], number[]][] = [
 for (const [as, bs] of shapes) {
   for (const constB of [false, true]) {
     test(`MatMul f32 [${as}] x [${bs}]${constB ? ' const B' : ''}`, () => {
-      checkLowering(
+      checkLinalg(
         'MatMul',
         [
           { name: 'a', value: rand(as, 1) },
@@ -91,7 +91,7 @@ for (const dtype of dtypes) {
         dtype.startsWith('float') || dtype === 'bfloat16'
           ? rand(shape, seed, dtype)
           : intRand(shape, seed, dtype);
-      checkLowering(
+      checkLinalg(
         'MatMul',
         [
           { name: 'a', value: gen(as, 3) },
@@ -105,11 +105,11 @@ for (const dtype of dtypes) {
 }
 
 test('MatMul with many small batches runs as a loop nest', () => {
-  checkLowering('MatMul', [
+  checkLinalg('MatMul', [
     { name: 'a', value: rand([300, 2, 3], 5) },
     { name: 'b', value: rand([300, 3, 2], 6) },
   ]);
-  checkLowering(
+  checkLinalg(
     'MatMul',
     [
       { name: 'a', value: rand([300, 2, 3], 5, 'float16') },

@@ -4,7 +4,7 @@ import type { AttrValue, Attrs } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { channelsLast } from '../../src/ops/linalg/layout.js';
 import { rand, t } from '../helpers/op-harness.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /** Windowed and global pool lowerings against the reference, both layouts, several dtypes. */
 const ints = (value: readonly number[]): AttrValue => ({ kind: 'ints', value });
@@ -68,7 +68,7 @@ function check(
   outputs = 1,
 ) {
   const half = dtype === 'float16' || dtype === 'bfloat16';
-  checkLowering(
+  checkLinalg(
     '' + op,
     [{ name: 'x', value: input(c.x, layout, dtype) }],
     { ...c.attrs, ...extra, layout: str(layout) },
@@ -118,8 +118,8 @@ test('MaxPool of int8 and uint8', () => {
     );
     for (const layout of ['NCHW', 'NHWC'] as const) {
       const xv = layout === 'NHWC' ? channelsLast(x, 'NHWC') : x;
-      checkLowering('MaxPool', [{ name: 'x', value: xv }], { ...cases[3]!.attrs, layout: str(layout) });
-      checkLowering(
+      checkLinalg('MaxPool', [{ name: 'x', value: xv }], { ...cases[3]!.attrs, layout: str(layout) });
+      checkLinalg(
         'MaxPool',
         [{ name: 'x', value: xv }],
         { ...cases[3]!.attrs, layout: str(layout) },
@@ -132,9 +132,9 @@ test('MaxPool of int8 and uint8', () => {
 test('MaxPool: NaN wins, ties keep the first position', () => {
   const x = t('float32', [1, 1, 3, 4], [1, NaN, 2, 2, 5, 5, 0, 7, -Infinity, -Infinity, 3, 3]);
   const attrs = { kernel_shape: ints([2, 2]), strides: ints([1, 1]) };
-  checkLowering('MaxPool', [{ name: 'x', value: x }], attrs, { outputs: 2 });
+  checkLinalg('MaxPool', [{ name: 'x', value: x }], attrs, { outputs: 2 });
   const inf = t('float32', [1, 1, 2, 2], [-Infinity, -Infinity, -Infinity, -Infinity]);
-  checkLowering('MaxPool', [{ name: 'x', value: inf }], attrs, { outputs: 2 });
+  checkLinalg('MaxPool', [{ name: 'x', value: inf }], attrs, { outputs: 2 });
 });
 
 for (const layout of ['NCHW', 'NHWC'] as const) {
@@ -149,15 +149,10 @@ for (const layout of ['NCHW', 'NHWC'] as const) {
         const x = input(shape, layout, dtype, 4);
         const tol = dtype === 'float16' ? { atol: 1e-2, rtol: 1e-2 } : { atol: 1e-6, rtol: 1e-5 };
         const attrs = { layout: str(layout) };
-        checkLowering('GlobalAveragePool', [{ name: 'x', value: x }], attrs, { tolerance: tol });
-        checkLowering('GlobalMaxPool', [{ name: 'x', value: x }], attrs, { tolerance: tol });
+        checkLinalg('GlobalAveragePool', [{ name: 'x', value: x }], attrs, { tolerance: tol });
+        checkLinalg('GlobalMaxPool', [{ name: 'x', value: x }], attrs, { tolerance: tol });
         for (const p of [1, 2, 3]) {
-          checkLowering(
-            'GlobalLpPool',
-            [{ name: 'x', value: x }],
-            { ...attrs, p: int(p) },
-            { tolerance: tol },
-          );
+          checkLinalg('GlobalLpPool', [{ name: 'x', value: x }], { ...attrs, p: int(p) }, { tolerance: tol });
         }
       });
     }

@@ -4,7 +4,8 @@ import type { AttrValue, Attrs } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { channelsLast } from '../../src/ops/linalg/layout.js';
 import { f32, rand, t } from '../helpers/op-harness.js';
-import { checkLowering, type GraphInput } from '../helpers/lowering-harness.js';
+import type { GraphInput } from '../helpers/lowering-harness.js';
+import { checkLinalg } from './lower-linalg-support.js';
 
 /** Quantization lowerings against the reference, bit-exact (tolerance 0 on integer outputs). */
 const int = (value: number): AttrValue => ({ kind: 'int', value });
@@ -39,44 +40,44 @@ for (const dtype of ['uint8', 'int8', 'uint16', 'int16', 'int32'] as const) {
     test(`QuantizeLinear / DequantizeLinear ${dtype} per-tensor, per-axis, blocked${constParams ? ' (constant params)' : ''}`, () => {
       const x = floats([2, 6, 5]);
       const zpv = (shape: number[]) => ramp(dtype, shape, 3);
-      checkLowering(
+      checkLinalg(
         'QuantizeLinear',
         [q('x', x), q('s', f32([], [0.5]), constParams), q('z', zpv([]), constParams)],
         {},
         { tolerance: exact },
       );
-      checkLowering(
+      checkLinalg(
         'QuantizeLinear',
         [q('x', x), q('s', rand([6], 2), constParams), q('z', zpv([6]), constParams)],
         { axis: int(1) },
         { tolerance: exact },
       );
-      checkLowering(
+      checkLinalg(
         'QuantizeLinear',
         [q('x', x), q('s', rand([5], 3), constParams), q('z', zpv([5]), constParams)],
         { axis: int(-1) },
         { tolerance: exact },
       );
-      checkLowering(
+      checkLinalg(
         'QuantizeLinear',
         [q('x', x), q('s', rand([2, 2, 5], 4), constParams), q('z', zpv([2, 2, 5]), constParams)],
         { axis: int(1), block_size: int(4) },
         { tolerance: exact },
       );
       const xi = ramp(dtype, [2, 6, 5]);
-      checkLowering(
+      checkLinalg(
         'DequantizeLinear',
         [q('x', xi), q('s', f32([], [0.37]), constParams), q('z', zpv([]), constParams)],
         {},
         { tolerance: exact },
       );
-      checkLowering(
+      checkLinalg(
         'DequantizeLinear',
         [q('x', xi), q('s', rand([6], 5), constParams), q('z', zpv([6]), constParams)],
         { axis: int(1) },
         { tolerance: exact },
       );
-      checkLowering(
+      checkLinalg(
         'DequantizeLinear',
         [q('x', xi), q('s', rand([2, 6, 2], 6), constParams), q('z', zpv([2, 6, 2]), constParams)],
         { axis: int(2), block_size: int(3) },
@@ -88,27 +89,27 @@ for (const dtype of ['uint8', 'int8', 'uint16', 'int16', 'int32'] as const) {
 
 test('QuantizeLinear: no zero point, output_dtype, NaN, float64 scale', () => {
   const x = f32([6], [NaN, 1.5, 2.5, -0.5, 1e10, -1e10]);
-  checkLowering('QuantizeLinear', [q('x', x), q('s', f32([], [1]))], {}, { tolerance: exact });
-  checkLowering(
+  checkLinalg('QuantizeLinear', [q('x', x), q('s', f32([], [1]))], {}, { tolerance: exact });
+  checkLinalg(
     'QuantizeLinear',
     [q('x', x), q('s', f32([], [1]))],
     { output_dtype: int(5) },
     { tolerance: exact },
   );
-  checkLowering(
+  checkLinalg(
     'QuantizeLinear',
     [q('x', x), q('s', f32([], [1])), q('z', t('int8', [], [3]))],
     {},
     { tolerance: exact },
   );
   const xd = t('float64', [4], [0.3, 1.5, 2.5, -7.5]);
-  checkLowering('QuantizeLinear', [q('x', xd), q('s', t('float64', [], [0.1]))], {}, { tolerance: exact });
+  checkLinalg('QuantizeLinear', [q('x', xd), q('s', t('float64', [], [0.1]))], {}, { tolerance: exact });
 });
 
 test('DequantizeLinear to float16 and float64', () => {
   const x = ramp('int8', [3, 4]);
-  checkLowering('DequantizeLinear', [q('x', x), q('s', t('float16', [], [0.3]))], {}, { tolerance: exact });
-  checkLowering(
+  checkLinalg('DequantizeLinear', [q('x', x), q('s', t('float16', [], [0.3]))], {}, { tolerance: exact });
+  checkLinalg(
     'DequantizeLinear',
     [q('x', x), q('s', t('float64', [4], [0.1, 0.2, 0.3, 0.7])), q('z', t('int8', [4], [1, 2, 3, 4]))],
     { axis: int(1) },
@@ -125,7 +126,7 @@ test('DynamicQuantizeLinear', () => {
     f32([2], [0, 0]),
     f32([4], [NaN, 1, -1, 2]),
   ]) {
-    checkLowering('DynamicQuantizeLinear', [q('x', x)], {}, { outputs: 3, tolerance: exact });
+    checkLinalg('DynamicQuantizeLinear', [q('x', x)], {}, { outputs: 3, tolerance: exact });
   }
 });
 
@@ -133,8 +134,8 @@ test('MatMulInteger with scalar, per-row and per-column zero points', () => {
   for (const consts of [false, true]) {
     const a = ramp('uint8', [2, 3, 5]);
     const b = ramp('int8', [5, 4], 1);
-    checkLowering('MatMulInteger', [q('a', a), q('b', b, consts)], {}, { tolerance: exact });
-    checkLowering(
+    checkLinalg('MatMulInteger', [q('a', a), q('b', b, consts)], {}, { tolerance: exact });
+    checkLinalg(
       'MatMulInteger',
       [
         q('a', a),
@@ -145,7 +146,7 @@ test('MatMulInteger with scalar, per-row and per-column zero points', () => {
       {},
       { tolerance: exact },
     );
-    checkLowering(
+    checkLinalg(
       'MatMulInteger',
       [
         q('a', ramp('uint8', [3, 5])),
@@ -156,7 +157,7 @@ test('MatMulInteger with scalar, per-row and per-column zero points', () => {
       {},
       { tolerance: exact },
     );
-    checkLowering(
+    checkLinalg(
       'MatMulInteger',
       [
         q('a', ramp('int8', [5])),
@@ -174,7 +175,7 @@ test('QLinearMatMul per-tensor and per-row/column scales', () => {
   const a = ramp('uint8', [2, 3, 5]);
   const b = ramp('uint8', [5, 4], 2);
   for (const out of ['uint8', 'int8'] as const) {
-    checkLowering(
+    checkLinalg(
       'QLinearMatMul',
       [
         q('a', a),
@@ -189,7 +190,7 @@ test('QLinearMatMul per-tensor and per-row/column scales', () => {
       {},
       { tolerance: exact },
     );
-    checkLowering(
+    checkLinalg(
       'QLinearMatMul',
       [
         q('a', ramp('int8', [3, 5])),
@@ -229,7 +230,7 @@ function convCase(
     : t('int8', [], [2]);
   const all = { ...attrs, layout: str(layout) };
   if (op === 'ConvInteger') {
-    checkLowering(
+    checkLinalg(
       op,
       [q('x', xv), q('w', wv, consts), q('xz', t('uint8', [], [128]), consts), q('wz', wz, consts)],
       all,
@@ -238,7 +239,7 @@ function convCase(
     return;
   }
   const ws = perChannel ? rand([M], 7) : f32([], [0.01]);
-  checkLowering(
+  checkLinalg(
     op,
     [
       q('x', xv),

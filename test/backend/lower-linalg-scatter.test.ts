@@ -1,13 +1,8 @@
 import { test } from 'node:test';
 import type { AttrValue, Attrs, Node } from '../../src/ir/graph.js';
 import { i64, rand } from '../helpers/op-harness.js';
-import {
-  checkLowering,
-  checkLoweringWith,
-  feedsOf,
-  graphOf,
-  type GraphInput,
-} from '../helpers/lowering-harness.js';
+import { feedsOf, graphOf, type GraphInput } from '../helpers/lowering-harness.js';
+import { checkGraph, checkLinalg } from './lower-linalg-support.js';
 
 /** Col2Im and MaxUnpool lowerings against the reference. */
 const ints = (value: readonly number[]): AttrValue => ({ kind: 'ints', value });
@@ -42,7 +37,7 @@ for (const c of col2im) {
     test(`Col2Im image [${c.image}] block [${c.block}] ${dtype}`, () => {
       const kv = c.block.reduce((a, b) => a * b, 1);
       const L = blocks(c.image, c.block, c.attrs);
-      checkLowering(
+      checkLinalg(
         'Col2Im',
         [
           { name: 'x', value: rand([2, c.C * kv, L], 1, dtype) },
@@ -78,7 +73,7 @@ function unpool(shape: number[], pool: Attrs, unpoolShape?: number[], layout = '
   const inputs: GraphInput[] = [{ name: 'x', value: rand(shape, 3) }];
   if (unpoolShape)
     inputs.push({ name: 'shape', value: i64([unpoolShape.length], unpoolShape), constant: true });
-  checkLoweringWith(graphOf(nodes, inputs, ['out']), feedsOf(inputs));
+  checkGraph(graphOf(nodes, inputs, ['out']), feedsOf(inputs));
 }
 
 test('MaxUnpool undoes MaxPool, with and without output_shape, both layouts', () => {

@@ -288,3 +288,34 @@ test('large transposes are tiled 16x16 for the cache, remainders as plain nests'
     [500, 3],
   );
 });
+
+test('large independent nests become kernels of one parallel loop each (thread-splittable); small ones share', () => {
+  const big = checkExact(
+    'Concat',
+    [input('a', bits('float32', [2, 200, 100])), input('b', bits('float32', [2, 300, 100]))],
+    {
+      axis: int(1),
+    },
+  );
+  assert.equal(big.kernels.length, 2);
+  for (const k of big.kernels) {
+    assert.equal(k.body.length, 1);
+    assert.ok(k.body[0]!.op === 'loop' && k.body[0]!.parallel);
+  }
+  const small = checkExact(
+    'Concat',
+    [input('a', bits('float32', [2, 3])), input('b', bits('float32', [2, 5]))],
+    {
+      axis: int(1),
+    },
+  );
+  assert.equal(small.kernels.length, 1);
+  const pad = checkExact(
+    'Pad',
+    [input('x', bits('float16', [3, 150, 160])), input('p', i64([0, 1, 1, 0, 2, 2]), true)],
+    {
+      mode: str('edge'),
+    },
+  );
+  assert.ok(pad.kernels.some((k) => k.body.length === 1 && k.body[0]!.op === 'loop' && k.body[0]!.parallel));
+});

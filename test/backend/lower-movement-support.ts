@@ -7,6 +7,8 @@ import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import { interpretProgram } from '../../src/backend/schedule/interpret-program.js';
 import type { Program } from '../../src/backend/schedule/program.js';
 import type { Kernel, Stmt } from '../../src/backend/kernel/ir.js';
+import { renderWasm } from '../../src/backend/wasm/index.js';
+import { memoryLayout } from '../../src/driver/compile.js';
 import { checkLowering, feedsOf, lower, nodeGraph, type GraphInput } from '../helpers/lowering-harness.js';
 
 /**
@@ -84,9 +86,67 @@ function bytesOf(t: Tensor): Uint8Array {
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
+/** The synchronous part of the WebAssembly API (the project's lib settings declare no global). */
+interface SyncWasm {
+  readonly Memory: new (d: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (m: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: SyncWasm }).WebAssembly;
+
 /**
- * Lowers one node, interprets it over the planned memory and requires every output to equal the
- * reference byte for byte. Also runs the harness's numeric check.
+ * Renders the program to wasm (SIMD128, -O2), runs it single-threaded over one memory laid out as
+ * the compiler lays it out, and returns the outputs. Synchronous: tests call it per case.
+ */
+export function runWasm(program: Program, feeds: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const plan = planMemory(program);
+  const layout = memoryLayout(plan);
+  const bytes = renderWasm(program, { plan, ...layout }, { features: ['simd128'], optimize: 2 });
+  const pages = layout.totalBytes / 65536;
+  const memory = new wasm.Memory({ initial: pages, maximum: pages });
+  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
+  const where = (buffer: string): number | undefined => {
+    const info = program.buffers.get(buffer)!;
+    const w = plan.weights.get(buffer);
+    if (info.kind === 'weight') return w && layout.weightsOffset + w.offset;
+    const a = plan.arena.get(buffer);
+    return a && layout.arenaOffset + a.offset;
+  };
+  for (const [name, info] of program.buffers) {
+    const at = where(name);
+    if (info.kind === 'weight' && info.data && at !== undefined)
+      new Uint8Array(memory.buffer, at, info.bytes).set(bytesOf(info.data));
+  }
+  for (const io of program.inputs) {
+    const at = where(io.buffer);
+    if (at !== undefined) new Uint8Array(memory.buffer, at).set(bytesOf(feeds.get(io.name)!));
+  }
+  (instance.exports.run as (tid: number, threads: number) => void)(0, 1);
+  const out = new Map<string, Tensor>();
+  for (const io of program.outputs) {
+    const t = tensor(io.dtype, io.shape);
+    const at = where(io.buffer);
+    if (at !== undefined) bytesOf(t).set(new Uint8Array(memory.buffer, at, t.data.byteLength));
+    out.set(io.name, t);
+  }
+  return out;
+}
+
+function assertSameBytes(op: string, got: Tensor, want: Tensor, what: string): void {
+  assert.equal(got.dtype, want.dtype, `dtype of ${what}`);
+  assert.deepEqual([...got.shape], [...want.shape], `shape of ${what}`);
+  const [a, b] = [bytesOf(got), bytesOf(want)];
+  const at = a.findIndex((x, i) => x !== b[i]);
+  assert.ok(
+    at < 0 && a.length === b.length,
+    `${op} ${what}: bytes differ at byte ${at} (got ${a[at]}, reference ${b[at]})`,
+  );
+}
+
+/**
+ * Lowers one node and requires every output to equal the reference byte for byte, both from the
+ * kernel interpreter over the planned memory and from the kernels rendered to wasm. Also runs the
+ * harness's numeric check.
  */
 export function checkExact(
   op: string,
@@ -98,17 +158,11 @@ export function checkExact(
   const feeds = feedsOf(inputs.filter((i): i is GraphInput => i !== undefined));
   const expected = runGraph(graph, feeds);
   const program = lower(graph);
-  const actual = interpretProgram(program, planMemory(program), feeds);
+  const interpreted = interpretProgram(program, planMemory(program), feeds);
+  const compiled = runWasm(program, feeds);
   for (const [name, want] of expected) {
-    const got = actual.get(name)!;
-    assert.equal(got.dtype, want.dtype, `dtype of ${name}`);
-    assert.deepEqual([...got.shape], [...want.shape], `shape of ${name}`);
-    const [a, b] = [bytesOf(got), bytesOf(want)];
-    const at = a.findIndex((x, i) => x !== b[i]);
-    assert.ok(
-      at < 0 && a.length === b.length,
-      `${op} ${name}: bytes differ at byte ${at} (lowered ${a[at]}, reference ${b[at]})`,
-    );
+    assertSameBytes(op, interpreted.get(name)!, want, `${name} (interpreted)`);
+    assertSameBytes(op, compiled.get(name)!, want, `${name} (wasm)`);
   }
   checkLowering(op, inputs, attrs, { outputs });
   return program;

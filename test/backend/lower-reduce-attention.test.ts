@@ -3,8 +3,8 @@ import type { DType } from '../../src/ir/dtype.js';
 import type { Attrs } from '../../src/ir/graph.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-import { checkLowering, type GraphInput } from '../helpers/lowering-harness.js';
-import { float, i64, int, random, str, tolerance } from './lower-reduce-support.js';
+import { type GraphInput } from '../helpers/lowering-harness.js';
+import { float, i64, int, random, str, tolerance, check } from './lower-reduce-support.js';
 
 const T = { atol: 3e-5, rtol: 1e-4 };
 
@@ -39,7 +39,7 @@ function attention(
   ];
   while (inputs.length && inputs[inputs.length - 1] === undefined) inputs.pop();
   const heads: Attrs = opts.three ? { q_num_heads: int(Hq), kv_num_heads: int(Hkv) } : {};
-  checkLowering(
+  check(
     'Attention',
     inputs,
     { ...heads, ...attrs },
@@ -95,7 +95,7 @@ test('RotaryEmbedding: 4-D and 3-D, halves and interleaved, partial rotation, po
         const half = rot ? rot / 2 : 3;
         const pos = { name: 'pos', value: fromNumbers('int64', [2, 3], [0, 5, 2, 7, 1, 3]) };
         const cache = (seed: number) => random(dtype, [8, half], seed, -1, 1);
-        checkLowering(
+        check(
           'RotaryEmbedding',
           [
             { name: 'x', value: random(dtype, [2, 2, 3, 6], 1) },
@@ -106,7 +106,7 @@ test('RotaryEmbedding: 4-D and 3-D, halves and interleaved, partial rotation, po
           attrs,
           { tolerance: tolerance(dtype) },
         );
-        checkLowering(
+        check(
           'RotaryEmbedding',
           [
             { name: 'x', value: random(dtype, [2, 3, 12], 1) },
@@ -121,7 +121,7 @@ test('RotaryEmbedding: 4-D and 3-D, halves and interleaved, partial rotation, po
           name: `t${seed}`,
           value: random(dtype, [2, 3, half], seed, -1, 1),
         });
-        checkLowering(
+        check(
           'RotaryEmbedding',
           [{ name: 'x', value: random(dtype, [2, 2, 3, 6], 1) }, perToken(2), perToken(3)],
           attrs,
@@ -161,9 +161,9 @@ test('NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: reductions, weights
               { name: 't', value: target },
               weighted ? { name: 'w', value: random(dtype, [C], 8, 0.1, 2) } : undefined,
             ];
-            checkLowering('NegativeLogLikelihoodLoss', inputs, attrs, { tolerance: tolerance(dtype) });
+            check('NegativeLogLikelihoodLoss', inputs, attrs, { tolerance: tolerance(dtype) });
             for (const outputs of [1, 2])
-              checkLowering('SoftmaxCrossEntropyLoss', inputs, attrs, {
+              check('SoftmaxCrossEntropyLoss', inputs, attrs, {
                 outputs,
                 tolerance: tolerance(dtype),
               });

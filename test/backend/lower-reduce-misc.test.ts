@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import { fromNumbers, getNumber } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
-import { float, i64, int, ints, random, str, tolerance } from './lower-reduce-support.js';
+
+import { float, i64, int, ints, random, str, tolerance, check } from './lower-reduce-support.js';
 
 const FLOATS: readonly DType[] = ['float32', 'float16', 'float64'];
 const SHAPES = [[7], [3, 5], [2, 3, 4], [2, 1, 5, 3]];
@@ -15,7 +15,7 @@ test('LpNormalization p=1 and p=2 along every axis, zero rows give 0', () => {
       const x = random(dtype, shape, 5);
       for (let axis = -shape.length; axis < shape.length; axis++) {
         for (const p of [1, 2]) {
-          checkLowering(
+          check(
             'LpNormalization',
             [{ name: 'x', value: x }],
             { axis: int(axis), p: int(p) },
@@ -26,14 +26,14 @@ test('LpNormalization p=1 and p=2 along every axis, zero rows give 0', () => {
     }
   }
   const zeros = fromNumbers('float32', [2, 3], [0, 0, 0, 1, 2, 3]);
-  checkLowering('LpNormalization', [{ name: 'x', value: zeros }], { axis: int(1) });
+  check('LpNormalization', [{ name: 'x', value: zeros }], { axis: int(1) });
 });
 
 test('MeanVarianceNormalization over default and arbitrary axes', () => {
   for (const dtype of FLOATS) {
     const x = random(dtype, [2, 3, 4, 5], 6);
     for (const axes of [[0, 2, 3], [1], [-1], [0, 1, 2, 3], [1, 3], [0, 2]]) {
-      checkLowering(
+      check(
         'MeanVarianceNormalization',
         [{ name: 'x', value: x }],
         { axes: ints(axes) },
@@ -51,7 +51,7 @@ test('LRN: odd and even windows, both layouts', () => {
           [2, 5, 3, 2],
           [1, 4, 6],
         ]) {
-          checkLowering(
+          check(
             'LRN',
             [{ name: 'x', value: random(dtype, shape, size) }],
             { size: int(size), alpha: float(0.01), beta: float(0.75), bias: float(1.5), layout: str(layout) },
@@ -74,7 +74,7 @@ test('CumSum and CumProd: every axis, exclusive and reverse, floats and integers
         for (let axis = -shape.length; axis < shape.length; axis++) {
           for (const exclusive of [0, 1]) {
             for (const reverse of [0, 1]) {
-              checkLowering(
+              check(
                 op,
                 [
                   { name: 'x', value: x },
@@ -107,7 +107,7 @@ test('TopK: largest and smallest, every axis, every k, ties and NaN ordered as t
         const n = shape[axis < 0 ? axis + shape.length : axis]!;
         for (const k of [0, 1, 2, n]) {
           for (const largest of [0, 1]) {
-            checkLowering(
+            check(
               'TopK',
               [
                 { name: 'x', value: x },
@@ -124,7 +124,7 @@ test('TopK: largest and smallest, every axis, every k, ties and NaN ordered as t
   const nan = fromNumbers('float32', [8], [1, NaN, 3, -Infinity, NaN, 3, Infinity, 0]);
   for (const largest of [0, 1]) {
     for (const k of [3, 8]) {
-      const p = checkLowering(
+      const p = check(
         'TopK',
         [
           { name: 'x', value: nan },

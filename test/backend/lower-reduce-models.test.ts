@@ -6,11 +6,12 @@ import { lowerGraph } from '../../src/backend/schedule/lower-graph.js';
 import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import { interpretProgram } from '../../src/backend/schedule/interpret-program.js';
 import { allclose, sharedModels } from '../helpers/shared-models.js';
+import { runWasm } from './lower-reduce-support.js';
 
 /**
  * Real models whose graphs use this family's ops (Softmax and ReduceMean in BERT, ReduceSum in an L2
- * normalization, BatchNormalization), lowered to kernel IR and interpreted over the planned memory,
- * against the stored reference outputs within each model's tolerance.
+ * normalization, BatchNormalization), lowered to kernel IR, interpreted over the planned memory and
+ * rendered to wasm, against the stored reference outputs within each model's tolerance.
  */
 const MODELS: Record<string, readonly string[]> = {
   bert_tiny: ['Softmax', 'ReduceMean'],
@@ -30,13 +31,18 @@ for (const model of models) {
       const ops = new Set(m.graph.nodes.map((n) => n.op));
       for (const op of MODELS[model.folder]!) assert.ok(ops.has(op), `${model.folder} uses ${op}`);
       const program = lowerGraph(m.graph, model.folder);
-      const outputs = interpretProgram(program, planMemory(program), c.inputs);
+      const runs = {
+        interpreted: interpretProgram(program, planMemory(program), c.inputs),
+        wasm: runWasm(program, c.inputs, 2),
+      };
       assert.ok(model.tolerance, 'model has a tolerance');
-      for (const [name, expected] of c.outputs) {
-        const actual = outputs.get(name);
-        assert.ok(actual, `output ${name} (case ${c.name})`);
-        const diff = allclose(actual, expected, model.tolerance.atol, model.tolerance.rtol);
-        assert.equal(diff, undefined, `output ${name} of case ${c.name}: ${diff}`);
+      for (const [how, outputs] of Object.entries(runs)) {
+        for (const [name, expected] of c.outputs) {
+          const actual = outputs.get(name);
+          assert.ok(actual, `output ${name} (case ${c.name})`);
+          const diff = allclose(actual, expected, model.tolerance.atol, model.tolerance.rtol);
+          assert.equal(diff, undefined, `${how} output ${name} of case ${c.name}: ${diff}`);
+        }
       }
     }
   });

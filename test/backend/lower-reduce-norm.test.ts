@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import '../../src/backend/lower/all.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
-import { float, int, random, str, tolerance } from './lower-reduce-support.js';
+
+import { float, int, random, str, tolerance, check } from './lower-reduce-support.js';
 
 const FLOATS: readonly DType[] = ['float32', 'float16', 'float64'];
 const LAYOUTS = ['NCHW', 'NHWC'] as const;
@@ -28,7 +28,7 @@ test('BatchNormalization folds constant parameters; runtime parameters are folde
             value: random(dtype, [C], seed, lo, hi),
             constant,
           });
-          const prog = checkLowering(
+          const prog = check(
             'BatchNormalization',
             [
               { name: 'x', value: random(dtype, shape, 1) },
@@ -54,7 +54,7 @@ test('BatchNormalization with per-activation parameters (opset < 9) and mixed pa
     value: random('float32', [3, 4], seed, lo, 2),
     constant: true,
   });
-  checkLowering('BatchNormalization', [
+  check('BatchNormalization', [
     { name: 'x', value: x },
     p('s', 1, -2),
     p('b', 2, -2),
@@ -66,7 +66,7 @@ test('BatchNormalization with per-activation parameters (opset < 9) and mixed pa
     name,
     value: random('float32', [3], seed, lo, 2),
   });
-  checkLowering('BatchNormalization', [
+  check('BatchNormalization', [
     { name: 'x', value: x64 },
     q('s', 1, -2),
     q('b', 2, -2),
@@ -84,7 +84,7 @@ test('InstanceNormalization in both layouts', () => {
         [2, 3, 1],
       ]) {
         const C = channels(shape, layout);
-        checkLowering(
+        check(
           'InstanceNormalization',
           [
             { name: 'x', value: random(dtype, shape, 1) },
@@ -111,7 +111,7 @@ test('GroupNormalization: groups of several channels, per-channel and per-group 
         const C = channels(shape, layout);
         for (const perGroup of [0, 1]) {
           const n = perGroup ? groups : C;
-          checkLowering(
+          check(
             'GroupNormalization',
             [
               { name: 'x', value: random(dtype, shape, 1) },
@@ -136,7 +136,7 @@ test('LayerNormalization: every axis, broadcast parameters, optional bias and st
       for (const pshape of [norm, norm.map((d, i) => (i === 0 ? 1 : d)), norm.slice(-1)]) {
         for (const outputs of [1, 3]) {
           for (const withBias of [true, false]) {
-            checkLowering(
+            check(
               'LayerNormalization',
               [
                 { name: 'x', value: x },
@@ -159,7 +159,7 @@ test('RMSNormalization: every axis, broadcast scale', () => {
     for (let axis = -3; axis < 3; axis++) {
       const norm = shape.slice(axis < 0 ? axis + 3 : axis);
       for (const pshape of [norm, norm.slice(-1)]) {
-        checkLowering(
+        check(
           'RMSNormalization',
           [
             { name: 'x', value: random(dtype, shape, 1) },
@@ -174,7 +174,7 @@ test('RMSNormalization: every axis, broadcast scale', () => {
 });
 
 test('LayerNormalization on the last axis keeps scalar statistics', () => {
-  const p = checkLowering('LayerNormalization', [
+  const p = check('LayerNormalization', [
     { name: 'x', value: random('float32', [4, 33], 1) },
     { name: 's', value: random('float32', [33], 2) },
     { name: 'b', value: random('float32', [33], 3) },
@@ -197,7 +197,7 @@ test('BatchNormalization training_mode: batch statistics and running mean/varian
             name,
             value: random(dtype, [C], seed, lo, 2),
           });
-          checkLowering(
+          check(
             'BatchNormalization',
             [
               { name: 'x', value: random(dtype, shape, 1) },

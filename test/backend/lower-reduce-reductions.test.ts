@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
-import { axisSubsets, i64, int, random, tolerance } from './lower-reduce-support.js';
+
+import { axisSubsets, i64, int, random, tolerance, check } from './lower-reduce-support.js';
 
 const OPS = [
   'ReduceSum',
@@ -32,7 +32,7 @@ function sweep(op: string, dtype: DType, shapes: readonly number[][] = SHAPES): 
           { name: 'x', value: x },
           axes.length ? { name: 'axes', value: i64(axes), constant: true } : undefined,
         ];
-        checkLowering(op, inputs, { keepdims: int(keepdims) }, { tolerance: tolerance(dtype) });
+        check(op, inputs, { keepdims: int(keepdims) }, { tolerance: tolerance(dtype) });
         n++;
       }
     }
@@ -61,7 +61,7 @@ test('max/min take bool and 8-bit integers', () => {
 
 test('noop_with_empty_axes keeps the input; an omitted axes input reduces everything', () => {
   const x = random('float32', [3, 4], 3);
-  const p = checkLowering(
+  const p = check(
     'ReduceSum',
     [
       { name: 'x', value: x },
@@ -72,20 +72,20 @@ test('noop_with_empty_axes keeps the input; an omitted axes input reduces everyt
     },
   );
   assert.equal(p.kernels.length, 0);
-  checkLowering('ReduceMean', [{ name: 'x', value: x }], { keepdims: int(0) });
+  check('ReduceMean', [{ name: 'x', value: x }], { keepdims: int(0) });
 });
 
 test('empty reductions give the identity', () => {
   const x = random('float32', [3, 0, 2], 3);
   for (const op of OPS) {
-    checkLowering(op, [
+    check(op, [
       { name: 'x', value: x },
       { name: 'axes', value: i64([1]), constant: true },
     ]);
   }
   const xi = fromNumbers('int32', [2, 0], []);
   for (const op of ['ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'ReduceMean']) {
-    checkLowering(op, [
+    check(op, [
       { name: 'x', value: xi },
       { name: 'axes', value: i64([1]), constant: true },
     ]);
@@ -96,7 +96,7 @@ test('NaN propagates through max and min', () => {
   const x = fromNumbers('float32', [2, 3], [1, NaN, 3, 4, 5, 6]);
   for (const op of ['ReduceMax', 'ReduceMin', 'ReduceLogSumExp']) {
     for (const axes of [[0], [1]]) {
-      checkLowering(op, [
+      check(op, [
         { name: 'x', value: x },
         { name: 'axes', value: i64(axes), constant: true },
       ]);
@@ -106,12 +106,12 @@ test('NaN propagates through max and min', () => {
 
 test('a last-axis reduction keeps scalar accumulators; a middle one vectorizes over the inner dim', () => {
   const x = random('float32', [4, 6, 5], 2);
-  const last = checkLowering('ReduceSum', [
+  const last = check('ReduceSum', [
     { name: 'x', value: x },
     { name: 'axes', value: i64([-1]), constant: true },
   ]);
   assert.match(last.kernels[0]!.name, /^reduce_sum_rows_f32$/);
-  const mid = checkLowering('ReduceSum', [
+  const mid = check('ReduceSum', [
     { name: 'x', value: x },
     { name: 'axes', value: i64([1]), constant: true },
   ]);

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-import { checkLowering } from '../helpers/lowering-harness.js';
-import { int, random, tolerance } from './lower-reduce-support.js';
+
+import { int, random, tolerance, check } from './lower-reduce-support.js';
 
 const SHAPES = [[7], [3, 5], [2, 3, 4], [2, 1, 5, 3]];
 
@@ -13,7 +13,7 @@ for (const op of ['Softmax', 'LogSoftmax', 'Hardmax']) {
       for (const shape of SHAPES) {
         const x = random(dtype, shape, shape.length, -6, 6);
         for (let axis = -shape.length; axis < shape.length; axis++) {
-          checkLowering(op, [{ name: 'x', value: x }], { axis: int(axis) }, { tolerance: tolerance(dtype) });
+          check(op, [{ name: 'x', value: x }], { axis: int(axis) }, { tolerance: tolerance(dtype) });
         }
       }
     }
@@ -22,7 +22,7 @@ for (const op of ['Softmax', 'LogSoftmax', 'Hardmax']) {
   test(`${op} with coerce2d flattens from the axis on (axis == rank too)`, () => {
     const x = random('float32', [2, 3, 4], 9, -3, 3);
     for (let axis = 0; axis <= 3; axis++) {
-      checkLowering(
+      check(
         op,
         [{ name: 'x', value: x }],
         { axis: int(axis), coerce2d: int(1) },
@@ -35,18 +35,18 @@ for (const op of ['Softmax', 'LogSoftmax', 'Hardmax']) {
 test('softmax is safe for large inputs and propagates NaN rows as the reference does', () => {
   const x = fromNumbers('float32', [3, 3], [1000, 1001, 999, -Infinity, 0, 1, NaN, 1, 2]);
   for (const op of ['Softmax', 'LogSoftmax', 'Hardmax']) {
-    for (const axis of [0, 1]) checkLowering(op, [{ name: 'x', value: x }], { axis: int(axis) });
+    for (const axis of [0, 1]) check(op, [{ name: 'x', value: x }], { axis: int(axis) });
   }
   const ties = fromNumbers('float32', [2, 4], [3, 1, 3, 0, -Infinity, -Infinity, -Infinity, -Infinity]);
-  checkLowering('Hardmax', [{ name: 'x', value: ties }], { axis: int(1) });
+  check('Hardmax', [{ name: 'x', value: ties }], { axis: int(1) });
 });
 
 test('the last axis keeps scalar accumulators and computes one exp per element', () => {
-  const p = checkLowering('Softmax', [{ name: 'x', value: random('float32', [4, 33], 2) }]);
+  const p = check('Softmax', [{ name: 'x', value: random('float32', [4, 33], 2) }]);
   assert.equal(p.kernels[0]!.name, 'softmax_lastaxis_f32');
   const exps = JSON.stringify(p.kernels[0]!.body).match(/"fn":"exp"/g) ?? [];
   assert.equal(exps.length, 1);
-  const mid = checkLowering('Softmax', [{ name: 'x', value: random('float32', [4, 5, 6], 2) }], {
+  const mid = check('Softmax', [{ name: 'x', value: random('float32', [4, 5, 6], 2) }], {
     axis: int(1),
   });
   assert.equal(mid.kernels[0]!.name, 'softmax_inner_f32');
@@ -78,7 +78,7 @@ for (const op of ['ArgMax', 'ArgMin']) {
         for (let axis = -shape.length; axis < shape.length; axis++) {
           for (const keepdims of [0, 1]) {
             for (const last of [0, 1]) {
-              checkLowering(op, [{ name: 'x', value: xq }], {
+              check(op, [{ name: 'x', value: xq }], {
                 axis: int(axis),
                 keepdims: int(keepdims),
                 select_last_index: int(last),
@@ -100,12 +100,11 @@ test('arg reductions: the first NaN wins; -inf rows pick the first (or last) ind
   for (const op of ['ArgMax', 'ArgMin']) {
     for (const axis of [0, 1]) {
       for (const last of [0, 1])
-        checkLowering(op, [{ name: 'x', value: x }], { axis: int(axis), select_last_index: int(last) });
+        check(op, [{ name: 'x', value: x }], { axis: int(axis), select_last_index: int(last) });
     }
   }
   const extremes = fromNumbers('int32', [4], [-2147483648, -2147483648, 2147483647, 2147483647]);
   for (const op of ['ArgMax', 'ArgMin']) {
-    for (const last of [0, 1])
-      checkLowering(op, [{ name: 'x', value: extremes }], { select_last_index: int(last) });
+    for (const last of [0, 1]) check(op, [{ name: 'x', value: extremes }], { select_last_index: int(last) });
   }
 });

@@ -1,9 +1,20 @@
-import type { DType } from '../../src/ir/dtype.js';
-import { isFloat } from '../../src/ir/dtype.js';
-import type { AttrValue } from '../../src/ir/graph.js';
-import { fromNumbers, type Tensor } from '../../src/ir/tensor.js';
+import assert from 'node:assert/strict';
+import { isFloat, storageCtor, type DType, type TensorData } from '../../src/ir/dtype.js';
+import type { AttrValue, Attrs, Graph } from '../../src/ir/graph.js';
+import { fromNumbers, getNumber, type Tensor } from '../../src/ir/tensor.js';
+import type { Expr, Kernel, Stmt } from '../../src/backend/kernel/ir.js';
+import { planMemory } from '../../src/backend/schedule/memory-plan.js';
+import type { Program } from '../../src/backend/schedule/program.js';
+import { renderWasm } from '../../src/backend/wasm/index.js';
+import { runGraph } from '../../src/interpreter/run-graph.js';
+import { checkLoweringWith, feedsOf, nodeGraph, type GraphInput } from '../helpers/lowering-harness.js';
+import { layoutOf, wasm } from './wasm-harness.js';
 
-/** Test data and attribute builders shared by the reduce family's lowering tests. */
+/**
+ * Shared by the reduce family's lowering tests: data and attribute builders, and `check`, which
+ * holds a lowering to the op's reference three ways: its kernels are well formed, the kernel-IR
+ * interpreter over the planned memory matches, and the module rendered to wasm SIMD matches.
+ */
 
 /** Deterministic uniform numbers in [0, 1) (mulberry32), so failures reproduce. */
 export function prng(seed: number): () => number {
@@ -58,4 +69,148 @@ export function tolerance(dtype: DType): { atol: number; rtol: number } {
       ? { atol: 2e-2, rtol: 1e-2 }
       : HALF_TOL
     : FLOAT_TOL;
+}
+
+export interface Tolerance {
+  readonly atol: number;
+  readonly rtol: number;
+}
+
+export interface CheckOptions {
+  readonly outputs?: number;
+  readonly tolerance?: Tolerance;
+  /** binaryen optimization level of the rendered module (sweeps use 0: rendering dominates their time). */
+  readonly optimize?: 0 | 1 | 2;
+}
+
+/** One node, lowered and checked (see the file comment); returns the program. */
+export function check(
+  op: string,
+  inputs: readonly (GraphInput | undefined)[],
+  attrs: Attrs = {},
+  options: CheckOptions = {},
+): Program {
+  const graph = nodeGraph(op, inputs, attrs, options.outputs ?? 1);
+  return checkGraph(graph, feedsOf(inputs.filter((i): i is GraphInput => i !== undefined)), options);
+}
+
+export function checkGraph(
+  graph: Graph,
+  feeds: ReadonlyMap<string, Tensor>,
+  options: CheckOptions = {},
+): Program {
+  const tolerance = options.tolerance ?? { atol: 1e-6, rtol: 1e-5 };
+  const program = checkLoweringWith(graph, feeds, tolerance);
+  for (const k of program.kernels) assert.deepEqual(kernelProblems(k), [], `kernel ${k.name}`);
+  const actual = runWasm(program, feeds, options.optimize ?? 0);
+  for (const [name, want] of runGraph(graph, feeds)) {
+    const got = actual.get(name);
+    assert.ok(got, `wasm output ${name}`);
+    for (let i = 0; i < want.data.length; i++) {
+      const a = getNumber(got, i);
+      const e = getNumber(want, i);
+      if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+      const ok = Math.abs(a - e) <= tolerance.atol + tolerance.rtol * Math.abs(e);
+      assert.ok(ok, `wasm ${name}[${i}]: ${a}, reference ${e}`);
+    }
+  }
+  return program;
+}
+
+/** Renders the program (SIMD128), loads weights and inputs into its memory, runs it once. */
+export function runWasm(
+  program: Program,
+  feeds: ReadonlyMap<string, Tensor>,
+  optimize: 0 | 1 | 2,
+): Map<string, Tensor> {
+  const plan = planMemory(program);
+  const layout = layoutOf(plan);
+  const bytes = renderWasm(program, { plan, ...layout }, { features: ['simd128'], optimize });
+  const pages = layout.totalBytes / 65536;
+  const memory = new wasm.Memory({ initial: pages, maximum: pages });
+  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
+  const mem = new Uint8Array(memory.buffer);
+  const raw = (t: Tensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const offset = (buffer: string): number | undefined => {
+    const w = plan.weights.get(buffer);
+    if (w) return layout.weightsOffset + w.offset;
+    const a = plan.arena.get(buffer);
+    return a && layout.arenaOffset + a.offset;
+  };
+  for (const [name, info] of program.buffers) if (info.data) mem.set(raw(info.data), offset(name)!);
+  for (const io of program.inputs) {
+    const at = offset(io.buffer);
+    if (at !== undefined) mem.set(raw(feeds.get(io.name)!), at);
+  }
+  (instance.exports['run'] as (tid: number, n: number) => void)(0, 1);
+  const out = new Map<string, Tensor>();
+  for (const io of program.outputs) {
+    const Ctor = storageCtor(io.dtype);
+    const n = io.shape.reduce((a, b) => a * b, 1);
+    const view = n === 0 ? new Ctor(0) : new Ctor(memory.buffer as ArrayBuffer, offset(io.buffer)!, n);
+    out.set(io.name, { dtype: io.dtype, shape: io.shape, data: view.slice() as TensorData });
+  }
+  return out;
+}
+
+/**
+ * Scoping and bookkeeping errors of one kernel (empty when well formed): loop variables used only
+ * inside their loops, locals set before read, reads/writes naming every buffer touched, and every
+ * store inside a parallel loop indexed by it (iterations write disjoint elements).
+ */
+export function kernelProblems(k: Kernel): string[] {
+  const problems: string[] = [];
+  const locals = new Set<string>();
+  const index = (
+    ix: { terms: readonly { v: string }[]; dynamic?: Expr },
+    vars: ReadonlySet<string>,
+  ): void => {
+    for (const t of ix.terms) if (!vars.has(t.v)) problems.push(`index variable ${t.v} outside its loop`);
+    if (ix.dynamic) expr(ix.dynamic, vars);
+  };
+  const expr = (e: Expr, vars: ReadonlySet<string>): void => {
+    if (e.op === 'var' && !vars.has(e.name)) problems.push(`variable ${e.name} outside its loop`);
+    if (e.op === 'local' && !locals.has(e.name)) problems.push(`local ${e.name} read before it is set`);
+    if (e.op === 'load') {
+      if (!k.reads.includes(e.buffer)) problems.push(`load of ${e.buffer} not in reads`);
+      index(e.index, vars);
+    }
+    for (const sub of e.op === 'unary' || e.op === 'convert'
+      ? [e.x]
+      : e.op === 'binary' || e.op === 'compare'
+        ? [e.a, e.b]
+        : e.op === 'select'
+          ? [e.cond, e.a, e.b]
+          : [])
+      expr(sub, vars);
+  };
+  const stmts = (ss: readonly Stmt[], vars: ReadonlySet<string>, parallel: readonly string[]): void => {
+    for (const s of ss) {
+      if (s.op === 'loop') {
+        if (vars.has(s.v)) problems.push(`loop variable ${s.v} shadows an enclosing loop`);
+        stmts(s.body, new Set([...vars, s.v]), s.parallel ? [...parallel, s.v] : parallel);
+      } else if (s.op === 'store') {
+        if (!k.writes.includes(s.buffer)) problems.push(`store to ${s.buffer} not in writes`);
+        for (const p of parallel)
+          if (!s.index.dynamic && !s.index.terms.some((t) => t.v === p))
+            problems.push(`store to ${s.buffer} does not depend on parallel loop ${p}`);
+        index(s.index, vars);
+        expr(s.value, vars);
+      } else if (s.op === 'set') {
+        expr(s.value, vars);
+        locals.add(s.name);
+      } else if (s.op === 'if') {
+        expr(s.cond, vars);
+        stmts(s.then, vars, parallel);
+        stmts(s.else, vars, parallel);
+      } else {
+        if (parallel.length) problems.push(`gemm inside parallel loop ${parallel.join()}`);
+        for (const b of [s.a.buffer, s.b.buffer])
+          if (!k.reads.includes(b)) problems.push(`gemm reads ${b} not in reads`);
+        if (!k.writes.includes(s.c.buffer)) problems.push(`gemm writes ${s.c.buffer} not in writes`);
+      }
+    }
+  };
+  stmts(k.body, new Set(), []);
+  return problems;
 }

@@ -76,7 +76,11 @@ export type Expr =
   | { readonly op: 'var'; readonly name: string }
   /** A scalar local set by a Set statement. */
   | { readonly op: 'local'; readonly name: string; readonly type: Scalar }
-  /** Reads one element and widens it: floats to f32 (f64 stays f64), ints of <= 32 bits and bool to i32, 64-bit ints to i64. */
+  /**
+   * Reads one element and widens it: floats to f32 (f64 stays f64), ints of <= 32 bits and bool to i32,
+   * 64-bit ints to i64. `dtype` may differ from the buffer's dtype if the width is the same: that
+   * reinterprets the bits (copies move float16 as uint16, so NaN payloads survive).
+   */
   | { readonly op: 'load'; readonly buffer: string; readonly dtype: DType; readonly index: Index }
   | { readonly op: 'unary'; readonly fn: UnaryFn; readonly type: Scalar; readonly x: Expr }
   /** `unsigned` selects unsigned div/rem/shr/min/max for integer types. */

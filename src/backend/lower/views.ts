@@ -1,3 +1,4 @@
+import { checkInference, lowerDropoutWithMask } from './movement/dropout.js';
 import { registerLowerings } from './registry.js';
 import type { Lowering } from './lowering.js';
 
@@ -10,6 +11,10 @@ registerLowerings({
   Squeeze: view,
   Unsqueeze: view,
   Identity: view,
-  // inference-mode Dropout is the identity; its optional mask output is not a view (lowered elsewhere if used)
-  Dropout: view,
+  // inference-mode Dropout is the identity; its optional mask output (all true) needs a kernel
+  Dropout: (ctx) => {
+    if (ctx.outputs[1]) return lowerDropoutWithMask(ctx);
+    checkInference(ctx);
+    return { aliasOf: 0 };
+  },
 });

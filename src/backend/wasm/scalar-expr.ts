@@ -1,5 +1,5 @@
 import type { BinaryFn, CompareFn, Expr, Scalar, UnaryFn } from '../kernel/ir.js';
-import type { Module, Ref } from './binaryen.js';
+import type { Local, Module, Ref } from './binaryen.js';
 import { RenderError, wasmType, type KernelContext } from './context.js';
 import { elementAddress, loadScalar } from './memory-access.js';
 import { expectType, isFloat, subExpressions, typeOf } from './types.js';
@@ -80,9 +80,8 @@ function unary(ctx: KernelContext, fn: UnaryFn, type: Scalar, xe: Expr): Ref {
   const xt = typeOf(xe);
   if (fn === 'isnan') {
     if (!isFloat(xt)) return m.i32.const(0);
-    const t = ctx.temp(wasmType(xt));
     const F = xt === 'f32' ? m.f32 : m.f64;
-    return F.ne(t.tee(scalarExpr(ctx, xe)), t.get());
+    return bind(ctx, [[xt, scalarExpr(ctx, xe)]], 'i32', ([t]) => F.ne(t.get(), t.get()));
   }
   expectType(xe, type, fn);
   const x = scalarExpr(ctx, xe);
@@ -97,10 +96,8 @@ function unary(ctx: KernelContext, fn: UnaryFn, type: Scalar, xe: Expr): Ref {
   switch (fn) {
     case 'neg':
       return T.sub(k(0), x);
-    case 'abs': {
-      const t = ctx.temp(wasmType(type));
-      return m.select(T.lt_s(t.tee(x), k(0)), T.sub(k(0), t.get()), t.get());
-    }
+    case 'abs':
+      return bind(ctx, [[type, x]], type, ([t]) => m.select(T.lt_s(t.get(), k(0)), T.sub(k(0), t.get()), t.get()));
     case 'not':
       return type === 'i32' ? m.i32.eqz(x) : m.i64.extend_u(m.i64.eqz(x));
     case 'bitnot':
@@ -152,12 +149,11 @@ function binary(ctx: KernelContext, fn: BinaryFn, type: Scalar, ae: Expr, be: Ex
       return routine(fn === 'shl' ? 'shl' : unsigned ? 'shr_u' : 'shr_s');
     }
     case 'min':
-    case 'max': {
-      const ta = ctx.temp(wasmType(type));
-      const tb = ctx.temp(wasmType(type));
-      const less = unsigned ? T.lt_u(ta.tee(a), tb.tee(b)) : T.lt_s(ta.tee(a), tb.tee(b));
-      return fn === 'min' ? m.select(less, ta.get(), tb.get()) : m.select(less, tb.get(), ta.get());
-    }
+    case 'max':
+      return bind(ctx, [[type, a], [type, b]], type, ([ta, tb]) => {
+        const less = unsigned ? T.lt_u(ta.get(), tb.get()) : T.lt_s(ta.get(), tb.get());
+        return fn === 'min' ? m.select(less, ta.get(), tb.get()) : m.select(less, tb.get(), ta.get());
+      });
     case 'pow':
       return ctx.lib.call(`pow_${unsigned ? 'u' : 'i'}${bits}`, [a, b]);
   }
@@ -196,11 +192,26 @@ function powConstant(ctx: KernelContext, type: 'f32' | 'f64', ae: Expr, p: numbe
   const x = scalarExpr(ctx, ae);
   if (p === 1) return x;
   if (p === -1) return F.div(F.const(1), x);
-  const t = ctx.temp(wasmType(type));
-  if (p === 2) return F.mul(t.tee(x), t.get());
-  if (p === 3) return F.mul(F.mul(t.tee(x), t.get()), t.get());
-  // pow(x, 0.5) differs from sqrt at -0 (+0) and -inf (+inf)
-  return m.select(F.eq(t.tee(x), F.const(-Infinity)), F.const(Infinity), F.add(F.sqrt(t.get()), F.const(0)));
+  return bind(ctx, [[type, x]], type, ([t]) => {
+    if (p === 2) return F.mul(t.get(), t.get());
+    if (p === 3) return F.mul(F.mul(t.get(), t.get()), t.get());
+    // pow(x, 0.5) differs from sqrt at -0 (+0) and -inf (+inf)
+    return m.select(F.eq(t.get(), F.const(-Infinity)), F.const(Infinity), F.add(F.sqrt(t.get()), F.const(0)));
+  });
+}
+
+/**
+ * Evaluates `values` into fresh locals, then `body` over them. (Not local.tee inside the operands:
+ * wasm's select evaluates its condition last, after both arms.)
+ */
+export function bind(
+  ctx: KernelContext,
+  values: readonly (readonly [Scalar, Ref])[],
+  result: Scalar,
+  body: (locals: Local[]) => Ref,
+): Ref {
+  const locals = values.map(([t]) => ctx.temp(wasmType(t)));
+  return ctx.m.block(null, [...values.map(([, v], i) => locals[i]!.set(v)), body(locals)], wasmType(result));
 }
 
 export function compare(m: Module, fn: CompareFn, type: Scalar, a: Ref, b: Ref, unsigned: boolean): Ref {

@@ -268,7 +268,8 @@ export class VectorBody {
       if (isNativeFloatUnary(e.fn)) return m.f32x4[e.fn](x);
       if (e.fn === 'isnan') {
         const t = this.ctx.temp(binaryen.v128);
-        return m.v128.and(m.f32x4.ne(t.tee(x), t.get()), m.i32x4.splat(m.i32.const(1)));
+        const mask = m.f32x4.ne(t.get(), t.get());
+        return m.block(null, [t.set(x), m.v128.and(mask, m.i32x4.splat(m.i32.const(1)))], binaryen.v128);
       }
       return this.ctx.lib.call(`${e.fn}_f32x4`, [x]);
     }
@@ -297,9 +298,13 @@ export class VectorBody {
       if (p === 1) return x;
       if (p === -1) return F.div(k(1), x);
       const t = this.ctx.temp(binaryen.v128);
-      if (p === 2) return F.mul(t.tee(x), t.get());
-      if (p === 3) return F.mul(F.mul(t.tee(x), t.get()), t.get());
-      return m.v128.bitselect(k(Infinity), F.add(F.sqrt(t.tee(x)), k(0)), F.eq(t.get(), k(-Infinity)));
+      const r =
+        p === 2
+          ? F.mul(t.get(), t.get())
+          : p === 3
+            ? F.mul(F.mul(t.get(), t.get()), t.get())
+            : m.v128.bitselect(k(Infinity), F.add(F.sqrt(t.get()), k(0)), F.eq(t.get(), k(-Infinity)));
+      return m.block(null, [t.set(x), r], binaryen.v128);
     }
     const op = e.fn as 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max';
     return F[op](this.value(e.a), this.value(e.b));

@@ -176,10 +176,3 @@ export function f32Output(
   const buffer = ctx.scratch('float32', n, hint);
   return { buffer, post: [convertKernel(ctx, { buffer, dtype: 'float32' }, out, n)] };
 }
-
-/** Constant values as float64 numbers (halves decoded), for compile-time repacking. */
-export function constantValues(t: Tensor): Float64Array {
-  if (t.dtype === 'float64') return t.data as Float64Array;
-  const f = toFloat32(t);
-  return Float64Array.from(f);
-}

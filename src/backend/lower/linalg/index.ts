@@ -9,3 +9,4 @@ import './quantize.js';
 import './quant-linalg.js';
 import './einsum.js';
 import './scatter-ops.js';
+import './deform-conv.js';

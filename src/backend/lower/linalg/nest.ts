@@ -38,7 +38,11 @@ export function zeroFill(buffer: string, dtype: DType, offset: number, n: number
   const t = computeType(dtype);
   const zero = constant(t, t === 'i64' ? 0n : 0);
   const lv = levelVar(v, n);
-  return nest([{ v: lv, extent: n, vectorize: true }], [store(buffer, dtype, ix(offset, [[lv, 1]]), zero)], true);
+  return nest(
+    [{ v: lv, extent: n, vectorize: true }],
+    [store(buffer, dtype, ix(offset, [[lv, 1]]), zero)],
+    true,
+  );
 }
 
 /**

@@ -44,6 +44,9 @@ interface PoolAttrs {
 
 type Kind = 'max' | 'avg' | 'lp';
 
+/** [loop variable, stride] terms of an index. */
+type Terms = [string | undefined, number][];
+
 interface PoolPlan {
   readonly kind: Kind;
   readonly g: Geometry;
@@ -103,7 +106,7 @@ function poolBody(ctx: LowerContext, p: PoolPlan, x: string, y: string, indices:
   const plane = levelVar(`${f}p`, N * C);
   const n = levelVar(`${f}n`, N);
   const c = levelVar(`${f}c`, C);
-  const base = nhwc
+  const base: { x: Terms; y: Terms } = nhwc
     ? {
         x: [
           [n, xs.n],
@@ -117,11 +120,11 @@ function poolBody(ctx: LowerContext, p: PoolPlan, x: string, y: string, indices:
     : { x: [[plane, xs.c]], y: [[plane, ys.c]] };
   const leaf = (r: Region): Stmt[] => {
     const o = outOffset(r, ys.s);
-    const yIx = ix(o.offset, [...(base.y as [string | undefined, number][]), ...o.terms]);
+    const yIx = ix(o.offset, [...base.y, ...o.terms]);
     const xAt = (tap: Tap, tapVars: TapVars = [undefined, undefined, undefined]): Index => {
       const at = tapOffset(g, r, tap, xs.s);
       const extra = tapVars.map((v, a) => [v, g.dilations[a]! * xs.s[a]!] as [string | undefined, number]);
-      return ix(at.offset, [...(base.x as [string | undefined, number][]), ...at.terms, ...extra]);
+      return ix(at.offset, [...base.x, ...at.terms, ...extra]);
     };
     const body = straight
       ? [

@@ -1,5 +1,6 @@
 import type { DType } from '../../../ir/dtype.js';
 import { intsOf } from '../../../ops/movement/dims.js';
+import { OpError } from '../../../ops/op.js';
 import { binary, compare, computeType, constant, convert, load, select, store } from '../../kernel/build.js';
 import type { Expr, Index, Kernel, Scalar, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
@@ -112,6 +113,37 @@ export function kernelOf(
   return { name, node: ctx.node.name, reads: [...r], writes: [...w], body };
 }
 
+/** Iterations of a statement: the product of the extents of its deepest loop chain. */
+function work(s: Stmt): number {
+  if (s.op !== 'loop') return 1;
+  return s.extent * Math.max(1, ...s.body.map(work));
+}
+
+/** Below this many iterations a loop nest is not worth a barrier between thread shares. */
+const THREAD_MIN_WORK = 1 << 15;
+
+/**
+ * The kernels of a body made of independent top-level statements (nests writing disjoint parts of
+ * the outputs). The renderer splits a kernel over threads only when its body is one parallel loop,
+ * so each large nest becomes a kernel of its own; consecutive small ones share a kernel.
+ */
+export function kernelsOf(ctx: LowerContext, name: string, body: readonly Stmt[]): Kernel[] {
+  const kernels: Kernel[] = [];
+  let group: Stmt[] = [];
+  const flush = (): void => {
+    if (group.length) kernels.push(kernelOf(ctx, name, group));
+    group = [];
+  };
+  for (const s of body) {
+    if (work(s) >= THREAD_MIN_WORK) {
+      flush();
+      kernels.push(kernelOf(ctx, name, [s]));
+    } else group.push(s);
+  }
+  flush();
+  return kernels;
+}
+
 export function inputOf(ctx: LowerContext, i: number, what: string): LoweredValue {
   const v = ctx.inputs[i];
   if (!v) throw new LoweringUnsupported(`${what} (input ${i}) is missing`);
@@ -184,6 +216,8 @@ export function readIndex(
   valid?: string,
 ): Stmt[] {
   const t = indexType(from.dtype, 'an index tensor');
+  // every index into an empty axis is out of range: a gather would read outside the tensor
+  if (dim === 0 && !valid) throw new OpError('indices into an axis of size 0');
   const raw = `${name}raw`;
   const x: Expr = { op: 'local', name: raw, type: t };
   const c = (v: number) => constant(t, t === 'i64' ? BigInt(v) : v);

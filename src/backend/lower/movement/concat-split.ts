@@ -2,7 +2,7 @@ import type { Stmt } from '../../kernel/ir.js';
 import { normalizeAxis } from '../../../ops/support/axes.js';
 import { LoweringUnsupported, type LowerContext, type Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { copyNest, inputOf, kernelOf, outputOf, widthName } from './common.js';
+import { copyNest, inputOf, kernelsOf, outputOf, widthName } from './common.js';
 import { rowMajor } from './nest.js';
 
 /**
@@ -30,7 +30,7 @@ function concat(ctx: LowerContext): Lowered {
     reads.push(x.buffer);
     at += x.shape[a]!;
   });
-  return { kernels: [kernelOf(ctx, `concat_${widthName(out.dtype)}`, body, reads, [out.buffer])] };
+  return { kernels: kernelsOf(ctx, `concat_${widthName(out.dtype)}`, body) };
 }
 
 function split(ctx: LowerContext): Lowered {
@@ -54,7 +54,7 @@ function split(ctx: LowerContext): Lowered {
     writes.push(o.buffer);
     at += o.shape[a]!;
   });
-  return { kernels: [kernelOf(ctx, `split_${widthName(x.dtype)}`, body, [x.buffer], writes)] };
+  return { kernels: kernelsOf(ctx, `split_${widthName(x.dtype)}`, body) };
 }
 
 registerLowerings({ Concat: concat, Split: split });

@@ -11,6 +11,7 @@ import {
   i32,
   inputOf,
   kernelOf,
+  kernelsOf,
   local,
   outputOf,
   readIndex,
@@ -120,7 +121,7 @@ function gather(ctx: LowerContext): Lowered {
   if (ind.constant) {
     const idx = indexValues(ind.constant, x.shape[a]!, 'Gather');
     const body = gatherConstant(ctx, x, out, a, idx);
-    return { kernels: [kernelOf(ctx, name, body, [x.buffer], [out.buffer])] };
+    return { kernels: kernelsOf(ctx, name, body) };
   }
   const dim = x.shape[a]!;
   const body = gatherRows(ctx, {
@@ -243,7 +244,7 @@ function compress(ctx: LowerContext): Lowered {
   if (kept.length === 0) return { kernels: [] };
   const body = gatherConstant(ctx, view, out, a, Int32Array.from(kept));
   const name = `compress_${widthName(x.dtype)}`;
-  return { kernels: [kernelOf(ctx, name, body, [x.buffer], [out.buffer])] };
+  return { kernels: kernelsOf(ctx, name, body) };
 }
 
 registerLowerings({ Gather: gather, GatherElements: gatherElements, GatherND: gatherND, Compress: compress });

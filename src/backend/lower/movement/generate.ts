@@ -24,7 +24,7 @@ import {
   fillNest,
   inputOf,
   kernelOf,
-  local,
+  kernelsOf,
   outputOf,
   rawConstant,
   widthName,
@@ -119,7 +119,7 @@ function eyeLike(ctx: LowerContext): Lowered {
   const one = constant(type, type === 'i64' ? 1n : 1);
   const diag = { extents: [count], accesses: [{ offset: first * cols + first + k, strides: [cols + 1] }] };
   body.push(...fillNest(out.buffer, out.dtype, one, diag, ctx.fresh('d')));
-  return { kernels: [kernelOf(ctx, `eyelike_${dtypeName(out.dtype)}`, body, [], [out.buffer])] };
+  return { kernels: kernelsOf(ctx, `eyelike_${dtypeName(out.dtype)}`, body) };
 }
 
 /**
@@ -191,11 +191,8 @@ function oneHot(ctx: LowerContext): Lowered {
   const bits = bitsDType(values.dtype);
   const vt = computeType(bits);
   const p = ctx.fresh('oh');
-  const [on, off] = [`${p}on`, `${p}off`];
-  const setup: Stmt[] = [
-    { op: 'set', name: off, type: vt, value: load(values.buffer, bits, { terms: [], offset: 0 }) },
-    { op: 'set', name: on, type: vt, value: load(values.buffer, bits, { terms: [], offset: 1 }) },
-  ];
+  // on and off sit at fixed addresses: uniform loads, read once per vector step
+  const [off, on] = [0, 1].map((offset) => load(values.buffer, bits, { terms: [], offset }));
   // the third access counts along the index axis: it keeps that axis a loop of its own (no dim can
   // merge with it) and names the loop variable that is d
   const nest: Nest = {
@@ -219,12 +216,12 @@ function oneHot(ctx: LowerContext): Lowered {
       const hit = unsigned
         ? compare('eq', t, idx, d)
         : binary('or', 'i32', compare('eq', t, idx, d), compare('eq', t, idx, wrapped));
-      return [store(out.buffer, bits, o!, select(vt, hit, local(on, vt), local(off, vt)))];
+      return [store(out.buffer, bits, o!, select(vt, hit, on!, off!))];
     },
     { vectorize: true, parallel: true },
   );
   const name = `onehot_${dtypeName(ind.dtype)}_${widthName(values.dtype)}`;
-  return { kernels: [kernelOf(ctx, name, [...setup, ...body], [ind.buffer, values.buffer], [out.buffer])] };
+  return { kernels: [kernelOf(ctx, name, body)] };
 }
 
 registerLowerings({

@@ -1,7 +1,7 @@
 import { OpError } from '../../../ops/op.js';
 import type { LowerContext, Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
-import { copyNest, inputOf, kernelOf, outputOf, widthName } from './common.js';
+import { copyNest, inputOf, kernelsOf, outputOf, widthName } from './common.js';
 import { rowMajor, type Nest } from './nest.js';
 
 /** Transpose, and DepthToSpace/SpaceToDepth as the 6-D transposes they are. */
@@ -37,7 +37,7 @@ function permuteKernel(
   const x = inputOf(ctx, 0, 'input');
   const out = outputOf(ctx);
   const body = copyNest(out.buffer, x.buffer, x.dtype, permuteNest(view, perm), ctx.fresh('t'));
-  return { kernels: [kernelOf(ctx, `${name}_${widthName(x.dtype)}`, body, [x.buffer], [out.buffer])] };
+  return { kernels: kernelsOf(ctx, `${name}_${widthName(x.dtype)}`, body) };
 }
 
 function transpose(ctx: LowerContext): Lowered {

@@ -19,7 +19,7 @@ import {
   widthName,
   withDynamic,
 } from './common.js';
-import { emitNormalized, rowMajor } from './nest.js';
+import { emitNormalized, rowMajor, type Nest } from './nest.js';
 
 /**
  * ScatterND, ScatterElements (and opset-9 Scatter): the output starts as a copy of data, then the
@@ -113,7 +113,7 @@ function convertNest(
   dstType: DType,
   src: string,
   srcType: DType,
-  nest: Parameters<typeof emitNormalized>[0],
+  nest: Nest,
 ): Stmt[] {
   return emitNormalized(nest, ctx.fresh('v'), ([d, s]) => [store(dst, dstType, d!, load(src, srcType, s!))], {
     vectorize: true,

@@ -11,6 +11,7 @@ import {
   indexType,
   inputOf,
   kernelOf,
+  kernelsOf,
   local,
   outputOf,
   times,
@@ -56,7 +57,7 @@ function reverseSequence(ctx: LowerContext): Lowered {
       body.push(...copyNest(out.buffer, x.buffer, x.dtype, region(0, len, len - 1, -1), ctx.fresh('r')));
       body.push(...copyNest(out.buffer, x.buffer, x.dtype, region(len, time - len, len, 1), ctx.fresh('r')));
     }
-    return { kernels: [kernelOf(ctx, name, body, [x.buffer], [out.buffer])] };
+    return { kernels: kernelsOf(ctx, name, body) };
   }
   // per (batch, step): the source step is len-1-step inside the sequence, the step itself after it
   const ty = indexType(lens.dtype, 'ReverseSequence sequence_lens');

@@ -4,7 +4,7 @@ import { axisRange } from '../../../ops/movement/slice.js';
 import { OpError } from '../../../ops/op.js';
 import { normalizeAxes } from '../../../ops/support/axes.js';
 import { compare, computeType, constant, convert, load } from '../../kernel/build.js';
-import type { Expr, Stmt } from '../../kernel/ir.js';
+import type { Expr } from '../../kernel/ir.js';
 import type { LowerContext, Lowered } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import {
@@ -13,7 +13,7 @@ import {
   copyNest,
   inputOf,
   kernelOf,
-  local,
+  kernelsOf,
   outputOf,
   rawConstant,
   widthName,
@@ -100,42 +100,30 @@ function reflect(i: number, n: number): number {
 interface Fill {
   readonly value: Expr;
   readonly storeAs: DType;
-  readonly setup: Stmt[];
-  readonly reads: string[];
 }
 
 /**
  * Pad's constant_value: absent or empty is zero; a constant is baked in as the reference converts
- * it; a run-time scalar is read once per kernel run (as bits when it has data's dtype).
+ * it; a run-time scalar is a load at a fixed address inside the fill loops (uniform: the renderer
+ * reads it once per vector step and splats it), as bits when it has data's dtype.
  */
 function padValue(ctx: LowerContext, dtype: DType): Fill {
   const v = ctx.inputs[2];
-  const zero = { value: rawConstant(dtype, 0), storeAs: bitsDType(dtype), setup: [], reads: [] };
+  const zero = { value: rawConstant(dtype, 0), storeAs: bitsDType(dtype) };
   if (!v || v.shape.reduce((a, b) => a * b, 1) === 0) return zero;
   if (v.constant) {
     const t = v.constant;
     const raw = t.dtype === dtype ? t.data[0]! : fromNumbers(dtype, [], [getNumber(t, 0)]).data[0]!;
     return { ...zero, value: rawConstant(dtype, raw) };
   }
-  const name = `${ctx.fresh('pad')}value`;
-  if (v.dtype === dtype) {
-    const type = computeType(bitsDType(dtype));
-    const setup: Stmt[] = [
-      { op: 'set', name, type, value: load(v.buffer, bitsDType(dtype), { terms: [], offset: 0 }) },
-    ];
-    return { value: local(name, type), storeAs: bitsDType(dtype), setup, reads: [v.buffer] };
-  }
+  const scalar = { terms: [], offset: 0 };
+  if (v.dtype === dtype)
+    return { value: load(v.buffer, bitsDType(dtype), scalar), storeAs: bitsDType(dtype) };
   const [from, to] = [computeType(v.dtype), computeType(dtype)];
-  const x = load(v.buffer, v.dtype, { terms: [], offset: 0 });
-  const converted =
+  const x = load(v.buffer, v.dtype, scalar);
+  const value =
     dtype === 'bool' ? compare('ne', from, x, constant(from, from === 'i64' ? 0n : 0)) : convert(from, to, x);
-  const type = dtype === 'bool' ? 'i32' : to;
-  return {
-    value: local(name, type),
-    storeAs: dtype,
-    setup: [{ op: 'set', name, type, value: converted }],
-    reads: [v.buffer],
-  };
+  return { value, storeAs: dtype };
 }
 
 function pad(ctx: LowerContext): Lowered {
@@ -163,10 +151,7 @@ function mapKernel(ctx: LowerContext, name: string, maps: Int32Array[], fill: Fi
     maps,
     ...(fill ? { fill: fill.value, fillAs: fill.storeAs } : {}),
   });
-  const body = [...(fill?.setup ?? []), ...copy.body];
-  return {
-    kernels: [kernelOf(ctx, name, body, [x.buffer, ...(fill?.reads ?? []), ...copy.reads], [out.buffer])],
-  };
+  return { kernels: kernelsOf(ctx, name, copy.body) };
 }
 
 /** Odd differences put the extra element at the end, for crops and pads alike. */
@@ -189,7 +174,7 @@ function centerCropPad(ctx: LowerContext): Lowered {
     throw new OpError(`CenterCropPad has ${target.length} sizes for ${axes.length} axes`);
   const maps: Int32Array[] = x.shape.map((d) => Int32Array.from({ length: d }, (_, i) => i));
   axes.forEach((a, i) => (maps[a] = centerSources(x.shape[a]!, target[i]!)));
-  const zero = { value: rawConstant(x.dtype, 0), storeAs: bitsDType(x.dtype), setup: [], reads: [] };
+  const zero = { value: rawConstant(x.dtype, 0), storeAs: bitsDType(x.dtype) };
   return mapKernel(ctx, `centercroppad_${widthName(x.dtype)}`, maps, zero);
 }
 

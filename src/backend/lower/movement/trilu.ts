@@ -11,7 +11,7 @@ import {
   indexType,
   inputOf,
   kernelOf,
-  local,
+  kernelsOf,
   outputOf,
   rawConstant,
   widthName,
@@ -86,7 +86,7 @@ function trilu(ctx: LowerContext): Lowered {
     }
     r0 = r1;
   }
-  return { kernels: [kernelOf(ctx, name, body, [x.buffer], [out.buffer])] };
+  return { kernels: kernelsOf(ctx, name, body) };
 }
 
 /** Keeps (j - i >= diag) or (j - i <= diag) per element of a [mats, rows, cols] nest, zero elsewhere. */
@@ -141,16 +141,14 @@ function runtimeK(
     binary('max', t, load(kIn.buffer, kIn.dtype, { terms: [], offset: 0 }), c(-lim)),
     c(lim),
   );
-  const kName = `${ctx.fresh('k')}k`;
   const nest: Nest = {
     extents: [mats, rows, cols],
     accesses: [0, 1].map(() => ({ offset: 0, strides: [rows * cols, cols, 1] })),
   };
   const bits = bitsDType(x.dtype);
-  const body: Stmt[] = [
-    { op: 'set', name: kName, type: 'i32', value: convert(t, 'i32', kv) },
-    ...band(out.buffer, x.buffer, bits, rawConstant(x.dtype, 0), nest, upper, local(kName), ctx.fresh('b')),
-  ];
+  // k is read where it is compared: a uniform expression the renderer evaluates once per vector step
+  const k = convert(t, 'i32', kv);
+  const body = band(out.buffer, x.buffer, bits, rawConstant(x.dtype, 0), nest, upper, k, ctx.fresh('b'));
   return { kernels: [kernelOf(ctx, `${name}_dynamic`, body, [x.buffer, kIn.buffer], [out.buffer])] };
 }
 

@@ -8,8 +8,8 @@ import { nest, scalarDtype, type Bound } from './rows.js';
 
 /**
  * The two products of Attention: scores = Q K^T and Y = P V per (batch, query head). float32 runs
- * them as gemm calls on strided views, one per head (3-D inputs need no head split); other dtypes
- * as loop nests accumulating in the compute type.
+ * them as gemm calls on strided views (3-D inputs need no head split), one kernel per head so each
+ * is a lone gemm the threads split by rows; other dtypes as loop nests accumulating in the compute type.
  */
 /** Every (batch, query head, KV head) triple, for the unrolled gemm calls. */
 function headPairs({ B, Hq, Hkv }: Shape): { b: number; h: number; kvh: number }[] {
@@ -19,8 +19,8 @@ function headPairs({ B, Hq, Hkv }: Shape): { b: number; h: number; kvh: number }
   return out;
 }
 
-export function scoresGemm(ctx: LowerContext, q: Heads, k: Heads, scores: string, s: Shape): Kernel {
-  const body: GemmCall[] = headPairs(s).map(({ b, h, kvh }) => ({
+export function scoresGemm(ctx: LowerContext, q: Heads, k: Heads, scores: string, s: Shape): Kernel[] {
+  const calls: GemmCall[] = headPairs(s).map(({ b, h, kvh }) => ({
     op: 'gemm',
     m: s.Sq,
     n: s.T,
@@ -30,17 +30,17 @@ export function scoresGemm(ctx: LowerContext, q: Heads, k: Heads, scores: string
     c: { buffer: scores, offset: (b * s.Hq + h) * s.Sq * s.T, rowStride: s.T, colStride: 1 },
     accumulate: false,
   }));
-  return {
+  return calls.map((call) => ({
     name: 'attention_qk_gemm_f32',
     node: ctx.node.name,
     reads: [q.buffer, k.buffer],
     writes: [scores],
-    body,
-  };
+    body: [call],
+  }));
 }
 
-export function outputGemm(ctx: LowerContext, scores: string, v: Heads, y: Heads, s: Shape): Kernel {
-  const body: GemmCall[] = headPairs(s).map(({ b, h, kvh }) => ({
+export function outputGemm(ctx: LowerContext, scores: string, v: Heads, y: Heads, s: Shape): Kernel[] {
+  const calls: GemmCall[] = headPairs(s).map(({ b, h, kvh }) => ({
     op: 'gemm',
     m: s.Sq,
     n: v.D,
@@ -50,13 +50,13 @@ export function outputGemm(ctx: LowerContext, scores: string, v: Heads, y: Heads
     c: { buffer: y.buffer, offset: b * y.sb + h * y.sh, rowStride: y.ss, colStride: 1 },
     accumulate: false,
   }));
-  return {
+  return calls.map((call) => ({
     name: 'attention_pv_gemm_f32',
     node: ctx.node.name,
     reads: [scores, v.buffer],
     writes: [y.buffer],
-    body,
-  };
+    body: [call],
+  }));
 }
 
 /** Loops b, KV head, its query heads, query position; query head h = kvh * reps + r stays affine. */

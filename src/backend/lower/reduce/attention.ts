@@ -69,7 +69,9 @@ const attention: Lowering = (ctx) => {
   const scores = ctx.scratch(scalarDtype(type), q.B * q.H * q.S * T, 'attention_scores');
   const useGemm = type === 'f32' && q.dtype === 'float32';
   const shape = { B: q.B, Hq: q.H, Hkv: k.H, Sq: q.S, T };
-  kernels.push(useGemm ? scoresGemm(ctx, q, k, scores, shape) : scoresLoops(ctx, q, k, scores, shape, type));
+  kernels.push(
+    ...(useGemm ? scoresGemm(ctx, q, k, scores, shape) : [scoresLoops(ctx, q, k, scores, shape, type)]),
+  );
   kernels.push(softmaxRows(ctx, attrs, scores, shape, type, q.D, k.S - kCur.S));
   const y = ctx.outputs[0]!;
   const yHeads: Heads =
@@ -87,7 +89,9 @@ const attention: Lowering = (ctx) => {
           ss: q.H * v.D,
         };
   kernels.push(
-    useGemm ? outputGemm(ctx, scores, v, yHeads, shape) : outputLoops(ctx, scores, v, yHeads, shape, type),
+    ...(useGemm
+      ? outputGemm(ctx, scores, v, yHeads, shape)
+      : [outputLoops(ctx, scores, v, yHeads, shape, type)]),
   );
   return { kernels };
 };
@@ -109,24 +113,29 @@ function present(
     ctx.scratch(cur.dtype, cur.B * cur.H * T * cur.D, slot === 1 ? 'present_key' : 'present_value');
   const dst = packed(buffer, cur.dtype, cur.B, cur.H, T, cur.D);
   const p = ctx.fresh('kv');
+  // one loop over (b, h) shared by both copies, so threads split it
+  const heads: Bound[] = [
+    { dim: { extent: cur.B, strides: [] }, v: `${p}b` },
+    { dim: { extent: cur.H, strides: [] }, v: `${p}h` },
+  ];
   const copy = (src: Heads, S: number, at: number): Stmt[] => {
-    const dims: Bound[] = [
-      { dim: { extent: cur.B, strides: [src.sb, dst.sb] }, v: `${p}b` },
-      { dim: { extent: cur.H, strides: [src.sh, dst.sh] }, v: `${p}h` },
+    const rows: Bound[] = [
       { dim: { extent: S, strides: [src.ss, dst.ss] }, v: `${p}s` },
       { dim: { extent: cur.D, strides: [1, 1] }, v: `${p}d` },
     ];
-    const ix = (slotIx: number, offset: number): Index => ({
-      terms: dims.map((d) => ({ v: d.v, stride: d.dim.strides[slotIx]! })),
+    const ix = (h: Heads, slotIx: number, offset: number): Index => ({
+      terms: [
+        { v: `${p}b`, stride: h.sb },
+        { v: `${p}h`, stride: h.sh },
+        ...rows.map((d) => ({ v: d.v, stride: d.dim.strides[slotIx]! })),
+      ],
       offset,
     });
-    return nest(
-      dims,
-      [store(dst.buffer, dst.dtype, ix(1, at * dst.ss), load(src.buffer, src.dtype, ix(0, 0)))],
-      true,
-    );
+    const value = load(src.buffer, src.dtype, ix(src, 0, 0));
+    return nest(rows, [store(dst.buffer, dst.dtype, ix(dst, 1, at * dst.ss), value)], true);
   };
-  const body = [...(past ? copy(headsOf(past, undefined), P, 0) : []), ...copy(cur, cur.S, P)];
+  const inner = [...(past ? copy(headsOf(past, undefined), P, 0) : []), ...copy(cur, cur.S, P)];
+  const body = nest(heads, inner, false, true);
   kernels.push({
     name: `attention_kvcache_${dtypeTag(cur.dtype)}`,
     node: ctx.node.name,

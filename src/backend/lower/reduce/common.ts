@@ -131,11 +131,18 @@ export function rowsOf(
   if (tail && !tail.reduced && opts.innerLoop !== false) {
     innerDim = tail.dims.pop();
   }
-  return {
-    outer: collapsed.filter((r) => !r.reduced).flatMap((r) => r.dims),
-    reduced: collapsed.filter((r) => r.reduced).flatMap((r) => r.dims),
-    ...(innerDim ? { inner: innerDim } : {}),
-  };
+  const outer = collapsed.filter((r) => !r.reduced).flatMap((r) => r.dims);
+  const reducedDims = collapsed.filter((r) => r.reduced).flatMap((r) => r.dims);
+  if (innerDim && outer.length === 0) {
+    // a reduction over leading axes (e.g. axis 0 of [R, K]) has no row loop to share among threads:
+    // cut the inner dim into chunks that become the rows
+    const chunk = [256, 128, 64].find((q) => innerDim!.extent % q === 0 && innerDim!.extent >= 4 * q);
+    if (chunk) {
+      outer.push({ extent: innerDim.extent / chunk, strides: innerDim.strides.map((st) => st * chunk) });
+      innerDim = { extent: chunk, strides: innerDim.strides };
+    }
+  }
+  return { outer, reduced: reducedDims, ...(innerDim ? { inner: innerDim } : {}) };
 }
 
 /** Per-dim strides of a parameter broadcast (right-aligned) over `shape`; 0 along broadcast dims. */

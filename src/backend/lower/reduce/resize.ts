@@ -122,26 +122,32 @@ function nearest(ctx: LowerContext, taps: readonly (AxisTaps | undefined)[], ext
   const out = output(ctx);
   const p = ctx.fresh('z');
   const xs = rowMajor(x.shape);
-  const bound: Bound[] = out.shape.map((extent, d) => ({
-    dim: { extent, strides: [rowMajor(out.shape)[d]!] },
-    v: `${p}${d}`,
+  const outStrides = rowMajor(out.shape);
+  // size-1 output dims get no loop: their index is 0
+  const looped = out.shape.flatMap((extent, d) => (extent === 1 ? [] : [d]));
+  const vars = out.shape.map((extent, d) => (extent === 1 ? undefined : `${p}${d}`));
+  const bound: Bound[] = looped.map((d) => ({
+    dim: { extent: out.shape[d]!, strides: [outStrides[d]!] },
+    v: vars[d]!,
   }));
   const terms: { v: string; stride: number }[] = [];
   const tables: string[] = [];
   let dynamic: Expr | undefined;
   let outside: Expr | undefined;
+  const entry = (table: string, v: string | undefined): Expr =>
+    load(table, 'int32', { terms: v ? [{ v, stride: 1 }] : [], offset: 0 });
   taps.forEach((t, d) => {
-    const v = bound[d]!.v;
+    const v = vars[d];
     if (!t) {
-      if (x.shape[d] !== 1) terms.push({ v, stride: xs[d]! });
+      if (v) terms.push({ v, stride: xs[d]! });
       return;
     }
     tables.push(int32Table(ctx, offsets(t, xs[d]!), 'resize_nearest'));
-    const gathered = i32(tables[tables.length - 1]!, v);
+    const gathered = entry(tables[tables.length - 1]!, v);
     dynamic = dynamic ? binary('add', 'i32', dynamic, gathered) : gathered;
     if (t.outside?.includes(1)) {
       tables.push(int32Table(ctx, t.outside, 'resize_outside'));
-      const flag = i32(tables[tables.length - 1]!, v);
+      const flag = entry(tables[tables.length - 1]!, v);
       outside = outside ? binary('or', 'i32', outside, flag) : flag;
     }
   });
@@ -149,10 +155,7 @@ function nearest(ctx: LowerContext, taps: readonly (AxisTaps | undefined)[], ext
   const type = computeType(x.dtype);
   let value = load(x.buffer, x.dtype, index);
   if (outside) value = select(type, outside, extrapolationOf(type, extrapolation), value);
-  const outIndex: Index = {
-    terms: bound.filter((b) => b.dim.extent !== 1).map((b) => ({ v: b.v, stride: b.dim.strides[0]! })),
-    offset: 0,
-  };
+  const outIndex: Index = { terms: bound.map((b) => ({ v: b.v, stride: b.dim.strides[0]! })), offset: 0 };
   return {
     name: `resize_nearest_${dtypeTag(x.dtype)}`,
     node: ctx.node.name,
@@ -162,7 +165,7 @@ function nearest(ctx: LowerContext, taps: readonly (AxisTaps | undefined)[], ext
     body: nest(
       bound,
       [store(out.buffer, out.dtype, outIndex, value)],
-      taps[taps.length - 1] === undefined,
+      looped.length > 0 && taps[looped[looped.length - 1]!] === undefined,
       true,
     ),
   };

@@ -133,7 +133,7 @@ function remPio2Large(fb: FunctionBuilder, lib: MathLibrary): Ref {
   const x = fb.param(0);
   const [ix, bs, z0, z1, z2, lo, hi, j, sh] = fb.locals(i64, 9);
   const z = fb.local(f64);
-  const [e, d] = fb.locals(i32, 2);
+  const [e, d, odd] = fb.locals(i32, 3);
   const k = (v: bigint): Ref => i64c(m, v);
   const word = (offset: number): Ref => lib.call('four_over_pi_word', [I.add(d.get(), I.const(offset))]);
   // (a:b) << bs, keeping the top 64 bits; wasm shifts are mod 64, so bs = 0 needs its own arm
@@ -165,6 +165,17 @@ function remPio2Large(fb: FunctionBuilder, lib: MathLibrary): Ref {
       j.set(L.shr_u(hi.get(), k(61n))),
       hi.set(L.or(L.shl(hi.get(), k(3n)), L.shr_u(lo.get(), k(61n)))),
       lo.set(L.shl(lo.get(), k(3n))),
+      // an odd octant rounds up to the next quadrant: take 1 - fraction in fixed point, exactly
+      // (in floating point the subtraction would cancel the leading bits)
+      odd.set(L.ne(L.and(j.get(), k(1n)), k(0n))),
+      m.if(
+        odd.get(),
+        m.block(null, [
+          j.set(L.and(L.add(j.get(), k(1n)), k(7n))),
+          hi.set(m.select(L.eqz(lo.get()), L.sub(k(0n), hi.get()), L.xor(hi.get(), k(-1n)))),
+          lo.set(L.sub(k(0n), lo.get())),
+        ]),
+      ),
       // normalize the 128-bit fraction hi:lo into a double's mantissa
       sh.set(L.add(L.clz(hi.get()), k(1n))),
       hi.set(
@@ -175,16 +186,8 @@ function remPio2Large(fb: FunctionBuilder, lib: MathLibrary): Ref {
       ),
       hi.set(L.or(L.shr_u(hi.get(), k(12n)), L.shl(L.sub(k(1023n), sh.get()), k(52n)))),
       z.set(m.f64.reinterpret(hi.get())),
-      // odd octants round up to the next quadrant: z goes negative
-      m.if(
-        L.ne(L.and(j.get(), k(1n)), k(0n)),
-        m.block(null, [
-          j.set(L.and(L.add(j.get(), k(1n)), k(7n))),
-          z.set(m.f64.sub(z.get(), m.f64.const(1))),
-        ]),
-      ),
       m.global.set(quadrant, I.wrap(L.shr_u(j.get(), k(1n)))),
-      m.f64.mul(z.get(), m.f64.const(Math.PI / 4)),
+      m.f64.mul(m.select(odd.get(), m.f64.neg(z.get()), z.get()), m.f64.const(Math.PI / 4)),
     ],
     f64,
   );
