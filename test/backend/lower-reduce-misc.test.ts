@@ -137,3 +137,21 @@ test('TopK: largest and smallest, every axis, every k, ties and NaN ordered as t
     }
   }
 });
+
+test('CumSum with an axis known only at run time picks the loop nest by its value', () => {
+  const x = random('float32', [2, 3, 4], 5);
+  for (const axis of [-3, -1, 0, 1, 2]) {
+    for (const dtype of ['int32', 'int64'] as const) {
+      const a = fromNumbers(dtype, [], [axis]);
+      const p = check(
+        'CumSum',
+        [
+          { name: 'x', value: x },
+          { name: 'axis', value: a },
+        ],
+        { reverse: int(1) },
+      );
+      assert.equal(p.kernels[0]!.name, 'cumsum_anyaxis_f32');
+    }
+  }
+});

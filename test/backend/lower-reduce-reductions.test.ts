@@ -119,3 +119,22 @@ test('a last-axis reduction keeps scalar accumulators; a middle one vectorizes o
   const loop = mid.kernels[0]!.body[0]!;
   assert.ok(loop.op === 'loop' && loop.parallel === true && loop.extent === 4);
 });
+
+test('a reduction over leading axes splits the kept inner dim into row chunks threads can share', () => {
+  const x = random('float32', [5, 1024], 4);
+  for (const op of ['ReduceSum', 'ReduceMax', 'ReduceLogSumExp']) {
+    const p = check(
+      op,
+      [
+        { name: 'x', value: x },
+        { name: 'axes', value: i64([0]), constant: true },
+      ],
+      {},
+      { tolerance: tolerance('float32') },
+    );
+    const loop = p.kernels[0]!.body[0]!;
+    assert.ok(
+      p.kernels[0]!.body.length === 1 && loop.op === 'loop' && loop.parallel === true && loop.extent === 4,
+    );
+  }
+});
