@@ -8,12 +8,14 @@ import type { Program } from '../../src/backend/schedule/program.js';
 import { renderWasm } from '../../src/backend/wasm/index.js';
 import { runGraph } from '../../src/interpreter/run-graph.js';
 import { checkLoweringWith, feedsOf, nodeGraph, type GraphInput } from '../helpers/lowering-harness.js';
+import type { WasmFeature } from '../../src/neff/contents.js';
 import { layoutOf, wasm } from './wasm-harness.js';
 
 /**
  * Shared by the reduce family's lowering tests: data and attribute builders, and `check`, which
  * holds a lowering to the op's reference three ways: its kernels are well formed, the kernel-IR
- * interpreter over the planned memory matches, and the module rendered to wasm SIMD matches.
+ * interpreter over the planned memory matches, and the module rendered to wasm SIMD matches (and,
+ * for a lone parallel kernel, its threads variant too).
  */
 
 /** Deterministic uniform numbers in [0, 1) (mulberry32), so failures reproduce. */
@@ -102,32 +104,46 @@ export function checkGraph(
   const tolerance = options.tolerance ?? { atol: 1e-6, rtol: 1e-5 };
   const program = checkLoweringWith(graph, feeds, tolerance);
   for (const k of program.kernels) assert.deepEqual(kernelProblems(k), [], `kernel ${k.name}`);
-  const actual = runWasm(program, feeds, options.optimize ?? 0);
-  for (const [name, want] of runGraph(graph, feeds)) {
-    const got = actual.get(name);
-    assert.ok(got, `wasm output ${name}`);
-    for (let i = 0; i < want.data.length; i++) {
-      const a = getNumber(got, i);
-      const e = getNumber(want, i);
-      if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
-      const ok = Math.abs(a - e) <= tolerance.atol + tolerance.rtol * Math.abs(e);
-      assert.ok(ok, `wasm ${name}[${i}]: ${a}, reference ${e}`);
+  const expected = runGraph(graph, feeds);
+  const runs = [1];
+  // a lone kernel has no barriers, so its thread shares can run one after another on this thread:
+  // together they must write every element, each exactly as the single-thread run
+  const first = program.kernels[0]?.body[0];
+  if (program.kernels.length === 1 && first?.op === 'loop' && first.parallel) runs.push(3);
+  for (const threads of runs) {
+    const actual = runWasm(program, feeds, options.optimize ?? 0, threads);
+    for (const [name, want] of expected) {
+      const got = actual.get(name);
+      assert.ok(got, `wasm output ${name}`);
+      for (let i = 0; i < want.data.length; i++) {
+        const a = getNumber(got, i);
+        const e = getNumber(want, i);
+        if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+        const ok = Math.abs(a - e) <= tolerance.atol + tolerance.rtol * Math.abs(e);
+        assert.ok(ok, `wasm (${threads} threads) ${name}[${i}]: ${a}, reference ${e}`);
+      }
     }
   }
   return program;
 }
 
-/** Renders the program (SIMD128), loads weights and inputs into its memory, runs it once. */
+/**
+ * Renders the program (SIMD128), loads weights and inputs into its memory, runs it once. With
+ * `threads` > 1 it renders the threads variant and runs every thread's share in turn (programs
+ * without barriers only: one kernel).
+ */
 export function runWasm(
   program: Program,
   feeds: ReadonlyMap<string, Tensor>,
   optimize: 0 | 1 | 2,
+  threads = 1,
 ): Map<string, Tensor> {
   const plan = planMemory(program);
   const layout = layoutOf(plan);
-  const bytes = renderWasm(program, { plan, ...layout }, { features: ['simd128'], optimize });
+  const features: WasmFeature[] = threads > 1 ? ['simd128', 'threads'] : ['simd128'];
+  const bytes = renderWasm(program, { plan, ...layout }, { features, optimize });
   const pages = layout.totalBytes / 65536;
-  const memory = new wasm.Memory({ initial: pages, maximum: pages });
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: threads > 1 });
   const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   const mem = new Uint8Array(memory.buffer);
   const raw = (t: Tensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
@@ -142,7 +158,8 @@ export function runWasm(
     const at = offset(io.buffer);
     if (at !== undefined) mem.set(raw(feeds.get(io.name)!), at);
   }
-  (instance.exports['run'] as (tid: number, n: number) => void)(0, 1);
+  const run = instance.exports['run'] as (tid: number, n: number) => void;
+  for (let tid = threads - 1; tid >= 0; tid--) run(tid, threads);
   const out = new Map<string, Tensor>();
   for (const io of program.outputs) {
     const Ctor = storageCtor(io.dtype);

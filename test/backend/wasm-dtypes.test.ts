@@ -22,7 +22,9 @@ function copy(n: number, from: DType, to: DType, vectorize: boolean, value?: (x:
     node: 'n',
     reads: ['x'],
     writes: ['y'],
-    body: [{ op: 'loop', v: 'i', extent: n, vectorize, body: [store('y', to, at('i'), value ? value(x) : x)] }],
+    body: [
+      { op: 'loop', v: 'i', extent: n, vectorize, body: [store('y', to, at('i'), value ? value(x) : x)] },
+    ],
   };
   const b = build(program([kernel], { x: { dtype: from, elements: n }, y: { dtype: to, elements: n } }));
   return (input: ArrayLike<number | bigint>): (number | bigint)[] => {
@@ -67,7 +69,10 @@ for (const vectorize of [true, false]) {
     const got = copy(65536, 'float16', 'float32', vectorize)(bits) as number[];
     bits.forEach((h, i) => {
       const want = Math.fround(float16BitsToFloat32(h));
-      assert.ok(Object.is(got[i], want) || (Number.isNaN(want) && Number.isNaN(got[i])), `0x${h.toString(16)}`);
+      assert.ok(
+        Object.is(got[i], want) || (Number.isNaN(want) && Number.isNaN(got[i])),
+        `0x${h.toString(16)}`,
+      );
     });
   });
 
@@ -76,13 +81,40 @@ for (const vectorize of [true, false]) {
     const got = copy(bits.length, 'bfloat16', 'float32', vectorize)(bits) as number[];
     bits.forEach((h, i) => {
       const want = bfloat16BitsToFloat32(h);
-      assert.ok(Object.is(got[i], want) || (Number.isNaN(want) && Number.isNaN(got[i])), `0x${h.toString(16)}`);
+      assert.ok(
+        Object.is(got[i], want) || (Number.isNaN(want) && Number.isNaN(got[i])),
+        `0x${h.toString(16)}`,
+      );
     });
   });
 
   const floats = (() => {
-    const special = [0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e10, 2 ** -24, 2 ** -25, 2 ** -25 * 1.0001, 3 * 2 ** -26];
-    special.push(2 ** -14, 2 ** -14 - 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -11, Infinity, -Infinity, NaN, 1e-45, 3.4e38);
+    const special = [
+      0,
+      -0,
+      1,
+      -1,
+      65504,
+      65519.99,
+      65520,
+      -65520,
+      1e10,
+      2 ** -24,
+      2 ** -25,
+      2 ** -25 * 1.0001,
+      3 * 2 ** -26,
+    ];
+    special.push(
+      2 ** -14,
+      2 ** -14 - 2 ** -25,
+      1 + 2 ** -11,
+      1 + 3 * 2 ** -11,
+      Infinity,
+      -Infinity,
+      NaN,
+      1e-45,
+      3.4e38,
+    );
     let seed = 7;
     const rnd = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let i = 0; i < 3000; i++) special.push((rnd() - 0.5) * 2 ** (rnd() * 60 - 30));
@@ -119,6 +151,12 @@ for (const vectorize of [true, false]) {
 }
 
 test('int64 arithmetic stays scalar and exact', () => {
-  const got = copy(5, 'int64', 'int64', true, (x) => binary('mul', 'i64', x, x))([3n, -(2n ** 31n), 2n ** 32n, 7n, -1n]);
+  const got = copy(5, 'int64', 'int64', true, (x) => binary('mul', 'i64', x, x))([
+    3n,
+    -(2n ** 31n),
+    2n ** 32n,
+    7n,
+    -1n,
+  ]);
   assert.deepEqual(got, [9n, 2n ** 62n, 0n, 49n, 1n]);
 });

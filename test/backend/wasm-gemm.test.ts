@@ -32,7 +32,10 @@ function ref(buffer: string, rows: number, cols: number, trans: boolean, offset 
 function runCase(c: Case, features: readonly WasmFeature[]): void {
   const { m, n, k } = c;
   const cs = c.cColStride ?? 1;
-  const cref: MatrixRef = cs === 1 ? { buffer: 'c', offset: 5, rowStride: n, colStride: 1 } : { buffer: 'c', offset: 5, rowStride: 1, colStride: m };
+  const cref: MatrixRef =
+    cs === 1
+      ? { buffer: 'c', offset: 5, rowStride: n, colStride: 1 }
+      : { buffer: 'c', offset: 5, rowStride: 1, colStride: m };
   const call: GemmCall = {
     op: 'gemm',
     m,
@@ -45,7 +48,13 @@ function runCase(c: Case, features: readonly WasmFeature[]): void {
     ...(c.bias ? { bias: { buffer: 'bias', offset: 2, along: c.bias } } : {}),
     ...(c.clamp ? { clamp: c.clamp } : {}),
   };
-  const kernel: Kernel = { name: 'gemm_f32', node: 'g', reads: ['a', 'b', 'bias', 'c'], writes: ['c'], body: [call] };
+  const kernel: Kernel = {
+    name: 'gemm_f32',
+    node: 'g',
+    reads: ['a', 'b', 'bias', 'c'],
+    writes: ['c'],
+    body: [call],
+  };
   const b = build(
     program([kernel], {
       a: { dtype: 'float32', elements: m * k + 3 },
@@ -76,7 +85,10 @@ function runCase(c: Case, features: readonly WasmFeature[]): void {
       if (c.bias) s += bias[2 + (c.bias === 'row' ? i : j)]!;
       if (c.clamp) s = Math.min(Math.max(s, c.clamp.min), c.clamp.max);
       const got = C[at(cref, i, j)]!;
-      assert.ok(Math.abs(got - s) <= 1e-5 * (1 + Math.abs(s)) * Math.sqrt(k + 1), `C[${i},${j}] = ${got}, want ${s}`);
+      assert.ok(
+        Math.abs(got - s) <= 1e-5 * (1 + Math.abs(s)) * Math.sqrt(k + 1),
+        `C[${i},${j}] = ${got}, want ${s}`,
+      );
     }
   }
   // nothing outside C's elements is written
@@ -101,7 +113,10 @@ for (const features of VARIANTS) {
     test(`gemm ${m}x${n}x${k} ${label}`, () => runCase({ m, n, k }, features));
   }
   test(`gemm with column bias, accumulate and clamp ${label}`, () =>
-    runCase({ m: 33, n: 65, k: 17, bias: 'col', accumulate: true, clamp: { min: -0.5, max: 0.75 } }, features));
+    runCase(
+      { m: 33, n: 65, k: 17, bias: 'col', accumulate: true, clamp: { min: -0.5, max: 0.75 } },
+      features,
+    ));
   test(`gemm with row bias and relu ${label}`, () =>
     runCase({ m: 5, n: 13, k: 7, bias: 'row', clamp: { min: 0, max: Infinity } }, features));
   test(`gemm with transposed B (dot products) ${label}`, () => {
@@ -111,6 +126,9 @@ for (const features of VARIANTS) {
   });
   test(`gemm with transposed A and column-major C ${label}`, () => {
     runCase({ m: 9, n: 12, k: 5, transA: true, cColStride: 9 }, features);
-    runCase({ m: 6, n: 10, k: 11, transA: true, transB: true, cColStride: 6, accumulate: true, bias: 'row' }, features);
+    runCase(
+      { m: 6, n: 10, k: 11, transA: true, transB: true, cColStride: 6, accumulate: true, bias: 'row' },
+      features,
+    );
   });
 }

@@ -57,10 +57,18 @@ export function program(kernels: readonly Kernel[], buffers: Readonly<Record<str
   return { name: 'test', kernels, buffers: infos, inputs: io('input'), outputs: io('output') };
 }
 
-export function layoutOf(plan: MemoryPlan): { weightsOffset: number; arenaOffset: number; totalBytes: number } {
+export function layoutOf(plan: MemoryPlan): {
+  weightsOffset: number;
+  arenaOffset: number;
+  totalBytes: number;
+} {
   const weightsOffset = RESERVED;
   const arenaOffset = alignUp(weightsOffset + plan.weightsBytes);
-  return { weightsOffset, arenaOffset, totalBytes: Math.max(65536, alignUp(arenaOffset + plan.arenaBytes, 65536)) };
+  return {
+    weightsOffset,
+    arenaOffset,
+    totalBytes: Math.max(65536, alignUp(arenaOffset + plan.arenaBytes, 65536)),
+  };
 }
 
 export function build(
@@ -83,7 +91,9 @@ export function build(
     view(buffer) {
       const info = p.buffers.get(buffer)!;
       const w = plan.weights.get(buffer);
-      const offset = w ? layout.weightsOffset + w.offset : layout.arenaOffset + plan.arena.get(buffer)!.offset;
+      const offset = w
+        ? layout.weightsOffset + w.offset
+        : layout.arenaOffset + plan.arena.get(buffer)!.offset;
       const Ctor = storageCtor(info.dtype);
       return new Ctor(memory.buffer as ArrayBuffer, offset, info.bytes / Ctor.BYTES_PER_ELEMENT);
     },

@@ -10,7 +10,12 @@ import { build, program } from './wasm-harness.js';
 
 export type Mode = 'f64' | 'f32' | 'f32x4';
 
-export function evalUnary(fn: UnaryFn, mode: Mode, xs: readonly number[], features: readonly WasmFeature[] = ['simd128']): number[] {
+export function evalUnary(
+  fn: UnaryFn,
+  mode: Mode,
+  xs: readonly number[],
+  features: readonly WasmFeature[] = ['simd128'],
+): number[] {
   const dtype = mode === 'f64' ? 'float64' : 'float32';
   const type = mode === 'f64' ? 'f64' : 'f32';
   const n = xs.length;
@@ -19,9 +24,19 @@ export function evalUnary(fn: UnaryFn, mode: Mode, xs: readonly number[], featur
     node: 'n',
     reads: ['x'],
     writes: ['y'],
-    body: loopNest('i', [n], ([i]) => [
-      store('y', dtype, { terms: [{ v: i!, stride: 1 }], offset: 0 }, unary(fn, type, load('x', dtype, { terms: [{ v: i!, stride: 1 }], offset: 0 }))),
-    ], { vectorize: mode === 'f32x4' }),
+    body: loopNest(
+      'i',
+      [n],
+      ([i]) => [
+        store(
+          'y',
+          dtype,
+          { terms: [{ v: i!, stride: 1 }], offset: 0 },
+          unary(fn, type, load('x', dtype, { terms: [{ v: i!, stride: 1 }], offset: 0 })),
+        ),
+      ],
+      { vectorize: mode === 'f32x4' },
+    ),
   };
   const b = build(program([k], { x: { dtype, elements: n }, y: { dtype, elements: n } }), features);
   (b.view('x') as Float64Array | Float32Array).set(xs);
@@ -29,7 +44,12 @@ export function evalUnary(fn: UnaryFn, mode: Mode, xs: readonly number[], featur
   return [...(b.view('y') as Float64Array | Float32Array)];
 }
 
-export function evalBinary(fn: BinaryFn, mode: Mode, xs: readonly number[], ys: readonly number[] | number): number[] {
+export function evalBinary(
+  fn: BinaryFn,
+  mode: Mode,
+  xs: readonly number[],
+  ys: readonly number[] | number,
+): number[] {
   const dtype = mode === 'f64' ? 'float64' : 'float32';
   const type = mode === 'f64' ? 'f64' : 'f32';
   const n = xs.length;
@@ -39,11 +59,28 @@ export function evalBinary(fn: BinaryFn, mode: Mode, xs: readonly number[], ys: 
     node: 'n',
     reads: ['x', 'z'],
     writes: ['y'],
-    body: loopNest('i', [n], ([i]) => [
-      store('y', dtype, idx(i!), binary(fn, type, load('x', dtype, idx(i!)), typeof ys === 'number' ? constant(type, ys) : load('z', dtype, idx(i!)))),
-    ], { vectorize: mode === 'f32x4' }),
+    body: loopNest(
+      'i',
+      [n],
+      ([i]) => [
+        store(
+          'y',
+          dtype,
+          idx(i!),
+          binary(
+            fn,
+            type,
+            load('x', dtype, idx(i!)),
+            typeof ys === 'number' ? constant(type, ys) : load('z', dtype, idx(i!)),
+          ),
+        ),
+      ],
+      { vectorize: mode === 'f32x4' },
+    ),
   };
-  const b = build(program([k], { x: { dtype, elements: n }, z: { dtype, elements: n }, y: { dtype, elements: n } }));
+  const b = build(
+    program([k], { x: { dtype, elements: n }, z: { dtype, elements: n }, y: { dtype, elements: n } }),
+  );
   (b.view('x') as Float64Array | Float32Array).set(xs);
   if (typeof ys !== 'number') (b.view('z') as Float64Array | Float32Array).set(ys);
   b.run();

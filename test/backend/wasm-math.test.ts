@@ -137,7 +137,9 @@ test('erf f64 within 1 ulp of glibc', () => {
     'f64',
     ERF_TABLE.map(([x]) => x),
   );
-  ERF_TABLE.forEach(([x, want], i) => assert.ok(ulpError64(got[i]!, want) <= 1, `erf(${x}) = ${got[i]}, want ${want}`));
+  ERF_TABLE.forEach(([x, want], i) =>
+    assert.ok(ulpError64(got[i]!, want) <= 1, `erf(${x}) = ${got[i]}, want ${want}`),
+  );
   assert.deepEqual(evalUnary('erf', 'f64', [Infinity, -Infinity, NaN, -0]), [1, -1, NaN, -0]);
 });
 
@@ -152,14 +154,22 @@ test('pow special cases follow C99 (what numpy and onnxruntime return)', () => {
   const specials = [0, -0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, 2.5, Infinity, -Infinity, NaN, 1e-310, 1e300];
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const x of specials) for (const y of specials) xs.push(x), ys.push(y);
+  for (const x of specials) {
+    for (const y of specials) {
+      xs.push(x);
+      ys.push(y);
+    }
+  }
   for (const mode of ['f64', 'f32', 'f32x4'] as const) {
     const X = mode === 'f64' ? xs : xs.map(Math.fround);
     const Y = mode === 'f64' ? ys : ys.map(Math.fround);
     const got = evalBinary('pow', mode, X, Y);
     got.forEach((g, i) => {
       const want = mode === 'f64' ? cPow(X[i]!, Y[i]!) : Math.fround(cPow(X[i]!, Y[i]!));
-      assert.ok(Object.is(g, want) || ulpError64(g, want) <= 1, `${mode} pow(${X[i]}, ${Y[i]}) = ${g}, want ${want}`);
+      assert.ok(
+        Object.is(g, want) || ulpError64(g, want) <= 1,
+        `${mode} pow(${X[i]}, ${Y[i]}) = ${g}, want ${want}`,
+      );
     });
   }
 });
@@ -177,11 +187,15 @@ test('pow f64 within 1 ulp from subnormal to overflowing results; f32 correctly 
     ys.push(x < 0 || rnd() < 0.3 ? Math.round(y) : y);
   }
   const got = evalBinary('pow', 'f64', xs, ys);
-  got.forEach((g, i) => assert.ok(ulpError64(g, cPow(xs[i]!, ys[i]!)) <= 1, `pow(${xs[i]}, ${ys[i]}) = ${g}`));
+  got.forEach((g, i) =>
+    assert.ok(ulpError64(g, cPow(xs[i]!, ys[i]!)) <= 1, `pow(${xs[i]}, ${ys[i]}) = ${g}`),
+  );
   const X = xs.map((x) => Math.fround(x / 2 ** Math.round(Math.log2(Math.abs(x)) * 0.9)));
   const Y = ys.map((y) => Math.fround(Math.max(-30, Math.min(30, y))));
   const got32 = evalBinary('pow', 'f32', X, Y);
-  got32.forEach((g, i) => assert.ok(ulpError(g, cPow(X[i]!, Y[i]!)) <= 0.5 + 1e-6, `pow(${X[i]}, ${Y[i]}) = ${g}`));
+  got32.forEach((g, i) =>
+    assert.ok(ulpError(g, cPow(X[i]!, Y[i]!)) <= 0.5 + 1e-6, `pow(${X[i]}, ${Y[i]}) = ${g}`),
+  );
 });
 
 test('pow with constant exponents 2, 3, 0.5, -1, 1, 0 (vectorized forms)', () => {
@@ -191,7 +205,10 @@ test('pow with constant exponents 2, 3, 0.5, -1, 1, 0 (vectorized forms)', () =>
       const got = evalBinary('pow', mode, xs, p);
       xs.forEach((x, i) => {
         const want = mode === 'f64' ? cPow(x, p) : Math.fround(cPow(x, p));
-        assert.ok(Object.is(got[i], want) || ulpError(got[i]!, want) <= 1, `${mode} pow(${x}, ${p}) = ${got[i]}`);
+        assert.ok(
+          Object.is(got[i], want) || ulpError(got[i]!, want) <= 1,
+          `${mode} pow(${x}, ${p}) = ${got[i]}`,
+        );
       });
     }
   }

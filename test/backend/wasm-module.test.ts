@@ -23,7 +23,9 @@ function scale(name: string, from: string, to: string, n: number, k: number): Ke
     body: loopNest(
       'i',
       [n],
-      ([i]) => [store(to, 'float32', at(i!), binary('mul', 'f32', load(from, 'float32', at(i!)), constant('f32', k)))],
+      ([i]) => [
+        store(to, 'float32', at(i!), binary('mul', 'f32', load(from, 'float32', at(i!)), constant('f32', k))),
+      ],
       { vectorize: true, parallel: true },
     ),
   };
@@ -50,7 +52,13 @@ const GEMM_BUFFERS = {
   c: { dtype: 'float32', elements: 9 * 16 },
 } as const;
 
-const gemmKernel: Kernel = { name: 'gemm_f32', node: 'mm', reads: ['a', 'b', 'bias'], writes: ['c'], body: [gemm(9, 16, 20)] };
+const gemmKernel: Kernel = {
+  name: 'gemm_f32',
+  node: 'mm',
+  reads: ['a', 'b', 'bias'],
+  writes: ['c'],
+  body: [gemm(9, 16, 20)],
+};
 
 function text(bytes: Uint8Array): string {
   const m = binaryen.readBinary(bytes);
@@ -83,12 +91,15 @@ test('the module imports env.memory with min = max pages and exports only run(ti
 });
 
 test('kernels become functions named after them, made unique', () => {
-  const p = program([scale('twice', 'x', 'y', 10, 2), scale('twice', 'y', 'z', 10, 3), scale('run', 'z', 'w', 10, 4)], {
-    x: { dtype: 'float32', elements: 10 },
-    y: { dtype: 'float32', elements: 10, kind: 'activation' },
-    z: { dtype: 'float32', elements: 10, kind: 'activation' },
-    w: { dtype: 'float32', elements: 10 },
-  });
+  const p = program(
+    [scale('twice', 'x', 'y', 10, 2), scale('twice', 'y', 'z', 10, 3), scale('run', 'z', 'w', 10, 4)],
+    {
+      x: { dtype: 'float32', elements: 10 },
+      y: { dtype: 'float32', elements: 10, kind: 'activation' },
+      z: { dtype: 'float32', elements: 10, kind: 'activation' },
+      w: { dtype: 'float32', elements: 10 },
+    },
+  );
   const wat = text(build(p).bytes);
   for (const name of ['twice', 'twice_2', 'run_2']) assert.match(wat, new RegExp(`\\(func \\$${name}[\\s)]`));
 });
@@ -110,7 +121,10 @@ test('every variant validates; only the relaxed one has relaxed opcodes; the sca
       const wat = m.emitText();
       m.dispose();
       assert.equal(/relaxed/.test(wat), features.includes('relaxed-simd'), `${features} -O${optimize}`);
-      assert.equal(/v128|f32x4|i32x4/.test(wat), features.length > 0 && !(features.length === 1 && features[0] === 'threads'));
+      assert.equal(
+        /v128|f32x4|i32x4/.test(wat),
+        features.length > 0 && !(features.length === 1 && features[0] === 'threads'),
+      );
     }
   }
 });
@@ -123,7 +137,11 @@ test('a kernel that breaks the IR rules is an internal error naming it', () => {
     writes: ['y'],
     body: [store('y', 'float32', at('nowhere'), load('x', 'float32', at('nowhere')))],
   };
-  const typed: Kernel = { ...bad, name: 'mistyped', body: [store('y', 'float32', { terms: [], offset: 0 }, constant('f64', 1))] };
+  const typed: Kernel = {
+    ...bad,
+    name: 'mistyped',
+    body: [store('y', 'float32', { terms: [], offset: 0 }, constant('f64', 1))],
+  };
   for (const [k, why] of [
     [bad, /nowhere/],
     [typed, /f64/],
@@ -179,9 +197,14 @@ test('threads split parallel loops and gemm rows, and meet at barriers between k
     node: 'rev',
     reads: ['y'],
     writes: ['z'],
-    body: loopNest('i', [n], ([i]) => [store('z', 'float32', at(i!), load('y', 'float32', at(i!, -1, n - 1)))], {
-      parallel: true,
-    }),
+    body: loopNest(
+      'i',
+      [n],
+      ([i]) => [store('z', 'float32', at(i!), load('y', 'float32', at(i!, -1, n - 1)))],
+      {
+        parallel: true,
+      },
+    ),
   };
   const prefix: Kernel = {
     name: 'prefix_sum',
@@ -195,20 +218,33 @@ test('threads split parallel loops and gemm rows, and meet at barriers between k
         v: 'i',
         extent: n,
         body: [
-          { op: 'set', name: 'acc', type: 'f32', value: binary('add', 'f32', { op: 'local', name: 'acc', type: 'f32' }, load('z', 'float32', at('i'))) },
+          {
+            op: 'set',
+            name: 'acc',
+            type: 'f32',
+            value: binary(
+              'add',
+              'f32',
+              { op: 'local', name: 'acc', type: 'f32' },
+              load('z', 'float32', at('i')),
+            ),
+          },
           store('s', 'float32', at('i'), { op: 'local', name: 'acc', type: 'f32' }),
         ],
       },
     ],
   };
-  const p = program([scale('twice', 'x', 'y', n, 2), reverse, prefix, scale('half', 's', 'h', n, 0.5), gemmKernel], {
-    x: { dtype: 'float32', elements: n },
-    y: { dtype: 'float32', elements: n, kind: 'activation' },
-    z: { dtype: 'float32', elements: n, kind: 'activation' },
-    s: { dtype: 'float32', elements: n, kind: 'activation' },
-    h: { dtype: 'float32', elements: n },
-    ...GEMM_BUFFERS,
-  });
+  const p = program(
+    [scale('twice', 'x', 'y', n, 2), reverse, prefix, scale('half', 's', 'h', n, 0.5), gemmKernel],
+    {
+      x: { dtype: 'float32', elements: n },
+      y: { dtype: 'float32', elements: n, kind: 'activation' },
+      z: { dtype: 'float32', elements: n, kind: 'activation' },
+      s: { dtype: 'float32', elements: n, kind: 'activation' },
+      h: { dtype: 'float32', elements: n },
+      ...GEMM_BUFFERS,
+    },
+  );
   const serial = build(p, ['simd128']);
   const threaded = build(p, ['simd128', 'threads']);
   // outputs may share bytes with inputs (their lifetimes do not overlap): poison first, then feed
@@ -225,7 +261,15 @@ test('threads split parallel loops and gemm rows, and meet at barriers between k
   for (const threads of [1, 3, 4]) {
     feed(threaded);
     await runThreads(threaded.bytes, threaded.memory, threads);
-    assert.deepEqual([...(threaded.view('h') as Float32Array)], [...(serial.view('h') as Float32Array)], `${threads} threads`);
-    assert.deepEqual([...(threaded.view('c') as Float32Array)], [...(serial.view('c') as Float32Array)], `${threads} threads`);
+    assert.deepEqual(
+      [...(threaded.view('h') as Float32Array)],
+      [...(serial.view('h') as Float32Array)],
+      `${threads} threads`,
+    );
+    assert.deepEqual(
+      [...(threaded.view('c') as Float32Array)],
+      [...(serial.view('c') as Float32Array)],
+      `${threads} threads`,
+    );
   }
 });

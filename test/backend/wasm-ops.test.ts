@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binary, compare, constant, convert, load, select, store, unary } from '../../src/backend/kernel/build.js';
+import {
+  binary,
+  compare,
+  constant,
+  convert,
+  load,
+  select,
+  store,
+  unary,
+} from '../../src/backend/kernel/build.js';
 import type { DType } from '../../src/ir/dtype.js';
 import type { Expr, Index, Kernel, Scalar } from '../../src/backend/kernel/ir.js';
 import { build, program } from './wasm-harness.js';
@@ -68,13 +77,21 @@ function check(
 const F32 = { a: 'float32', b: 'float32', y: 'float32' } as const;
 const I32 = { a: 'int32', b: 'int32', y: 'int32' } as const;
 const I64 = { a: 'int64', b: 'int64', y: 'int64' } as const;
-const bin = (fn: Parameters<typeof binary>[0], type: Scalar, unsigned = false) => (a: Expr, b: Expr) =>
-  binary(fn, type, a, b, unsigned);
+const bin =
+  (fn: Parameters<typeof binary>[0], type: Scalar, unsigned = false) =>
+  (a: Expr, b: Expr) =>
+    binary(fn, type, a, b, unsigned);
 
 check(
   'f32 min/max propagate NaN and order zeros',
   F32,
-  (a, b) => binary('add', 'f32', binary('min', 'f32', a, b), binary('mul', 'f32', binary('max', 'f32', a, b), constant('f32', 10))),
+  (a, b) =>
+    binary(
+      'add',
+      'f32',
+      binary('min', 'f32', a, b),
+      binary('mul', 'f32', binary('max', 'f32', a, b), constant('f32', 10)),
+    ),
   [1, NaN, 3, -0, 0, -5, Infinity],
   [2, 1, NaN, 0, -0, -6, -Infinity],
   [1 + 20, NaN, NaN, -0 + 0, -0 + 0, -6 - 50, -Infinity + Infinity],
@@ -180,8 +197,18 @@ check(
     binary(
       'add',
       'i32',
-      binary('add', 'i32', compare('lt', 'f32', a, b), binary('mul', 'i32', compare('ne', 'f32', a, b), constant('i32', 2))),
-      binary('mul', 'i32', select('i32', compare('ge', 'f32', a, b), constant('i32', 4), constant('i32', 0)), constant('i32', 1)),
+      binary(
+        'add',
+        'i32',
+        compare('lt', 'f32', a, b),
+        binary('mul', 'i32', compare('ne', 'f32', a, b), constant('i32', 2)),
+      ),
+      binary(
+        'mul',
+        'i32',
+        select('i32', compare('ge', 'f32', a, b), constant('i32', 4), constant('i32', 0)),
+        constant('i32', 1),
+      ),
     ),
   [1, 2, NaN, 3, -0],
   [2, 1, 1, 3, 0],
@@ -232,7 +259,12 @@ check(
       'add',
       'i32',
       unary('isnan', 'f32', a),
-      binary('add', 'i32', binary('mul', 'i32', unary('not', 'i32', b), constant('i32', 2)), unary('bitnot', 'i32', b)),
+      binary(
+        'add',
+        'i32',
+        binary('mul', 'i32', unary('not', 'i32', b), constant('i32', 2)),
+        unary('bitnot', 'i32', b),
+      ),
     ),
   [NaN, 1, Infinity, NaN],
   [0, 5, -1, 7],
@@ -253,8 +285,23 @@ test('the loop variable itself is a vector of consecutive indices, locals hold p
         extent: n,
         vectorize: true,
         body: [
-          { op: 'set', name: 't', type: 'i32', value: binary('add', 'i32', { op: 'var', name: 'i' }, constant('i32', 1)) },
-          { op: 'set', name: 'u', type: 'i32', value: binary('mul', 'i32', { op: 'local', name: 't', type: 'i32' }, { op: 'local', name: 't', type: 'i32' }) },
+          {
+            op: 'set',
+            name: 't',
+            type: 'i32',
+            value: binary('add', 'i32', { op: 'var', name: 'i' }, constant('i32', 1)),
+          },
+          {
+            op: 'set',
+            name: 'u',
+            type: 'i32',
+            value: binary(
+              'mul',
+              'i32',
+              { op: 'local', name: 't', type: 'i32' },
+              { op: 'local', name: 't', type: 'i32' },
+            ),
+          },
           store('y', 'int32', at('i'), { op: 'local', name: 'u', type: 'i32' }),
         ],
       },
@@ -262,7 +309,10 @@ test('the loop variable itself is a vector of consecutive indices, locals hold p
   };
   const b = build(program([kernel], { y: { dtype: 'int32', elements: n } }));
   b.run();
-  assert.deepEqual([...(b.view('y') as Int32Array)], Array.from({ length: n }, (_, i) => (i + 1) ** 2));
+  assert.deepEqual(
+    [...(b.view('y') as Int32Array)],
+    Array.from({ length: n }, (_, i) => (i + 1) ** 2),
+  );
 });
 
 test('a local carried between iterations keeps the loop scalar and correct', () => {
@@ -280,16 +330,31 @@ test('a local carried between iterations keeps the loop scalar and correct', () 
         extent: n,
         vectorize: true,
         body: [
-          { op: 'set', name: 's', type: 'f32', value: binary('add', 'f32', { op: 'local', name: 's', type: 'f32' }, load('a', 'float32', at('i'))) },
+          {
+            op: 'set',
+            name: 's',
+            type: 'f32',
+            value: binary(
+              'add',
+              'f32',
+              { op: 'local', name: 's', type: 'f32' },
+              load('a', 'float32', at('i')),
+            ),
+          },
           store('y', 'float32', at('i'), { op: 'local', name: 's', type: 'f32' }),
         ],
       },
     ],
   };
-  const b = build(program([kernel], { a: { dtype: 'float32', elements: n }, y: { dtype: 'float32', elements: n } }));
+  const b = build(
+    program([kernel], { a: { dtype: 'float32', elements: n }, y: { dtype: 'float32', elements: n } }),
+  );
   (b.view('a') as Float32Array).set(Array.from({ length: n }, (_, i) => i + 1));
   b.run();
-  assert.deepEqual([...(b.view('y') as Float32Array)], Array.from({ length: n }, (_, i) => ((i + 1) * (i + 2)) / 2));
+  assert.deepEqual(
+    [...(b.view('y') as Float32Array)],
+    Array.from({ length: n }, (_, i) => ((i + 1) * (i + 2)) / 2),
+  );
 });
 
 test('gathers, if statements and negative strides', () => {
@@ -317,7 +382,9 @@ test('gathers, if statements and negative strides', () => {
                 load('table', 'float32', { terms: [], offset: 0, dynamic: load('idx', 'int32', at('i')) }),
               ),
             ],
-            else: [store('y', 'float32', { terms: [{ v: 'i', stride: -1 }], offset: n - 1 }, constant('f32', -1))],
+            else: [
+              store('y', 'float32', { terms: [{ v: 'i', stride: -1 }], offset: n - 1 }, constant('f32', -1)),
+            ],
           },
         ],
       },

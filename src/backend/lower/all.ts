@@ -4,5 +4,7 @@ import './elementwise/index.js';
 import './movement/index.js';
 import './linalg/index.js';
 import './reduce/index.js';
+import './image/index.js';
+import './recurrent/index.js';
 
 export { lookupLowering, loweredOps } from './registry.js';

@@ -78,6 +78,7 @@ export function horner(
   coefficients: readonly number[],
 ): Ref {
   let acc = constant(coefficients[coefficients.length - 1]!);
-  for (let i = coefficients.length - 2; i >= 0; i--) acc = ops.add(ops.mul(acc, t()), constant(coefficients[i]!));
+  for (let i = coefficients.length - 2; i >= 0; i--)
+    acc = ops.add(ops.mul(acc, t()), constant(coefficients[i]!));
   return acc;
 }

@@ -62,7 +62,8 @@ export class KernelContext {
 
   /** Brings loop variable `name` into scope (one i32 local per name, reused by sibling loops). */
   bindVar(name: string): Local {
-    if (this.bound.has(name)) throw new RenderError(`loop variable ${name} is already bound by an enclosing loop`);
+    if (this.bound.has(name))
+      throw new RenderError(`loop variable ${name} is already bound by an enclosing loop`);
     let local = this.varPool.get(name);
     if (!local) {
       local = this.fb.local(binaryen.i32);
@@ -86,7 +87,8 @@ export class KernelContext {
   scalar(name: string, type: Scalar): Local {
     const known = this.scalars.get(name);
     if (known) {
-      if (known.type !== type) throw new RenderError(`local ${name} used as ${type} but declared ${known.type}`);
+      if (known.type !== type)
+        throw new RenderError(`local ${name} used as ${type} but declared ${known.type}`);
       return known.local;
     }
     const local = this.fb.local(wasmType(type));

@@ -85,7 +85,8 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
     const body: Ref[] = bv.map((b, c) => b.set(m.v128.load(16 * c, 4, pb.get())));
     for (let r = 0; r < mr; r++) {
       body.push(a.set(m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get())));
-      for (let c = 0; c < nv; c++) body.push(acc[r]![c]!.set(madd(ctx, a.get(), bv[c]!.get(), acc[r]![c]!.get())));
+      for (let c = 0; c < nv; c++)
+        body.push(acc[r]![c]!.set(madd(ctx, a.get(), bv[c]!.get(), acc[r]![c]!.get())));
     }
     body.push(
       pa.set(m.i32.add(pa.get(), m.i32.const(4 * g.a.colStride))),
@@ -143,7 +144,8 @@ function dot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number, 
         const b = m.v128.load(bOff(c), 4, pb.get());
         const bl = ctx.temp(v128);
         body.push(bl.set(b));
-        for (let r = 0; r < mr; r++) body.push(acc[r]![c]!.set(madd(ctx, av[r]!.get(), bl.get(), acc[r]![c]!.get())));
+        for (let r = 0; r < mr; r++)
+          body.push(acc[r]![c]!.set(madd(ctx, av[r]!.get(), bl.get(), acc[r]![c]!.get())));
       }
       body.push(pa.set(m.i32.add(pa.get(), m.i32.const(16))), pb.set(m.i32.add(pb.get(), m.i32.const(16))));
       return body;

@@ -56,7 +56,12 @@ function matrixBase(ctx: KernelContext, r: MatrixRef): number {
   return ctx.base(r.buffer) + 4 * r.offset;
 }
 
-function rowShare(ctx: KernelContext, rows: number, mr: number, split: boolean): { setup: Ref[]; rows: RowShare } {
+function rowShare(
+  ctx: KernelContext,
+  rows: number,
+  mr: number,
+  split: boolean,
+): { setup: Ref[]; rows: RowShare } {
   const m = ctx.m;
   const full = rows - (rows % mr);
   if (!split) {
@@ -75,7 +80,9 @@ function rowShare(ctx: KernelContext, rows: number, mr: number, split: boolean):
   const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
   const share = (t: Ref): Ref =>
     m.i32.mul(
-      m.i32.wrap(m.i64.div_u(m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(nb))), m.i64.extend_u(ctx.threads.get()))),
+      m.i32.wrap(
+        m.i64.div_u(m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(nb))), m.i64.extend_u(ctx.threads.get())),
+      ),
       m.i32.const(mr),
     );
   const setup = [
@@ -89,7 +96,8 @@ function rowShare(ctx: KernelContext, rows: number, mr: number, split: boolean):
     rows: {
       start: lo.get,
       fullEnd: hi.get,
-      tail: rows % mr ? () => m.i32.eq(m.i32.add(ctx.tid.get(), m.i32.const(1)), ctx.threads.get()) : undefined,
+      tail:
+        rows % mr ? () => m.i32.eq(m.i32.add(ctx.tid.get(), m.i32.const(1)), ctx.threads.get()) : undefined,
       dynamic: true,
     },
   };
@@ -106,7 +114,9 @@ function blocked(ctx: KernelContext, L: GemmLayout, tiles: GemmTiles, mr: number
   const overRows = (width: number): Ref[] => {
     const parts: Ref[] = [];
     if (full > 0) {
-      parts.push(countedLoop(ctx, i, rows.start(), rows.fullEnd, mr, () => [tiles(ctx, L, i, j, mr, width)], true));
+      parts.push(
+        countedLoop(ctx, i, rows.start(), rows.fullEnd, mr, () => [tiles(ctx, L, i, j, mr, width)], true),
+      );
     }
     if (rows.tail !== undefined) {
       const tail = seq(m, [i.set(m.i32.const(full)), tiles(ctx, L, i, j, g.m % mr, width)]);
@@ -120,7 +130,18 @@ function blocked(ctx: KernelContext, L: GemmLayout, tiles: GemmTiles, mr: number
     if (count === 0) continue;
     const end = col + count * width;
     if (count === 1) code.push(seq(m, [j.set(m.i32.const(col)), ...overRows(width)]));
-    else code.push(countedLoop(ctx, j, m.i32.const(col), () => m.i32.const(end), width, () => overRows(width), false));
+    else
+      code.push(
+        countedLoop(
+          ctx,
+          j,
+          m.i32.const(col),
+          () => m.i32.const(end),
+          width,
+          () => overRows(width),
+          false,
+        ),
+      );
     col = end;
   }
   if (col < g.n) code.push(scalarColumns(ctx, L, col, g.n, rows, mr));
@@ -128,13 +149,28 @@ function blocked(ctx: KernelContext, L: GemmLayout, tiles: GemmTiles, mr: number
 }
 
 /** Scalar dot products for columns [j0, j1) of the thread's rows. */
-function scalarColumns(ctx: KernelContext, L: GemmLayout, j0: number, j1: number, rows: RowShare, mr: number): Ref {
+function scalarColumns(
+  ctx: KernelContext,
+  L: GemmLayout,
+  j0: number,
+  j1: number,
+  rows: RowShare,
+  mr: number,
+): Ref {
   const m = ctx.m;
   const { g } = L;
   const i = ctx.temp(binaryen.i32);
   const j = ctx.temp(binaryen.i32);
   const perRow = (): Ref[] => [
-    countedLoop(ctx, j, m.i32.const(j0), () => m.i32.const(j1), 1, () => [scalarDot(ctx, L, i, j)], false),
+    countedLoop(
+      ctx,
+      j,
+      m.i32.const(j0),
+      () => m.i32.const(j1),
+      1,
+      () => [scalarDot(ctx, L, i, j)],
+      false,
+    ),
   ];
   const full = g.m - (g.m % mr);
   const parts: Ref[] = [];

@@ -35,7 +35,10 @@ const BARRIER = 'barrier';
 export function renderWasm(program: Program, layout: WasmLayout, target: WasmTarget): Uint8Array {
   const t = targetOf(target.features);
   if (t.threads && layout.weightsOffset < BARRIER_BYTES) {
-    throw new NccError('NCC_INTERNAL', `a threads variant needs ${BARRIER_BYTES} reserved bytes below the weights`);
+    throw new NccError(
+      'NCC_INTERNAL',
+      `a threads variant needs ${BARRIER_BYTES} reserved bytes below the weights`,
+    );
   }
   const m = new binaryen.Module();
   try {

@@ -18,7 +18,11 @@ export function countedLoop(
   const label = ctx.fb.label('loop');
   const loop = m.loop(
     label,
-    seq(m, [...body(), v.set(m.i32.add(v.get(), m.i32.const(step))), m.br(label, m.i32.lt_s(v.get(), end()))]),
+    seq(m, [
+      ...body(),
+      v.set(m.i32.add(v.get(), m.i32.const(step))),
+      m.br(label, m.i32.lt_s(v.get(), end())),
+    ]),
   );
   return seq(m, [v.set(start), mayBeEmpty ? m.if(m.i32.lt_s(v.get(), end()), loop) : loop]);
 }

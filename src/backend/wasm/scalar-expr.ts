@@ -15,7 +15,8 @@ export function constant(m: Module, type: Scalar, value: number | bigint): Ref {
     case 'i32':
       return m.i32.const(typeof value === 'bigint' ? Number(BigInt.asIntN(32, value)) : Number(value) | 0);
     case 'i64':
-      if (typeof value === 'number' && !Number.isInteger(value)) throw new RenderError(`i64 constant ${value}`);
+      if (typeof value === 'number' && !Number.isInteger(value))
+        throw new RenderError(`i64 constant ${value}`);
       return m.i64.const(BigInt.asIntN(64, BigInt(value)));
   }
 }
@@ -97,7 +98,9 @@ function unary(ctx: KernelContext, fn: UnaryFn, type: Scalar, xe: Expr): Ref {
     case 'neg':
       return T.sub(k(0), x);
     case 'abs':
-      return bind(ctx, [[type, x]], type, ([t]) => m.select(T.lt_s(t.get(), k(0)), T.sub(k(0), t.get()), t.get()));
+      return bind(ctx, [[type, x]], type, ([t]) =>
+        m.select(T.lt_s(t.get(), k(0)), T.sub(k(0), t.get()), t.get()),
+      );
     case 'not':
       return type === 'i32' ? m.i32.eqz(x) : m.i64.extend_u(m.i64.eqz(x));
     case 'bitnot':
@@ -137,7 +140,8 @@ function binary(ctx: KernelContext, fn: BinaryFn, type: Scalar, ae: Expr, be: Ex
     case 'xor':
       return T[fn](a, b);
     case 'div':
-      if (divisor !== undefined && divisor !== 0 && divisor !== -1) return unsigned ? T.div_u(a, b) : T.div_s(a, b);
+      if (divisor !== undefined && divisor !== 0 && divisor !== -1)
+        return unsigned ? T.div_u(a, b) : T.div_s(a, b);
       return routine(unsigned ? 'div_u' : 'div_s');
     case 'rem':
       if (divisor !== undefined && divisor !== 0) return unsigned ? T.rem_u(a, b) : T.rem_s(a, b);
@@ -150,10 +154,18 @@ function binary(ctx: KernelContext, fn: BinaryFn, type: Scalar, ae: Expr, be: Ex
     }
     case 'min':
     case 'max':
-      return bind(ctx, [[type, a], [type, b]], type, ([ta, tb]) => {
-        const less = unsigned ? T.lt_u(ta.get(), tb.get()) : T.lt_s(ta.get(), tb.get());
-        return fn === 'min' ? m.select(less, ta.get(), tb.get()) : m.select(less, tb.get(), ta.get());
-      });
+      return bind(
+        ctx,
+        [
+          [type, a],
+          [type, b],
+        ],
+        type,
+        ([ta, tb]) => {
+          const less = unsigned ? T.lt_u(ta.get(), tb.get()) : T.lt_s(ta.get(), tb.get());
+          return fn === 'min' ? m.select(less, ta.get(), tb.get()) : m.select(less, tb.get(), ta.get());
+        },
+      );
     case 'pow':
       return ctx.lib.call(`pow_${unsigned ? 'u' : 'i'}${bits}`, [a, b]);
   }

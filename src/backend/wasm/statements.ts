@@ -68,7 +68,13 @@ export function renderLoop(ctx: KernelContext, loop: LoopStmt, range?: Range): R
 }
 
 /** A four-lane main loop over the largest multiple of 4 iterations, then a scalar remainder. */
-function vectorLoop(ctx: KernelContext, loop: LoopStmt, v: Local, temps: ReadonlySet<string>, range?: Range): Ref {
+function vectorLoop(
+  ctx: KernelContext,
+  loop: LoopStmt,
+  v: Local,
+  temps: ReadonlySet<string>,
+  range?: Range,
+): Ref {
   const m = ctx.m;
   const vectorBody = (): Ref[] => new VectorBody(ctx, loop, temps).render();
   const scalarBody = (): Ref[] => renderStmts(ctx, loop.body);
@@ -82,7 +88,8 @@ function vectorLoop(ctx: KernelContext, loop: LoopStmt, v: Local, temps: Readonl
   }
   const whole = loop.extent - (loop.extent % 4);
   const parts: Ref[] = [];
-  if (whole > 0) parts.push(countedLoop(ctx, v, m.i32.const(0), () => m.i32.const(whole), 4, vectorBody, false));
+  if (whole > 0)
+    parts.push(countedLoop(ctx, v, m.i32.const(0), () => m.i32.const(whole), 4, vectorBody, false));
   if (whole < loop.extent) {
     parts.push(countedLoop(ctx, v, m.i32.const(whole), () => m.i32.const(loop.extent), 1, scalarBody, false));
   }

@@ -23,7 +23,10 @@ export function renderKernelBody(ctx: KernelContext): Ref {
     const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
     const share = (t: Ref): Ref =>
       m.i32.wrap(
-        m.i64.div_u(m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(only.extent))), m.i64.extend_u(ctx.threads.get())),
+        m.i64.div_u(
+          m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(only.extent))),
+          m.i64.extend_u(ctx.threads.get()),
+        ),
       );
     return seq(m, [
       lo.set(share(ctx.tid.get())),

@@ -68,7 +68,8 @@ class Analysis {
         return e.name === this.v ? 'varying' : 'uniform';
       case 'local':
         if (!this.temps.has(e.name)) return 'uniform';
-        if (!this.defined.has(e.name)) throw new NotVectorizable(`${e.name} carries a value between iterations`);
+        if (!this.defined.has(e.name))
+          throw new NotVectorizable(`${e.name} carries a value between iterations`);
         return this.varying(e);
       case 'load': {
         if (e.index.dynamic && this.kind(e.index.dynamic) !== 'uniform') throw new NotVectorizable('gather');
@@ -94,7 +95,8 @@ class Analysis {
         const f = e.fn;
         const ok =
           e.type === 'f32'
-            ? ['add', 'sub', 'mul', 'div', 'min', 'max'].includes(f) || (f === 'pow' && powSpecialCase(e.b) !== undefined)
+            ? ['add', 'sub', 'mul', 'div', 'min', 'max'].includes(f) ||
+              (f === 'pow' && powSpecialCase(e.b) !== undefined)
             : ['add', 'sub', 'mul', 'and', 'or', 'xor', 'min', 'max'].includes(f) ||
               ((f === 'shl' || f === 'shr') && kb === 'uniform');
         if (!ok) throw new NotVectorizable(`${f} on ${e.type}`);
@@ -121,7 +123,8 @@ class Analysis {
   private varying(e: Expr): Kind {
     const t = typeOf(e);
     if (t !== 'f32' && t !== 'i32') throw new NotVectorizable(`${t} value`);
-    if (e.op === 'convert' && (e.from === 'f64' || e.from === 'i64')) throw new NotVectorizable('64-bit convert');
+    if (e.op === 'convert' && (e.from === 'f64' || e.from === 'i64'))
+      throw new NotVectorizable('64-bit convert');
     return 'varying';
   }
 
@@ -335,7 +338,11 @@ export class VectorBody {
         const shifted =
           e.fn === 'shr' && !e.unsigned
             ? I.shr_s(a, m.select(big(), m.i32.const(31), n.get()))
-            : m.select(big(), I.splat(m.i32.const(0)), e.fn === 'shl' ? I.shl(a, n.get()) : I.shr_u(a, n.get()));
+            : m.select(
+                big(),
+                I.splat(m.i32.const(0)),
+                e.fn === 'shl' ? I.shl(a, n.get()) : I.shr_u(a, n.get()),
+              );
         return m.block(null, [n.set(scalarExpr(this.ctx, e.b)), shifted], binaryen.v128);
       }
       default:

@@ -8,22 +8,22 @@ import type { MathLibrary, Routine } from './library.js';
  * exact, then a Remez polynomial. Error < 1 ulp.
  */
 
-const LN2_HI = 6.93147180369123816490e-1;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
-const INV_LN2 = 1.44269504088896338700e0;
+const INV_LN2 = 1.442695040888963387;
 /** exp: R(z) ~ r*(exp(r)+1)/(exp(r)-1) = 2 + P1*z + ... + P5*z^5. */
 const EXP_P = [
-  1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6,
+  1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.6533902205465251539e-6,
   4.13813679705723846039e-8,
 ];
 /** expm1, scaled: Qn * 2^n for R(2z) with z = x*x/2. */
 const EXPM1_Q = [
-  -3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6,
-  -2.01099218183624371326e-7,
+  -3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5,
+  4.00821782732936239552e-6, -2.01099218183624371326e-7,
 ];
 /** log(1+f) = 2s + s*R(s^2), s = f/(2+f). */
 const LG = [
-  6.666666666666735130e-1, 3.999999999940941908e-1, 2.857142874366239149e-1, 2.222219843214978396e-1,
+  6.66666666666673513e-1, 3.999999999940941908e-1, 2.857142874366239149e-1, 2.222219843214978396e-1,
   1.818357216161805012e-1, 1.531383769920937332e-1, 1.479819860511658591e-1,
 ];
 
@@ -76,10 +76,7 @@ function exp(fb: FunctionBuilder, lib: MathLibrary): Ref {
       xx.set(F.mul(x.get(), x.get())),
       cc.set(F.sub(x.get(), F.mul(xx.get(), horner(F, c, xx.get, EXP_P)))),
       y.set(
-        F.add(
-          c(1),
-          F.add(F.sub(F.div(F.mul(x.get(), cc.get()), F.sub(c(2), cc.get())), lo.get()), hi.get()),
-        ),
+        F.add(c(1), F.add(F.sub(F.div(F.mul(x.get(), cc.get()), F.sub(c(2), cc.get())), lo.get()), hi.get())),
       ),
       m.if(I.eqz(k.get()), m.return(y.get())),
       lib.call('scalbn_f64', [y.get(), k.get()]),
@@ -156,7 +153,9 @@ function expm1(fb: FunctionBuilder): Ref {
               m.block(null, [hi.set(F.sub(x.get(), c(LN2_HI))), lo.set(c(LN2_LO)), k.set(I.const(1))]),
             ),
             m.block(null, [
-              k.set(I.trunc_s_sat.f64(F.add(F.mul(c(INV_LN2), x.get()), m.select(sign.get(), c(-0.5), c(0.5))))),
+              k.set(
+                I.trunc_s_sat.f64(F.add(F.mul(c(INV_LN2), x.get()), m.select(sign.get(), c(-0.5), c(0.5)))),
+              ),
               hi.set(F.sub(x.get(), F.mul(kf(), c(LN2_HI)))),
               lo.set(F.mul(kf(), c(LN2_LO))),
             ]),
@@ -174,10 +173,7 @@ function expm1(fb: FunctionBuilder): Ref {
       m.if(I.eqz(k.get()), m.return(F.sub(x.get(), F.sub(F.mul(x.get(), e.get()), hxs.get())))),
       e.set(F.sub(F.mul(x.get(), F.sub(e.get(), cc.get())), cc.get())),
       e.set(F.sub(e.get(), hxs.get())),
-      m.if(
-        I.eq(k.get(), I.const(-1)),
-        m.return(F.sub(F.mul(c(0.5), F.sub(x.get(), e.get())), c(0.5))),
-      ),
+      m.if(I.eq(k.get(), I.const(-1)), m.return(F.sub(F.mul(c(0.5), F.sub(x.get(), e.get())), c(0.5)))),
       m.if(
         I.eq(k.get(), I.const(1)),
         m.return(
@@ -267,10 +263,7 @@ function log(fb: FunctionBuilder): Ref {
       hfsq.set(F.mul(F.mul(c(0.5), f.get()), f.get())),
       F.sub(
         F.mul(dk.get(), c(LN2_HI)),
-        F.sub(
-          F.sub(hfsq.get(), F.add(logTail(fb, f.get, hfsq.get), F.mul(dk.get(), c(LN2_LO)))),
-          f.get(),
-        ),
+        F.sub(F.sub(hfsq.get(), F.add(logTail(fb, f.get, hfsq.get), F.mul(dk.get(), c(LN2_LO)))), f.get()),
       ),
     ],
     f64,
@@ -362,7 +355,7 @@ function log1p(fb: FunctionBuilder): Ref {
               F.mul(dk.get(), c(LN2_HI)),
               F.sub(
                 F.sub(
-                  F.mul(hfsq.get(), F.sub(c(1), F.mul(c(0.66666666666666666), f.get()))),
+                  F.mul(hfsq.get(), F.sub(c(1), F.mul(c(0.6666666666666666), f.get()))),
                   F.add(F.mul(dk.get(), c(LN2_LO)), cc.get()),
                 ),
                 f.get(),

@@ -7,7 +7,7 @@ import type { MathLibrary, Routine } from './library.js';
  * cancellation would otherwise cost digits near 0 (the musl formulations), and the logistic sigmoid.
  */
 
-const LN2 = 0.693147180559945309417232121458176568;
+const LN2 = Math.LN2;
 const f64 = binaryen.f64;
 const i32 = binaryen.i32;
 
@@ -92,14 +92,8 @@ function sinh(fb: FunctionBuilder, lib: MathLibrary): Ref {
     [
       w.set(I.and(hiWord(m, x.get()), I.const(0x7fffffff))),
       a.set(F.abs(x.get())),
-      m.if(
-        I.lt_u(w.get(), I.const(0x3ff00000 - (26 << 20))),
-        m.return(x.get()),
-      ),
-      m.if(
-        I.ge_u(w.get(), I.const(0x40862e42)),
-        m.return(F.copysign(halfExpLarge(fb, lib, a.get), x.get())),
-      ),
+      m.if(I.lt_u(w.get(), I.const(0x3ff00000 - (26 << 20))), m.return(x.get())),
+      m.if(I.ge_u(w.get(), I.const(0x40862e42)), m.return(F.copysign(halfExpLarge(fb, lib, a.get), x.get()))),
       t.set(lib.call('expm1_f64', [a.get()])),
       F.copysign(
         F.mul(
@@ -186,9 +180,7 @@ function asinh(fb: FunctionBuilder, lib: MathLibrary): Ref {
             lib.call('log_f64', [F.add(F.mul(c(2), a.get()), F.div(c(1), F.add(hyp(), a.get())))]),
             m.if(
               I.ge_u(e.get(), I.const(0x3ff - 26)),
-              lib.call('log1p_f64', [
-                F.add(a.get(), F.div(F.mul(a.get(), a.get()), F.add(hyp(), c(1)))),
-              ]),
+              lib.call('log1p_f64', [F.add(a.get(), F.div(F.mul(a.get(), a.get()), F.add(hyp(), c(1))))]),
               a.get(),
             ),
           ),
@@ -267,7 +259,10 @@ function atanh(fb: FunctionBuilder, lib: MathLibrary): Ref {
             F.mul(
               c(0.5),
               lib.call('log1p_f64', [
-                F.add(F.mul(c(2), y.get()), F.div(F.mul(F.mul(c(2), y.get()), y.get()), F.sub(c(1), y.get()))),
+                F.add(
+                  F.mul(c(2), y.get()),
+                  F.div(F.mul(F.mul(c(2), y.get()), y.get()), F.sub(c(1), y.get())),
+                ),
               ]),
             ),
           ),

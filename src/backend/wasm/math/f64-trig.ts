@@ -9,17 +9,17 @@ import { remPio2 } from './rem-pio2.js';
  */
 
 const S = [
-  -1.66666666666666324348e-1, 8.33333333332248946124e-3, -1.98412698298579493134e-4, 2.75573137070700676789e-6,
-  -2.50507602534068634195e-8, 1.58969099521155010221e-10,
+  -1.66666666666666324348e-1, 8.33333333332248946124e-3, -1.98412698298579493134e-4,
+  2.75573137070700676789e-6, -2.50507602534068634195e-8, 1.58969099521155010221e-10,
 ];
 const C = [
-  4.16666666666666019037e-2, -1.38888888888741095749e-3, 2.48015872894767294178e-5, -2.75573143513906633035e-7,
-  2.08757232129817482790e-9, -1.13596475577881948265e-11,
+  4.16666666666666019037e-2, -1.38888888888741095749e-3, 2.48015872894767294178e-5,
+  -2.75573143513906633035e-7, 2.0875723212981748279e-9, -1.13596475577881948265e-11,
 ];
 const T = [
   3.33333333333334091986e-1, 1.33333333333201242699e-1, 5.39682539762260521377e-2, 2.18694882948595424599e-2,
   8.86323982359930005737e-3, 3.59207910759131235356e-3, 1.45620945432529025516e-3, 5.88041240820264096874e-4,
-  2.46463134818469906812e-4, 7.81794442939557092300e-5, 7.14072491382608190305e-5, -1.85586374855275456654e-5,
+  2.46463134818469906812e-4, 7.817944429395570923e-5, 7.14072491382608190305e-5, -1.85586374855275456654e-5,
   2.59073051863633712884e-5,
 ];
 const PIO4 = 7.85398163397448278999e-1;
@@ -101,10 +101,7 @@ function kernelTan(fb: FunctionBuilder): Ref {
       m.if(
         big.get(),
         m.block(null, [
-          m.if(
-            I.lt_s(hx.get(), I.const(0)),
-            m.block(null, [x.set(F.neg(x.get())), y.set(F.neg(y.get()))]),
-          ),
+          m.if(I.lt_s(hx.get(), I.const(0)), m.block(null, [x.set(F.neg(x.get())), y.set(F.neg(y.get()))])),
           x.set(F.add(F.sub(c(PIO4), x.get()), F.sub(c(PIO4_LO), y.get()))),
           y.set(c(0)),
         ]),
@@ -168,11 +165,7 @@ function trig(which: Which) {
     const cosR = (): Ref => lib.call('kcos_f64', [red.y0.get(), red.y1.get()]);
     // quadrant 0..3: sin -> sin, cos, -sin, -cos; cos -> cos, -sin, -cos, sin
     const pick = (a: () => Ref, b: () => Ref): Ref =>
-      m.if(
-        I.lt_u(q(), I.const(2)),
-        m.if(I.eqz(q()), a(), b()),
-        F.neg(m.if(I.eq(q(), I.const(2)), a(), b())),
-      );
+      m.if(I.lt_u(q(), I.const(2)), m.if(I.eqz(q()), a(), b()), F.neg(m.if(I.eq(q(), I.const(2)), a(), b())));
     const result =
       which === 'sin'
         ? pick(sinR, cosR)
@@ -185,9 +178,7 @@ function trig(which: Which) {
         ix.set(I.and(hiWord(m, x.get()), I.const(0x7fffffff))),
         m.if(
           I.le_u(ix.get(), I.const(0x3fe921fb)),
-          m.return(
-            m.if(I.lt_u(ix.get(), I.const(tiny)), which === 'cos' ? F.const(1) : x.get(), small),
-          ),
+          m.return(m.if(I.lt_u(ix.get(), I.const(tiny)), which === 'cos' ? F.const(1) : x.get(), small)),
         ),
         m.if(I.ge_u(ix.get(), I.const(0x7ff00000)), m.return(F.sub(x.get(), x.get()))),
         red.code,

@@ -46,7 +46,10 @@ const KINDS: readonly Kind[] = ['div_s', 'div_u', 'rem_s', 'rem_u', 'shl', 'shr_
 
 export const intRoutines: Record<string, Routine> = Object.fromEntries(
   KINDS.flatMap((kind) => [
-    [`${kind}_i32`, { params: [binaryen.i32, binaryen.i32], result: binaryen.i32, build: build(kind, false) }],
+    [
+      `${kind}_i32`,
+      { params: [binaryen.i32, binaryen.i32], result: binaryen.i32, build: build(kind, false) },
+    ],
     [`${kind}_i64`, { params: [binaryen.i64, binaryen.i64], result: binaryen.i64, build: build(kind, true) }],
   ]),
 );

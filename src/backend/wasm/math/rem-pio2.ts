@@ -10,11 +10,11 @@ import type { MathLibrary, Routine } from './library.js';
  */
 
 const INV_PIO2 = 6.36619772367581382433e-1;
-const PIO2_1 = 1.57079632673412561417e0;
+const PIO2_1 = 1.57079632673412561417;
 const PIO2_1T = 6.07710050650619224932e-11;
-const PIO2_2 = 6.07710050630396597660e-11;
+const PIO2_2 = 6.0771005063039659766e-11;
 const PIO2_2T = 2.02226624879595063154e-21;
-const PIO2_3 = 2.02226624871116645580e-21;
+const PIO2_3 = 2.0222662487111664558e-21;
 const PIO2_3T = 8.47842766036889956997e-32;
 
 /** 4/pi = sum FOUR_OVER_PI[i] * 2^(-64 i), computed with Machin's formula in big integers. */
@@ -62,7 +62,8 @@ export function remPio2(fb: FunctionBuilder, lib: MathLibrary, x: Local, ix: Loc
   const n = fb.local(i32);
   const [y0, y1, fn, r, w, t] = fb.locals(f64, 6);
   const [j, i] = fb.locals(i32, 2);
-  const lostBits = (): Ref => I.sub(j.get(), I.and(I.shr_u(hiWord(m, y0.get()), I.const(20)), I.const(0x7ff)));
+  const lostBits = (): Ref =>
+    I.sub(j.get(), I.and(I.shr_u(hiWord(m, y0.get()), I.const(20)), I.const(0x7ff)));
   // one more Cody-Waite step with the next 33 bits of pi/2 when cancellation ate the first ones
   const refine = (part: number, tail: number): Ref[] => [
     t.set(r.get()),
@@ -156,12 +157,7 @@ function remPio2Large(fb: FunctionBuilder, lib: MathLibrary): Ref {
       ...p2.code,
       ...p1.code,
       lo.set(L.add(p1.lo.get(), p2.hi.get())),
-      hi.set(
-        L.add(
-          L.add(L.mul(z0.get(), ix.get()), p1.hi.get()),
-          L.extend_u(L.lt_u(lo.get(), p1.lo.get())),
-        ),
-      ),
+      hi.set(L.add(L.add(L.mul(z0.get(), ix.get()), p1.hi.get()), L.extend_u(L.lt_u(lo.get(), p1.lo.get())))),
       j.set(L.shr_u(hi.get(), k(61n))),
       hi.set(L.or(L.shl(hi.get(), k(3n)), L.shr_u(lo.get(), k(61n)))),
       lo.set(L.shl(lo.get(), k(3n))),

@@ -1,0 +1,2 @@
+/** Lowerings of the recurrent op family; each file calls registerLowerings for its ops. */
+export {};
