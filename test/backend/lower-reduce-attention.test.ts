@@ -1,10 +1,11 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import type { Attrs } from '../../src/ir/graph.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-import { type GraphInput } from '../helpers/lowering-harness.js';
-import { float, i64, int, random, str, tolerance, check } from './lower-reduce-support.js';
+import type { GraphInput } from '../helpers/lowering-harness.js';
+import { check, float, i64, int, random, str, tolerance } from './lower-reduce-support.js';
 
 const T = { atol: 3e-5, rtol: 1e-4 };
 
@@ -172,4 +173,22 @@ test('NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: reductions, weights
       }
     }
   }
+});
+
+test('batch-1 RotaryEmbedding and Attention loop over heads and tokens only', () => {
+  const cache = (seed: number) => ({ name: `c${seed}`, value: random('float32', [1, 3, 3], seed, -1, 1) });
+  const x = { name: 'x', value: random('float32', [1, 2, 3, 6], 1) };
+  const p = check('RotaryEmbedding', [x, cache(2), cache(3)]);
+  const loop = p.kernels[0]!.body[0]!;
+  assert.ok(loop.op === 'loop' && loop.extent === 2 && loop.parallel);
+  const q = { name: 'q', value: random('float32', [1, 2, 3, 4], 4) };
+  const k = { name: 'k', value: random('float32', [1, 2, 5, 4], 5) };
+  const v = { name: 'v', value: random('float32', [1, 2, 5, 3], 6) };
+  check('Attention', [q, k, v], {}, { outputs: 3, tolerance: T });
+  check(
+    'Attention',
+    [q, k, v].map((i) => ({ ...i, value: random('float64', i.value.shape, 7) })),
+    {},
+    { outputs: 3 },
+  );
 });

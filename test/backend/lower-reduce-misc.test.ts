@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import { fromNumbers, getNumber } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-
-import { float, i64, int, ints, random, str, tolerance, check } from './lower-reduce-support.js';
+import { check, float, i64, int, ints, random, str, tolerance } from './lower-reduce-support.js';
 
 const FLOATS: readonly DType[] = ['float32', 'float16', 'float64'];
 const SHAPES = [[7], [3, 5], [2, 3, 4], [2, 1, 5, 3]];

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import '../../src/backend/lower/all.js';
-
-import { float, int, random, str, tolerance, check } from './lower-reduce-support.js';
+import { check, float, int, random, str, tolerance } from './lower-reduce-support.js';
 
 const FLOATS: readonly DType[] = ['float32', 'float16', 'float64'];
 const LAYOUTS = ['NCHW', 'NHWC'] as const;

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-
-import { axisSubsets, i64, int, random, tolerance, check } from './lower-reduce-support.js';
+import { axisSubsets, check, i64, int, random, tolerance } from './lower-reduce-support.js';
 
 const OPS = [
   'ReduceSum',

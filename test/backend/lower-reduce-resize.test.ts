@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { Attrs } from '../../src/ir/graph.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import '../../src/backend/lower/all.js';
-import { type GraphInput } from '../helpers/lowering-harness.js';
-import { float, i64, int, ints, random, str, tolerance, check } from './lower-reduce-support.js';
+import type { GraphInput } from '../helpers/lowering-harness.js';
+import { check, float, i64, int, ints, random, str, tolerance } from './lower-reduce-support.js';
 
 const COORDINATES = [
   'half_pixel',

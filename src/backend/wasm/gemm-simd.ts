@@ -46,43 +46,78 @@ function grid<T>(rows: number, cols: number, make: () => T): T[][] {
   return Array.from({ length: rows }, () => Array.from({ length: cols }, make));
 }
 
-/** mr x width tile, width 8 or 4: acc[r][c] += splat(A[i+r,k]) * B[k, j+4c .. j+4c+3]. */
+/** `lanes` (1..4) consecutive floats at ptr + offset into the low lanes, reading nothing more. */
+function loadPartial(ctx: KernelContext, ptr: () => Ref, offset: number, lanes: number): Ref {
+  const m = ctx.m;
+  switch (lanes) {
+    case 4:
+      return m.v128.load(offset, 4, ptr());
+    case 3:
+      return m.v128.load32_lane(offset + 8, 4, 2, ptr(), m.v128.load64_zero(offset, 4, ptr()));
+    case 2:
+      return m.v128.load64_zero(offset, 4, ptr());
+    default:
+      return m.v128.load32_zero(offset, 4, ptr());
+  }
+}
+
+/** Stores the low `lanes` lanes of v to consecutive floats. */
+function storePartial(ctx: KernelContext, ptr: () => Ref, offset: number, lanes: number, v: Local): Ref {
+  const m = ctx.m;
+  switch (lanes) {
+    case 4:
+      return m.v128.store(offset, 4, ptr(), v.get());
+    case 3:
+      return seq(m, [
+        m.v128.store64_lane(offset, 4, 0, ptr(), v.get()),
+        m.v128.store32_lane(offset + 8, 4, 2, ptr(), v.get()),
+      ]);
+    case 2:
+      return m.v128.store64_lane(offset, 4, 0, ptr(), v.get());
+    default:
+      return m.v128.store32_lane(offset, 4, 0, ptr(), v.get());
+  }
+}
+
+/**
+ * mr x width tile, width 1..8: acc[r][c] += splat(A[i+r,k]) * B[k, j+4c .. j+4c+3]. A last partial
+ * vector (N % 4 leftover columns) loads and stores only its lanes.
+ */
 function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number, width: number): Ref {
   const m = ctx.m;
   const { g } = L;
-  const nv = width / 4;
+  const nv = Math.ceil(width / 4);
+  const lanesOf = (c: number): number => Math.min(4, width - 4 * c);
   const acc = grid(mr, nv, () => ctx.temp(v128));
   const bv = Array.from({ length: nv }, () => ctx.temp(v128));
   const a = ctx.temp(v128);
-  const [pa, pb, pc, kk] = [ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32)];
+  const [pa, pb, pc, pbias, kk] = [ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32)];
   // C[i+r, j+4c+l] relative to pc
   const cOff = (r: number, c: number, l = 0): number => 4 * (r * g.c.rowStride + (4 * c + l) * g.c.colStride);
   const loadC = (r: number, c: number): Ref => {
-    if (g.c.colStride === 1) return m.v128.load(cOff(r, c), 4, pc.get());
+    if (g.c.colStride === 1) return loadPartial(ctx, pc.get, cOff(r, c), lanesOf(c));
     let v = m.f32x4.splat(m.f32.load(cOff(r, c), 4, pc.get()));
-    for (let l = 1; l < 4; l++) v = m.f32x4.replace_lane(v, l, m.f32.load(cOff(r, c, l), 4, pc.get()));
+    for (let l = 1; l < lanesOf(c); l++) v = m.f32x4.replace_lane(v, l, m.f32.load(cOff(r, c, l), 4, pc.get()));
     return v;
   };
   const init = (r: number, c: number): Ref => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
-    if (g.bias?.along === 'col') {
-      v = m.v128.load(16 * c, 4, m.i32.add(m.i32.const(L.bias), m.i32.mul(j.get(), m.i32.const(4))));
-    } else if (g.bias?.along === 'row') {
-      v = m.v128.load32_splat(4 * r, 4, m.i32.add(m.i32.const(L.bias), m.i32.mul(i.get(), m.i32.const(4))));
-    }
+    if (g.bias?.along === 'col') v = loadPartial(ctx, pbias.get, 16 * c, lanesOf(c));
+    else if (g.bias?.along === 'row') v = m.v128.load32_splat(4 * r, 4, pbias.get());
     return g.accumulate ? m.f32x4.add(v, loadC(r, c)) : v;
   };
   const store = (r: number, c: number): Ref => {
-    const v = clampVector(ctx, L, acc[r]![c]!.get());
-    if (g.c.colStride === 1) return m.v128.store(cOff(r, c), 4, pc.get(), v);
     const t = ctx.temp(v128);
-    return seq(m, [
-      t.set(v),
-      ...[0, 1, 2, 3].map((l) => m.f32.store(cOff(r, c, l), 4, pc.get(), m.f32x4.extract_lane(t.get(), l))),
-    ]);
+    const stores =
+      g.c.colStride === 1
+        ? [storePartial(ctx, pc.get, cOff(r, c), lanesOf(c), t)]
+        : Array.from({ length: lanesOf(c) }, (_, l) =>
+            m.f32.store(cOff(r, c, l), 4, pc.get(), m.f32x4.extract_lane(t.get(), l)),
+          );
+    return seq(m, [t.set(clampVector(ctx, L, acc[r]![c]!.get())), ...stores]);
   };
   const step = (): Ref[] => {
-    const body: Ref[] = bv.map((b, c) => b.set(m.v128.load(16 * c, 4, pb.get())));
+    const body: Ref[] = bv.map((b, c) => b.set(loadPartial(ctx, pb.get, 16 * c, lanesOf(c))));
     for (let r = 0; r < mr; r++) {
       body.push(a.set(m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get())));
       for (let c = 0; c < nv; c++)
@@ -95,6 +130,10 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
     return body;
   };
   const code: Ref[] = [pc.set(at(ctx, L.c, g.c, i.get(), j.get()))];
+  if (g.bias) {
+    const along = g.bias.along === 'col' ? j : i;
+    code.push(pbias.set(m.i32.add(m.i32.const(L.bias), m.i32.mul(along.get(), m.i32.const(4)))));
+  }
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
   if (g.k > 0) {
     code.push(
@@ -107,7 +146,7 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
   return seq(m, code);
 }
 
-export const splatTile: GemmTiles = Object.assign(splat, { widths: [8, 4] });
+export const splatTile: GemmTiles = Object.assign(splat, { widths: [8, 4, 3, 2, 1] });
 
 const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 const SWAP_PAIRS = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];

@@ -10,9 +10,10 @@ import { countedLoop } from './loops.js';
  * strides (all constants):
  *  - splat:  B rows contiguous (colStride 1): MR x 8 tiles of f32x4 accumulators, K innermost, one
  *            A element splatted against two B vectors per row (XNNPACK's wasmsimd "splat" scheme);
+ *            the N % 4 leftover columns are one partial vector that loads and stores only its lanes;
  *  - dot:    A rows and B columns contiguous (B transposed): 4 x 2 tiles of dot products over K in
  *            f32x4 lanes, reduced horizontally at the end;
- *  - scalar: anything else (and targets without SIMD).
+ *  - scalar: anything else (negative strides, targets without SIMD).
  * Edges are smaller tiles of the same generators. With threads, rows are split into equal shares of
  * row blocks; thread `tid` runs its share.
  */
@@ -25,7 +26,7 @@ interface RowShare {
   readonly dynamic: boolean;
 }
 
-export const SPLAT_MR = 4;
+export const SPLAT_MR = 5;
 export const DOT_MR = 4;
 
 export function renderGemm(ctx: KernelContext, g: GemmCall, split = false): Ref {
@@ -42,7 +43,7 @@ export function renderGemm(ctx: KernelContext, g: GemmCall, split = false): Ref 
   const strides = [g.a, g.b, g.c].flatMap((r) => [r.rowStride, r.colStride]);
   const simd = ctx.target.simd && strides.every((s) => s >= 0);
   const dot = simd && g.a.colStride === 1 && g.b.rowStride === 1 && g.k >= 4;
-  const splat = simd && g.b.colStride === 1 && g.n >= 4 && (g.n >= 8 || !dot);
+  const splat = simd && g.b.colStride === 1 && (g.n >= 8 || !dot);
   const tiles = splat ? splatTile : dot ? dotTile : undefined;
   const mr = splat ? SPLAT_MR : dot ? DOT_MR : 1;
   const share = rowShare(ctx, g.m, mr, split && ctx.target.threads);

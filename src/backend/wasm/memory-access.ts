@@ -1,6 +1,6 @@
 import { byteSize, type DType } from '../../ir/dtype.js';
 import type { Index } from '../kernel/ir.js';
-import type { Ref } from './binaryen.js';
+import { binaryen, type Ref } from './binaryen.js';
 import { RenderError, type KernelContext } from './context.js';
 
 /**
@@ -174,4 +174,40 @@ export function storeVector(ctx: KernelContext, dtype: DType, a: Address, value:
     default:
       throw new RenderError(`no vector store for ${dtype}`);
   }
+}
+
+/** 32-bit storage types a vectorized loop can gather and scatter lane by lane at any stride. */
+export function laneAccessible(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'int32' || dtype === 'uint32';
+}
+
+/** Address of lane l (0..3) of a strided access whose lane 0 is at `a`. */
+function laneAddress(ctx: KernelContext, base: () => Ref, a: Address, l: number, byteStride: number): Address {
+  const delta = a.offset + l * byteStride;
+  return delta >= 0 ? { ptr: base(), offset: delta } : { ptr: ctx.m.i32.add(base(), ctx.m.i32.const(delta)), offset: 0 };
+}
+
+/** Four elements `byteStride` bytes apart, gathered into one vector (no over-read). */
+export function loadLanes(ctx: KernelContext, a: Address, byteStride: number): Ref {
+  const m = ctx.m;
+  const p = ctx.temp(binaryen.i32);
+  // the base goes to a local first: a lane load evaluates its address before its vector operand
+  let v = m.v128.load32_zero(a.offset, 4, p.get());
+  for (let l = 1; l < 4; l++) {
+    const at = laneAddress(ctx, p.get, a, l, byteStride);
+    v = m.v128.load32_lane(at.offset, 4, l, at.ptr, v);
+  }
+  return m.block(null, [p.set(a.ptr), v], binaryen.v128);
+}
+
+/** Scatters four lanes `byteStride` bytes apart. */
+export function storeLanes(ctx: KernelContext, a: Address, byteStride: number, value: Ref): Ref {
+  const m = ctx.m;
+  const p = ctx.temp(binaryen.i32);
+  const v = ctx.temp(binaryen.v128);
+  const stores = [0, 1, 2, 3].map((l) => {
+    const at = laneAddress(ctx, p.get, a, l, byteStride);
+    return m.v128.store32_lane(at.offset, 4, l, at.ptr, v.get());
+  });
+  return m.block(null, [p.set(a.ptr), v.set(value), ...stores]);
 }

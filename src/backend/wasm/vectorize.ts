@@ -1,15 +1,24 @@
 import type { Expr, Stmt } from '../kernel/ir.js';
 import { binaryen, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { elementAddress, loadVector, storeVector, vectorizableDType } from './memory-access.js';
+import {
+  elementAddress,
+  laneAccessible,
+  loadLanes,
+  loadVector,
+  storeLanes,
+  storeVector,
+  vectorizableDType,
+} from './memory-access.js';
 import { isNativeFloatUnary, powSpecialCase, scalarExpr } from './scalar-expr.js';
 import { subExpressions, typeOf } from './types.js';
 
 /**
  * Runs a `vectorize` loop four iterations per step in f32x4 / i32x4 lanes. An expression that does
  * not depend on the loop variable is "uniform": computed once per step in scalar code and splatted.
- * Varying expressions must be f32 or i32 and use operations with a SIMD form; loads and stores must
- * be contiguous (stride 1) in the loop variable.
+ * Varying expressions must be f32 or i32 and use operations with a SIMD form. Contiguous loads and
+ * stores (stride 1 in the loop variable) move four elements at once; other strides gather and
+ * scatter 32-bit elements lane by lane, which still runs the arithmetic four-wide.
  */
 
 type LoopStmt = Extract<Stmt, { op: 'loop' }>;
@@ -75,7 +84,9 @@ class Analysis {
         if (e.index.dynamic && this.kind(e.index.dynamic) !== 'uniform') throw new NotVectorizable('gather');
         const stride = strideIn(e, this.v);
         if (stride === 0) return 'uniform';
-        if (stride !== 1 || !vectorizableDType(e.dtype)) throw new NotVectorizable(`load of ${e.buffer}`);
+        if (stride === 1 ? !vectorizableDType(e.dtype) : !laneAccessible(e.dtype)) {
+          throw new NotVectorizable(`load of ${e.buffer}`);
+        }
         return 'varying';
       }
       case 'unary': {
@@ -132,7 +143,8 @@ class Analysis {
     switch (s.op) {
       case 'store': {
         if (s.index.dynamic && this.kind(s.index.dynamic) !== 'uniform') throw new NotVectorizable('scatter');
-        if (strideIn(s, this.v) !== 1 || !vectorizableDType(s.dtype)) {
+        const stride = strideIn(s, this.v);
+        if (stride === 0 || (stride === 1 ? !vectorizableDType(s.dtype) : !laneAccessible(s.dtype))) {
           throw new NotVectorizable(`store to ${s.buffer}`);
         }
         this.kind(s.value);
@@ -195,6 +207,8 @@ export class VectorBody {
     if (s.op === 'store') {
       const dynamic = s.index.dynamic ? scalarExpr(ctx, s.index.dynamic) : undefined;
       const addr = elementAddress(ctx, s.buffer, s.dtype, s.index, dynamic);
+      const stride = strideIn(s, this.loop.v);
+      if (stride !== 1) return storeLanes(ctx, addr, 4 * stride, this.value(s.value));
       return storeVector(ctx, s.dtype, addr, this.value(s.value));
     }
     if (s.op !== 'set') throw new Error('unreachable: checked by vectorPlan');
@@ -221,7 +235,9 @@ export class VectorBody {
         return this.locals.get(e.name)!.get();
       case 'load': {
         const dynamic = e.index.dynamic ? scalarExpr(this.ctx, e.index.dynamic) : undefined;
-        return loadVector(this.ctx, e.dtype, elementAddress(this.ctx, e.buffer, e.dtype, e.index, dynamic));
+        const addr = elementAddress(this.ctx, e.buffer, e.dtype, e.index, dynamic);
+        const stride = strideIn(e, this.loop.v);
+        return stride === 1 ? loadVector(this.ctx, e.dtype, addr) : loadLanes(this.ctx, addr, 4 * stride);
       }
       case 'compare':
         return m.v128.and(this.mask(e), one());

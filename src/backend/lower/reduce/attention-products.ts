@@ -62,12 +62,14 @@ export function outputGemm(ctx: LowerContext, scores: string, v: Heads, y: Heads
 /** Loops b, KV head, its query heads, query position; query head h = kvh * reps + r stays affine. */
 function headLoops(p: string, s: Shape, strides: (which: 'b' | 'kvh' | 'r' | 'i') => number[]): Bound[] {
   const reps = s.Hq / s.Hkv;
-  return [
+  const loops: Bound[] = [
     { dim: { extent: s.B, strides: strides('b') }, v: `${p}b` },
     { dim: { extent: s.Hkv, strides: strides('kvh') }, v: `${p}g` },
     { dim: { extent: reps, strides: strides('r') }, v: `${p}r` },
     { dim: { extent: s.Sq, strides: strides('i') }, v: `${p}i` },
   ];
+  // size-1 dims get no loop, so the outermost real one is shared among threads
+  return loops.filter((l) => l.dim.extent !== 1);
 }
 
 function indexOf(

@@ -117,7 +117,7 @@ function present(
   const heads: Bound[] = [
     { dim: { extent: cur.B, strides: [] }, v: `${p}b` },
     { dim: { extent: cur.H, strides: [] }, v: `${p}h` },
-  ];
+  ].filter((l) => l.dim.extent !== 1);
   const copy = (src: Heads, S: number, at: number): Stmt[] => {
     const rows: Bound[] = [
       { dim: { extent: S, strides: [src.ss, dst.ss] }, v: `${p}s` },
@@ -125,8 +125,7 @@ function present(
     ];
     const ix = (h: Heads, slotIx: number, offset: number): Index => ({
       terms: [
-        { v: `${p}b`, stride: h.sb },
-        { v: `${p}h`, stride: h.sh },
+        ...heads.map((l) => ({ v: l.v, stride: l.v === `${p}b` ? h.sb : h.sh })),
         ...rows.map((d) => ({ v: d.v, stride: d.dim.strides[slotIx]! })),
       ],
       offset,

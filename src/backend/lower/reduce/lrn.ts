@@ -1,16 +1,17 @@
 import { channelGeometry } from '../../../ops/reduce/common.js';
-import { binary, constant, load, store } from '../../kernel/build.js';
-import type { Stmt } from '../../kernel/ir.js';
+import { binary, compare, constant, load, store } from '../../kernel/build.js';
+import type { Expr, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type Lowering } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import { dtypeTag, floatType, input, output, zero } from './common.js';
-import { indexOver, nest, scalarDtype, type Bound, type Dim } from './rows.js';
+import { indexOver, nest, scalarDtype, type Bound } from './rows.js';
 
 /**
  * LRN: x / (bias + alpha / size * window sum of squares) ^ beta, the window over neighbouring channels
- * clipped to the channel range. Each window offset is one loop whose channel range is clipped at
- * compile time, so no loop carries a bounds test and the spatial (NCHW) or channel (NHWC) loop stays
- * contiguous. Sums accumulate in the output (or a float32 scratch for halves), one slice per sample.
+ * clipped to the channel range. The parallel rows are (n, c) in NCHW, each walking its contiguous
+ * spatial positions once per window offset (skipped when the neighbour channel is outside), and
+ * (n, s) in NHWC, each walking the channels in one loop per window offset whose range is clipped at
+ * compile time. Sums accumulate in the output (or a float32 scratch for halves), row by row.
  */
 interface LrnAttrs {
   readonly size: number;
@@ -36,39 +37,77 @@ const lrn: Lowering = (ctx) => {
   const accDtype = scalarDtype(type);
   const acc = accDtype === out.dtype ? out.buffer : ctx.scratch(accDtype, N * C * S, 'lrn_sum');
   const p = ctx.fresh('l');
-  const n: Bound = { dim: { extent: N, strides: [C * S] }, v: `${p}n` };
-  const cs2 = (extent: number): Bound => ({ dim: { extent, strides: [cs] } as Dim, v: `${p}c` });
-  const s: Bound = { dim: { extent: S, strides: [ss] }, v: `${p}s` };
-  // memory order: the contiguous loop innermost
-  const loops = (c: Bound): Bound[] => (attrs.layout === 'NCHW' ? [c, s] : [s, c]);
-  const at = (c: Bound, channel: number) => indexOver([n, ...loops(c)], 0, channel * cs);
+  const nchw = attrs.layout === 'NCHW';
+  const bound = (v: string, extent: number, stride: number): Bound => ({
+    dim: { extent, strides: [stride] },
+    v: `${p}${v}`,
+  });
+  // rows: (n, c) in NCHW, walking the spatial positions; (n, s) in NHWC, walking the channels
+  const rows = [bound('n', N, C * S), nchw ? bound('c', C, cs) : bound('s', S, ss)].filter(
+    (b) => b.dim.extent !== 1,
+  );
+  const walk = (extent: number): Bound => (nchw ? bound('s', extent, ss) : bound('c', extent, cs));
+  const at = (w: Bound, channel: number) => indexOver([...rows, w], 0, channel * cs);
+  const full = walk(nchw ? S : C);
+  const sq = (w: Bound, from: number): Expr => {
+    const v = load(x.buffer, x.dtype, at(w, from));
+    return binary('mul', type, v, v);
+  };
+  const accumulate = (w: Bound, channel: number, shift: number): Stmt[] =>
+    nest(
+      [w],
+      [
+        store(
+          acc,
+          accDtype,
+          at(w, channel),
+          binary('add', type, load(acc, accDtype, at(w, channel)), sq(w, channel + shift)),
+        ),
+      ],
+      true,
+    );
 
-  const body: Stmt[] = [...nest(loops(cs2(C)), [store(acc, accDtype, at(cs2(C), 0), zero(type))], true)];
+  const body: Stmt[] = nest([full], [store(acc, accDtype, at(full, 0), zero(type))], true);
   const before = Math.floor((attrs.size - 1) / 2);
   for (let w = 0; w < attrs.size; w++) {
     // output channel c reads channel c + w - before, when that lies in [0, C)
-    const lo = Math.max(0, before - w);
-    const hi = Math.min(C, C + before - w);
-    if (hi <= lo) continue;
-    const c = cs2(hi - lo);
-    const v = load(x.buffer, x.dtype, at(c, lo + w - before));
-    const sum = binary('add', type, load(acc, accDtype, at(c, lo)), binary('mul', type, v, v));
-    body.push(...nest(loops(c), [store(acc, accDtype, at(c, lo), sum)], true));
+    const shift = w - before;
+    if (nchw) {
+      const c: Expr = {
+        op: 'binary',
+        fn: 'add',
+        type: 'i32',
+        a: { op: 'var', name: `${p}c` },
+        b: constant('i32', shift),
+      };
+      const inRange = binary(
+        'and',
+        'i32',
+        compare('ge', 'i32', c, constant('i32', 0)),
+        compare('lt', 'i32', c, constant('i32', C)),
+      );
+      if (C === 1) {
+        if (shift === 0) body.push(...accumulate(full, 0, 0));
+      } else body.push({ op: 'if', cond: inRange, then: accumulate(full, 0, shift), else: [] });
+    } else {
+      const lo = Math.max(0, -shift);
+      const hi = Math.min(C, C - shift);
+      if (hi > lo) body.push(...accumulate(walk(hi - lo), lo, shift));
+    }
   }
-  const all = cs2(C);
   const base = binary(
     'add',
     type,
     constant(type, attrs.bias),
-    binary('mul', type, constant(type, attrs.alpha / attrs.size), load(acc, accDtype, at(all, 0))),
+    binary('mul', type, constant(type, attrs.alpha / attrs.size), load(acc, accDtype, at(full, 0))),
   );
   const y = binary(
     'div',
     type,
-    load(x.buffer, x.dtype, at(all, 0)),
+    load(x.buffer, x.dtype, at(full, 0)),
     binary('pow', type, base, constant(type, attrs.beta)),
   );
-  body.push(...nest(loops(all), [store(out.buffer, out.dtype, at(all, 0), y)], true));
+  body.push(...nest([full], [store(out.buffer, out.dtype, at(full, 0), y)], true));
   return {
     kernels: [
       {
@@ -76,7 +115,7 @@ const lrn: Lowering = (ctx) => {
         node: ctx.node.name,
         reads: [x.buffer, acc],
         writes: [...new Set([out.buffer, acc])],
-        body: nest([n], body, false, true),
+        body: nest(rows, body, false, true),
       },
     ],
   };

@@ -3,7 +3,7 @@ import type { Expr, Index, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type Lowering } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import { dtypeTag, floatType, input, output, product } from './common.js';
-import { nest, type Bound } from './rows.js';
+import { indexOver, nest, type Bound } from './rows.js';
 
 /**
  * RotaryEmbedding: the first rotary_embedding_dim features of every head rotate in pairs (x[j],
@@ -39,68 +39,36 @@ const rotaryEmbedding: Lowering = (ctx) => {
     throw new LoweringUnsupported('the cos/sin cache is smaller than [batch, seq]');
 
   const p = ctx.fresh('q');
-  const [b, s, h, j] = ['b', 's', 'h', 'j'].map((n) => `${p}${n}`) as [string, string, string, string];
+  const j = `${p}j`;
   const hStride = is4d ? S * D : D;
   const sStride = is4d ? D : H * D;
-  // memory order of (b, h, s) for the loops
-  const dims: Bound[] = [
-    { dim: { extent: B, strides: [H * S * D] }, v: b },
-    ...(is4d
-      ? [
-          { dim: { extent: H, strides: [hStride] }, v: h },
-          { dim: { extent: S, strides: [sStride] }, v: s },
-        ]
-      : [
-          { dim: { extent: S, strides: [sStride] }, v: s },
-          { dim: { extent: H, strides: [hStride] }, v: h },
-        ]),
-  ];
-  const base = (jStride: number, offset: number): Index => ({
-    terms: [...dims.map((d) => ({ v: d.v, stride: d.dim.strides[0]! })), { v: j, stride: jStride }],
-    offset,
-  });
+  // slots: x, position_ids, the cache row without position_ids ([B, S, rot/2])
+  const bDim: Bound = { dim: { extent: B, strides: [H * S * D, S, S * half] }, v: `${p}b` };
+  const hDim: Bound = { dim: { extent: H, strides: [hStride, 0, 0] }, v: `${p}h` };
+  const sDim: Bound = { dim: { extent: S, strides: [sStride, 1, half] }, v: `${p}s` };
+  // memory order; size-1 dims get no loop, so the outermost real one is shared among threads
+  const dims = [bDim, ...(is4d ? [hDim, sDim] : [sDim, hDim])].filter((d) => d.dim.extent !== 1);
+  const base = (jStride: number, offset: number): Index => {
+    const ix = indexOver(dims, 0, offset);
+    return { ...ix, terms: [...ix.terms, { v: j, stride: jStride }] };
+  };
   const step = attrs.interleaved ? 2 : 1;
   const i1 = base(step, 0);
   const i2 = base(step, attrs.interleaved ? 1 : half);
-  const row: Expr = pos
-    ? binary(
-        'mul',
-        'i32',
-        binary(
-          'min',
-          'i32',
-          binary(
-            'max',
-            'i32',
-            convert(
-              computeType(pos.dtype),
-              'i32',
-              load(pos.buffer, pos.dtype, {
-                terms: [
-                  { v: b, stride: S },
-                  { v: s, stride: 1 },
-                ],
-                offset: 0,
-              }),
-            ),
-            constant('i32', 0),
-          ),
-          constant('i32', Math.max(0, cacheRows - 1)),
-        ),
-        constant('i32', half),
-      )
-    : binary(
-        'add',
-        'i32',
-        binary('mul', 'i32', { op: 'var', name: b }, constant('i32', S * half)),
-        binary('mul', 'i32', { op: 'var', name: s }, constant('i32', half)),
-      );
-  const cache = (c: typeof cos): Expr =>
-    convert(
-      computeType(c.dtype),
-      type,
-      load(c.buffer, c.dtype, { terms: [{ v: j, stride: 1 }], offset: 0, dynamic: row }),
+  const jTerm = { v: j, stride: 1 };
+  let cacheIndex: Index = { ...indexOver(dims, 2, 0), terms: [...indexOver(dims, 2, 0).terms, jTerm] };
+  if (pos) {
+    const id = convert(computeType(pos.dtype), 'i32', load(pos.buffer, pos.dtype, indexOver(dims, 1, 0)));
+    const clamped = binary(
+      'min',
+      'i32',
+      binary('max', 'i32', id, constant('i32', 0)),
+      constant('i32', Math.max(0, cacheRows - 1)),
     );
+    cacheIndex = { terms: [jTerm], offset: 0, dynamic: binary('mul', 'i32', clamped, constant('i32', half)) };
+  }
+  const cache = (c: typeof cos): Expr =>
+    convert(computeType(c.dtype), type, load(c.buffer, c.dtype, cacheIndex));
   const [x1, x2] = [load(x.buffer, x.dtype, i1), load(x.buffer, x.dtype, i2)];
   const rotate: Stmt[] = [
     store(
