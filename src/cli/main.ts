@@ -15,6 +15,8 @@ const program = new Command()
   .description('Ahead-of-time compiler for trained ML models (ONNX in; NEFF out)')
   .version(VERSION)
   .option('--verbose', 'print stack traces with errors')
+  // options after a subcommand belong to it: `compile --verbose DEBUG` takes a level, the others a flag
+  .enablePositionalOptions()
   .exitOverride();
 
 listOperatorsCommand(program);
@@ -23,6 +25,12 @@ compileCommand(program);
 inspectCommand(program);
 runCommand(program);
 evaluateCommand(program);
+
+for (const command of program.commands) {
+  if (!command.options.some((o) => o.long === '--verbose'))
+    command.option('--verbose', 'print stack traces with errors');
+  command.exitOverride();
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { fromNumbers } from '../../src/ir/tensor.js';
+import { initializer, tempDir, writeModel } from '../helpers/onnx-builder.js';
+
+/** compile, inspect and run as a user types them, on small generated models. */
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.error, undefined);
+  return r;
+}
+
+const model = (): string =>
+  writeModel({
+    inputs: [['x', 'float32', [2, 3]]],
+    outputs: [['y', 'float32', [2, 3]]],
+    nodes: [
+      { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+      { op: 'Add', inputs: ['r', 'bias'], outputs: ['y'] },
+    ],
+    initializers: [initializer('bias', fromNumbers('float32', [3], [0.5, -1, 2]))],
+  });
+
+test('compile, inspect and run a model; outputs.json lists the outputs', () => {
+  const dir = tempDir();
+  const neff = join(dir, 'm.neff');
+  const c = cli('compile', model(), '--framework', 'ONNX', '--output', neff, '-O', '1');
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /kernels \d+, weights .*, peak arena/);
+  const i = cli('inspect', neff);
+  assert.equal(i.status, 0, i.stderr);
+  assert.match(i.stdout, /x: float32\[2,3\]/);
+  assert.match(i.stdout, /simd128/);
+  const x = fromNumbers('float32', [2, 3], [-1, 2, -3, 4, -5, 6]);
+  writeFileSync(join(dir, 'x.npy'), writeNpy(x));
+  const r = cli('run', neff, '--input', `x=${join(dir, 'x.npy')}`, '--output-dir', join(dir, 'out'));
+  assert.equal(r.status, 0, r.stderr);
+  const listing = JSON.parse(readFileSync(join(dir, 'out/outputs.json'), 'utf8')) as {
+    name: string;
+    file: string;
+    shape: number[];
+  }[];
+  assert.deepEqual(listing, [{ name: 'y', file: 'y.npy', dtype: 'float32', shape: [2, 3] }]);
+  const y = readNpy(readFileSync(join(dir, 'out/y.npy')));
+  assert.deepEqual([...(y.data as Float32Array)], [0.5, 1, 2, 4.5, -1, 8]);
+});
+
+test('the same model and options give the same NEFF bytes', () => {
+  const dir = tempDir();
+  const m = model();
+  assert.equal(cli('compile', m, '--output', join(dir, 'a.neff')).status, 0);
+  assert.equal(cli('compile', m, '--output', join(dir, 'b.neff')).status, 0);
+  assert.deepEqual(readFileSync(join(dir, 'a.neff')), readFileSync(join(dir, 'b.neff')));
+});
+
+test('a failed compile exits non-zero with its code and leaves no file behind', () => {
+  const dir = tempDir();
+  const bad = join(dir, 'bad.onnx');
+  writeFileSync(bad, new Uint8Array([1, 2, 3, 4, 5]));
+  const out = join(dir, 'out.neff');
+  const r = cli('compile', bad, '--output', out);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /NCC_BAD_MODEL/);
+  assert.deepEqual(readdirSync(dir), ['bad.onnx'], 'no output and no partial file');
+});
+
+test('--verbose DEBUG prints progress per stage; a bad level is an option error', () => {
+  const dir = tempDir();
+  const r = cli('compile', model(), '--output', join(dir, 'm.neff'), '--verbose', 'DEBUG');
+  assert.equal(r.status, 0, r.stderr);
+  for (const stage of ['import', 'lower', 'plan', 'codegen', 'pack'])
+    assert.match(r.stderr, new RegExp(`${stage}\\.\\.\\.`));
+  const bad = cli('compile', model(), '--output', join(dir, 'n.neff'), '--verbose', 'LOUD');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /NCC_BAD_OPTION/);
+  assert.equal(existsSync(join(dir, 'n.neff')), false);
+});
+
+test('run names a missing input, a wrong shape, and a corrupt NEFF', () => {
+  const dir = tempDir();
+  const neff = join(dir, 'm.neff');
+  assert.equal(cli('compile', model(), '--output', neff).status, 0);
+  const missing = cli('run', neff);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /NCC_BAD_INPUT.*'x'/);
+  writeFileSync(join(dir, 'w.npy'), writeNpy(fromNumbers('float32', [3, 2], [1, 2, 3, 4, 5, 6])));
+  const wrong = cli('run', neff, '--input', `x=${join(dir, 'w.npy')}`);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /NCC_BAD_INPUT.*float32\[2,3\]/);
+  const bytes = readFileSync(neff);
+  bytes[bytes.length - 1]! ^= 0xff;
+  writeFileSync(join(dir, 'c.neff'), bytes);
+  const corrupt = cli('run', join(dir, 'c.neff'), '--input', `x=${join(dir, 'w.npy')}`);
+  assert.equal(corrupt.status, 1);
+  assert.match(corrupt.stderr, /NEFF_CORRUPT/);
+});
