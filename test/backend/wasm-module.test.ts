@@ -190,7 +190,7 @@ async function runThreads(bytes: Uint8Array, memory: object, n: number): Promise
   );
 }
 
-test('threads split parallel loops and gemm rows, and meet at barriers between kernels', async () => {
+test('threads split parallel loops and gemm rows or columns, and meet at barriers between kernels', async () => {
   const n = 1001;
   const reverse: Kernel = {
     name: 'reverse',
@@ -234,9 +234,50 @@ test('threads split parallel loops and gemm rows, and meet at barriers between k
       },
     ],
   };
+  // a batch-1 layer (columns split) and a transposed B (dot-product tiles)
+  const wide: Kernel = {
+    name: 'gemm_wide',
+    node: 'mm2',
+    reads: ['a2', 'b2'],
+    writes: ['c2'],
+    body: [
+      {
+        op: 'gemm',
+        m: 1,
+        n: 101,
+        k: 33,
+        a: { buffer: 'a2', offset: 0, rowStride: 33, colStride: 1 },
+        b: { buffer: 'b2', offset: 0, rowStride: 101, colStride: 1 },
+        c: { buffer: 'c2', offset: 0, rowStride: 101, colStride: 1 },
+        accumulate: false,
+      },
+    ],
+  };
+  const nt: Kernel = {
+    name: 'gemm_nt',
+    node: 'mm3',
+    reads: ['a2', 'b2'],
+    writes: ['c3'],
+    body: [
+      {
+        op: 'gemm',
+        m: 3,
+        n: 21,
+        k: 11,
+        a: { buffer: 'a2', offset: 0, rowStride: 11, colStride: 1 },
+        b: { buffer: 'b2', offset: 0, rowStride: 1, colStride: 11 },
+        c: { buffer: 'c3', offset: 0, rowStride: 21, colStride: 1 },
+        accumulate: false,
+      },
+    ],
+  };
   const p = program(
-    [scale('twice', 'x', 'y', n, 2), reverse, prefix, scale('half', 's', 'h', n, 0.5), gemmKernel],
+    [scale('twice', 'x', 'y', n, 2), reverse, prefix, scale('half', 's', 'h', n, 0.5), gemmKernel, wide, nt],
     {
+      a2: { dtype: 'float32', elements: 33 },
+      b2: { dtype: 'float32', elements: 33 * 101 },
+      c2: { dtype: 'float32', elements: 101 },
+      c3: { dtype: 'float32', elements: 63 },
       x: { dtype: 'float32', elements: n },
       y: { dtype: 'float32', elements: n, kind: 'activation' },
       z: { dtype: 'float32', elements: n, kind: 'activation' },
@@ -255,6 +296,10 @@ test('threads split parallel loops and gemm rows, and meet at barriers between k
     (b.view('a') as Float32Array).forEach((_, i, a) => (a[i] = Math.sin(i)));
     (b.view('b') as Float32Array).forEach((_, i, a) => (a[i] = Math.cos(i)));
     (b.view('bias') as Float32Array).fill(0.25);
+    (b.view('c2') as Float32Array).fill(NaN);
+    (b.view('c3') as Float32Array).fill(NaN);
+    (b.view('a2') as Float32Array).forEach((_, i, a) => (a[i] = Math.sin(i + 1)));
+    (b.view('b2') as Float32Array).forEach((_, i, a) => (a[i] = Math.cos(i / 3)));
   };
   feed(serial);
   serial.run();
@@ -266,10 +311,22 @@ test('threads split parallel loops and gemm rows, and meet at barriers between k
       [...(serial.view('h') as Float32Array)],
       `${threads} threads`,
     );
-    assert.deepEqual(
-      [...(threaded.view('c') as Float32Array)],
-      [...(serial.view('c') as Float32Array)],
-      `${threads} threads`,
-    );
+    for (const out of ['c', 'c2', 'c3']) {
+      const want = [...(serial.view(out) as Float32Array)];
+      assert.ok(want.every(Number.isFinite), out);
+      assert.deepEqual([...(threaded.view(out) as Float32Array)], want, `${out}, ${threads} threads`);
+    }
   }
+});
+
+test('rendering is deterministic', () => {
+  const p = program([gemmKernel, scale('exp_like', 'c', 'y', 144, 0.5)], {
+    ...GEMM_BUFFERS,
+    c: { dtype: 'float32', elements: 144, kind: 'activation' },
+    y: { dtype: 'float32', elements: 144 },
+  });
+  const plan = planMemory(p);
+  const render = (): Uint8Array =>
+    renderWasm(p, { plan, ...layoutOf(plan) }, { features: ['simd128', 'relaxed-simd'] });
+  assert.deepEqual(render(), render());
 });

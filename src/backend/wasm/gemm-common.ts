@@ -19,7 +19,7 @@ export function at(ctx: KernelContext, base: number, ref: MatrixRef, row: Ref, c
   const term = (x: Ref, stride: number): Ref | undefined =>
     stride === 0 ? undefined : m.i32.mul(x, m.i32.const(4 * stride));
   const parts = [term(row, ref.rowStride), term(col, ref.colStride)].filter((p): p is Ref => p !== undefined);
-  return parts.reduce((acc, p) => m.i32.add(acc, p), m.i32.const(base));
+  return parts.reduce((acc, p) => m.i32.add(acc, p), m.i32.const(base | 0));
 }
 
 /** What C[i,j] starts from: bias and, when accumulating, C's old value. */
@@ -29,7 +29,7 @@ export function scalarInit(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: (
   let init: Ref = m.f32.const(0);
   if (g.bias) {
     const idx = g.bias.along === 'row' ? i() : j();
-    init = m.f32.load(0, 4, m.i32.add(m.i32.const(L.bias), m.i32.mul(idx, m.i32.const(4))));
+    init = m.f32.load(0, 4, m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(idx, m.i32.const(4))));
   }
   if (g.accumulate) init = m.f32.add(init, m.f32.load(0, 4, at(ctx, L.c, g.c, i(), j())));
   return init;

@@ -97,7 +97,8 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
   const loadC = (r: number, c: number): Ref => {
     if (g.c.colStride === 1) return loadPartial(ctx, pc.get, cOff(r, c), lanesOf(c));
     let v = m.f32x4.splat(m.f32.load(cOff(r, c), 4, pc.get()));
-    for (let l = 1; l < lanesOf(c); l++) v = m.f32x4.replace_lane(v, l, m.f32.load(cOff(r, c, l), 4, pc.get()));
+    for (let l = 1; l < lanesOf(c); l++)
+      v = m.f32x4.replace_lane(v, l, m.f32.load(cOff(r, c, l), 4, pc.get()));
     return v;
   };
   const init = (r: number, c: number): Ref => {
@@ -132,7 +133,7 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
   const code: Ref[] = [pc.set(at(ctx, L.c, g.c, i.get(), j.get()))];
   if (g.bias) {
     const along = g.bias.along === 'col' ? j : i;
-    code.push(pbias.set(m.i32.add(m.i32.const(L.bias), m.i32.mul(along.get(), m.i32.const(4)))));
+    code.push(pbias.set(m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(along.get(), m.i32.const(4)))));
   }
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
   if (g.k > 0) {

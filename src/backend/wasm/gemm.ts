@@ -18,15 +18,18 @@ import { countedLoop } from './loops.js';
  * row blocks; thread `tid` runs its share.
  */
 
-/** Rows [start, fullEnd) in whole blocks of `mr`, then the M % mr leftover rows when `tail`. */
-interface RowShare {
+/**
+ * This thread's share of one dimension: [start, fullEnd) in whole units (row blocks of mr, or column
+ * groups of the widest tile), plus the leftover (extent % unit) when `tail` holds.
+ */
+interface Share {
   readonly start: () => Ref;
   readonly fullEnd: () => Ref;
   readonly tail: (() => Ref) | undefined;
   readonly dynamic: boolean;
 }
 
-export const SPLAT_MR = 5;
+export const SPLAT_MR = 4;
 export const DOT_MR = 4;
 
 export function renderGemm(ctx: KernelContext, g: GemmCall, split = false): Ref {
@@ -46,66 +49,77 @@ export function renderGemm(ctx: KernelContext, g: GemmCall, split = false): Ref 
   const splat = simd && g.b.colStride === 1 && (g.n >= 8 || !dot);
   const tiles = splat ? splatTile : dot ? dotTile : undefined;
   const mr = splat ? SPLAT_MR : dot ? DOT_MR : 1;
-  const share = rowShare(ctx, g.m, mr, split && ctx.target.threads);
-  const body: Ref[] = [...share.setup];
-  if (tiles) body.push(...blocked(ctx, layout, tiles, mr, share.rows));
-  else body.push(scalarColumns(ctx, layout, 0, g.n, share.rows, mr));
-  return seq(m, body);
+  const threads = split && ctx.target.threads;
+  if (!tiles) {
+    const rows = share(ctx, g.m, 1, threads);
+    return seq(m, [...rows.setup, scalarColumns(ctx, layout, 0, g.n, rows.share, 1)]);
+  }
+  // split whichever dimension has more units of work (batch-1 layers have one row block)
+  const width = tiles.widths[0]!;
+  const byColumns = threads && Math.floor(g.n / width) > Math.ceil(g.m / mr);
+  const rows = share(ctx, g.m, mr, threads && !byColumns);
+  const cols = share(ctx, g.n, width, byColumns);
+  return seq(m, [...rows.setup, ...cols.setup, ...blocked(ctx, layout, tiles, mr, rows.share, cols.share)]);
 }
 
 function matrixBase(ctx: KernelContext, r: MatrixRef): number {
   return ctx.base(r.buffer) + 4 * r.offset;
 }
 
-function rowShare(
+function share(
   ctx: KernelContext,
-  rows: number,
-  mr: number,
+  extent: number,
+  unit: number,
   split: boolean,
-): { setup: Ref[]; rows: RowShare } {
+): { setup: Ref[]; share: Share } {
   const m = ctx.m;
-  const full = rows - (rows % mr);
+  const full = extent - (extent % unit);
   if (!split) {
     return {
       setup: [],
-      rows: {
+      share: {
         start: () => m.i32.const(0),
         fullEnd: () => m.i32.const(full),
-        tail: rows % mr ? () => m.i32.const(1) : undefined,
+        tail: extent % unit ? () => m.i32.const(1) : undefined,
         dynamic: false,
       },
     };
   }
-  // blocks [tid*nb/threads, (tid+1)*nb/threads), in 64-bit so large counts cannot overflow
-  const nb = Math.ceil(rows / mr);
+  // units [tid*n/threads, (tid+1)*n/threads), in 64-bit so large counts cannot overflow
+  const n = Math.ceil(extent / unit);
   const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
-  const share = (t: Ref): Ref =>
+  const at = (t: Ref): Ref =>
     m.i32.mul(
       m.i32.wrap(
-        m.i64.div_u(m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(nb))), m.i64.extend_u(ctx.threads.get())),
+        m.i64.div_u(m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(n))), m.i64.extend_u(ctx.threads.get())),
       ),
-      m.i32.const(mr),
+      m.i32.const(unit),
     );
   const setup = [
-    lo.set(share(ctx.tid.get())),
-    hi.set(share(m.i32.add(ctx.tid.get(), m.i32.const(1)))),
-    // the last share ends at the leftover rows, which it also runs
+    lo.set(at(ctx.tid.get())),
+    hi.set(at(m.i32.add(ctx.tid.get(), m.i32.const(1)))),
+    // the last share ends at the leftover, which it also runs
     m.if(m.i32.gt_s(hi.get(), m.i32.const(full)), hi.set(m.i32.const(full))),
   ];
+  const last = (): Ref => m.i32.eq(m.i32.add(ctx.tid.get(), m.i32.const(1)), ctx.threads.get());
   return {
     setup,
-    rows: {
-      start: lo.get,
-      fullEnd: hi.get,
-      tail:
-        rows % mr ? () => m.i32.eq(m.i32.add(ctx.tid.get(), m.i32.const(1)), ctx.threads.get()) : undefined,
-      dynamic: true,
-    },
+    share: { start: lo.get, fullEnd: hi.get, tail: extent % unit ? last : undefined, dynamic: true },
   };
 }
 
-/** Column groups of the tile generator, each over the thread's rows; leftover columns run scalar. */
-function blocked(ctx: KernelContext, L: GemmLayout, tiles: GemmTiles, mr: number, rows: RowShare): Ref[] {
+/**
+ * The widest tiles over the thread's columns and rows, then narrower tiles for the leftover
+ * columns (each over the thread's rows).
+ */
+function blocked(
+  ctx: KernelContext,
+  L: GemmLayout,
+  tiles: GemmTiles,
+  mr: number,
+  rows: Share,
+  cols: Share,
+): Ref[] {
   const m = ctx.m;
   const { g } = L;
   const code: Ref[] = [];
@@ -125,14 +139,23 @@ function blocked(ctx: KernelContext, L: GemmLayout, tiles: GemmTiles, mr: number
     }
     return parts;
   };
-  let col = 0;
-  for (const width of tiles.widths) {
+  const widest = tiles.widths[0]!;
+  let col = g.n - (g.n % widest);
+  if (col > 0) {
+    if (!cols.dynamic && col === widest) code.push(seq(m, [j.set(m.i32.const(0)), ...overRows(widest)]));
+    else
+      code.push(
+        countedLoop(ctx, j, cols.start(), cols.fullEnd, widest, () => overRows(widest), cols.dynamic),
+      );
+  }
+  const leftover: Ref[] = [];
+  for (const width of tiles.widths.slice(1)) {
     const count = Math.floor((g.n - col) / width);
     if (count === 0) continue;
     const end = col + count * width;
-    if (count === 1) code.push(seq(m, [j.set(m.i32.const(col)), ...overRows(width)]));
+    if (count === 1) leftover.push(seq(m, [j.set(m.i32.const(col)), ...overRows(width)]));
     else
-      code.push(
+      leftover.push(
         countedLoop(
           ctx,
           j,
@@ -145,7 +168,9 @@ function blocked(ctx: KernelContext, L: GemmLayout, tiles: GemmTiles, mr: number
       );
     col = end;
   }
-  if (col < g.n) code.push(scalarColumns(ctx, L, col, g.n, rows, mr));
+  if (col < g.n) leftover.push(scalarColumns(ctx, L, col, g.n, rows, mr));
+  if (leftover.length)
+    code.push(cols.dynamic && cols.tail ? m.if(cols.tail(), seq(m, leftover)) : seq(m, leftover));
   return code;
 }
 
@@ -155,7 +180,7 @@ function scalarColumns(
   L: GemmLayout,
   j0: number,
   j1: number,
-  rows: RowShare,
+  rows: Share,
   mr: number,
 ): Ref {
   const m = ctx.m;

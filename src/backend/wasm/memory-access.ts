@@ -45,7 +45,7 @@ export function elementAddress(
   }
   if (ptr === undefined) return { ptr: m.i32.const(0), offset: checkOffset(constant) };
   if (nonNegative) return { ptr, offset: checkOffset(constant) };
-  return { ptr: m.i32.add(ptr, m.i32.const(constant)), offset: 0 };
+  return { ptr: m.i32.add(ptr, m.i32.const(constant | 0)), offset: 0 };
 }
 
 function checkOffset(offset: number): number {
@@ -182,9 +182,17 @@ export function laneAccessible(dtype: DType): boolean {
 }
 
 /** Address of lane l (0..3) of a strided access whose lane 0 is at `a`. */
-function laneAddress(ctx: KernelContext, base: () => Ref, a: Address, l: number, byteStride: number): Address {
+function laneAddress(
+  ctx: KernelContext,
+  base: () => Ref,
+  a: Address,
+  l: number,
+  byteStride: number,
+): Address {
   const delta = a.offset + l * byteStride;
-  return delta >= 0 ? { ptr: base(), offset: delta } : { ptr: ctx.m.i32.add(base(), ctx.m.i32.const(delta)), offset: 0 };
+  return delta >= 0
+    ? { ptr: base(), offset: delta }
+    : { ptr: ctx.m.i32.add(base(), ctx.m.i32.const(delta)), offset: 0 };
 }
 
 /** Four elements `byteStride` bytes apart, gathered into one vector (no over-read). */

@@ -76,20 +76,34 @@ function vectorLoop(
   range?: Range,
 ): Ref {
   const m = ctx.m;
-  const vectorBody = (): Ref[] => new VectorBody(ctx, loop, temps).render();
-  const scalarBody = (): Ref[] => renderStmts(ctx, loop.body);
-  if (range) {
-    const vend = ctx.temp(binaryen.i32);
-    return seq(m, [
-      vend.set(m.i32.sub(range.hi.get(), m.i32.const(3))),
-      countedLoop(ctx, v, range.lo.get(), vend.get, 4, vectorBody, true),
-      countedLoop(ctx, v, v.get(), range.hi.get, 1, scalarBody, true),
-    ]);
-  }
   const whole = loop.extent - (loop.extent % 4);
+  const scalarBody = (): Ref[] => renderStmts(ctx, loop.body);
   const parts: Ref[] = [];
-  if (whole > 0)
-    parts.push(countedLoop(ctx, v, m.i32.const(0), () => m.i32.const(whole), 4, vectorBody, false));
+  if (range || whole > 0) {
+    const vector = new VectorBody(ctx, loop, temps);
+    const step = vector.render();
+    parts.push(...vector.preamble);
+    if (range) {
+      const vend = ctx.temp(binaryen.i32);
+      parts.push(
+        vend.set(m.i32.sub(range.hi.get(), m.i32.const(3))),
+        countedLoop(ctx, v, range.lo.get(), vend.get, 4, () => step, true),
+        countedLoop(ctx, v, v.get(), range.hi.get, 1, scalarBody, true),
+      );
+      return seq(m, parts);
+    }
+    parts.push(
+      countedLoop(
+        ctx,
+        v,
+        m.i32.const(0),
+        () => m.i32.const(whole),
+        4,
+        () => step,
+        false,
+      ),
+    );
+  }
   if (whole < loop.extent) {
     parts.push(countedLoop(ctx, v, m.i32.const(whole), () => m.i32.const(loop.extent), 1, scalarBody, false));
   }

@@ -186,6 +186,9 @@ export function vectorPlan(ctx: KernelContext, loop: LoopStmt): ReadonlySet<stri
 
 /** Renders one four-lane step of the body at the current value of the loop variable. */
 export class VectorBody {
+  /** Loop-invariant values, splatted once before the loop: run this first. */
+  readonly preamble: Ref[] = [];
+  private readonly hoisted = new Map<Expr, Local>();
   private readonly locals = new Map<string, Local>();
   private readonly analysis: Analysis;
 
@@ -225,7 +228,7 @@ export class VectorBody {
   /** The expression as four lanes in value form (compares as 0/1). */
   value(e: Expr): Ref {
     const m = this.ctx.m;
-    if (this.analysis.kind(e) === 'uniform') return this.splat(e);
+    if (this.analysis.kind(e) === 'uniform') return this.invariant(e) ? this.hoist(e) : this.splat(e);
     const t = typeOf(e);
     const one = (): Ref => m.i32x4.splat(m.i32.const(1));
     switch (e.op) {
@@ -272,6 +275,27 @@ export class VectorBody {
       return m.i32x4[`${e.fn}_${e.unsigned ? 'u' : 's'}` as 'lt_s'](a, b);
     }
     return m.i32x4.ne(this.value(e), m.i32x4.splat(m.i32.const(0)));
+  }
+
+  /**
+   * A uniform value that no iteration can change: it reads no buffer this kernel writes (so no
+   * store in the loop aliases it). Constants stay inline (they fold to v128 constants).
+   */
+  private invariant(e: Expr): boolean {
+    if (e.op === 'const') return false;
+    for (const s of subExpressions(e))
+      if (s.op === 'load' && this.ctx.kernel.writes.includes(s.buffer)) return false;
+    return true;
+  }
+
+  private hoist(e: Expr): Ref {
+    let local = this.hoisted.get(e);
+    if (!local) {
+      local = this.ctx.temp(binaryen.v128);
+      this.preamble.push(local.set(this.splat(e)));
+      this.hoisted.set(e, local);
+    }
+    return local.get();
   }
 
   private splat(e: Expr): Ref {

@@ -1,2 +1,8 @@
-/** Lowerings of the image op family; each file calls registerLowerings for its ops. */
-export {};
+/** Lowerings of the image and signal op family (Resize lives with reduce) and Det. */
+import './affine-grid.js';
+import './det.js';
+import './dft.js';
+import './generators.js';
+import './grid-sample.js';
+import './roi-align.js';
+import './stft.js';

@@ -29,7 +29,11 @@ export function numFor(cdt: 'float32' | 'float64'): Num {
 }
 
 /** A float tensor of `shape` in dtype `cdt` from plain values. */
-export function floatTensor(cdt: 'float32' | 'float64', shape: readonly number[], data: ArrayLike<number>): Tensor {
+export function floatTensor(
+  cdt: 'float32' | 'float64',
+  shape: readonly number[],
+  data: ArrayLike<number>,
+): Tensor {
   return cdt === 'float64'
     ? { dtype: 'float64', shape: [...shape], data: Float64Array.from(data) }
     : { dtype: 'float32', shape: [...shape], data: Float32Array.from(data) };
@@ -79,7 +83,7 @@ export function matmul(ctx: LowerContext, cdt: 'float32' | 'float64', g: Omit<Ge
   const accE: Expr = { op: 'local', name: acc, type: 'f64' };
   const n = new Num('f64');
   const cIx = at(g.c, i, j);
-  let result = accE;
+  let result: Expr = accE;
   if (g.bias) {
     const b = ix(g.bias.offset, [[g.bias.along === 'row' ? i : j, 1]]);
     result = n.add(accE, load(g.bias.buffer, 'float64', b));
@@ -91,7 +95,10 @@ export function matmul(ctx: LowerContext, cdt: 'float32' | 'float64', g: Omit<Ge
         op: 'set',
         name: acc,
         type: 'f64',
-        value: n.add(accE, n.mul(load(g.a.buffer, 'float64', at(g.a, i, k)), load(g.b.buffer, 'float64', at(g.b, k, j)))),
+        value: n.add(
+          accE,
+          n.mul(load(g.a.buffer, 'float64', at(g.a, i, k)), load(g.b.buffer, 'float64', at(g.b, k, j))),
+        ),
       },
     ]),
     store(g.c.buffer, 'float64', cIx, result),

@@ -1,2 +1,4 @@
 /** Lowerings of the recurrent op family; each file calls registerLowerings for its ops. */
-export {};
+import './rnn-cells.js';
+import './linear-attention.js';
+import './causal-conv.js';

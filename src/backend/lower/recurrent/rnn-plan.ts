@@ -1,12 +1,22 @@
 import { getNumber } from '../../../ir/tensor.js';
-import type { Scalar, Kernel, MatrixRef } from '../../kernel/ir.js';
+import type { GemmCall, Kernel, MatrixRef, Scalar } from '../../kernel/ir.js';
 import { computeType } from '../../kernel/build.js';
 import { directionActivations, type Activation } from '../../../ops/recurrent/rnn-activations.js';
 import type { RnnAttrs } from '../../../ops/recurrent/rnn-common.js';
 import type { Num } from '../elementwise/scalar.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
-import { computeDType, constantValues, floatTensor, matmul, matrix, numFor, staged, suffix } from './common.js';
-import { finalStateKernel, initStateKernel } from './rnn-state.js';
+import {
+  computeDType,
+  constantValues,
+  floatTensor,
+  kernel as kernelOf,
+  matmul,
+  matrix,
+  numFor,
+  staged,
+  suffix,
+} from './common.js';
+import { biasKernel, finalStateKernel, initStateKernel } from './rnn-state.js';
 
 /**
  * What RNN, GRU and LSTM share before and after their recurrence: shapes, the input projection
@@ -71,7 +81,8 @@ export function planRnn(
   const H = attrs.hidden_size ?? r.shape[2]!;
   const G = spec.gates;
   const [S, B, I] = layout === 0 ? x.shape : [x.shape[1]!, x.shape[0]!, x.shape[2]!];
-  if (S === undefined || B === undefined || I === undefined) throw new LoweringUnsupported('X must have rank 3');
+  if (S === undefined || B === undefined || I === undefined)
+    throw new LoweringUnsupported('X must have rank 3');
   if (w.shape.join() !== [D, G * H, I].join() || r.shape.join() !== [D, G * H, H].join())
     throw new LoweringUnsupported(`W [${w.shape}] or R [${r.shape}] does not match the node`);
   const acts = directionActivations(
@@ -87,21 +98,17 @@ export function planRnn(
   const biases = biasBuffers(ctx, cdt, D, GH, H, recurrentBlocks, pre);
   const wT = transposedWeights(ctx, w, cdt, D, GH, I, 'rnn_wt', pre);
   const rT = transposedWeights(ctx, r, cdt, D, GH, H, 'rnn_rt', pre);
-  const xw = ctx.scratch(cdt, D * S * B * GH, 'rnn_xw');
   const name = spec.op.toLowerCase();
   const sfx = suffix(x.dtype);
+  const xw = ctx.scratch(cdt, D * S * B * GH, 'rnn_xw');
   for (let d = 0; d < D; d++) {
+    const bias = biases.xw ? { buffer: biases.xw, offset: d * GH } : undefined;
+    const body = matmul(
+      ctx,
+      cdt,
+      projection(matrix(xBuf, 0, I), wT[d]!, matrix(xw, d * S * B * GH, GH), S * B, bias),
+    );
     // one kernel per direction: a kernel that is a lone GEMM splits its rows over threads
-    const body = matmul(ctx, cdt, {
-      m: S * B,
-      n: GH,
-      k: I,
-      a: matrix(xBuf, 0, I),
-      b: wT[d]!,
-      c: matrix(xw, d * S * B * GH, GH),
-      accumulate: false,
-      ...(biases.xw ? { bias: { buffer: biases.xw, offset: d * GH, along: 'col' as const } } : {}),
-    });
     pre.push(kernelOf(ctx, `${name}_input_gemm_${sfx}`, body));
   }
   const plan: RnnPlan = {
@@ -135,7 +142,25 @@ export function planRnn(
   return { plan, pre, post };
 }
 
-import { kernel as kernelOf } from './common.js';
+/** xw [rows, G H] = X [rows, I] W_d^T (+ bias along columns). */
+function projection(
+  x: MatrixRef,
+  wT: MatrixRef,
+  xw: MatrixRef,
+  rows: number,
+  bias: { buffer: string; offset: number } | undefined,
+): Omit<GemmCall, 'op'> {
+  return {
+    m: rows,
+    n: xw.rowStride,
+    k: x.rowStride,
+    a: x,
+    b: wT,
+    c: xw,
+    accumulate: false,
+    ...(bias ? { bias: { ...bias, along: 'col' as const } } : {}),
+  };
+}
 
 function required(ctx: LowerContext, i: number, what: string): LoweredValue {
   const v = ctx.inputs[i];
@@ -211,13 +236,15 @@ function biasBuffers(
   return { xw, rec };
 }
 
-import { biasKernel } from './rnn-state.js';
-
 /** sequence_lens when it can cut a row short: absent, or a constant of full lengths, needs no checks. */
 function sequenceLengths(v: LoweredValue | undefined, S: number): LoweredValue | undefined {
   if (!v) return undefined;
-  if (v.dtype !== 'int32' && v.dtype !== 'int64') throw new LoweringUnsupported(`sequence_lens of ${v.dtype}`);
-  if (v.constant && Array.from({ length: v.constant.data.length }, (_, i) => getNumber(v.constant!, i)).every((n) => n === S))
+  if (v.dtype !== 'int32' && v.dtype !== 'int64')
+    throw new LoweringUnsupported(`sequence_lens of ${v.dtype}`);
+  if (
+    v.constant &&
+    Array.from({ length: v.constant.data.length }, (_, i) => getNumber(v.constant!, i)).every((n) => n === S)
+  )
     return undefined;
   return v;
 }

@@ -1,7 +1,7 @@
 import { load, store } from '../../kernel/build.js';
 import type { Expr, Index, Kernel, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, LoweredValue } from '../lowering.js';
-import { ix, kernel, loop, numFor } from './common.js';
+import { ix, kernel, loop, numFor, suffix } from './common.js';
 import type { RnnPlan } from './rnn-plan.js';
 
 /** The kernels around a recurrence: bias sums, the initial state, and the final state's copy out. */
@@ -26,7 +26,9 @@ export function stateIndex(p: RnnPlan, layout: number, d: string, b: string, j: 
 function stateLoops(p: RnnPlan, body: (d: string, b: string, j: string) => Stmt[]): Stmt[] {
   const f = p.ctx.fresh('st');
   const [d, b, j] = [`${f}d`, `${f}b`, `${f}j`];
-  return [loop(b, p.B, [loop(d, p.D, [loop(j, p.H, body(d, b, j), { vectorize: true })])], { parallel: true })];
+  return [
+    loop(b, p.B, [loop(d, p.D, [loop(j, p.H, body(d, b, j), { vectorize: true })])], { parallel: true }),
+  ];
 }
 
 /** h (and c) <- initial_h (initial_c) in the node's layout, or zeros. */
@@ -59,7 +61,12 @@ export function finalStateKernel(
   if (!copies.length) return [];
   const body = stateLoops(p, (d, b, j) =>
     copies.map(([from, to]) =>
-      store(to.buffer, to.dtype, stateIndex(p, p.layout, d, b, j), load(from, p.cdt, stateIndex(p, 0, d, b, j))),
+      store(
+        to.buffer,
+        to.dtype,
+        stateIndex(p, p.layout, d, b, j),
+        load(from, p.cdt, stateIndex(p, 0, d, b, j)),
+      ),
     ),
   );
   return [kernel(p.ctx, `${p.name}_final_state_${p.sfx}`, body)];
@@ -98,5 +105,5 @@ export function biasKernel(
     if (out.rec) stores.push(store(out.rec, cdt, at(block * H, GH), rec ? rb : n.c(0)));
     body.push(loop(j, H, stores, { vectorize: true }));
   }
-  return kernel(ctx, `rnn_bias_${cdt === 'float64' ? 'f64' : 'f32'}`, [loop(d, D, body)]);
+  return kernel(ctx, `${ctx.node.op.toLowerCase()}_bias_${suffix(bias.dtype)}`, [loop(d, D, body)]);
 }

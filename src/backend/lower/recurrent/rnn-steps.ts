@@ -1,7 +1,7 @@
 import { binary, compare, constant, convert, load, store } from '../../kernel/build.js';
-import type { Expr, Index, Stmt } from '../../kernel/ir.js';
+import type { Expr, Index, Kernel, MatrixRef, Stmt } from '../../kernel/ir.js';
 import { Scope } from '../elementwise/scalar.js';
-import { local, loop, set } from './common.js';
+import { kernel, local, loop, matmul, matrix, set } from './common.js';
 import type { RnnPlan } from './rnn-plan.js';
 
 /**
@@ -21,7 +21,12 @@ export interface Time {
 }
 
 /** An index with a term in t of stride `tStride`, plus `terms` and `offset`. */
-export function timed(time: Time, tStride: number, offset: number, terms: readonly (readonly [string, number])[]): Index {
+export function timed(
+  time: Time,
+  tStride: number,
+  offset: number,
+  terms: readonly (readonly [string, number])[],
+): Index {
   const all = [...terms, [time.i, time.coef * tStride] as const].filter(([, s]) => s !== 0);
   return {
     terms: all.map(([v, stride]) => ({ v, stride })),
@@ -151,4 +156,50 @@ export function zeroY(p: RnnPlan, d: number): ((b: string, t: Time) => Stmt[]) |
   const y = p.y;
   if (!y) return undefined;
   return (b, t) => [hiddenLoop(p, (j) => [store(y.buffer, y.dtype, yIndex(p, d, t, b, j), p.n.c(0))])];
+}
+
+/** The projection's value at column block * H + j of (d, t, b). */
+export function xwAt(p: RnnPlan, d: number, t: Time, b: string, j: string, block: number): Expr {
+  return load(p.xw, p.cdt, xwIndex(p, d, t, b, j, block * p.H));
+}
+
+/** Element (b, col + j) of a [B, ld] step buffer, loaded. */
+export function rowAt(p: RnnPlan, buffer: string, b: string, ld: number, col: number, j: string): Expr {
+  return load(buffer, p.cdt, rowIndex(b, ld, col, j));
+}
+
+/** The step GEMM: out[B, n] = A [B, H] x R_d^T columns [col, col + n) (+ bias). */
+export function stepGemm(
+  p: RnnPlan,
+  d: number,
+  a: MatrixRef,
+  col: number,
+  n: number,
+  out: MatrixRef,
+  bias?: { buffer: string; offset: number },
+): Stmt[] {
+  const r = p.rT[d]!;
+  return matmul(p.ctx, p.cdt, {
+    m: p.B,
+    n,
+    k: p.H,
+    a,
+    b: { ...r, offset: r.offset + col * r.colStride },
+    c: out,
+    accumulate: false,
+    ...(bias ? { bias: { ...bias, along: 'col' as const } } : {}),
+  });
+}
+
+/** Direction d's hidden state [B, H] as a GEMM operand. */
+export function hState(p: RnnPlan, d: number): MatrixRef {
+  return matrix(p.h, d * p.B * p.H, p.H);
+}
+
+/** The kernel of the time loop: `step` gives each direction's statements at iteration i. */
+export function recurrence(p: RnnPlan, variant: string, step: (d: number, i: string) => Stmt[]): Kernel {
+  const i = p.ctx.fresh('t');
+  const body: Stmt[] = [];
+  for (let d = 0; d < p.D; d++) body.push(...step(d, i));
+  return kernel(p.ctx, `${p.name}${variant}_recurrence_${p.sfx}`, [loop(i, p.S, body)]);
 }

@@ -10,6 +10,7 @@ import { f32Routines } from './f32.js';
 import { vectorRoutines } from './f32x4.js';
 import { halfRoutines } from './half.js';
 import { intRoutines } from './int.js';
+import { fmodRoutines } from './fmod.js';
 
 /**
  * Support routines (math functions, float16 conversions) emitted into a module once, on first use.
@@ -39,6 +40,7 @@ const ROUTINES: ReadonlyMap<string, Routine> = new Map(
     ...vectorRoutines,
     ...halfRoutines,
     ...intRoutines,
+    ...fmodRoutines,
   }),
 );
 
