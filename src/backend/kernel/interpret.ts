@@ -1,4 +1,4 @@
-import type { TensorData } from '../../ir/dtype.js';
+import { storageCtor, type DType, type TensorData } from '../../ir/dtype.js';
 import {
   bfloat16BitsToFloat32,
   float16BitsToFloat32,
@@ -64,7 +64,18 @@ function index(ix: Index, env: Map<string, Value>, bufs: Buffers): number {
   return i;
 }
 
-function loadElement(data: TensorData, dtype: string, i: number): Value {
+/**
+ * A load or store whose dtype is not the buffer's (same width) reinterprets the bytes, as in wasm:
+ * the element is viewed through the dtype's own typed array.
+ */
+function viewAs(data: TensorData, dtype: DType, i: number): [TensorData, number] {
+  const Ctor = storageCtor(dtype);
+  if (data instanceof Ctor) return [data, i];
+  return [new Ctor(data.buffer as ArrayBuffer, data.byteOffset + i * Ctor.BYTES_PER_ELEMENT, 1), 0];
+}
+
+function loadElement(buffer: TensorData, dtype: DType, index: number): Value {
+  const [data, i] = viewAs(buffer, dtype, index);
   const raw = data[i]!;
   if (dtype === 'float16') return float16BitsToFloat32(raw as number);
   if (dtype === 'bfloat16') return bfloat16BitsToFloat32(raw as number);
@@ -73,7 +84,8 @@ function loadElement(data: TensorData, dtype: string, i: number): Value {
   return raw;
 }
 
-function storeElement(data: TensorData, dtype: string, i: number, v: Value): void {
+function storeElement(buffer: TensorData, dtype: DType, index: number, v: Value): void {
+  const [data, i] = viewAs(buffer, dtype, index);
   if (dtype === 'float16') data[i] = float32ToFloat16Bits(v as number);
   else if (dtype === 'bfloat16') data[i] = float32ToBfloat16Bits(v as number);
   else if (dtype === 'uint64') (data as BigUint64Array)[i] = BigInt.asUintN(64, v as bigint);
@@ -246,14 +258,12 @@ function binaryOp(fn: string, type: Scalar, a: Value, b: Value, unsigned: boolea
       case 'xor':
         return x ^ y;
       case 'shl':
-        return x << (y & 31);
+        return uy >= 32 ? 0 : x << uy;
       case 'shr':
-        return unsigned ? (x >>> (y & 31)) | 0 : x >> (y & 31);
-      case 'pow': {
-        let r = 1;
-        for (let i = 0; i < y; i++) r = Math.imul(r, x);
-        return r;
-      }
+        if (uy >= 32) return unsigned || x >= 0 ? 0 : -1;
+        return unsigned ? (x >>> uy) | 0 : x >> uy;
+      case 'pow':
+        return intPow32(x, y);
     }
     throw new Error(`unknown binary ${fn}`);
   }
@@ -307,16 +317,37 @@ function binaryI64(fn: string, x: bigint, y: bigint, unsigned: boolean): bigint 
     case 'xor':
       return x ^ y;
     case 'shl':
-      return wrap(x << (y & 63n));
+      return uy >= 64n ? 0n : wrap(x << uy);
     case 'shr':
-      return unsigned ? wrap(ux >> (y & 63n)) : x >> (y & 63n);
-    case 'pow': {
-      let r = 1n;
-      for (let i = 0n; i < y; i++) r = wrap(r * x);
-      return r;
-    }
+      if (uy >= 64n) return unsigned || x >= 0n ? 0n : -1n;
+      return unsigned ? wrap(ux >> uy) : x >> uy;
+    case 'pow':
+      return intPow64(x, y);
   }
   throw new Error(`unknown binary ${fn}`);
+}
+
+/** Integer powers by squaring; negative exponents give 0 except for bases 1 and -1 (the renderer's rule). */
+function intPow32(x: number, y: number): number {
+  if (y < 0) return x === 1 ? 1 : x === -1 ? (y & 1 ? -1 : 1) : 0;
+  let r = 1;
+  let b = x;
+  for (let e = y; e > 0; e >>>= 1) {
+    if (e & 1) r = Math.imul(r, b);
+    b = Math.imul(b, b);
+  }
+  return r;
+}
+
+function intPow64(x: bigint, y: bigint): bigint {
+  if (y < 0n) return x === 1n ? 1n : x === -1n ? (y & 1n ? -1n : 1n) : 0n;
+  let r = 1n;
+  let b = x;
+  for (let e = y; e > 0n; e >>= 1n) {
+    if (e & 1n) r = BigInt.asIntN(64, r * b);
+    b = BigInt.asIntN(64, b * b);
+  }
+  return r;
 }
 
 function compareOp(fn: string, type: Scalar, a: Value, b: Value, unsigned: boolean): number {

@@ -83,7 +83,12 @@ export type Expr =
    */
   | { readonly op: 'load'; readonly buffer: string; readonly dtype: DType; readonly index: Index }
   | { readonly op: 'unary'; readonly fn: UnaryFn; readonly type: Scalar; readonly x: Expr }
-  /** `unsigned` selects unsigned div/rem/shr/min/max for integer types. */
+  /**
+   * `unsigned` selects unsigned div/rem/shr/min/max for integer types. Integer division or
+   * remainder by zero gives 0 and INT_MIN / -1 wraps (no trap); shifts by the width or more give 0
+   * (or the sign fill for a signed shr), as numpy; integer pow with a negative exponent gives 0 except
+   * for bases 1 and -1. Float rem is fmod; float pow follows C99.
+   */
   | {
       readonly op: 'binary';
       readonly fn: BinaryFn;

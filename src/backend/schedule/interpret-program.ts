@@ -40,7 +40,14 @@ export function interpretProgram(
   const out = new Map<string, Tensor>();
   for (const io of program.outputs) {
     const view = views.get(io.buffer)!;
-    out.set(io.name, { dtype: io.dtype, shape: io.shape, data: view.slice() as TensorData });
+    // a view (BitCast) may give the output another dtype of the same width than its buffer
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+    const Ctor = storageCtor(io.dtype);
+    out.set(io.name, {
+      dtype: io.dtype,
+      shape: io.shape,
+      data: new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT),
+    });
   }
   return out;
 }

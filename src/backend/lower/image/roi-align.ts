@@ -37,7 +37,6 @@ interface Axis {
   readonly bin: string | undefined;
 }
 
-const BLOCK = Number(process.env.RB ?? 32);
 const CORNERS = ['00', '01', '10', '11'] as const;
 
 function lowerRoiAlign(ctx: LowerContext): Lowered {
@@ -57,7 +56,7 @@ function lowerRoiAlign(ctx: LowerContext): Lowered {
   const p = ctx.fresh('ra');
   const L = locals(p);
   // NCHW: channels in blocks, so the pixels a bin's samples touch in each plane stay in cache
-  const block = nhwc ? C : channelBlock(C, BLOCK);
+  const block = nhwc ? C : channelBlock(C);
   const [rv, cb, cv] = [`${p}r`, levelVar(`${p}cb`, C / block), levelVar(`${p}c`, block)];
   const channels = (stride: number): [string | undefined, number][] => [
     [cb, block * stride],
@@ -129,8 +128,8 @@ function lowerRoiAlign(ctx: LowerContext): Lowered {
 }
 
 /** The largest divisor of C up to 32: the channels a bin's sample loop covers at once. */
-function channelBlock(C: number, most: number): number {
-  for (let b = Math.min(C, most); b > 1; b--) if (C % b === 0) return b;
+function channelBlock(C: number): number {
+  for (let b = Math.min(C, 32); b > 1; b--) if (C % b === 0) return b;
   return 1;
 }
 
