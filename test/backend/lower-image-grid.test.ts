@@ -98,6 +98,35 @@ test('GridSample float16, bfloat16 and float64 data, grids of another dtype, a c
   );
 });
 
+test('GridSample of integer and bool images: float32 rounding, then a typed-array store', () => {
+  const ranges: [DType, number, number][] = [
+    ['uint8', 0, 255],
+    ['int8', -128, 127],
+    ['int16', -32768, 32767],
+    ['uint16', 0, 65535],
+    ['int32', -2147483648, 2147483647],
+    ['uint32', 0, 4294967295],
+    ['int64', -(2 ** 62), 2 ** 62],
+    ['bool', 0, 1],
+  ];
+  for (const [dtype, lo, hi] of ranges) {
+    const u = rand([1, 2, 4, 5], 13).data as Float32Array;
+    const pick = (v: number, i: number) =>
+      i % 5 === 0 ? (i % 2 ? hi : lo) : Math.round(lo + ((v + 1) / 2) * (hi - lo));
+    const x = fromNumbers(dtype, [1, 2, 4, 5], Array.from(u, pick));
+    for (const mode of MODES) {
+      checkLinalg(
+        'GridSample',
+        [
+          { name: 'x', value: x },
+          { name: 'grid', value: gridOf([1, 3, 3, 2], 14, 1.2) },
+        ],
+        { mode: str(mode), padding_mode: str('border') },
+      );
+    }
+  }
+});
+
 test('GridSample: infinite and NaN coordinates, non-finite pixels beside zero padding', () => {
   const grid = fromNumbers(
     'float32',

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { AttrValue } from '../../src/ir/graph.js';
 import { fromNumbers } from '../../src/ir/tensor.js';
 import { rand } from '../helpers/op-harness.js';
-import type { GraphInput } from '../helpers/lowering-harness.js';
-import { checkLinalg } from './lower-linalg-support.js';
+import type { Node } from '../../src/ir/graph.js';
+import { feedsOf, graphOf, type GraphInput } from '../helpers/lowering-harness.js';
+import { checkGraph, checkLinalg } from './lower-linalg-support.js';
 
 /**
  * DFT and STFT lowerings (direct sums for short or odd lengths, radix-2 FFTs for long powers of
@@ -145,4 +146,46 @@ test('Windows and MelWeightMatrix are copied from values the reference computes'
   checkLinalg('MelWeightMatrix', [scalar('bins', 8), scalar('dft', 16), scalar('rate', 8192), f(0), f(4096)]);
   const program = checkLinalg('HannWindow', [scalar('size', 0)]);
   assert.equal(program.kernels.length, 0);
+});
+
+test('A mel spectrogram front end: HannWindow -> STFT -> power -> MatMul with MelWeightMatrix', () => {
+  const node = (op: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({
+    name: outputs[0]!,
+    op,
+    domain: '',
+    inputs,
+    outputs,
+    attrs,
+  });
+  const f = (name: string, v: number): GraphInput => ({
+    name,
+    value: fromNumbers('float32', [], [v]),
+    constant: true,
+  });
+  const inputs: GraphInput[] = [
+    { name: 'signal', value: rand([2, 1000, 1], 37) },
+    scalar('size', 64),
+    scalar('step', 32),
+    { name: 'axes', value: fromNumbers('int64', [1], [-1]), constant: true },
+    scalar('bins', 8),
+    scalar('dft', 64),
+    scalar('rate', 16000),
+    f('lo', 0),
+    f('hi', 8000),
+  ];
+  const graph = graphOf(
+    [
+      node('HannWindow', ['size'], ['window']),
+      node('STFT', ['signal', 'step', 'window'], ['spec']),
+      node('Mul', ['spec', 'spec'], ['sq']),
+      node('ReduceSum', ['sq', 'axes'], ['power'], { keepdims: int(0) }),
+      node('MelWeightMatrix', ['bins', 'dft', 'rate', 'lo', 'hi'], ['mel']),
+      node('MatMul', ['power', 'mel'], ['out']),
+    ],
+    inputs,
+    ['out'],
+  );
+  const program = checkGraph(graph, feedsOf(inputs), { tolerance: { atol: 1e-5, rtol: 1e-5 } });
+  const names = program.kernels.map((k) => k.name);
+  assert.ok(names.includes('stft_radix2_f32') && names.includes('hannwindow_copy_f32'), names.join());
 });

@@ -7,14 +7,17 @@ import { registerLowerings } from '../registry.js';
 import { ix, kernel, output, required, suffix } from '../linalg/common.js';
 import { levelVar, nest } from '../linalg/nest.js';
 import { dimTaps, type Tap } from './grid-taps.js';
-import { and, F, f64, I, i32, loadF64, locals, narrow, requireFloat } from './ir.js';
+import { and, encodeNumber, F, f64, I, i32, loadNumber, locals, requireFloat } from './ir.js';
 
 /**
  * GridSample, any number of spatial dims, every mode, padding mode and layout. Per output point
  * the taps of each dim are computed once (grid-taps.ts), multiplied out into the N-D taps (offset,
  * float64 weight, validity), then a channel loop sums weight * pixel in float64 in the
  * reference's tap order, so results match it to the last bit. Zero-padded taps are skipped, not
- * weighted by 0, so an inf or NaN pixel next to the border does not leak in.
+ * weighted by 0, so an inf or NaN pixel next to the border does not leak in. Integer and bool
+ * images are sampled as the reference does (float32 result, then a typed-array store). The price
+ * of exactness is scalar float64 arithmetic: the renderer has no f64 lanes (a float32 variant
+ * with a vectorized NHWC channel loop would be the faster v2).
  */
 interface GridAttrs {
   readonly align_corners: number;
@@ -27,7 +30,6 @@ function lowerGridSample(ctx: LowerContext): Lowered {
   const a = ctx.attrs as unknown as GridAttrs;
   const [x, grid] = [required(ctx, 0), required(ctx, 1)];
   const y = output(ctx);
-  requireFloat(ctx, x, 'X');
   requireFloat(ctx, grid, 'grid');
   const rank = x.shape.length;
   const nhwc = a.layout === 'NHWC';
@@ -64,7 +66,7 @@ function lowerGridSample(ctx: LowerContext): Lowered {
   const acc = L.get('acc', 'f64');
   const sum: Stmt[] = [L.set('acc', 'f64', f64(0))];
   for (const t of combined) {
-    const pixel = loadF64(x.buffer, x.dtype, {
+    const pixel = loadNumber(x.buffer, x.dtype, {
       ...ix(0, [
         [nv, inSpatial * C],
         [cv, channelStride],
@@ -85,7 +87,7 @@ function lowerGridSample(ctx: LowerContext): Lowered {
         [cv, outSpatial],
         [pv, 1],
       ]);
-  sum.push(store(y.buffer, y.dtype, outIx, narrow(y.dtype, acc)));
+  sum.push(store(y.buffer, y.dtype, outIx, encodeNumber(y.dtype, acc)));
   const channels = nest([{ v: cv, extent: C }], sum);
   const body = nest(
     [

@@ -1,5 +1,14 @@
 import type { DType } from '../../../ir/dtype.js';
-import { binary, compare, computeType, constant, convert, load } from '../../kernel/build.js';
+import {
+  binary,
+  compare,
+  computeType,
+  constant,
+  convert,
+  isUnsignedDType,
+  load,
+  select,
+} from '../../kernel/build.js';
 import type { CompareFn, Expr, Index, Scalar, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
 import { isFloatType } from '../linalg/common.js';
@@ -20,7 +29,7 @@ export function ops(t: Scalar) {
     binary(fn, t, a, b);
   const cmp = (fn: CompareFn) => (a: Expr, b: Expr) => compare(fn, t, a, b);
   return {
-    c: (v: number): Expr => constant(t, v),
+    c: (v: number | bigint): Expr => constant(t, v),
     add: bin('add'),
     sub: bin('sub'),
     mul: bin('mul'),
@@ -90,4 +99,29 @@ export function constantScalar(ctx: LowerContext, i: number, what: string): numb
   if (!v || v.shape.reduce((a, b) => a * b, 1) === 0) return undefined;
   if (!v.constant) throw new LoweringUnsupported(`${what} must be a compile-time constant`);
   return Number(v.constant.data[0]!);
+}
+
+/** Any numeric element as f64, as the reference's decodeFloats reads it (unsigned ints unsigned). */
+export function loadNumber(buffer: string, dtype: DType, index: Index): Expr {
+  const t = computeType(dtype);
+  return convert(t, 'f64', load(buffer, dtype, index), isUnsignedDType(dtype));
+}
+
+/**
+ * An f64 result stored as the reference's float kernels store it into an integer (or bool)
+ * tensor: rounded to float32 first (their working buffer), then as a typed-array store converts
+ * (truncation, modular wrap, NaN and infinities to 0; int64 takes the x86 "integer indefinite"
+ * INT64_MIN for values out of its range; bool is value != 0). Floats just narrow.
+ */
+export function encodeNumber(dtype: DType, value: Expr): Expr {
+  if (isFloatType(dtype)) return narrow(dtype, value);
+  const v = convert('f32', 'f64', convert('f64', 'f32', value));
+  const abs: Expr = { op: 'unary', fn: 'abs', type: 'f64', x: v };
+  const inRange = F.lt(abs, f64(2 ** 63));
+  if (dtype === 'bool') return and(F.ne(v, f64(0)), F.eq(v, v));
+  if (dtype === 'int64' || dtype === 'uint64') {
+    return select('i64', inRange, convert('f64', 'i64', v), constant('i64', -(2n ** 63n)));
+  }
+  // beyond 2^63 a float32 is a multiple of 2^40: 0 modulo 2^32
+  return convert('i64', 'i32', select('i64', inRange, convert('f64', 'i64', v), constant('i64', 0n)));
 }

@@ -5,7 +5,21 @@ import { registerLowerings } from '../registry.js';
 import { ix, kernel, loop, output, required, suffix } from '../linalg/common.js';
 import { levelVar, nest } from '../linalg/nest.js';
 import { boundedLoop } from './bounded-loop.js';
-import { and, F, f64, I, i32, loadF64, locals, narrow, requireFloat, var_, when, type Locals } from './ir.js';
+import {
+  and,
+  F,
+  f64,
+  I,
+  i32,
+  loadF64,
+  locals,
+  narrow,
+  ops,
+  requireFloat,
+  var_,
+  when,
+  type Locals,
+} from './ir.js';
 
 /**
  * RoiAlign (avg and max, both coordinate modes, both layouts) with rois read at run time. Per roi
@@ -148,10 +162,12 @@ function roiSetup(
   const box = (k: number) =>
     F.sub(F.mul(loadF64(rois.buffer, rois.dtype, ix(k, [[rv, 4]])), f64(a.spatial_scale)), f64(shift));
   const bt = batch.dtype === 'int64' || batch.dtype === 'uint64' ? 'i64' : 'i32';
+  const B = ops(bt);
   // an out-of-range batch index is an error in the reference; clamped here to stay in memory
-  const b = convert(bt, 'i32', load(batch.buffer, batch.dtype, ix(0, [[rv, 1]])));
+  const index = load(batch.buffer, batch.dtype, ix(0, [[rv, 1]]));
+  const clamped = B.max(B.min(index, B.c(bt === 'i64' ? BigInt(N - 1) : N - 1)), B.c(bt === 'i64' ? 0n : 0));
   const stmts: Stmt[] = [
-    L.set('b', 'i32', I.max(I.min(b, i32(N - 1)), i32(0))),
+    L.set('b', 'i32', convert(bt, 'i32', clamped)),
     L.set('base', 'i32', I.mul(L.get('b', 'i32'), i32(imageStride))),
   ];
   const extent = (tag: string, lo: number, hi: number, bins: number) => {
