@@ -4,6 +4,7 @@ export interface CaseRecord {
   readonly name: string;
   readonly status: 'pass' | 'fail' | 'skip';
   readonly reason?: string;
+  readonly note?: string;
   readonly ops: readonly string[];
   readonly ms: number;
 }
@@ -68,6 +69,21 @@ export function renderReport(
   lines.push('| case | atol | reason |', '|---|---|---|');
   for (const [name, o] of Object.entries(TOLERANCE_OVERRIDES))
     lines.push(`| ${name} | ${o.atol} | ${escape(o.reason)} |`);
+  const noted = records.filter((r) => r.status === 'pass' && r.note);
+  if (noted.length) {
+    lines.push(
+      '',
+      '## Passed with frozen shape inputs',
+      '',
+      'These cases feed a shape, size or length as a graph input; compiled code needs it constant, so',
+      "the case's value was made an initializer (as exporters do) and the graph compiled again.",
+      '',
+      '| case | frozen inputs |',
+      '|---|---|',
+    );
+    for (const r of noted)
+      lines.push(`| ${r.name} | ${escape(r.note!.replace('shape inputs frozen: ', ''))} |`);
+  }
   lines.push('', '## Skipped cases', '', 'From the explicit skip list in `test/conformance/skips.ts`.', '');
   lines.push('| case | reason |', '|---|---|');
   for (const r of records.filter((x) => x.status === 'skip'))

@@ -168,17 +168,21 @@ function runAll(jobs: readonly Job[], parallel: number, timeoutMs: number): Prom
         }, timeoutMs);
         worker.postMessage({ id: next, dir: job.dir, name: job.name, mode: MODE });
       };
-      worker.on('message', (m: { status: 'pass' | 'fail' | 'skip'; reason?: string; ms: number }) => {
-        if (!current) return;
-        finish({
-          name: current.name,
-          status: m.status,
-          ...(m.reason ? { reason: m.reason } : {}),
-          ops: current.ops,
-          ms: m.ms,
-        });
-        feed();
-      });
+      worker.on(
+        'message',
+        (m: { status: 'pass' | 'fail' | 'skip'; reason?: string; note?: string; ms: number }) => {
+          if (!current) return;
+          finish({
+            name: current.name,
+            status: m.status,
+            ...(m.reason ? { reason: m.reason } : {}),
+            ...(m.note ? { note: m.note } : {}),
+            ops: current.ops,
+            ms: m.ms,
+          });
+          feed();
+        },
+      );
       worker.on('error', (e) => {
         if (current)
           finish({
