@@ -3,6 +3,23 @@ import type { BinaryFn, CompareFn, Expr, Index, Scalar, Stmt, UnaryFn } from './
 
 /** Small constructors that keep lowerings readable. */
 
+/** The dtype part of kernel names, in XNNPACK's grammar (`add_bcast_f32`, `cast_f64_f16`). */
+export const DTYPE_SHORT_NAMES: Readonly<Record<DType, string>> = {
+  float32: 'f32',
+  float16: 'f16',
+  bfloat16: 'bf16',
+  float64: 'f64',
+  int8: 'i8',
+  int16: 'i16',
+  int32: 'i32',
+  int64: 'i64',
+  uint8: 'u8',
+  uint16: 'u16',
+  uint32: 'u32',
+  uint64: 'u64',
+  bool: 'b8',
+};
+
 export function computeType(dtype: DType): Scalar {
   switch (dtype) {
     case 'float32':

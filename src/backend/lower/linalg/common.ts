@@ -1,26 +1,12 @@
 import type { DType } from '../../../ir/dtype.js';
 import { sizeOf, toFloat32, type Tensor } from '../../../ir/tensor.js';
-import { computeType, load, store } from '../../kernel/build.js';
+import { computeType, load, store, DTYPE_SHORT_NAMES } from '../../kernel/build.js';
 import type { Index, Kernel, MatrixRef, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
 
 /** Helpers shared by the linalg lowerings: names, indices, kernels, float32 staging. */
 
-const SUFFIX: Partial<Record<DType, string>> = {
-  float32: 'f32',
-  float16: 'f16',
-  bfloat16: 'bf16',
-  float64: 'f64',
-  int8: 'i8',
-  int16: 'i16',
-  int32: 'i32',
-  int64: 'i64',
-  uint8: 'u8',
-  uint16: 'u16',
-  uint32: 'u32',
-  uint64: 'u64',
-  bool: 'b8',
-};
+const SUFFIX = DTYPE_SHORT_NAMES;
 
 /** The dtype part of a kernel name (XNNPACK grammar). */
 export function suffix(dtype: DType): string {

@@ -1,7 +1,17 @@
 import type { DType } from '../../../ir/dtype.js';
 import { intsOf } from '../../../ops/movement/dims.js';
 import { OpError } from '../../../ops/op.js';
-import { binary, compare, computeType, constant, convert, load, select, store } from '../../kernel/build.js';
+import {
+  binary,
+  compare,
+  computeType,
+  constant,
+  convert,
+  load,
+  select,
+  store,
+  DTYPE_SHORT_NAMES,
+} from '../../kernel/build.js';
 import type { Expr, Index, Kernel, Scalar, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
 import { emitNormalized, normalizeNest, type Nest } from './nest.js';
@@ -39,21 +49,7 @@ const WIDTH: Record<DType, string> = {
   bool: 'x8',
 };
 
-const SHORT: Record<DType, string> = {
-  float32: 'f32',
-  float16: 'f16',
-  bfloat16: 'bf16',
-  float64: 'f64',
-  int8: 'i8',
-  int16: 'i16',
-  int32: 'i32',
-  int64: 'i64',
-  uint8: 'u8',
-  uint16: 'u16',
-  uint32: 'u32',
-  uint64: 'u64',
-  bool: 'b8',
-};
+const SHORT = DTYPE_SHORT_NAMES;
 
 /** Kernels that only move bits are named by element width (XNNPACK's `x32`), others by dtype. */
 export function widthName(dtype: DType): string {

@@ -1,27 +1,21 @@
 import { integerRange, isFloat, type DType } from '../../../ir/dtype.js';
 import type { Tensor } from '../../../ir/tensor.js';
-import { binary, compare, computeType, constant, select, unary } from '../../kernel/build.js';
+import {
+  binary,
+  compare,
+  computeType,
+  constant,
+  select,
+  unary,
+  DTYPE_SHORT_NAMES,
+} from '../../kernel/build.js';
 import type { Expr, Scalar } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lowering.js';
 import { collapse, rowMajor, type Dim, type Rows } from './rows.js';
 
 /** Helpers shared by the reduce family's lowerings: dtype names, identities, row layouts, constants. */
 
-const SHORT: Partial<Record<DType, string>> = {
-  float32: 'f32',
-  float16: 'f16',
-  bfloat16: 'bf16',
-  float64: 'f64',
-  int8: 'i8',
-  int16: 'i16',
-  int32: 'i32',
-  int64: 'i64',
-  uint8: 'u8',
-  uint16: 'u16',
-  uint32: 'u32',
-  uint64: 'u64',
-  bool: 'bool',
-};
+const SHORT = DTYPE_SHORT_NAMES;
 
 /** The dtype as it ends a kernel name (`softmax_lastaxis_f32`). */
 export function dtypeTag(dtype: DType): string {
