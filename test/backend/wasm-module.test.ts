@@ -171,23 +171,49 @@ test('optimization levels agree', () => {
   for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
 });
 
-/** Runs `run(tid, n)` on n workers sharing the memory; resolves when all have returned. */
-async function runThreads(bytes: Uint8Array, memory: object, n: number): Promise<void> {
+/**
+ * Runs `run(tid, n)` on n workers sharing the memory; resolves when all have returned. A worker that
+ * fails, or a run that does not finish in time, terminates every worker (the others would wait at a
+ * barrier forever) and rejects with what happened.
+ */
+async function runThreads(bytes: Uint8Array, memory: object, n: number, timeoutMs = 60_000): Promise<void> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { bytes, memory, tid, n } = workerData;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     instance.exports.run(tid, n);
     parentPort.postMessage('done');`;
-  await Promise.all(
-    Array.from({ length: n }, (_, tid) => {
-      const w = new Worker(code, { eval: true, workerData: { bytes, memory, tid, n } });
-      return new Promise<void>((resolve, reject) => {
-        w.once('message', () => resolve());
-        w.once('error', reject);
-      }).finally(() => w.terminate());
-    }),
+  const workers = Array.from(
+    { length: n },
+    (_, tid) => new Worker(code, { eval: true, workerData: { bytes, memory, tid, n } }),
   );
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.all(
+        workers.map(
+          (w, tid) =>
+            new Promise<void>((resolve, reject) => {
+              w.once('message', () => resolve());
+              w.once('error', (e) => reject(new Error(`thread ${tid} of ${n} failed: ${e.message}`)));
+              w.once(
+                'exit',
+                (code) => code !== 0 && reject(new Error(`thread ${tid} of ${n} exited with ${code}`)),
+              );
+            }),
+        ),
+      ),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${n} threads did not finish within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 test('threads split parallel loops and gemm rows or columns, and meet at barriers between kernels', async () => {
