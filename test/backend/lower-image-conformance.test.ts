@@ -1,21 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import '../../src/ops/all.js';
-import { importOnnxFile } from '../../src/frontends/onnx/import.js';
-import { decodeTensor } from '../../src/frontends/onnx/onnx-proto.js';
-import { tensorFromProto } from '../../src/frontends/onnx/tensor-proto.js';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
-import { inferShapes } from '../../src/passes/infer-shapes.js';
-import { pinInputs } from '../../src/passes/pin-inputs.js';
 import { lowerGraph } from '../../src/backend/schedule/lower-graph.js';
 import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import { interpretProgram } from '../../src/backend/schedule/interpret-program.js';
-import { compareTensors } from '../conformance/compare.js';
-import { TOLERANCE_OVERRIDES } from '../conformance/tolerances.js';
-import { ROOT, SHARED } from '../helpers/shared-models.js';
+import { familyCases, loadCase, mismatches } from '../helpers/conformance-cases.js';
 import { runWasm } from './lower-linalg-support.js';
 
 /**
@@ -24,7 +13,6 @@ import { runWasm } from './lower-linalg-support.js';
  * axes and lengths arrive as graph inputs (data-dependent shapes); here those inputs become
  * constants, as in deployed models, and nothing is folded, so every op's own kernel runs.
  */
-const CASES = join(SHARED, 'onnx-conformance/node');
 const FAMILY =
   /^test_(gridsample|affine_grid|roialign|dft|stft|hannwindow|hammingwindow|blackmanwindow|melweightmatrix|det_)/;
 
@@ -39,68 +27,28 @@ const SHAPE_INPUTS: Readonly<Record<string, readonly number[]>> = {
   MelWeightMatrix: [0, 1, 2, 3, 4],
 };
 
-function readSet(dir: string, prefix: string): Tensor[] {
-  const out: Tensor[] = [];
-  for (let k = 0; existsSync(join(dir, `${prefix}_${k}.pb`)); k++) {
-    out.push(tensorFromProto(decodeTensor(readFileSync(join(dir, `${prefix}_${k}.pb`))), {}));
-  }
-  return out;
-}
-
-function pinned(graph: Graph, inputs: readonly Tensor[]): { graph: Graph; feeds: Map<string, Tensor> } {
+function shapeInputs(graph: Graph): boolean[] {
   const node = graph.nodes[0]!;
   const shaping = new Set((SHAPE_INPUTS[node.op] ?? []).map((i) => node.inputs[i]));
-  const isConstant = graph.inputs.map((v) => shaping.has(v.name));
-  const constants = graph.inputs.flatMap((v, i): [string, Tensor][] =>
-    isConstant[i] ? [[v.name, inputs[i]!]] : [],
-  );
-  const runtime = graph.inputs.map((v, i) => ({ v, t: inputs[i]! })).filter((_, i) => !isConstant[i]);
-  const withConstants: Graph = {
-    ...graph,
-    inputs: runtime.map((r) => r.v),
-    initializers: new Map([...graph.initializers, ...constants]),
-  };
-  const pins = new Map(runtime.map((r) => [r.v.name, { shape: r.t.shape, dtype: r.t.dtype }]));
-  const pinnedGraph = pinInputs(withConstants, { inputs: pins, dims: new Map(), outputs: undefined });
-  return {
-    graph: inferShapes(pinnedGraph, { fold: false }),
-    feeds: new Map(runtime.map((r) => [r.v.name, r.t])),
-  };
+  return graph.inputs.map((v) => shaping.has(v.name));
 }
 
-const passing = existsSync(CASES)
-  ? new Set(readFileSync(join(ROOT, 'test/conformance/passing.txt'), 'utf8').split('\n'))
-  : new Set<string>();
-const names = existsSync(CASES)
-  ? readdirSync(CASES).filter((n) => FAMILY.test(n) && !n.includes('_expanded') && passing.has(`node/${n}`))
-  : [];
+const names = familyCases(FAMILY);
 
 if (names.length === 0) test('image-family conformance cases', { skip: 'no conformance data' }, () => {});
 else {
   test(`${names.length} ONNX cases of the image family lower and match their expected outputs`, () => {
     const failures: string[] = [];
     for (const name of names) {
-      const dir = join(CASES, name);
       try {
-        const model = importOnnxFile(join(dir, 'model.onnx'));
-        const expected = readSet(join(dir, 'test_data_set_0'), 'output');
-        const { graph, feeds } = pinned(model.graph, readSet(join(dir, 'test_data_set_0'), 'input'));
-        const program = lowerGraph(graph, name);
+        const loaded = loadCase(name, { constant: shapeInputs, fold: false });
+        const program = lowerGraph(loaded.graph, name);
         assert.ok(program.kernels.length > 0, `${name} lowers to kernels`);
         const runs = {
-          interpreted: interpretProgram(program, planMemory(program), feeds),
-          wasm: runWasm(program, feeds),
+          interpreted: interpretProgram(program, planMemory(program), loaded.feeds),
+          wasm: runWasm(program, loaded.feeds),
         };
-        for (const [how, actual] of Object.entries(runs)) {
-          graph.outputs.forEach((o, i) => {
-            const diff = compareTensors(
-              actual.get(o.name)!,
-              expected[i]!,
-              TOLERANCE_OVERRIDES[`node/${name}`]?.atol,
-            );
-            if (diff) failures.push(`${name} ${how} output ${i}: ${diff}`);
-          });
-        }
+        failures.push(...mismatches(loaded, runs));
       } catch (e) {
         failures.push(`${name}: ${(e as Error).message.split('\n')[0]}`);
       }

@@ -7,11 +7,11 @@ import { input } from '../support/infer.js';
 import { gatherByMaps } from './copy.js';
 import { constInts, intsOf, isPresent, maybeShape } from './dims.js';
 
-type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
+export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 const PAD_MODES: readonly PadMode[] = ['constant', 'reflect', 'edge', 'wrap'];
 
 /** Begin and end pads per axis of the full rank; pads list begins of all listed axes, then ends. */
-function padsPerAxis(
+export function padsPerAxis(
   rank: number,
   pads: readonly number[],
   axes: readonly number[] | undefined,
@@ -38,9 +38,10 @@ function paddedDim(d: Dim, b: number, e: number): Dim {
 /**
  * Source coordinate for each output coordinate of one axis. Negative pads crop first, and the
  * reflect/edge/wrap modes then read from the cropped range [lo, hi), as onnxruntime does. Reflection
- * past the far edge keeps bouncing (numpy's periodic extension) instead of failing.
+ * past the far edge keeps bouncing (numpy's periodic extension) instead of failing. The Pad lowering
+ * turns the same maps into kernels, so both agree by construction.
  */
-function axisSources(dim: number, b: number, e: number, mode: PadMode): Int32Array {
+export function axisSources(dim: number, b: number, e: number, mode: PadMode): Int32Array {
   const lo = Math.max(0, -b);
   const hi = dim - Math.max(0, -e);
   const n = hi - lo;

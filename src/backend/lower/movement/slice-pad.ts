@@ -1,5 +1,6 @@
 import type { DType } from '../../../ir/dtype.js';
 import { fromNumbers, getNumber } from '../../../ir/tensor.js';
+import { axisSources, padsPerAxis, type PadMode } from '../../../ops/movement/pad.js';
 import { axisRange } from '../../../ops/movement/slice.js';
 import { OpError } from '../../../ops/op.js';
 import { normalizeAxes } from '../../../ops/support/axes.js';
@@ -50,51 +51,6 @@ function slice(ctx: LowerContext): Lowered {
   };
   const body = copyNest(out.buffer, x.buffer, x.dtype, nest, ctx.fresh('s'));
   return { kernels: [kernelOf(ctx, `slice_${widthName(x.dtype)}`, body, [x.buffer], [out.buffer])] };
-}
-
-type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
-
-/** Begin and end pads per axis of the full rank (pads lists the begins of the listed axes, then the ends). */
-function padsPerAxis(
-  rank: number,
-  pads: readonly number[],
-  axes: readonly number[] | undefined,
-): [number[], number[]] {
-  const ax = axes ? normalizeAxes(axes, rank) : Array.from({ length: rank }, (_, i) => i);
-  if (pads.length !== 2 * ax.length) throw new OpError(`Pad has ${pads.length} pads for ${ax.length} axes`);
-  const begin = new Array<number>(rank).fill(0);
-  const end = new Array<number>(rank).fill(0);
-  ax.forEach((a, i) => {
-    begin[a] = pads[i]!;
-    end[a] = pads[i + ax.length]!;
-  });
-  return [begin, end];
-}
-
-/** The reference's source coordinates: negative pads crop first; other modes read the cropped range. */
-function axisSources(dim: number, b: number, e: number, mode: PadMode): Int32Array {
-  const lo = Math.max(0, -b);
-  const hi = dim - Math.max(0, -e);
-  const n = hi - lo;
-  const len = dim + b + e;
-  const out = new Int32Array(len);
-  if (n <= 0 && mode !== 'constant' && len > 0) throw new OpError(`Pad mode ${mode} needs a non-empty axis`);
-  for (let o = 0; o < len; o++) {
-    const c = o - b;
-    if (c >= lo && c < hi) out[o] = c;
-    else if (mode === 'constant') out[o] = -1;
-    else if (mode === 'edge') out[o] = c < lo ? lo : hi - 1;
-    else if (mode === 'wrap') out[o] = lo + ((((c - lo) % n) + n) % n);
-    else out[o] = lo + reflect(c - lo, n);
-  }
-  return out;
-}
-
-function reflect(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * (n - 1);
-  const m = ((i % period) + period) % period;
-  return m < n ? m : period - m;
 }
 
 interface Fill {
