@@ -186,6 +186,9 @@ function metadata(
     },
     inputs: io(program.inputs),
     outputs: io(program.outputs),
+    ...(program.checks
+      ? { checks: { offset: place(program.checks.buffer), messages: program.checks.messages } }
+      : {}),
     summary: { ops: model.graph.nodes.length, kernels: program.kernels.length },
   };
 }

@@ -45,6 +45,16 @@ export interface NeffMemory {
   readonly totalBytes: number;
 }
 
+/**
+ * Run-time checks compiled code cannot settle at compile time (Dropout's training flag arriving as an
+ * input): code writes k to the int32 at `offset` when check k fails; the runtime zeroes it before a
+ * run and raises `messages[k - 1]` after it.
+ */
+export interface NeffChecks {
+  readonly offset: number;
+  readonly messages: readonly string[];
+}
+
 export interface NeffMetadata {
   readonly model: { readonly name: string };
   readonly compiler: { readonly name: string; readonly version: string };
@@ -53,6 +63,7 @@ export interface NeffMetadata {
   readonly memory: NeffMemory;
   readonly inputs: readonly NeffTensor[];
   readonly outputs: readonly NeffTensor[];
+  readonly checks?: NeffChecks;
   /** Compile summary figures (op and kernel counts, bytes), for `inspect`. */
   readonly summary: Readonly<Record<string, number | string>>;
 }

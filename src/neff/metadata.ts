@@ -4,7 +4,7 @@
  * module's memory, and the memory itself inside wasm32's 4 GiB, so no file can make the runtime read
  * out of bounds or reserve more than the format allows.
  */
-import type { NeffDType, NeffMemory, NeffMetadata, NeffTensor } from './contents.js';
+import type { NeffDType, NeffMemory, NeffMetadata, NeffTensor, NeffChecks } from './contents.js';
 import {
   DTYPE_BYTES,
   MAX_MEMORY_BYTES,
@@ -55,8 +55,27 @@ export function parseMetadata(json: unknown, format: FormatVersion): NeffMetadat
     memory,
     inputs,
     outputs,
+    ...(m.checks === undefined ? {} : { checks: parseChecks(m.checks, memory) }),
     summary: summary(m.summary),
   };
+}
+
+/** The check word must be an aligned int32 inside the arena; messages are plain strings. */
+function parseChecks(json: unknown, memory: NeffMemory): NeffChecks {
+  const c = object(json, 'metadata.checks');
+  const offset = size(c.offset, 'metadata.checks.offset');
+  if (
+    offset % 4 !== 0 ||
+    offset < memory.arenaOffset ||
+    offset + 4 > memory.arenaOffset + memory.arenaBytes
+  ) {
+    violation(`metadata.checks.offset ${offset} is not an aligned int32 inside the arena`);
+  }
+  if (!Array.isArray(c.messages) || c.messages.length === 0 || c.messages.length > 4096) {
+    violation('metadata.checks.messages must be a list of 1 to 4096 strings');
+  }
+  const messages = (c.messages as unknown[]).map((m, i) => string(m, `metadata.checks.messages[${i}]`));
+  return { offset, messages };
 }
 
 function parseMemory(json: unknown): NeffMemory {

@@ -66,6 +66,9 @@ export class LoadedModel implements Model {
       const feed = checked.get(t.name)!;
       bytes.set(new Uint8Array(feed.buffer, feed.byteOffset, feed.byteLength), t.offset);
     }
+    const checks = this.metadata.checks;
+    const word = checks ? new DataView(live.memory.buffer, checks.offset, 4) : undefined;
+    word?.setInt32(0, 0, true);
     try {
       live.run(0, 1);
     } catch (e) {
@@ -73,6 +76,13 @@ export class LoadedModel implements Model {
       throw new NccError('NCC_INTERNAL', `the model's code trapped: ${(e as Error).message}`, {
         hint: 'this is a compiler bug: please report it with the model and the neuron-cc version',
         cause: e,
+      });
+    }
+    const failed = word?.getInt32(0, true) ?? 0;
+    if (checks && failed !== 0) {
+      const message = checks.messages[failed - 1] ?? `run-time check ${failed} failed`;
+      throw new NccError('NCC_BAD_INPUT', message, {
+        hint: 'these input values need a behaviour the compiled model does not have',
       });
     }
     const outputs: Outputs = {};

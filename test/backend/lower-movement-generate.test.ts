@@ -4,7 +4,7 @@ import type { DType } from '../../src/ir/dtype.js';
 import type { AttrValue } from '../../src/ir/graph.js';
 import { fromNumbers, tensor, type Tensor } from '../../src/ir/tensor.js';
 import { NccError } from '../../src/errors.js';
-import { lowerDropoutWithMask } from '../../src/backend/lower/movement/index.js';
+import { lowerDropout } from '../../src/backend/lower/movement/index.js';
 import type { LowerContext } from '../../src/backend/lower/lowering.js';
 import { interpretKernels } from '../../src/backend/kernel/interpret.js';
 import { lower, nodeGraph } from '../helpers/lowering-harness.js';
@@ -139,10 +139,11 @@ test('NonZero and Unique are refused: their shapes depend on data', () => {
   assert.throws(() => lower(compress), NccError);
 });
 
-test('Dropout with a mask: a copy and an all-true mask; training mode refused', () => {
+test('Dropout: a copy and an all-true mask; training mode refused, or checked at run time', () => {
   const x = bits('float16', [2, 3]);
   const out = tensor('float16', [2, 3]);
   const mask = tensor('bool', [2, 3]);
+  const checks = new Int32Array(1);
   let n = 0;
   const ctx = (inputs: LowerContext['inputs']): LowerContext => ({
     node: { name: 'd', op: 'Dropout', domain: '', inputs: [], outputs: [], attrs: {} },
@@ -155,31 +156,55 @@ test('Dropout with a mask: a copy and an all-true mask; training mode refused', 
     scratch: () => 'scratch',
     constant: () => 'constant',
     fresh: (p) => `${p}${n++}_`,
+    check: (cond) => ({
+      op: 'if',
+      cond,
+      then: [
+        {
+          op: 'store',
+          buffer: 'checks',
+          dtype: 'int32',
+          index: { terms: [], offset: 0 },
+          value: { op: 'const', type: 'i32', value: 1 },
+        },
+      ],
+      else: [],
+    }),
   });
-  const lowered = lowerDropoutWithMask(ctx([{ buffer: 'x', dtype: 'float16', shape: [2, 3] }]));
+  const xv = { buffer: 'x', dtype: 'float16' as const, shape: [2, 3] };
+  const lowered = lowerDropout(ctx([xv]));
   assert.ok('kernels' in lowered);
-  interpretKernels(
-    lowered.kernels,
+  const buffers = (t: Tensor, r: Tensor) =>
     new Map<string, Tensor['data']>([
       ['x', x.data],
       ['out', out.data],
       ['mask', mask.data],
-    ]),
-  );
+      ['checks', checks],
+      ['t', t.data],
+      ['r', r.data],
+    ]);
+  const yes = fromNumbers('bool', [], [1]);
+  const no = fromNumbers('bool', [], [0]);
+  const half = fromNumbers('float32', [], [0.5]);
+  const zeroRatio = fromNumbers('float32', [], [0]);
+  interpretKernels(lowered.kernels, buffers(no, half));
   assert.deepEqual([...out.data], [...x.data]);
   assert.deepEqual([...mask.data], [1, 1, 1, 1, 1, 1]);
-  const training = { buffer: 't', dtype: 'bool' as const, shape: [], constant: fromNumbers('bool', [], [1]) };
-  const xv = { buffer: 'x', dtype: 'float16' as const, shape: [2, 3] };
-  assert.throws(() => lowerDropoutWithMask(ctx([xv, undefined, training])), /training mode/);
-  assert.throws(
-    () => lowerDropoutWithMask(ctx([xv, undefined, { ...training, constant: undefined }])),
-    /run time/,
-  );
-  const zero = {
-    buffer: 'r',
-    dtype: 'float32' as const,
-    shape: [],
-    constant: fromNumbers('float32', [], [0]),
-  };
-  assert.doesNotThrow(() => lowerDropoutWithMask(ctx([xv, zero, training])));
+  const training = { buffer: 't', dtype: 'bool' as const, shape: [], constant: yes };
+  assert.throws(() => lowerDropout(ctx([xv, undefined, training])), /training mode/);
+  const ratio = { buffer: 'r', dtype: 'float32' as const, shape: [] };
+  const zero = { ...ratio, constant: zeroRatio };
+  assert.doesNotThrow(() => lowerDropout(ctx([xv, zero, training])));
+  // training flag and ratio known only at run time: a guard kernel records a failure when both are set
+  const guarded = lowerDropout(ctx([xv, ratio, { ...training, constant: undefined }]));
+  assert.ok('kernels' in guarded);
+  for (const [t, r, failed] of [
+    [no, half, 0],
+    [yes, zeroRatio, 0],
+    [yes, half, 1],
+  ] as const) {
+    checks[0] = 0;
+    interpretKernels(guarded.kernels, buffers(t, r));
+    assert.equal(checks[0], failed, `training ${t.data[0]} ratio ${r.data[0]}`);
+  }
 });

@@ -1,7 +1,7 @@
 import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
-import type { Kernel } from '../kernel/ir.js';
+import type { Expr, Kernel, Stmt } from '../kernel/ir.js';
 
 /** A value as lowerings see it: a buffer name, its dtype and static shape, and its data if constant. */
 export interface LoweredValue {
@@ -24,6 +24,11 @@ export interface LowerContext<A = Readonly<Record<string, unknown>>> {
   constant(value: Tensor, hint: string): string;
   /** A unique prefix for loop variables and locals. */
   fresh(prefix: string): string;
+  /**
+   * A check only the run can settle: the statement records a failure when `cond` (i32) is non-zero,
+   * and the runtime raises `message` after the run. For input values the compiled code cannot honour.
+   */
+  check(cond: Expr, message: string): Stmt;
 }
 
 /**

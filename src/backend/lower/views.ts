@@ -1,4 +1,4 @@
-import { checkInference, lowerDropoutWithMask } from './movement/dropout.js';
+import { lowerDropout } from './movement/dropout.js';
 import { registerLowerings } from './registry.js';
 import type { Lowering } from './lowering.js';
 
@@ -11,10 +11,6 @@ registerLowerings({
   Squeeze: view,
   Unsqueeze: view,
   Identity: view,
-  // inference-mode Dropout is the identity; its optional mask output (all true) needs a kernel
-  Dropout: (ctx) => {
-    if (ctx.outputs[1]) return lowerDropoutWithMask(ctx);
-    checkInference(ctx);
-    return { aliasOf: 0 };
-  },
+  // inference-mode Dropout is a view unless it has a mask output or a training flag to check
+  Dropout: lowerDropout,
 });

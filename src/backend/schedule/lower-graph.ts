@@ -3,7 +3,7 @@ import type { Graph } from '../../ir/graph.js';
 import { sizeOf, type Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
 import { attrsOf, opOf, qualifiedOp, withNodeErrors } from '../../ops/node-context.js';
-import type { Kernel } from '../kernel/ir.js';
+import type { Expr, Kernel, Stmt } from '../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lower/lowering.js';
 import { lookupLowering } from '../lower/all.js';
 import type { BufferInfo, BufferKind, Program, ProgramIo } from './program.js';
@@ -50,6 +50,7 @@ export function lowerGraph(graph: Graph, name: string): Program {
     const buffer = `w:${n}`;
     values.set(n, { buffer, dtype: t.dtype, shape: t.shape, constant: t });
   }
+  const checkMessages: string[] = [];
   let constants = 0;
   let scratches = 0;
   let freshes = 0;
@@ -85,6 +86,18 @@ export function lowerGraph(graph: Graph, name: string): Program {
         return name;
       },
       fresh: (prefix: string) => `${prefix}${freshes++}_`,
+      check: (cond: Expr, message: string): Stmt => {
+        if (!buffers.has(CHECKS)) addBuffer({ name: CHECKS, kind: 'activation', dtype: 'int32', bytes: 4 });
+        checkMessages.push(`${node.op} node '${node.name}': ${message}`);
+        const failure: Stmt = {
+          op: 'store',
+          buffer: CHECKS,
+          dtype: 'int32',
+          index: { terms: [], offset: 0 },
+          value: { op: 'const', type: 'i32', value: checkMessages.length },
+        };
+        return { op: 'if', cond, then: [failure], else: [] };
+      },
     };
     const lowered = withNodeErrors(node, () => {
       try {
@@ -120,13 +133,23 @@ export function lowerGraph(graph: Graph, name: string): Program {
     if (v.buffer.startsWith('w:')) addWeight(v.buffer);
     return { name: o.name, buffer: v.buffer, dtype: v.dtype, shape: v.shape };
   });
-  return { name, kernels, buffers, inputs, outputs };
+  return {
+    name,
+    kernels,
+    buffers,
+    inputs,
+    outputs,
+    ...(checkMessages.length ? { checks: { buffer: CHECKS, messages: checkMessages } } : {}),
+  };
 
   function addWeight(buffer: string): void {
     const t = graph.initializers.get(buffer.slice(2))!;
     addBuffer({ name: buffer, kind: 'weight', dtype: t.dtype, bytes: t.data.byteLength, data: t });
   }
 }
+
+/** The run-time check word's buffer name. */
+const CHECKS = 'checks';
 
 function bytesOf(dtype: DType, shape: readonly number[]): number {
   return sizeOf(shape) * byteSize(dtype);

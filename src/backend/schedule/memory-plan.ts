@@ -46,6 +46,11 @@ export function lifetimes(program: Program): Map<string, { first: number; last: 
   // inputs are written before the first kernel; outputs are read after the last
   for (const io of program.inputs) touch(io.buffer, -1);
   for (const io of program.outputs) touch(io.buffer, end);
+  // the check word is zeroed before the run and read after it
+  if (program.checks) {
+    touch(program.checks.buffer, -1);
+    touch(program.checks.buffer, end);
+  }
   return live;
 }
 
@@ -74,6 +79,7 @@ export function planMemory(program: Program, options: { reuse?: boolean } = {}):
   for (const io of program.inputs) visit(io.buffer);
   for (const k of program.kernels) for (const b of [...k.reads, ...k.writes]) visit(b);
   for (const io of program.outputs) visit(io.buffer);
+  if (program.checks) visit(program.checks.buffer);
   // ties broken by name so the plan (and the NEFF) is deterministic
   arenaBuffers.sort((a, b) => b.bytes - a.bytes || a.first - b.first || a.name.localeCompare(b.name));
   const placed: (Placement & { name: string })[] = [];

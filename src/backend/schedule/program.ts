@@ -27,4 +27,6 @@ export interface Program {
   readonly buffers: ReadonlyMap<string, BufferInfo>;
   readonly inputs: readonly ProgramIo[];
   readonly outputs: readonly ProgramIo[];
+  /** The run-time check word (an int32 buffer live for the whole run) and its messages, if any kernel checks. */
+  readonly checks?: { readonly buffer: string; readonly messages: readonly string[] };
 }

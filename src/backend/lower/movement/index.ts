@@ -10,4 +10,4 @@ import './trilu.js';
 import './generate.js';
 import './dynamic.js';
 
-export { lowerDropoutWithMask } from './dropout.js';
+export { lowerDropout } from './dropout.js';
