@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../src/ops/all.js';
-import { NccError, isNccError } from '../../src/errors.js';
+import { isNccError } from '../../src/errors.js';
 import { importOnnxFile } from '../../src/frontends/onnx/import.js';
 import { decodeTensor } from '../../src/frontends/onnx/onnx-proto.js';
 import { tensorFromProto } from '../../src/frontends/onnx/tensor-proto.js';
@@ -102,44 +102,58 @@ const FREEZABLE_ELEMENTS = 64;
 
 /**
  * Compiles and runs; when the graph's shapes depend on input values (the test feeds a shape, a size
- * or a window length as an input, where exported models carry a constant), those small inputs are
- * frozen to the case's values and the graph is compiled again. Such passes are listed with a note.
+ * or a window length as an input, where exported models carry a constant), small inputs are frozen to
+ * the case's values and the graph is compiled again, in stages: integer shape parameters first, then
+ * small float ones (scales, roi boxes) except the data, then every input with the nodes kept (folding
+ * them would leave no kernel to test). Such passes are listed with a note.
  */
 async function runCompiledFreezing(
   model: Model,
   feeds: ReadonlyMap<string, Tensor>,
 ): Promise<{ outputs: Map<string, Tensor>; frozen: string[] }> {
-  const graph = inferShapes(model.graph, { fold: true });
-  try {
-    return { outputs: await runCompiled({ ...model, graph }, feeds), frozen: [] };
-  } catch (e) {
-    if (!isNccError(e) || e.code !== 'NCC_DYNAMIC_SHAPE') throw e;
+  const size = (name: string): number => feeds.get(name)!.data.length;
+  const isInt = (name: string): boolean => ['int64', 'int32'].includes(feeds.get(name)!.dtype);
+  const names = model.graph.inputs.map((v) => v.name);
+  const largest = Math.max(...names.map(size));
+  const stages: { frozen: string[]; fold: boolean }[] = [
+    { frozen: [], fold: true },
+    {
+      frozen: names.filter((n) => isInt(n) && size(n) <= FREEZABLE_ELEMENTS && size(n) < largest),
+      fold: true,
+    },
+    {
+      frozen: names.filter(
+        (n) => (size(n) <= 16 || (isInt(n) && size(n) <= FREEZABLE_ELEMENTS)) && size(n) < largest,
+      ),
+      fold: true,
+    },
+    { frozen: names, fold: false },
+  ];
+  let last: unknown;
+  const tried = new Set<string>();
+  for (const stage of stages) {
+    const key = `${stage.frozen.join()}|${stage.fold}`;
+    if (tried.has(key)) continue;
+    tried.add(key);
+    const initializers = new Map(model.graph.initializers);
+    for (const name of stage.frozen) initializers.set(name, feeds.get(name)!);
+    const rest = model.graph.inputs.filter((v) => !stage.frozen.includes(v.name));
+    const remaining = new Map([...feeds].filter(([k]) => !stage.frozen.includes(k)));
+    try {
+      const graph = inferShapes({ ...model.graph, inputs: rest, initializers }, { fold: stage.fold });
+      const outputs = await runCompiled({ ...model, graph }, remaining);
+      return {
+        outputs,
+        frozen: stage.fold ? stage.frozen : [...stage.frozen, '(all inputs: nodes kept, not folded)'],
+      };
+    } catch (e) {
+      // a later stage freezes more: shape inputs, or a float parameter a kernel needs at compile time (roi)
+      const retry = isNccError(e) && (e.code === 'NCC_DYNAMIC_SHAPE' || e.code === 'NCC_UNSUPPORTED_OP');
+      if (!retry) throw e;
+      last ??= e;
+    }
   }
-  // shape parameters (sizes, axes, scales, roi boxes) are small tensors; the largest input is data and stays at run time
-  const largest = Math.max(...model.graph.inputs.map((v) => feeds.get(v.name)!.data.length));
-  const frozen = model.graph.inputs
-    .filter((v) => {
-      const n = feeds.get(v.name)!.data.length;
-      const small =
-        n <= 16 ||
-        (n <= FREEZABLE_ELEMENTS &&
-          (feeds.get(v.name)!.dtype === 'int64' || feeds.get(v.name)!.dtype === 'int32'));
-      return small && n < largest;
-    })
-    .map((v) => v.name);
-  if (frozen.length === 0 || frozen.length === model.graph.inputs.length) {
-    // freezing every input would fold the whole case to constants and test no compiled kernel
-    throw new NccError(
-      'NCC_DYNAMIC_SHAPE',
-      'shapes depend on input data (no shape inputs to freeze apart from the data)',
-    );
-  }
-  const initializers = new Map(model.graph.initializers);
-  for (const name of frozen) initializers.set(name, feeds.get(name)!);
-  const rest = model.graph.inputs.filter((v) => !frozen.includes(v.name));
-  const frozenGraph = inferShapes({ ...model.graph, inputs: rest, initializers }, { fold: true });
-  const remaining = new Map([...feeds].filter(([k]) => !frozen.includes(k)));
-  return { outputs: await runCompiled({ ...model, graph: frozenGraph }, remaining), frozen };
+  throw last;
 }
 
 /** Compiles the inferred graph to a NEFF and runs it with the runtime, as a user would. */
