@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttrValue } from '../../src/ir/graph.js';
 import { fromNumbers, tensor } from '../../src/ir/tensor.js';
-import { isNccError } from '../../src/errors.js';
 import { rand } from '../helpers/op-harness.js';
-import { lower, nodeGraph } from '../helpers/lowering-harness.js';
 import { checkLinalg } from './lower-linalg-support.js';
 
 /**
  * Det lowering (LU with partial pivoting in float64, per matrix) against the reference, which
- * runs the same algorithm: results agree to the last bit. And the random generators' refusal.
+ * runs the same algorithm: results agree to the last bit. The random generators are tested in
+ * lower-image-random.test.ts.
  */
 test('Det: sizes 1 to 9, batch dims, float16 and float64', () => {
   const shapes = [
@@ -51,20 +49,4 @@ test('Det: singular matrices, zero leading pivots, row swaps, empty matrices', (
   checkLinalg('Det', [{ name: 'x', value: tensor('float32', [3, 0, 0]) }]);
   const empty = checkLinalg('Det', [{ name: 'x', value: tensor('float32', [0, 2, 2]) }]);
   assert.equal(empty.kernels.length, 0);
-});
-
-test('Random generators are refused with a clear error', () => {
-  const ints = (value: readonly number[]): AttrValue => ({ kind: 'ints', value });
-  for (const op of ['RandomUniform', 'RandomNormal']) {
-    assert.throws(
-      () => lower(nodeGraph(op, [], { shape: ints([2, 3]) })),
-      (e: unknown) => isNccError(e) && /random sampling is not compiled yet/.test(e.message),
-    );
-  }
-  for (const op of ['RandomUniformLike', 'RandomNormalLike', 'Bernoulli']) {
-    assert.throws(
-      () => lower(nodeGraph(op, [{ name: 'x', value: rand([2, 2], 1) }])),
-      (e: unknown) => isNccError(e) && /random sampling is not compiled yet/.test(e.message),
-    );
-  }
 });

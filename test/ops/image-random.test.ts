@@ -1,15 +1,50 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Prng } from '../../src/ops/image/prng.js';
+import { fmix32, randomBits, streamKey } from '../../src/ops/image/prng.js';
 import { OpError } from '../../src/ops/op.js';
 import { f32, infer1, op, run1, t, values } from '../helpers/op-harness.js';
 
-test('xoshiro128** reproduces the published sequence from state (1, 2, 3, 4)', () => {
-  const p = Prng.fromState(1, 2, 3, 4);
-  assert.deepEqual(
-    [p.nextUint32(), p.nextUint32(), p.nextUint32(), p.nextUint32()],
-    [11520, 0, 5927040, 70819200],
-  );
+test('fmix32 is the murmur3 finalizer (murmur3_32 of the empty input with seeds 1 and 2^32 - 1)', () => {
+  assert.equal(fmix32(1) >>> 0, 0x514e28b7);
+  assert.equal(fmix32(0xffffffff | 0) >>> 0, 0x81f16f39);
+  assert.equal(fmix32(0), 0);
+});
+
+test('the generator is counter based: any draw order gives the same bits; keys separate streams', () => {
+  const key = streamKey(42);
+  const forward = Array.from({ length: 64 }, (_, i) => randomBits(key, i));
+  const backward = Array.from({ length: 64 }, (_, i) => randomBits(key, 63 - i)).reverse();
+  assert.deepEqual(forward, backward);
+  assert.equal(new Set(forward).size, 64);
+  assert.ok(forward.every((b) => Number.isInteger(b) && b >= 0 && b < 2 ** 32));
+  assert.deepEqual(streamKey(42), streamKey(42));
+  assert.notDeepEqual(streamKey(42), streamKey(42.5));
+  assert.notDeepEqual(streamKey(undefined), streamKey(undefined));
+  // counters wrap to 32 bits, as the compiled i32 arithmetic does
+  assert.equal(randomBits(key, 2 ** 32 + 5), randomBits(key, 5));
+});
+
+const moments = (v: readonly number[]): { mean: number; variance: number } => {
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  return { mean, variance: v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length };
+};
+
+test('10^5 draws: uniform and normal moments, Bernoulli rate, Multinomial class frequencies', () => {
+  const u = moments(values(run1('RandomUniform', [], { shape: [100000], low: -1, high: 3, seed: 11 })));
+  assert.ok(Math.abs(u.mean - 1) < 0.02, `uniform mean ${u.mean}`);
+  assert.ok(Math.abs(u.variance - 16 / 12) < 0.02, `uniform variance ${u.variance}`);
+  const n = moments(values(run1('RandomNormal', [], { shape: [100000], mean: -2, scale: 0.5, seed: 12 })));
+  assert.ok(Math.abs(n.mean + 2) < 0.01, `normal mean ${n.mean}`);
+  assert.ok(Math.abs(n.variance - 0.25) < 0.01, `normal variance ${n.variance}`);
+  const p = f32([100000], new Float32Array(100000).fill(0.3));
+  const rate = moments(values(run1('Bernoulli', [p], { seed: 13 }))).mean;
+  assert.ok(Math.abs(rate - 0.3) < 0.01, `rate ${rate}`);
+  const logits = f32([1, 4], [Math.log(0.1), Math.log(0.2), Math.log(0.3), Math.log(0.4)]);
+  const k = values(run1('Multinomial', [logits], { sample_size: 100000, seed: 14 }));
+  for (let c = 0; c < 4; c++) {
+    const freq = k.filter((x) => x === c).length / k.length;
+    assert.ok(Math.abs(freq - (c + 1) / 10) < 0.01, `class ${c}: ${freq}`);
+  }
 });
 
 test('a seed fixes the stream; unseeded nodes get distinct streams', () => {

@@ -6,7 +6,15 @@ import { defineOp, OpError, type AnyOpDef } from '../op.js';
 import { decodeFloats, encodeFloats } from '../support/float.js';
 import { input, rankOf } from '../support/infer.js';
 import { dtypeOfCode, floatDtypeOfCode } from '../support/dtype-codes.js';
-import { Prng, significandBits } from './prng.js';
+import {
+  expNonPositive,
+  randomBits,
+  significandBits,
+  standardNormal,
+  streamKey,
+  unitUniform,
+  type StreamKey,
+} from './prng.js';
 
 /**
  * Random generators, deterministic given `seed` (see prng.ts). foldable: false keeps the
@@ -20,19 +28,24 @@ function likeDtype(code: number | undefined, inputType: DType, op: string, float
   return d;
 }
 
-function fill(dtype: DType, shape: readonly number[], draw: () => number): Tensor {
+/**
+ * Values are computed in float64 and rounded to float32 first for the narrower types, exactly as
+ * the compiled kernel does (its stores narrow from float32), so both agree bit for bit.
+ */
+function fill(dtype: DType, shape: readonly number[], draw: (i: number) => number): Tensor {
   const values = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < values.length; i++) values[i] = draw();
+  const narrow = dtype !== 'float64';
+  for (let i = 0; i < values.length; i++) values[i] = narrow ? Math.fround(draw(i)) : draw(i);
   return encodeFloats(dtype, shape, values);
 }
 
-function uniformDraw(rng: Prng, dtype: DType, low: number, high: number): () => number {
+function uniformDraw(key: StreamKey, dtype: DType, low: number, high: number): (i: number) => number {
   const bits = significandBits(dtype);
-  return () => low + (high - low) * rng.uniform(bits);
+  return (i) => low + (high - low) * unitUniform(randomBits(key, i), bits);
 }
 
-function normalDraw(rng: Prng, mean: number, scale: number): () => number {
-  return () => mean + scale * rng.normal();
+function normalDraw(key: StreamKey, mean: number, scale: number): (i: number) => number {
+  return (i) => mean + scale * standardNormal(key, i);
 }
 
 const uniformAttrs = {
@@ -70,11 +83,7 @@ export const randomUniformOp = defineOp({
   reference(_inputs, a) {
     const dtype = floatDtypeOfCode(a.dtype, 'RandomUniform');
     return [
-      fill(
-        dtype,
-        shapeAttr(a.shape, 'RandomUniform'),
-        uniformDraw(Prng.forSeed(a.seed), dtype, a.low, a.high),
-      ),
+      fill(dtype, shapeAttr(a.shape, 'RandomUniform'), uniformDraw(streamKey(a.seed), dtype, a.low, a.high)),
     ];
   },
 });
@@ -92,9 +101,7 @@ export const randomNormalOp = defineOp({
   ],
   reference(_inputs, a) {
     const dtype = floatDtypeOfCode(a.dtype, 'RandomNormal');
-    return [
-      fill(dtype, shapeAttr(a.shape, 'RandomNormal'), normalDraw(Prng.forSeed(a.seed), a.mean, a.scale)),
-    ];
+    return [fill(dtype, shapeAttr(a.shape, 'RandomNormal'), normalDraw(streamKey(a.seed), a.mean, a.scale))];
   },
 });
 
@@ -119,7 +126,7 @@ export const randomUniformLikeOp = defineOp({
   reference([x], a) {
     const t = theInput(x, 'RandomUniformLike');
     const dtype = likeDtype(a.dtype, t.dtype, 'RandomUniformLike', true);
-    return [fill(dtype, t.shape, uniformDraw(Prng.forSeed(a.seed), dtype, a.low, a.high))];
+    return [fill(dtype, t.shape, uniformDraw(streamKey(a.seed), dtype, a.low, a.high))];
   },
 });
 
@@ -132,7 +139,7 @@ export const randomNormalLikeOp = defineOp({
   reference([x], a) {
     const t = theInput(x, 'RandomNormalLike');
     const dtype = likeDtype(a.dtype, t.dtype, 'RandomNormalLike', true);
-    return [fill(dtype, t.shape, normalDraw(Prng.forSeed(a.seed), a.mean, a.scale))];
+    return [fill(dtype, t.shape, normalDraw(streamKey(a.seed), a.mean, a.scale))];
   },
 });
 
@@ -149,9 +156,9 @@ export const bernoulliOp = defineOp({
   reference([x], a) {
     const t = theInput(x, 'Bernoulli');
     const p = decodeFloats(t);
-    const rng = Prng.forSeed(a.seed);
+    const key = streamKey(a.seed);
     const values = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) values[i] = rng.uniform() < p[i]! ? 1 : 0;
+    for (let i = 0; i < p.length; i++) values[i] = unitUniform(randomBits(key, i), 32) < p[i]! ? 1 : 0;
     return [encodeFloats(likeDtype(a.dtype, t.dtype, 'Bernoulli', false), t.shape, values)];
   },
 });
@@ -172,7 +179,7 @@ export const multinomialOp = defineOp({
     if (t.shape.length !== 2) throw new OpError('Multinomial input must be [batch, classes]');
     const [batch, classes] = t.shape as [number, number];
     const logits = decodeFloats(t);
-    const rng = Prng.forSeed(a.seed);
+    const key = streamKey(a.seed);
     const cumulative = new Float64Array(classes);
     const out = new Float64Array(batch * a.sample_size);
     for (let b = 0; b < batch; b++) {
@@ -180,9 +187,10 @@ export const multinomialOp = defineOp({
       for (let k = 0; k < classes; k++) max = Math.max(max, logits[b * classes + k]!);
       let total = 0;
       // subtracting the row max keeps exp from overflowing; it does not change the distribution
-      for (let k = 0; k < classes; k++) cumulative[k] = total += Math.exp(logits[b * classes + k]! - max);
+      for (let k = 0; k < classes; k++)
+        cumulative[k] = total += expNonPositive(logits[b * classes + k]! - max);
       for (let s = 0; s < a.sample_size; s++) {
-        const u = rng.uniform() * total;
+        const u = unitUniform(randomBits(key, b * a.sample_size + s), 32) * total;
         let k = 0;
         while (k < classes - 1 && cumulative[k]! <= u) k++;
         out[b * a.sample_size + s] = k;

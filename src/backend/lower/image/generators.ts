@@ -9,7 +9,7 @@ import { ix, kernel, loop, output, suffix } from '../linalg/common.js';
  * Ops whose values are a function of constant inputs only (the windows, MelWeightMatrix): shape
  * inference folds them away normally. When a graph keeps one, the reference computes the values
  * at compile time and a kernel copies them from a weight, so they are exact by construction.
- * The random generators are not foldable by design and have no kernel yet.
+ * The random generators (not foldable by design) have their own kernels in random.ts.
  */
 const precomputed: Lowering = (ctx: LowerContext): Lowered => {
   const inputs = ctx.inputs.map((v, i) => {
@@ -34,19 +34,9 @@ const precomputed: Lowering = (ctx: LowerContext): Lowered => {
   return { kernels: [kernel(ctx, `${ctx.node.op.toLowerCase()}_copy_${suffix(y.dtype)}`, body)] };
 };
 
-const random: Lowering = () => {
-  throw new LoweringUnsupported('random sampling is not compiled yet');
-};
-
 registerLowerings({
   HannWindow: precomputed,
   HammingWindow: precomputed,
   BlackmanWindow: precomputed,
   MelWeightMatrix: precomputed,
-  RandomUniform: random,
-  RandomNormal: random,
-  RandomUniformLike: random,
-  RandomNormalLike: random,
-  Bernoulli: random,
-  Multinomial: random,
 });

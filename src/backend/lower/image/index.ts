@@ -4,5 +4,6 @@ import './det.js';
 import './dft.js';
 import './generators.js';
 import './grid-sample.js';
+import './random.js';
 import './roi-align.js';
 import './stft.js';
