@@ -1,7 +1,8 @@
+import type { ConvAttrs, ConvPlan } from './conv-plan.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import { kernelOf } from '../../../ops/linalg/conv.js';
-import { shapeFirst, type Layout } from '../../../ops/linalg/layout.js';
-import { windowParams, type AutoPad } from '../../../ops/linalg/window.js';
+import { shapeFirst } from '../../../ops/linalg/layout.js';
+import { windowParams } from '../../../ops/linalg/window.js';
 import { binary, computeType, load, store } from '../../kernel/build.js';
 import type { Expr, GemmCall, Index, Kernel, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
@@ -37,30 +38,14 @@ import { levelVar, nest, zeroFill } from './nest.js';
  * then col2im scatter-adds each tap onto Y over the input range whose target lies inside Y,
  * computed at compile time per tap. Y starts as the bias (or zeros). float64: a direct scatter.
  */
-interface TransposeAttrs {
-  readonly auto_pad: AutoPad;
-  readonly dilations: readonly number[] | undefined;
-  readonly kernel_shape: readonly number[] | undefined;
-  readonly pads: readonly number[] | undefined;
-  readonly strides: readonly number[] | undefined;
+/** Conv's attributes plus the two that size ConvTranspose's output. */
+interface TransposeAttrs extends ConvAttrs {
   readonly output_padding: readonly number[] | undefined;
   readonly output_shape: readonly number[] | undefined;
-  readonly group: number;
-  readonly layout: Layout;
 }
 
-export interface TPlan {
-  /** input = X spatial, output = Y spatial; padBegin may be negative (the output grows). */
-  readonly g: Geometry;
-  readonly layout: Layout;
-  readonly N: number;
-  readonly C: number;
-  readonly M: number;
-  readonly G: number;
-  readonly Cg: number;
-  readonly Mg: number;
-  readonly stem: string;
-}
+/** Conv's plan, read the other way: input = X spatial, output = Y spatial; padBegin may be negative (the output grows). */
+export type TPlan = ConvPlan;
 
 function planTranspose(ctx: LowerContext, x: LoweredValue, w: LoweredValue, y: LoweredValue): TPlan {
   const a = ctx.attrs as unknown as TransposeAttrs;
