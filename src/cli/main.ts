@@ -5,6 +5,7 @@ import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { profileCommand } from './commands/profile.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { listOperatorsCommand } from './commands/list-operators.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,7 @@ checkCommand(program);
 compileCommand(program);
 inspectCommand(program);
 runCommand(program);
+profileCommand(program);
 evaluateCommand(program);
 
 for (const command of program.commands) {

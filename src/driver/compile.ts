@@ -1,7 +1,9 @@
 import type { Model } from '../ir/graph.js';
 import { NccError } from '../errors.js';
 import { VERSION } from '../version.js';
-import type { CodeVariant, NeffMetadata, NeffTensor, WasmFeature } from '../neff/contents.js';
+import type { CodeVariant, NeffKernel, NeffMetadata, NeffTensor, WasmFeature } from '../neff/contents.js';
+import { nodeFlops } from '../ops/flops.js';
+import { optimizeGraph } from '../passes/pipeline.js';
 import { writeNeff } from '../neff/writer.js';
 import { lowerGraph } from '../backend/schedule/lower-graph.js';
 import { alignUp, planMemory, type MemoryPlan } from '../backend/schedule/memory-plan.js';
@@ -21,7 +23,7 @@ export interface CompileOptions {
   readonly onStage?: (stage: Stage) => void;
 }
 
-export type Stage = 'import' | 'lower' | 'plan' | 'codegen' | 'pack';
+export type Stage = 'import' | 'optimize' | 'lower' | 'plan' | 'codegen' | 'pack';
 
 export interface CompileSummary {
   readonly model: string;
@@ -70,7 +72,8 @@ export function compileStaticModel(
       hint: 'use -O0, -O1, -O2 or -O3',
     });
   }
-  const program = clock.timed('lower', () => lowerGraph(model.graph, model.name));
+  const graph = clock.timed('optimize', () => optimizeGraph(model.graph, { optLevel }));
+  const program = clock.timed('lower', () => lowerGraph(graph, model.name));
   const plan = clock.timed('plan', () => planMemory(program));
   const layout = memoryLayout(plan);
   const variants: CodeVariant[] = clock.timed('codegen', () =>
@@ -81,7 +84,7 @@ export function compileStaticModel(
   );
   const neff = clock.timed('pack', () =>
     writeNeff({
-      metadata: metadata(model, program, plan, layout, options, optLevel),
+      metadata: metadata({ ...model, graph }, program, plan, layout, options, optLevel),
       variants,
       weights: weightsImage(program, plan),
     }),
@@ -107,7 +110,7 @@ interface StageClock {
 }
 
 function stageClock(onStage?: (stage: Stage) => void): StageClock {
-  const ms: Record<Stage, number> = { import: 0, lower: 0, plan: 0, codegen: 0, pack: 0 };
+  const ms: Record<Stage, number> = { import: 0, optimize: 0, lower: 0, plan: 0, codegen: 0, pack: 0 };
   return {
     ms,
     timed(stage, f) {
@@ -189,8 +192,26 @@ function metadata(
     ...(program.checks
       ? { checks: { offset: place(program.checks.buffer), messages: program.checks.messages } }
       : {}),
+    kernels: kernelTable(model, program),
     summary: { ops: model.graph.nodes.length, kernels: program.kernels.length },
   };
+}
+
+/** The schedule for profiles: each node's FLOPs go to its first kernel. */
+function kernelTable(model: Model, program: Program): NeffKernel[] {
+  const nodes = new Map(model.graph.nodes.map((n) => [n.name, n]));
+  const counted = new Set<string>();
+  return program.kernels.map((k) => {
+    const node = nodes.get(k.node);
+    const first = !counted.has(k.node);
+    counted.add(k.node);
+    return {
+      name: k.name,
+      node: k.node,
+      op: node?.op ?? '',
+      flops: node && first ? nodeFlops(model.graph, node) : 0,
+    };
+  });
 }
 
 function ioConfigJson(io: IoConfig): Record<string, unknown> {

@@ -55,6 +55,18 @@ export interface NeffChecks {
   readonly messages: readonly string[];
 }
 
+/**
+ * One kernel of the schedule, in run order: code variants export it as `k<index>(tid, threads)` so a
+ * profiler can time kernels one by one. `flops` is the arithmetic of the node's direct algorithm
+ * (2 per multiply-add of a Conv/Gemm/MatMul), on the node's first kernel only, 0 elsewhere.
+ */
+export interface NeffKernel {
+  readonly name: string;
+  readonly node: string;
+  readonly op: string;
+  readonly flops: number;
+}
+
 export interface NeffMetadata {
   readonly model: { readonly name: string };
   readonly compiler: { readonly name: string; readonly version: string };
@@ -64,6 +76,8 @@ export interface NeffMetadata {
   readonly inputs: readonly NeffTensor[];
   readonly outputs: readonly NeffTensor[];
   readonly checks?: NeffChecks;
+  /** The schedule, for profiles (absent in NEFFs written before kernels were exported). */
+  readonly kernels?: readonly NeffKernel[];
   /** Compile summary figures (op and kernel counts, bytes), for `inspect`. */
   readonly summary: Readonly<Record<string, number | string>>;
 }
@@ -71,7 +85,7 @@ export interface NeffMetadata {
 /**
  * A code variant: a complete WebAssembly module for the whole model. ABI: imports `env.memory`
  * (shared when the variant needs threads) and exports `run(tid: i32, threads: i32)`, which runs the
- * whole schedule for thread `tid` of `threads`; inputs are written and outputs read at their offsets.
+ * whole schedule for thread `tid` of `threads` (and `k<i>` per kernel, see NeffKernel); inputs are written and outputs read at their offsets.
  */
 export interface CodeVariant {
   readonly features: readonly WasmFeature[];

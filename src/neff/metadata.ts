@@ -4,7 +4,7 @@
  * module's memory, and the memory itself inside wasm32's 4 GiB, so no file can make the runtime read
  * out of bounds or reserve more than the format allows.
  */
-import type { NeffDType, NeffMemory, NeffMetadata, NeffTensor, NeffChecks } from './contents.js';
+import type { NeffDType, NeffMemory, NeffMetadata, NeffTensor, NeffChecks, NeffKernel } from './contents.js';
 import {
   DTYPE_BYTES,
   MAX_MEMORY_BYTES,
@@ -56,8 +56,25 @@ export function parseMetadata(json: unknown, format: FormatVersion): NeffMetadat
     inputs,
     outputs,
     ...(m.checks === undefined ? {} : { checks: parseChecks(m.checks, memory) }),
+    ...(m.kernels === undefined ? {} : { kernels: parseKernels(m.kernels) }),
     summary: summary(m.summary),
   };
+}
+
+function parseKernels(json: unknown): NeffKernel[] {
+  if (!Array.isArray(json) || json.length > 1 << 20) violation('metadata.kernels must be a list');
+  return json.map((k, i) => {
+    const o = object(k, `metadata.kernels[${i}]`);
+    const flops = o.flops;
+    if (typeof flops !== 'number' || !(flops >= 0) || !Number.isFinite(flops))
+      violation(`metadata.kernels[${i}].flops must be a non-negative number`);
+    return {
+      name: string(o.name, `metadata.kernels[${i}].name`),
+      node: string(o.node, `metadata.kernels[${i}].node`),
+      op: string(o.op, `metadata.kernels[${i}].op`),
+      flops,
+    };
+  });
 }
 
 /** The check word must be an aligned int32 inside the arena; messages are plain strings. */

@@ -3,8 +3,8 @@
  * of the compiler (test/runtime/no-compiler-imports.test.ts keeps it so).
  */
 export { load, type LoadOptions } from './load.js';
-export type { Feeds, Model, Outputs, TensorInfo } from './model.js';
+export type { Feeds, KernelTiming, Model, Outputs, TensorInfo } from './model.js';
 export type { StorageOf, TypedArray } from './feeds.js';
 export type { NeffSource } from './source.js';
-export type { NeffDType, NeffMetadata, WasmFeature } from '../neff/contents.js';
+export type { NeffDType, NeffKernel, NeffMetadata, WasmFeature } from '../neff/contents.js';
 export { NccError, isNccError, type ErrorCode } from '../errors.js';

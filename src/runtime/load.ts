@@ -51,7 +51,7 @@ async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Mod
   if (typeof run !== 'function')
     throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
   const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
-  return new LoadedModel(metadata, variant.features, memory, run as (tid: number, n: number) => void, isTrap);
+  return new LoadedModel(metadata, variant.features, memory, instance.exports, isTrap);
 }
 
 function allocate(api: WasmApi, plan: NeffMemory, variant: CodeVariant): WasmMemory {

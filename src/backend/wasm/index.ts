@@ -10,7 +10,8 @@ import { addBarrier, BARRIER_BYTES, renderKernelBody } from './threads.js';
 /**
  * The WebAssembly renderer: one module for a whole schedule. ABI (see neff/contents.ts): imports
  * `env.memory` (min = max = totalBytes / 64 KiB, shared for 'threads') and exports
- * `run(tid, threads)`, which runs every kernel in order, each as its own function named after it.
+ * `run(tid, threads)`, which runs every kernel in order, each as its own function named after it and
+ * exported as `k<i>` (so a profiler can time them one by one).
  * Buffers live at weightsOffset + plan.weights offset (weights) or arenaOffset + plan.arena offset.
  * A module without 'threads' must be called as run(0, 1).
  */
@@ -59,6 +60,7 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
       } catch (e) {
         throw kernelError(kernel.name, kernel.node, i, e);
       }
+      m.addFunctionExport(name, `k${i}`);
       calls.push(m.call(name, [m.local.get(0, binaryen.i32), m.local.get(1, binaryen.i32)], binaryen.none));
       if (t.threads && i + 1 < program.kernels.length) {
         calls.push(m.call(BARRIER, [m.local.get(1, binaryen.i32)], binaryen.none));

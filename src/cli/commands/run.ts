@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { NccError } from '../../errors.js';
 import { preview } from './preview.js';
-import { readNpy, writeNpy } from '../../io/npy.js';
+import { feedsFromFlags } from './feeds.js';
+import { writeNpy } from '../../io/npy.js';
 import type { TensorData } from '../../ir/dtype.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
 import { load } from '../../runtime/index.js';
@@ -32,44 +33,7 @@ export function runCommand(program: Command): void {
       }
       const model = await load(bytes, { threads: Number(flags.threads) });
       try {
-        const given = new Map<string, Tensor>();
-        for (const spec of flags.input) {
-          const eq = spec.indexOf('=');
-          if (eq <= 0) throw new NccError('NCC_BAD_OPTION', `--input must be NAME=FILE.npy, got '${spec}'`);
-          const file = spec.slice(eq + 1);
-          let data: Uint8Array;
-          try {
-            data = readFileSync(file);
-          } catch {
-            throw new NccError('NCC_FILE_NOT_FOUND', `cannot read input file ${file}`, { file });
-          }
-          given.set(spec.slice(0, eq), readNpy(data, file));
-        }
-        const feeds: Record<string, TensorData> = {};
-        for (const input of model.inputs) {
-          const t = given.get(input.name);
-          if (!t) {
-            throw new NccError('NCC_BAD_INPUT', `no value for input '${input.name}'`, {
-              value: input.name,
-              hint: `pass --input ${input.name}=FILE.npy (${input.dtype}[${input.shape.join(',')}])`,
-            });
-          }
-          if (t.dtype !== input.dtype || t.shape.join() !== input.shape.join()) {
-            throw new NccError(
-              'NCC_BAD_INPUT',
-              `input '${input.name}' must be ${input.dtype}[${input.shape.join(',')}], the file holds ${t.dtype}[${t.shape.join(',')}]`,
-              { value: input.name },
-            );
-          }
-          feeds[input.name] = t.data;
-        }
-        for (const name of given.keys()) {
-          if (!model.inputs.some((i) => i.name === name)) {
-            throw new NccError('NCC_BAD_INPUT', `the model has no input '${name}'`, {
-              hint: `its inputs are: ${model.inputs.map((i) => i.name).join(', ')}`,
-            });
-          }
-        }
+        const feeds = feedsFromFlags(model.inputs, flags.input);
         const start = performance.now();
         const outputs = await model.run(feeds);
         const ms = performance.now() - start;
