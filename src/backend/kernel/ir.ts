@@ -153,8 +153,27 @@ export interface MatrixRef {
 }
 
 /**
- * C[M,N] = A[M,K] x B[K,N] (+ C if accumulate) (+ bias), then clamp to [min, max]: the register-
- * blocked SIMD micro-kernel every MatMul, Gemm and Conv lowers to. float32 only in v1.
+ * The elementwise tail a GEMM or convolution applies in registers before its store, after bias and
+ * residual: what graph-level epilogue fusion folds into the producing kernel.
+ */
+export type Activation =
+  /** relu (min 0), relu6, clip */
+  | { readonly kind: 'clamp'; readonly min: number; readonly max: number }
+  | { readonly kind: 'leakyrelu'; readonly alpha: number }
+  | { readonly kind: 'sigmoid' }
+  /** x * sigmoid(x) (a.k.a. swish) */
+  | { readonly kind: 'silu' }
+  | { readonly kind: 'tanh' }
+  /** max(0, min(1, alpha * x + beta)) */
+  | { readonly kind: 'hardsigmoid'; readonly alpha: number; readonly beta: number }
+  /** x * max(0, min(1, x / 6 + 1/2)) */
+  | { readonly kind: 'hardswish' }
+  | { readonly kind: 'gelu'; readonly approximate: 'none' | 'tanh' };
+
+/**
+ * C[M,N] = A[M,K] x B[K,N] (+ C if accumulate) (+ bias) (+ residual), then the activation, then clamp
+ * to [min, max]: the register-blocked SIMD micro-kernel every MatMul, Gemm and Conv lowers to. float32
+ * only in v1.
  */
 export interface GemmCall {
   readonly op: 'gemm';
@@ -167,6 +186,9 @@ export interface GemmCall {
   readonly accumulate: boolean;
   /** bias[i] added to row i ('row') or bias[j] to column j ('col'), float32. */
   readonly bias?: { readonly buffer: string; readonly offset: number; readonly along: 'row' | 'col' };
+  /** R[i, j] added after the bias (a residual connection), float32. */
+  readonly residual?: MatrixRef;
+  readonly activation?: Activation;
   readonly clamp?: { readonly min: number; readonly max: number };
 }
 
