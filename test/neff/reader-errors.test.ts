@@ -163,6 +163,17 @@ const MUTATIONS: Mutation[] = [
   ['compiler', (m) => (m.compiler.version = null), /metadata\.compiler\.version must be a string, got null/],
   ['options', (m) => (m.options = [1]), /metadata\.options must be an object, got an array/],
   ['summary', (m) => (m.summary.ops = { n: 1 }), /metadata\.summary\.ops must be a number or a string/],
+  ['kernels', (m) => (m.kernels = { k: 1 }), /metadata\.kernels must be a list/],
+  [
+    'kernel flops',
+    (m) => (m.kernels = [{ name: 'k', node: 'n', op: 'Conv', flops: -1 }]),
+    /metadata\.kernels\[0\]\.flops must be a non-negative number/,
+  ],
+  [
+    'kernel name',
+    (m) => (m.kernels = [{ name: 7, node: 'n', op: 'Conv', flops: 1 }]),
+    /metadata\.kernels\[0\]\.name must be a string, got 7/,
+  ],
   [
     'memory field',
     (m) => (m.memory.arenaBytes = -64),
