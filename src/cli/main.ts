@@ -27,6 +27,7 @@ inspectCommand(program);
 runCommand(program);
 profileCommand(program);
 evaluateCommand(program);
+(await import('./commands/bench.js')).benchCommand(program);
 
 for (const command of program.commands) {
   if (!command.options.some((o) => o.long === '--verbose'))

@@ -45,8 +45,15 @@ export interface CompileResult {
 const RESERVED_BYTES = 1024;
 const PAGE = 65536;
 
-/** Code variants, best first: the runtime takes the first its host supports. */
-const VARIANTS: readonly (readonly WasmFeature[])[] = [['simd128', 'relaxed-simd'], ['simd128']];
+/**
+ * Code variants, best first: the runtime takes the first its host supports. Both are threads
+ * modules: a host without shared memory runs them on one thread over an unshared memory (the import's
+ * shared bit cleared, docs/neff.md), so no separate single-thread variant is rendered.
+ */
+const VARIANTS: readonly (readonly WasmFeature[])[] = [
+  ['simd128', 'relaxed-simd', 'threads'],
+  ['simd128', 'threads'],
+];
 
 /** The whole pipeline: model file -> static graph -> kernels -> memory plan -> wasm -> NEFF bytes. */
 export function compileModel(path: string, options: CompileOptions = {}): CompileResult {

@@ -1,4 +1,5 @@
 import type { Graph } from '../ir/graph.js';
+import { fuseEpilogue } from './fuse-epilogue.js';
 
 export interface PassOptions {
   /** -O level, 0..3: level 0 runs no optimization pass. */
@@ -19,7 +20,9 @@ interface PassEntry {
  * The optimization passes, in order. Epilogue fusion (conv/matmul + bias/activation/residual) goes
  * before elementwise-chain fusion, so chains that end in a conv's epilogue join the conv instead.
  */
-const PASSES: readonly PassEntry[] = [];
+const PASSES: readonly PassEntry[] = [
+  { name: 'fuse-epilogue', minLevel: 1, run: fuseEpilogue },
+];
 
 /** Runs the passes that `options.optLevel` enables, in order; `onPass` sees each one's name. */
 export function optimizeGraph(graph: Graph, options: PassOptions, onPass?: (name: string) => void): Graph {

@@ -20,7 +20,22 @@ const RELAXED_SIMD_PROBE = [
   253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
 ];
 
+// (memory 1 1) (func (result i32) (i32.atomic.load (i32.const 0))): atomics on an unshared memory
+const UNSHARED_ATOMICS_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 5, 4, 1, 1, 1, 1, 10, 10, 1, 8, 0, 65, 0,
+  254, 16, 2, 0, 11,
+];
+
 const detected = new Map<WasmFeature, Promise<boolean>>();
+
+/**
+ * Whether a threads module can run on one thread over an unshared memory (its memory import made
+ * unshared, see unshare.ts): the engine must accept atomic instructions on unshared memory, which
+ * every engine with SIMD does. How hosts without SharedArrayBuffer still run threads variants.
+ */
+export function hostRunsUnshared(): boolean {
+  return validates(UNSHARED_ATOMICS_PROBE);
+}
 
 /** The host's answer, computed once per feature and only when a variant asks for it. */
 export const hostHas: FeatureProbe = (feature) => {

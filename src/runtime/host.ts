@@ -9,7 +9,38 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
-export async function importNodeBuiltin<T>(name: 'node:fs/promises' | 'node:v8'): Promise<T> {
+type NodeBuiltin = 'node:fs/promises' | 'node:v8' | 'node:os' | 'node:worker_threads';
+
+export async function importNodeBuiltin<T>(name: NodeBuiltin): Promise<T> {
   const specifier: string = name;
   return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as T;
+}
+
+/**
+ * Whether this thread may block in Atomics.wait: everywhere but a browser's main thread (a page has
+ * a document; workers, Node and other server runtimes do not).
+ */
+export function canBlock(): boolean {
+  return typeof (globalThis as { document?: unknown }).document === 'undefined';
+}
+
+/** Script text that calls `main(port)` with the worker's end of its message channel. */
+export function workerScript(main: string): string {
+  const nodePort = `require(${JSON.stringify('node:worker_threads')}).parentPort`;
+  return isNode() ? `(${main})(${nodePort});` : `(${main})(self);`;
+}
+
+/** The host's logical processors (1 when it will not say). */
+export async function processorCount(): Promise<number> {
+  if (isNode()) {
+    const os = await importNodeBuiltin<NodeOs>('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
+}
+
+interface NodeOs {
+  availableParallelism?(): number;
+  cpus(): unknown[];
 }

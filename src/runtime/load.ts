@@ -1,27 +1,35 @@
 /**
  * load(): read and validate a NEFF, pick the best code variant the host runs, give it its memory
- * (weights copied in at their offset) and instantiate it. Everything that can fail here fails with a
- * coded error before run() is ever called.
+ * (weights copied in at their offset), instantiate it and start its workers. Everything that can
+ * fail here fails with a coded error before run() is ever called.
  */
-import type { CodeVariant, NeffMemory, WasmFeature } from '../neff/contents.js';
+import type { NeffMemory, WasmFeature } from '../neff/contents.js';
 import { FEATURES, WASM_PAGE } from '../neff/format.js';
 import { readNeff } from '../neff/reader.js';
 import { NccError } from '../errors.js';
-import { hostHas } from './features.js';
+import { LocalExecutor, RemoteExecutor, type Executor } from './executor.js';
+import { hostHas, hostRunsUnshared } from './features.js';
+import { canBlock } from './host.js';
 import { LoadedModel, type Model } from './model.js';
-import { selectVariant } from './select.js';
+import { selectVariant, type Selection } from './select.js';
 import { readSource, type NeffSource } from './source.js';
-import { wasmApi, type WasmApi, type WasmMemory } from './wasm-api.js';
+import { resolveThreads } from './thread-count.js';
+import { unsharedModule } from './unshare.js';
+import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { WorkerSet } from './workers.js';
 
 export interface LoadOptions {
   /**
-   * Threads to run on. Validated and kept; every run uses one thread until the worker pool lands
-   * (the code's ABI already takes the thread index and count).
+   * Threads each run uses. Default: the host's processors, at most 8 and at most what the model has
+   * work for. In Node and in workers the calling thread is one of them (1 = no worker at all); on a
+   * browser page every thread is a Web Worker, so the page never blocks. Without SharedArrayBuffer
+   * (a page that is not cross-origin isolated) a model runs on one thread.
    */
   readonly threads?: number;
   /**
    * Use only these WebAssembly features (default: whatever the host has). Pins a fallback variant,
-   * e.g. ['simd128'] for results that do not depend on whether the host fuses multiply-adds.
+   * e.g. ['simd128'] for results that do not depend on whether the host fuses multiply-adds; leaving
+   * out 'threads' runs the model on one thread.
    */
   readonly features?: readonly WasmFeature[];
 }
@@ -42,22 +50,68 @@ async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Mod
   const api = wasmApi();
   checkLittleEndian();
   const { metadata, variants, weights } = readNeff(bytes).contents;
-  const { variant, index } = await selectVariant(variants, hostHas, options.features);
-  const module = await guard(api, index, () => api.compile(variant.wasm));
-  const memory = allocate(api, metadata.memory, variant);
-  new Uint8Array(memory.buffer).set(weights, metadata.memory.weightsOffset);
-  const instance = await guard(api, index, () => api.instantiate(module, { env: { memory } }));
-  const run = instance.exports.run;
-  if (typeof run !== 'function')
-    throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
-  const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
-  return new LoadedModel(metadata, variant.features, memory, instance.exports, isTrap);
+  const selection = await selectVariant(variants, hostHas, options.features, hostRunsUnshared);
+  const { variant, index } = selection;
+  const threaded = variant.features.includes('threads');
+  const wasm = threaded && !selection.shared ? unsharedModule(variant.wasm) : variant.wasm;
+  const module = await guard(api, index, () => api.compile(wasm));
+  const threads = await resolveThreads(api, module, selection, options);
+  const executor = canBlock()
+    ? await local(api, module, metadata.memory, selection, weights, threads, index)
+    : await remote(api, module, metadata.memory, selection, weights, threads);
+  return new LoadedModel(metadata, selection.features, executor);
 }
 
-function allocate(api: WasmApi, plan: NeffMemory, variant: CodeVariant): WasmMemory {
+/** The calling thread runs thread 0; workers (threads > 1) run the others over the same memory. */
+async function local(
+  api: WasmApi,
+  module: WasmModule,
+  plan: NeffMemory,
+  selection: Selection,
+  weights: Uint8Array,
+  threads: number,
+  index: number,
+): Promise<Executor> {
+  const memory = allocate(api, plan, selection.shared);
+  new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
+  const instance = await guard(api, index, () => api.instantiate(module, { env: { memory } }));
+  if (typeof instance.exports.run !== 'function')
+    throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
+  const tids = Array.from({ length: threads - 1 }, (_, i) => i + 1);
+  const pages = plan.totalBytes / WASM_PAGE;
+  const workers = tids.length
+    ? await WorkerSet.start({ module, memory, pages, tids, threads })
+    : undefined;
+  const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
+  return new LocalExecutor(memory, instance.exports, threads, workers, isTrap);
+}
+
+/** Every thread is a worker; an unshared memory is the one worker's own. */
+async function remote(
+  api: WasmApi,
+  module: WasmModule,
+  plan: NeffMemory,
+  selection: Selection,
+  weights: Uint8Array,
+  threads: number,
+): Promise<Executor> {
+  const tids = Array.from({ length: threads }, (_, i) => i);
+  const pages = plan.totalBytes / WASM_PAGE;
+  if (!selection.shared) {
+    const copy = weights.slice();
+    const workers = await WorkerSet.start({ module, pages, weights: [plan.weightsOffset, copy], tids, threads });
+    return new RemoteExecutor(workers, threads, undefined);
+  }
+  const memory: WasmMemory = allocate(api, plan, true);
+  new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
+  const workers = await WorkerSet.start({ module, memory, pages, tids, threads });
+  return new RemoteExecutor(workers, threads, memory);
+}
+
+function allocate(api: WasmApi, plan: NeffMemory, shared: boolean): WasmMemory {
   const pages = plan.totalBytes / WASM_PAGE;
   try {
-    return new api.Memory({ initial: pages, maximum: pages, shared: variant.features.includes('threads') });
+    return new api.Memory({ initial: pages, maximum: pages, shared });
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     throw new NccError(

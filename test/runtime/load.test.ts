@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeNeff } from '../../src/neff/writer.js';
 import { load, isNccError, type ErrorCode, type Model } from '../../src/runtime/index.js';
+import { selectVariant } from '../../src/runtime/select.js';
 import {
   RELAXED,
   SIMD,
   THREADED,
+  THREADED_RELAXED,
   abiWat,
   expectedY,
   sampleContents,
@@ -72,20 +74,32 @@ test('a restricted feature set picks the fallback variant', async () => {
   await check(model, 1);
 });
 
-test('a threads variant runs on shared memory (Node always has it)', async () => {
+test('a threads variant runs on shared memory (Node always has it), or unshared on one thread', async () => {
   const model = await load(sampleNeff([THREADED, SIMD]), { threads: 2 });
   assert.deepEqual(model.features, ['simd128', 'threads']);
+  assert.equal(model.threads, 2);
   await check(model, 3);
+  model.dispose();
+  // leaving out 'threads' runs the same variant on one thread over an unshared memory
   const single = await load(sampleNeff([THREADED, SIMD]), { features: ['simd128'] });
-  await check(single, 1);
+  assert.deepEqual(single.features, ['simd128']);
+  assert.equal(single.threads, 1);
+  await check(single, 3);
+  // an engine that refuses atomics on unshared memory takes the next variant
+  const variants = sampleContents([THREADED, SIMD]).variants;
+  const all = async (): Promise<boolean> => true;
+  const noThreads = async (f: string): Promise<boolean> => f !== 'threads';
+  assert.equal((await selectVariant(variants, all)).shared, true);
+  assert.equal((await selectVariant(variants, noThreads, undefined, () => true)).index, 0);
+  assert.equal((await selectVariant(variants, noThreads, undefined, () => false)).index, 1);
 });
 
 test('no variant fits: NEFF_UNSUPPORTED_HOST names what is missing', async () => {
-  const bytes = sampleNeff([RELAXED, THREADED]);
+  const bytes = sampleNeff([RELAXED, THREADED_RELAXED]);
   const e = await expectReject(
     load(bytes, { features: ['simd128'] }),
     'NEFF_UNSUPPORTED_HOST',
-    /variant 1 needs relaxed-simd; variant 2 needs threads \(features allowed: simd128\)/,
+    /variant 1 needs relaxed-simd; variant 2 needs relaxed-simd \+ threads \(features allowed: simd128\)/,
   );
   assert.match(e.hint!, /relaxed SIMD needs/);
   assert.match(e.hint!, /Cross-Origin-Opener-Policy/);

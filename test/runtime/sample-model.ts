@@ -100,6 +100,11 @@ export function sampleNeff(variants: readonly VariantSpec[]): Uint8Array {
 export const RELAXED: VariantSpec = { features: ['simd128', 'relaxed-simd'], body: 'relaxed-simd', id: 2 };
 export const SIMD: VariantSpec = { features: ['simd128'], body: 'simd128', id: 1 };
 export const THREADED: VariantSpec = { features: ['simd128', 'threads'], body: 'simd128', id: 3 };
+export const THREADED_RELAXED: VariantSpec = {
+  features: ['simd128', 'relaxed-simd', 'threads'],
+  body: 'relaxed-simd',
+  id: 4,
+};
 
 export function sampleFeeds(): { x: Float32Array; ids: BigInt64Array } {
   return {

@@ -5,6 +5,7 @@ import {
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from '../../ir/half.js';
+import { activate, elementOf } from './gemm-call.js';
 import type { Expr, GemmCall, Index, Kernel, Scalar, Stmt } from './ir.js';
 
 /**
@@ -414,16 +415,15 @@ function gemm(g: GemmCall, bufs: Buffers): void {
   const b = buffer(bufs, g.b.buffer) as Float32Array;
   const c = buffer(bufs, g.c.buffer) as Float32Array;
   const bias = g.bias ? (buffer(bufs, g.bias.buffer) as Float32Array) : undefined;
+  const res = g.residual ? (buffer(bufs, g.residual.buffer) as Float32Array) : undefined;
   for (let i = 0; i < g.m; i++) {
     for (let j = 0; j < g.n; j++) {
-      const ci = g.c.offset + i * g.c.rowStride + j * g.c.colStride;
+      const ci = elementOf(g.c, i, j);
       let acc = g.accumulate ? c[ci]! : 0;
-      for (let p = 0; p < g.k; p++) {
-        acc +=
-          a[g.a.offset + i * g.a.rowStride + p * g.a.colStride]! *
-          b[g.b.offset + p * g.b.rowStride + j * g.b.colStride]!;
-      }
+      for (let p = 0; p < g.k; p++) acc += a[elementOf(g.a, i, p)]! * b[elementOf(g.b, p, j)]!;
       if (bias) acc += bias[bias === undefined ? 0 : g.bias!.offset + (g.bias!.along === 'row' ? i : j)]!;
+      if (res) acc += res[elementOf(g.residual!, i, j)]!;
+      if (g.activation) acc = activate(g.activation, acc);
       if (g.clamp) acc = Math.min(g.clamp.max, Math.max(g.clamp.min, acc));
       c[ci] = acc;
     }

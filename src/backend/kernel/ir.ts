@@ -143,13 +143,34 @@ export type Stmt =
   | { readonly op: 'if'; readonly cond: Expr; readonly then: readonly Stmt[]; readonly else: readonly Stmt[] }
   | GemmCall;
 
-/** A strided view of a float32 matrix inside a buffer. */
+/**
+ * A strided view of a float32 matrix inside a buffer: element (r, c) is at
+ *   offset + r * rowStride + c * colStride.
+ * With `panels` (operands prepacked into a micro-kernel's panel order) the panel dimension is cut into
+ * panels of `width` consecutive indices, `stride` elements apart:
+ *   along 'col':  offset + floor(c / width) * stride + r * rowStride + (c % width) * colStride
+ *   along 'row':  offset + floor(r / width) * stride + (r % width) * rowStride + c * colStride
+ * e.g. B [K, N] in column panels of 8 (rowStride 8, colStride 1, stride 8K): each k step of a panel
+ * reads 8 consecutive floats. The buffer holds whole panels: indices of the last panel past the
+ * matrix's extent are zeros a renderer may read (never write). A sub-range of rows or columns stays a
+ * MatrixRef: along the panel dimension it must start at a multiple of `width` (offset +
+ * start / width * stride); along the other, offset + start * its stride (see kernel/matrix.ts).
+ */
 export interface MatrixRef {
   readonly buffer: string;
   /** In elements. */
   readonly offset: number;
   readonly rowStride: number;
   readonly colStride: number;
+  readonly panels?: Panels;
+}
+
+export interface Panels {
+  readonly along: 'row' | 'col';
+  /** Indices per panel; a gemm renderer uses it as its register tile along that dimension. */
+  readonly width: number;
+  /** Elements from one panel to the next. */
+  readonly stride: number;
 }
 
 /**
@@ -173,7 +194,11 @@ export type Activation =
 /**
  * C[M,N] = A[M,K] x B[K,N] (+ C if accumulate) (+ bias) (+ residual), then the activation, then clamp
  * to [min, max]: the register-blocked SIMD micro-kernel every MatMul, Gemm and Conv lowers to. float32
- * only in v1.
+ * only in v1. A and B may be panel-packed (MatrixRef.panels); bias, residual and C may not. Splitting a
+ * call over threads keeps it a GemmCall: a block of rows [r0, r1) is m = r1 - r0 with A, C and the
+ * residual moved by r0 rows (a 'row' bias by r0 elements); a block of columns moves B, C, the residual
+ * and a 'col' bias. Blocks start at multiples of the panel width of a packed operand (and ideally of
+ * `tile`).
  */
 export interface GemmCall {
   readonly op: 'gemm';
@@ -190,6 +215,11 @@ export interface GemmCall {
   readonly residual?: MatrixRef;
   readonly activation?: Activation;
   readonly clamp?: { readonly min: number; readonly max: number };
+  /**
+   * Register tile (rows x columns of C) the lowering's cost model chose; a renderer may ignore it. A
+   * packed operand's panel width overrides it along its dimension.
+   */
+  readonly tile?: { readonly mr: number; readonly nr: number };
 }
 
 /** One unit of the schedule: a loop nest (or micro-kernel calls) over buffers. */

@@ -1,25 +1,52 @@
 import type { GemmCall, MatrixRef } from '../kernel/ir.js';
-import type { Ref } from './binaryen.js';
+import type { Local, Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
+import { finishScalar } from './gemm-epilogue.js';
 
-/** Addressing and epilogue pieces shared by the gemm generators. */
+/** Addressing and scalar pieces shared by the gemm generators. */
 
 export interface GemmLayout {
   readonly g: GemmCall;
-  /** Byte address of element [0,0] of A, B, C and of bias[0]. */
+  /** Byte address of element [0,0] (before panel offsets) of A, B, C, R and of bias[0]. */
   readonly a: number;
   readonly b: number;
   readonly c: number;
+  readonly r: number;
   readonly bias: number;
 }
 
-/** Byte address of element (row, col) of a matrix whose [0,0] is at `base`. */
-export function at(ctx: KernelContext, base: number, ref: MatrixRef, row: Ref, col: Ref): Ref {
+export function layoutOf(ctx: KernelContext, g: GemmCall): GemmLayout {
+  const base = (r: MatrixRef): number => ctx.base(r.buffer) + 4 * r.offset;
+  return {
+    g,
+    a: base(g.a),
+    b: base(g.b),
+    c: base(g.c),
+    r: g.residual ? base(g.residual) : 0,
+    bias: g.bias ? ctx.base(g.bias.buffer) + 4 * g.bias.offset : 0,
+  };
+}
+
+/**
+ * Byte address of element (row, col) of a matrix whose [0,0] is at `base` (MatrixRef's formula, panels
+ * included). row and col are getters: a panel index reads its coordinate twice.
+ */
+export function at(ctx: KernelContext, base: number, ref: MatrixRef, row: () => Ref, col: () => Ref): Ref {
   const m = ctx.m;
-  const term = (x: Ref, stride: number): Ref | undefined =>
+  const scaled = (x: Ref, stride: number): Ref | undefined =>
     stride === 0 ? undefined : m.i32.mul(x, m.i32.const(4 * stride));
-  const parts = [term(row, ref.rowStride), term(col, ref.colStride)].filter((p): p is Ref => p !== undefined);
-  return parts.reduce((acc, p) => m.i32.add(acc, p), m.i32.const(base | 0));
+  const p = ref.panels;
+  const parts: (Ref | undefined)[] = [];
+  const plain = (x: () => Ref, stride: number): void => void parts.push(scaled(x(), stride));
+  const paneled = (x: () => Ref, stride: number): void => {
+    const w = m.i32.const(p!.width);
+    parts.push(scaled(m.i32.div_u(x(), w), p!.stride), scaled(m.i32.rem_u(x(), m.i32.const(p!.width)), stride));
+  };
+  (p?.along === 'row' ? paneled : plain)(row, ref.rowStride);
+  (p?.along === 'col' ? paneled : plain)(col, ref.colStride);
+  return parts
+    .filter((x): x is Ref => x !== undefined)
+    .reduce((acc, x) => m.i32.add(acc, x), m.i32.const(base | 0));
 }
 
 /** What C[i,j] starts from: bias and, when accumulating, C's old value. */
@@ -31,15 +58,20 @@ export function scalarInit(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: (
     const idx = g.bias.along === 'row' ? i() : j();
     init = m.f32.load(0, 4, m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(idx, m.i32.const(4))));
   }
-  if (g.accumulate) init = m.f32.add(init, m.f32.load(0, 4, at(ctx, L.c, g.c, i(), j())));
+  if (g.accumulate) init = m.f32.add(init, m.f32.load(0, 4, at(ctx, L.c, g.c, i, j)));
   return init;
 }
 
-export function clampScalar(ctx: KernelContext, g: GemmCall, v: Ref): Ref {
+/** Stores the f32 sum `s` of C[i,j] after the epilogue (residual, activation, clamp). */
+export function scalarStore(
+  ctx: KernelContext,
+  L: GemmLayout,
+  i: () => Ref,
+  j: () => Ref,
+  s: Local,
+): Ref[] {
   const m = ctx.m;
-  if (!g.clamp) return v;
-  let r = v;
-  if (g.clamp.min !== -Infinity) r = m.f32.max(r, m.f32.const(g.clamp.min));
-  if (g.clamp.max !== Infinity) r = m.f32.min(r, m.f32.const(g.clamp.max));
-  return r;
+  const { g } = L;
+  const residual = g.residual ? m.f32.load(0, 4, at(ctx, L.r, g.residual, i, j)) : undefined;
+  return [...finishScalar(ctx, g, s, residual), m.f32.store(0, 4, at(ctx, L.c, g.c, i, j), s.get())];
 }

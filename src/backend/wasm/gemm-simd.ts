@@ -1,22 +1,25 @@
+import type { MatrixRef } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { at, clampScalar, scalarInit, type GemmLayout } from './gemm-common.js';
+import { at, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
+import { finishVector } from './gemm-epilogue.js';
 import { countedLoop } from './loops.js';
 
 /**
  * The SIMD tiles of gemm.ts. A tile covers rows [i, i+mr) and `width` columns from j (both locals
  * holding the tile's origin); its per-row and per-column offsets are constants folded into memory
- * immediates, so the K loop is loads, FMAs and two pointer bumps.
+ * immediates, so the K loop is loads, FMAs and two pointer bumps. A tile never straddles a panel of a
+ * packed operand (gemm.ts aligns tiles to panels), so inside it a packed operand is plain strided.
  */
 
-export type GemmTiles = ((
+export type GemmTile = (
   ctx: KernelContext,
   L: GemmLayout,
   i: Local,
   j: Local,
   mr: number,
   width: number,
-) => Ref) & { readonly widths: readonly number[] };
+) => Ref;
 
 const v128 = binaryen.v128;
 const i32 = binaryen.i32;
@@ -30,16 +33,6 @@ function madd(ctx: KernelContext, a: Ref, b: Ref, c: Ref): Ref {
   const e = m.v128.bitselect(a, b, c);
   ternary.setOp(e, binaryen.RelaxedMaddVecF32x4);
   return e;
-}
-
-function clampVector(ctx: KernelContext, L: GemmLayout, v: Ref): Ref {
-  const m = ctx.m;
-  const clamp = L.g.clamp;
-  if (!clamp) return v;
-  let r = v;
-  if (clamp.min !== -Infinity) r = m.f32x4.max(r, m.f32x4.splat(m.f32.const(clamp.min)));
-  if (clamp.max !== Infinity) r = m.f32x4.min(r, m.f32x4.splat(m.f32.const(clamp.max)));
-  return r;
 }
 
 function grid<T>(rows: number, cols: number, make: () => T): T[][] {
@@ -80,49 +73,73 @@ function storePartial(ctx: KernelContext, ptr: () => Ref, offset: number, lanes:
 }
 
 /**
- * mr x width tile, width 1..8: acc[r][c] += splat(A[i+r,k]) * B[k, j+4c .. j+4c+3]. A last partial
- * vector (N % 4 leftover columns) loads and stores only its lanes.
+ * Row r, lanes [4c, 4c+lanes) of a C-shaped matrix (C or the residual) from the tile pointer `ptr`:
+ * one (partial) vector load when rows are contiguous, else lane by lane.
  */
-function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number, width: number): Ref {
+function loadRow(ctx: KernelContext, ref: MatrixRef, ptr: Local, r: number, c: number, lanes: number): Ref {
+  const m = ctx.m;
+  const off = (l: number): number => 4 * (r * ref.rowStride + (4 * c + l) * ref.colStride);
+  if (ref.colStride === 1) return loadPartial(ctx, ptr.get, off(0), lanes);
+  let v = m.f32x4.splat(m.f32.load(off(0), 4, ptr.get()));
+  for (let l = 1; l < lanes; l++) v = m.f32x4.replace_lane(v, l, m.f32.load(off(l), 4, ptr.get()));
+  return v;
+}
+
+function storeRow(ctx: KernelContext, ref: MatrixRef, ptr: Local, r: number, c: number, lanes: number, v: Local) {
+  const m = ctx.m;
+  const off = (l: number): number => 4 * (r * ref.rowStride + (4 * c + l) * ref.colStride);
+  if (ref.colStride === 1) return storePartial(ctx, ptr.get, off(0), lanes, v);
+  return seq(
+    m,
+    Array.from({ length: lanes }, (_, l) => m.f32.store(off(l), 4, ptr.get(), m.f32x4.extract_lane(v.get(), l))),
+  );
+}
+
+/**
+ * mr x width tile: acc[r][c] += splat(A[i+r,k]) * B[k, j+4c .. j+4c+3]. A last partial vector (width
+ * % 4 columns) loads and stores only its lanes. One row holds its B vectors in registers across rows;
+ * a one-row tile (GEMV) loads each B vector into its FMA, so 8 accumulators fit without spills.
+ */
+export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const m = ctx.m;
   const { g } = L;
   const nv = Math.ceil(width / 4);
   const lanesOf = (c: number): number => Math.min(4, width - 4 * c);
   const acc = grid(mr, nv, () => ctx.temp(v128));
-  const bv = Array.from({ length: nv }, () => ctx.temp(v128));
-  const a = ctx.temp(v128);
-  const [pa, pb, pc, pbias, kk] = [ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32)];
-  // C[i+r, j+4c+l] relative to pc
-  const cOff = (r: number, c: number, l = 0): number => 4 * (r * g.c.rowStride + (4 * c + l) * g.c.colStride);
-  const loadC = (r: number, c: number): Ref => {
-    if (g.c.colStride === 1) return loadPartial(ctx, pc.get, cOff(r, c), lanesOf(c));
-    let v = m.f32x4.splat(m.f32.load(cOff(r, c), 4, pc.get()));
-    for (let l = 1; l < lanesOf(c); l++)
-      v = m.f32x4.replace_lane(v, l, m.f32.load(cOff(r, c, l), 4, pc.get()));
-    return v;
-  };
+  const [pa, pb, pc, pr, pbias, kk] = Array.from({ length: 6 }, () => ctx.temp(i32)) as [
+    Local,
+    Local,
+    Local,
+    Local,
+    Local,
+    Local,
+  ];
   const init = (r: number, c: number): Ref => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
     if (g.bias?.along === 'col') v = loadPartial(ctx, pbias.get, 16 * c, lanesOf(c));
     else if (g.bias?.along === 'row') v = m.v128.load32_splat(4 * r, 4, pbias.get());
-    return g.accumulate ? m.f32x4.add(v, loadC(r, c)) : v;
+    return g.accumulate ? m.f32x4.add(v, loadRow(ctx, g.c, pc, r, c, lanesOf(c))) : v;
   };
   const store = (r: number, c: number): Ref => {
     const t = ctx.temp(v128);
-    const stores =
-      g.c.colStride === 1
-        ? [storePartial(ctx, pc.get, cOff(r, c), lanesOf(c), t)]
-        : Array.from({ length: lanesOf(c) }, (_, l) =>
-            m.f32.store(cOff(r, c, l), 4, pc.get(), m.f32x4.extract_lane(t.get(), l)),
-          );
-    return seq(m, [t.set(clampVector(ctx, L, acc[r]![c]!.get())), ...stores]);
+    const residual = g.residual ? loadRow(ctx, g.residual, pr, r, c, lanesOf(c)) : undefined;
+    return seq(m, [
+      t.set(acc[r]![c]!.get()),
+      ...finishVector(ctx, g, t, residual),
+      storeRow(ctx, g.c, pc, r, c, lanesOf(c), t),
+    ]);
   };
+  const bLoad = (c: number): Ref => loadPartial(ctx, pb.get, 16 * c, lanesOf(c));
   const step = (): Ref[] => {
-    const body: Ref[] = bv.map((b, c) => b.set(loadPartial(ctx, pb.get, 16 * c, lanesOf(c))));
+    const a = ctx.temp(v128);
+    const held = mr > 1 ? Array.from({ length: nv }, () => ctx.temp(v128)) : [];
+    const body: Ref[] = held.map((b, c) => b.set(bLoad(c)));
     for (let r = 0; r < mr; r++) {
       body.push(a.set(m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get())));
-      for (let c = 0; c < nv; c++)
-        body.push(acc[r]![c]!.set(madd(ctx, a.get(), bv[c]!.get(), acc[r]![c]!.get())));
+      for (let c = 0; c < nv; c++) {
+        const b = held[c]?.get() ?? bLoad(c);
+        body.push(acc[r]![c]!.set(madd(ctx, a.get(), b, acc[r]![c]!.get())));
+      }
     }
     body.push(
       pa.set(m.i32.add(pa.get(), m.i32.const(4 * g.a.colStride))),
@@ -130,7 +147,9 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
     );
     return body;
   };
-  const code: Ref[] = [pc.set(at(ctx, L.c, g.c, i.get(), j.get()))];
+  const zero = (): Ref => m.i32.const(0);
+  const code: Ref[] = [pc.set(at(ctx, L.c, g.c, i.get, j.get))];
+  if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));
   if (g.bias) {
     const along = g.bias.along === 'col' ? j : i;
     code.push(pbias.set(m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(along.get(), m.i32.const(4)))));
@@ -138,16 +157,14 @@ function splat(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
   if (g.k > 0) {
     code.push(
-      pa.set(at(ctx, L.a, g.a, i.get(), m.i32.const(0))),
-      pb.set(at(ctx, L.b, g.b, m.i32.const(0), j.get())),
+      pa.set(at(ctx, L.a, g.a, i.get, zero)),
+      pb.set(at(ctx, L.b, g.b, zero, j.get)),
       countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false),
     );
   }
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(store(r, c));
   return seq(m, code);
-}
-
-export const splatTile: GemmTiles = Object.assign(splat, { widths: [8, 4, 3, 2, 1] });
+};
 
 const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 const SWAP_PAIRS = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
@@ -162,28 +179,24 @@ function horizontalSum(ctx: KernelContext, v: Local): Ref {
 }
 
 /** mr x width tile (width 2 or 1) of dot products over K: A rows and B columns are contiguous. */
-function dot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number, width: number): Ref {
+export const dotTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const m = ctx.m;
   const { g } = L;
   const acc = grid(mr, width, () => ctx.temp(v128));
   const av = Array.from({ length: mr }, () => ctx.temp(v128));
   const [pa, pb, kk] = [ctx.temp(i32), ctx.temp(i32), ctx.temp(i32)];
-  const sum = ctx.temp(binaryen.f32);
   const aOff = (r: number, q = 0): number => 4 * (r * g.a.rowStride + q);
   const bOff = (c: number, q = 0): number => 4 * (c * g.b.colStride + q);
   const k4 = Math.floor(g.k / 4);
-  const code: Ref[] = [
-    pa.set(at(ctx, L.a, g.a, i.get(), m.i32.const(0))),
-    pb.set(at(ctx, L.b, g.b, m.i32.const(0), j.get())),
-  ];
+  const zero = (): Ref => m.i32.const(0);
+  const code: Ref[] = [pa.set(at(ctx, L.a, g.a, i.get, zero)), pb.set(at(ctx, L.b, g.b, zero, j.get))];
   for (const row of acc) for (const x of row) code.push(x.set(m.v128.const(new Array<number>(16).fill(0))));
   if (k4 > 0) {
     const step = (): Ref[] => {
       const body: Ref[] = av.map((a, r) => a.set(m.v128.load(aOff(r), 4, pa.get())));
       for (let c = 0; c < width; c++) {
-        const b = m.v128.load(bOff(c), 4, pb.get());
         const bl = ctx.temp(v128);
-        body.push(bl.set(b));
+        body.push(bl.set(m.v128.load(bOff(c), 4, pb.get())));
         for (let r = 0; r < mr; r++)
           body.push(acc[r]![c]!.set(madd(ctx, av[r]!.get(), bl.get(), acc[r]![c]!.get())));
       }
@@ -196,18 +209,14 @@ function dot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local, mr: number, 
   const jj = (c: number) => (): Ref => m.i32.add(j.get(), m.i32.const(c));
   for (let r = 0; r < mr; r++) {
     for (let c = 0; c < width; c++) {
+      const sum = ctx.temp(binaryen.f32);
       code.push(horizontalSum(ctx, acc[r]![c]!));
       let s: Ref = m.f32x4.extract_lane(acc[r]![c]!.get(), 0);
       for (let q = 0; q < g.k % 4; q++) {
         s = m.f32.add(s, m.f32.mul(m.f32.load(aOff(r, q), 4, pa.get()), m.f32.load(bOff(c, q), 4, pb.get())));
       }
-      code.push(
-        sum.set(m.f32.add(s, scalarInit(ctx, L, ii(r), jj(c)))),
-        m.f32.store(0, 4, at(ctx, L.c, g.c, ii(r)(), jj(c)()), clampScalar(ctx, g, sum.get())),
-      );
+      code.push(sum.set(m.f32.add(s, scalarInit(ctx, L, ii(r), jj(c)))), ...scalarStore(ctx, L, ii(r), jj(c), sum));
     }
   }
   return seq(m, code);
-}
-
-export const dotTile: GemmTiles = Object.assign(dot, { widths: [2, 1] });
+};

@@ -1,21 +1,24 @@
-import type { GemmCall, MatrixRef } from '../kernel/ir.js';
+import type { GemmCall } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import { RenderError, type KernelContext } from './context.js';
-import { dotTile, splatTile, type GemmTiles } from './gemm-simd.js';
-import { at, clampScalar, scalarInit, type GemmLayout } from './gemm-common.js';
+import { dotTile, splatTile, type GemmTile } from './gemm-simd.js';
+import { at, layoutOf, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
 import { countedLoop } from './loops.js';
 
 /**
- * C[M,N] (=|+=) A[M,K] * B[K,N] (+ bias) then clamp. Three generators, picked per call from the
- * strides (all constants):
- *  - splat:  B rows contiguous (colStride 1): MR x 8 tiles of f32x4 accumulators, K innermost, one
- *            A element splatted against two B vectors per row (XNNPACK's wasmsimd "splat" scheme);
- *            the N % 4 leftover columns are one partial vector that loads and stores only its lanes;
+ * C[M,N] (=|+=) A[M,K] * B[K,N] (+ bias) (+ residual), activation, clamp. Three generators, picked
+ * per call from the strides (all constants):
+ *  - splat:  B rows contiguous (colStride 1, plain or packed in column panels): MR x NR tiles of f32x4
+ *            accumulators, K innermost, one A element splatted against NR/4 B vectors per row
+ *            (XNNPACK's wasmsimd "splat" scheme); MR x NR comes from the packed operands' panel
+ *            widths, else the call's `tile`, else 4 x 8; leftover columns take narrower tiles down to
+ *            one partial vector that loads and stores only its lanes;
  *  - dot:    A rows and B columns contiguous (B transposed): 4 x 2 tiles of dot products over K in
  *            f32x4 lanes, reduced horizontally at the end;
  *  - scalar: anything else (negative strides, targets without SIMD).
- * Edges are smaller tiles of the same generators. With threads, rows are split into equal shares of
- * row blocks; thread `tid` runs its share.
+ * Edges are smaller tiles of the same generators; tiles start at panel boundaries of packed operands.
+ * With threads, rows (or columns, when there are more column tiles than row tiles) are split into
+ * equal shares of tiles; thread `tid` runs its share.
  */
 
 /**
@@ -29,41 +32,57 @@ interface Share {
   readonly dynamic: boolean;
 }
 
-export const SPLAT_MR = 4;
+interface Tiling {
+  readonly tile: GemmTile;
+  readonly mr: number;
+  /** Tile widths, widest first: the widest covers whole column groups, the rest the leftover. */
+  readonly widths: readonly number[];
+}
+
+export const DEFAULT_TILE = { mr: 4, nr: 8 } as const;
 export const DOT_MR = 4;
+const NARROW = [8, 4, 3, 2, 1];
+
+/** The generator and tile shape for a call, or undefined for the scalar path. */
+export function tilingOf(ctx: KernelContext, g: GemmCall): Tiling | undefined {
+  for (const r of [g.c, g.residual]) {
+    if (r?.panels) throw new RenderError('gemm C and residual cannot be panel-packed');
+  }
+  const strides = [g.a, g.b, g.c, ...(g.residual ? [g.residual] : [])].flatMap((r) => [r.rowStride, r.colStride]);
+  const simd = ctx.target.simd && strides.every((s) => s >= 0);
+  if (!simd) return undefined;
+  const packed = g.a.panels !== undefined || g.b.panels !== undefined;
+  const dot = !packed && g.a.colStride === 1 && g.b.rowStride === 1 && g.k >= 4;
+  if (g.b.colStride === 1 && (g.n >= 8 || !dot || packed)) {
+    const mr = g.a.panels?.along === 'row' ? g.a.panels.width : (g.tile?.mr ?? DEFAULT_TILE.mr);
+    const nr = g.b.panels?.along === 'col' ? g.b.panels.width : (g.tile?.nr ?? DEFAULT_TILE.nr);
+    if (g.a.panels?.along === 'col' || g.b.panels?.along === 'row' || mr < 1 || nr < 1 || nr > 32) {
+      throw new RenderError(`gemm tile ${mr}x${nr} over A panels ${g.a.panels?.along} and B ${g.b.panels?.along}`);
+    }
+    return { tile: splatTile, mr, widths: [nr, ...NARROW.filter((w) => w < nr)] };
+  }
+  if (dot) return { tile: dotTile, mr: DOT_MR, widths: [2, 1] };
+  return undefined;
+}
 
 export function renderGemm(ctx: KernelContext, g: GemmCall, split = false): Ref {
   const m = ctx.m;
   if (g.m <= 0 || g.n <= 0) return m.nop();
   if (g.k < 0) throw new RenderError(`gemm with k = ${g.k}`);
-  const layout: GemmLayout = {
-    g,
-    a: matrixBase(ctx, g.a),
-    b: matrixBase(ctx, g.b),
-    c: matrixBase(ctx, g.c),
-    bias: g.bias ? ctx.base(g.bias.buffer) + 4 * g.bias.offset : 0,
-  };
-  const strides = [g.a, g.b, g.c].flatMap((r) => [r.rowStride, r.colStride]);
-  const simd = ctx.target.simd && strides.every((s) => s >= 0);
-  const dot = simd && g.a.colStride === 1 && g.b.rowStride === 1 && g.k >= 4;
-  const splat = simd && g.b.colStride === 1 && (g.n >= 8 || !dot);
-  const tiles = splat ? splatTile : dot ? dotTile : undefined;
-  const mr = splat ? SPLAT_MR : dot ? DOT_MR : 1;
+  const layout = layoutOf(ctx, g);
+  const tiling = tilingOf(ctx, g);
   const threads = split && ctx.target.threads;
-  if (!tiles) {
+  if (!tiling) {
     const rows = share(ctx, g.m, 1, threads);
     return seq(m, [...rows.setup, scalarColumns(ctx, layout, 0, g.n, rows.share, 1)]);
   }
+  const { mr } = tiling;
   // split whichever dimension has more units of work (batch-1 layers have one row block)
-  const width = tiles.widths[0]!;
+  const width = tiling.widths[0]!;
   const byColumns = threads && Math.floor(g.n / width) > Math.ceil(g.m / mr);
   const rows = share(ctx, g.m, mr, threads && !byColumns);
   const cols = share(ctx, g.n, width, byColumns);
-  return seq(m, [...rows.setup, ...cols.setup, ...blocked(ctx, layout, tiles, mr, rows.share, cols.share)]);
-}
-
-function matrixBase(ctx: KernelContext, r: MatrixRef): number {
-  return ctx.base(r.buffer) + 4 * r.offset;
+  return seq(m, [...rows.setup, ...cols.setup, ...blocked(ctx, layout, tiling, rows.share, cols.share)]);
 }
 
 function share(
@@ -112,16 +131,10 @@ function share(
  * The widest tiles over the thread's columns and rows, then narrower tiles for the leftover
  * columns (each over the thread's rows).
  */
-function blocked(
-  ctx: KernelContext,
-  L: GemmLayout,
-  tiles: GemmTiles,
-  mr: number,
-  rows: Share,
-  cols: Share,
-): Ref[] {
+function blocked(ctx: KernelContext, L: GemmLayout, tiling: Tiling, rows: Share, cols: Share): Ref[] {
   const m = ctx.m;
   const { g } = L;
+  const { tile: tiles, mr } = tiling;
   const code: Ref[] = [];
   const i = ctx.temp(binaryen.i32);
   const j = ctx.temp(binaryen.i32);
@@ -139,7 +152,7 @@ function blocked(
     }
     return parts;
   };
-  const widest = tiles.widths[0]!;
+  const widest = tiling.widths[0]!;
   let col = g.n - (g.n % widest);
   if (col > 0) {
     if (!cols.dynamic && col === widest) code.push(seq(m, [j.set(m.i32.const(0)), ...overRows(widest)]));
@@ -149,7 +162,7 @@ function blocked(
       );
   }
   const leftover: Ref[] = [];
-  for (const width of tiles.widths.slice(1)) {
+  for (const width of tiling.widths.slice(1)) {
     const count = Math.floor((g.n - col) / width);
     if (count === 0) continue;
     const end = col + count * width;
@@ -211,13 +224,15 @@ function scalarColumns(
 function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
   const m = ctx.m;
   const { g } = L;
-  const [pa, pb, kk] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
+  const [kk, pa, pb] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
   const s = ctx.temp(binaryen.f32);
   const code: Ref[] = [s.set(scalarInit(ctx, L, i.get, j.get))];
   if (g.k > 0) {
+    // a K step moves a packed operand by its in-panel stride too: panels cut rows of A and columns of B
+    const zero = (): Ref => m.i32.const(0);
     code.push(
-      pa.set(at(ctx, L.a, g.a, i.get(), m.i32.const(0))),
-      pb.set(at(ctx, L.b, g.b, m.i32.const(0), j.get())),
+      pa.set(at(ctx, L.a, g.a, i.get, zero)),
+      pb.set(at(ctx, L.b, g.b, zero, j.get)),
       countedLoop(
         ctx,
         kk,
@@ -233,6 +248,6 @@ function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
       ),
     );
   }
-  code.push(m.f32.store(0, 4, at(ctx, L.c, g.c, i.get(), j.get()), clampScalar(ctx, g, s.get())));
+  code.push(...scalarStore(ctx, L, i.get, j.get, s));
   return seq(m, code);
 }

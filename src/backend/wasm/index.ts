@@ -5,15 +5,18 @@ import type { Program } from '../schedule/program.js';
 import { binaryen, seq, type Module, type Ref } from './binaryen.js';
 import { KernelContext, RenderError, type Target } from './context.js';
 import { hasRoutine, MathLibrary } from './math/library.js';
-import { addBarrier, BARRIER_BYTES, renderKernelBody } from './threads.js';
+import { addBarrier, BARRIER_BYTES, renderKernelBody, STATUS } from './threads.js';
+import type { BufferPlace } from './threads-footprint.js';
+import { planThreads, type ThreadPlan } from './threads-schedule.js';
 
 /**
- * The WebAssembly renderer: one module for a whole schedule. ABI (see neff/contents.ts): imports
+ * The WebAssembly renderer: one module for a whole schedule. ABI (docs/neff.md): imports
  * `env.memory` (min = max = totalBytes / 64 KiB, shared for 'threads') and exports
- * `run(tid, threads)`, which runs every kernel in order, each as its own function named after it and
- * exported as `k<i>` (so a profiler can time them one by one).
+ * `run(tid, threads) -> status`, which runs every kernel in order, each as its own function named
+ * after it and exported as `k<i>` (so a profiler can time them one by one, as thread 0 of 1).
  * Buffers live at weightsOffset + plan.weights offset (weights) or arenaOffset + plan.arena offset.
- * A module without 'threads' must be called as run(0, 1).
+ * A module without 'threads' must be called as run(0, 1); a threads module shares the work of each
+ * kernel as threads-schedule.ts plans and meets at barriers (threads.ts).
  */
 
 export interface WasmLayout {
@@ -32,6 +35,10 @@ export interface WasmTarget {
 const PAGE = 65536;
 const RUN = 'run';
 const BARRIER = 'barrier';
+const RESUME_GLOBAL = 'run_resume';
+const RESUME_TID_GLOBAL = 'run_resume_tid';
+/** Custom section of a threads module: UTF-8 JSON { "max": n }, the most threads worth running. */
+export const THREADS_SECTION = 'neuron-cc.threads';
 
 export function renderWasm(program: Program, layout: WasmLayout, target: WasmTarget): Uint8Array {
   const t = targetOf(target.features);
@@ -41,6 +48,7 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
       `a threads variant needs ${BARRIER_BYTES} reserved bytes below the weights`,
     );
   }
+  const plan = t.threads ? planThreads(program.kernels, placeOf(layout, program)) : undefined;
   const m = new binaryen.Module();
   try {
     m.setFeatures(featureBits(t));
@@ -50,26 +58,25 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
     const lib = new MathLibrary(m);
     const baseOf = bufferBases(layout);
     const names = functionNames(program);
-    const calls: Ref[] = [];
-    if (t.threads) addBarrier(m, BARRIER);
     program.kernels.forEach((kernel, i) => {
       const name = names[i]!;
       try {
         const ctx = new KernelContext(m, lib, t, kernel, baseOf);
-        ctx.fb.finish(name, binaryen.none, renderKernelBody(ctx));
+        ctx.fb.finish(name, binaryen.none, renderKernelBody(ctx, plan?.modes[i]));
       } catch (e) {
         throw kernelError(kernel.name, kernel.node, i, e);
       }
       m.addFunctionExport(name, `k${i}`);
-      calls.push(m.call(name, [m.local.get(0, binaryen.i32), m.local.get(1, binaryen.i32)], binaryen.none));
-      if (t.threads && i + 1 < program.kernels.length) {
-        calls.push(m.call(BARRIER, [m.local.get(1, binaryen.i32)], binaryen.none));
-      }
     });
-    m.addFunction(RUN, binaryen.createType([binaryen.i32, binaryen.i32]), binaryen.none, [], seq(m, calls));
+    if (plan) {
+      addBarrier(m, BARRIER);
+      addRun(m, names, plan);
+      const note = new TextEncoder().encode(JSON.stringify({ max: plan.maxThreads }));
+      m.addCustomSection(THREADS_SECTION, note);
+    } else addRun(m, names, undefined);
     m.addFunctionExport(RUN, RUN);
     if (!m.validate()) {
-      const bad = program.kernels.findIndex((_, i) => !validates(program, layout, t, i));
+      const bad = program.kernels.findIndex((_, i) => !validates(program, layout, t, i, plan));
       const k = program.kernels[bad];
       throw new NccError(
         'NCC_INTERNAL',
@@ -91,6 +98,73 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
   } finally {
     m.dispose();
   }
+}
+
+/**
+ * run(tid, threads) -> status: the kernels in order, with the plan's barriers and a final one (so
+ * thread 0 returns only when every thread is done). A barrier that returns `waiting` makes run
+ * return it with the barrier's index saved; the thread's next call skips ahead to that barrier and
+ * resumes it.
+ */
+function addRun(m: Module, names: readonly string[], plan: ThreadPlan | undefined): void {
+  const i32 = binaryen.i32;
+  const [tid, threads, resumeAt, status] = [0, 1, 2, 3];
+  const get = (i: number): Ref => m.local.get(i, i32);
+  const kernel = (i: number): Ref => m.call(names[i]!, [get(tid), get(threads)], binaryen.none);
+  const done = m.return(m.i32.const(STATUS.done));
+  if (!plan) {
+    const body = seq(m, [...names.map((_, i) => kernel(i)), done]);
+    m.addFunction(RUN, binaryen.createType([i32, i32]), i32, [], body);
+    return;
+  }
+  m.addGlobal(RESUME_GLOBAL, i32, true, m.i32.const(0));
+  m.addGlobal(RESUME_TID_GLOBAL, i32, true, m.i32.const(0));
+  const segments: number[][] = [[]];
+  names.forEach((_, i) => {
+    if (plan.barriers[i]) segments.push([]);
+    segments[segments.length - 1]!.push(i);
+  });
+  segments.push([]); // after the final barrier
+  const code: Ref[] = [
+    // only the thread that got `waiting` resumes (tests run every thread's share on one instance)
+    m.local.set(
+      resumeAt,
+      m.select(
+        m.i32.eq(get(tid), m.global.get(RESUME_TID_GLOBAL, i32)),
+        m.global.get(RESUME_GLOBAL, i32),
+        m.i32.const(0),
+      ),
+    ),
+    m.global.set(RESUME_GLOBAL, m.i32.const(0)),
+    m.if(m.i32.eqz(get(resumeAt)), seq(m, segments[0]!.map(kernel))),
+  ];
+  for (let b = 1; b < segments.length; b++) {
+    const meet = seq(m, [
+      m.local.set(
+        status,
+        m.call(BARRIER, [get(threads), m.i32.eq(get(resumeAt), m.i32.const(b))], i32),
+      ),
+      m.if(
+        get(status),
+        seq(m, [
+          m.if(
+            m.i32.eq(get(status), m.i32.const(STATUS.waiting)),
+            seq(m, [m.global.set(RESUME_GLOBAL, m.i32.const(b)), m.global.set(RESUME_TID_GLOBAL, get(tid))]),
+          ),
+          m.return(get(status)),
+        ]),
+      ),
+    ]);
+    code.push(m.if(m.i32.le_u(get(resumeAt), m.i32.const(b)), seq(m, [meet, ...segments[b]!.map(kernel)])));
+  }
+  code.push(done);
+  m.addFunction(RUN, binaryen.createType([i32, i32]), i32, [i32, i32], seq(m, code));
+}
+
+/** Where each buffer lives, for the thread plan's footprints. */
+function placeOf(layout: WasmLayout, program: Program): (buffer: string) => BufferPlace {
+  const base = bufferBases(layout);
+  return (buffer) => ({ base: base(buffer), bytes: program.buffers.get(buffer)?.bytes ?? 0 });
 }
 
 function targetOf(features: readonly WasmFeature[]): Target {
@@ -141,7 +215,13 @@ function kernelError(name: string, node: string, index: number, e: unknown): Ncc
 }
 
 /** Renders kernel `index` alone into a scratch module and validates it (to name a culprit). */
-function validates(program: Program, layout: WasmLayout, t: Target, index: number): boolean {
+function validates(
+  program: Program,
+  layout: WasmLayout,
+  t: Target,
+  index: number,
+  plan: ThreadPlan | undefined,
+): boolean {
   const m: Module = new binaryen.Module();
   try {
     m.setFeatures(featureBits(t));
@@ -150,7 +230,7 @@ function validates(program: Program, layout: WasmLayout, t: Target, index: numbe
     m.addMemoryImport('0', 'env', 'memory', t.threads);
     const kernel = program.kernels[index]!;
     const ctx = new KernelContext(m, new MathLibrary(m), t, kernel, bufferBases(layout));
-    ctx.fb.finish('k', binaryen.none, renderKernelBody(ctx));
+    ctx.fb.finish('k', binaryen.none, renderKernelBody(ctx, plan?.modes[index]));
     return Boolean(m.validate());
   } finally {
     m.dispose();

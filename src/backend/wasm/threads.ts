@@ -1,74 +1,209 @@
-import { binaryen, seq, type Module, type Ref } from './binaryen.js';
+import type { GemmCall, Stmt } from '../kernel/ir.js';
+import { binaryen, seq, type Local, type Module, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { renderGemm } from './gemm.js';
+import { countedLoop } from './loops.js';
 import { renderLoop, renderStmts } from './statements.js';
+import type { ThreadMode } from './threads-schedule.js';
 
 /**
- * Work sharing for thread variants. A kernel whose body is one parallel loop runs iterations
- * [tid*n/threads, (tid+1)*n/threads) on thread tid; a lone gemm splits its rows; any other kernel
- * runs on thread 0. Kernels are separated by a barrier in linear memory.
+ * Work sharing and barriers for thread variants (the plan comes from threads-schedule.ts). The
+ * threads' control words live in the reserved bytes below the weights (docs/neff.md):
  */
+export const CONTROL = {
+  /** Threads arrived at the current barrier. */
+  count: 0,
+  /** Bumped by the last thread to arrive: the others wait for it to change. */
+  generation: 4,
+  /** Non-zero: stop. The runtime sets it (and notifies `generation`) when a thread fails. */
+  abort: 8,
+} as const;
+export const BARRIER_BYTES = 16;
 
-/** Bytes [0, 8) of the reserved region below the weights: arrival count, then generation. */
-export const BARRIER_BYTES = 8;
-const COUNT = 0;
-const GENERATION = 4;
+/** Status of a barrier (and of run): done, aborted, or "still waiting: call again to go on". */
+export const STATUS = { done: 0, aborted: 1, waiting: 2 } as const;
 
-export function renderKernelBody(ctx: KernelContext): Ref {
+/** Polls of the generation word before sleeping: covers the usual skew between threads. */
+const SPIN = 4000;
+/** One sleep, in nanoseconds; a notify (next generation, or an abort) ends it earlier. */
+const WAIT_NS = 2_000_000n;
+/** Sleeps that time out before the barrier returns `waiting`, so the caller's event loop can run. */
+const WAITS_BEFORE_YIELD = 5;
+/** The generation a thread arrived with, kept across a `waiting` return. */
+export const ARRIVAL_GLOBAL = 'barrier_generation';
+
+export function renderKernelBody(ctx: KernelContext, mode: ThreadMode | undefined): Ref {
   const m = ctx.m;
   const body = ctx.kernel.body;
-  if (!ctx.target.threads) return seq(m, renderStmts(ctx, body));
-  const only = body.length === 1 ? body[0]! : undefined;
-  if (only?.op === 'loop' && only.parallel) {
-    const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
-    const share = (t: Ref): Ref =>
-      m.i32.wrap(
-        m.i64.div_u(
-          m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(only.extent))),
-          m.i64.extend_u(ctx.threads.get()),
-        ),
-      );
-    return seq(m, [
-      lo.set(share(ctx.tid.get())),
-      hi.set(share(m.i32.add(ctx.tid.get(), m.i32.const(1)))),
-      renderLoop(ctx, only, { lo, hi }),
-    ]);
+  if (!ctx.target.threads || !mode) return seq(m, renderStmts(ctx, body));
+  switch (mode.kind) {
+    case 'single': {
+      const mine =
+        mode.owner === 0
+          ? m.i32.eqz(ctx.tid.get())
+          : m.i32.eq(ctx.tid.get(), m.i32.rem_u(m.i32.const(mode.owner), ctx.threads.get()));
+      return m.if(mine, seq(m, renderStmts(ctx, body)));
+    }
+    case 'loop':
+      return splitLoop(ctx, body[0] as Extract<Stmt, { op: 'loop' }>, mode.unit);
+    case 'gemms':
+      return splitGemms(ctx, body as readonly GemmCall[], mode.spread);
   }
-  if (only?.op === 'gemm') return renderGemm(ctx, only, true);
-  return m.if(m.i32.eqz(ctx.tid.get()), seq(m, renderStmts(ctx, body)));
+}
+
+/** floor(t * n / threads) in 64-bit, so large counts cannot overflow. */
+function shareOf(ctx: KernelContext, t: Ref, n: number): Ref {
+  const m = ctx.m;
+  return m.i32.wrap(
+    m.i64.div_u(m.i64.mul(m.i64.extend_u(t), m.i64.const(BigInt(n))), m.i64.extend_u(ctx.threads.get())),
+  );
+}
+
+/** Iterations [lo, hi) of thread tid: equal shares of whole `unit`s, the last one clipped. */
+function splitLoop(ctx: KernelContext, loop: Extract<Stmt, { op: 'loop' }>, unit: number): Ref {
+  const m = ctx.m;
+  const units = Math.ceil(loop.extent / unit);
+  const bound = (t: Ref): Ref => {
+    const at = m.i32.mul(shareOf(ctx, t, units), m.i32.const(unit));
+    return unit === 1 ? at : minU(ctx, at, loop.extent);
+  };
+  const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
+  return seq(m, [
+    lo.set(bound(ctx.tid.get())),
+    hi.set(bound(m.i32.add(ctx.tid.get(), m.i32.const(1)))),
+    renderLoop(ctx, loop, { lo, hi }),
+  ]);
+}
+
+function minU(ctx: KernelContext, x: Ref, limit: number): Ref {
+  return pick(ctx, x, ctx.m.i32.const(limit), (a, b) => ctx.m.i32.lt_u(a, b));
 }
 
 /**
- * barrier(threads): the last thread to arrive resets the count and bumps the generation; the others
- * wait for the generation to change (memory.atomic.wait32, so threads must be workers).
+ * The calls' work, dealt out in slices: call c is T slices [c*T, c*T + T) of a line of C*T, and
+ * thread t takes [t*C, t*C + C) of that line ('calls'), or slice t of every call ('each'). A slice
+ * is what renderGemm's split gives thread k of T (whole tiles of the larger of M and N), so gemm.ts
+ * runs it with the thread parameters set to (k, T), or (0, 1) when the thread has the whole call.
+ * Every output element is computed by the same tile code whatever the split: results do not depend
+ * on the thread count.
+ */
+function splitGemms(ctx: KernelContext, calls: readonly GemmCall[], spread: 'calls' | 'each'): Ref {
+  const m = ctx.m;
+  const i32 = binaryen.i32;
+  const C = calls.length;
+  const [tid, threads, k, k1, vT] = [ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32)];
+  const code: Ref[] = [tid.set(ctx.tid.get()), threads.set(ctx.threads.get())];
+  calls.forEach((call, c) => {
+    const first = (): Ref => m.i32.mul(m.i32.const(c), threads.get());
+    const range: Ref[] =
+      spread === 'each'
+        ? [k.set(tid.get()), k1.set(m.i32.add(tid.get(), m.i32.const(1)))]
+        : [
+            k.set(maxS(ctx, first(), m.i32.mul(tid.get(), m.i32.const(C)))),
+            k1.set(
+              minS(
+                ctx,
+                m.i32.add(first(), threads.get()),
+                m.i32.mul(m.i32.add(tid.get(), m.i32.const(1)), m.i32.const(C)),
+              ),
+            ),
+            k.set(m.i32.sub(k.get(), first())),
+            k1.set(m.i32.sub(k1.get(), first())),
+          ];
+    code.push(
+      ...range,
+      vT.set(threads.get()),
+      // the whole call: one pass as thread 0 of 1
+      m.if(
+        m.i32.eq(m.i32.sub(k1.get(), k.get()), threads.get()),
+        seq(m, [k.set(m.i32.const(0)), k1.set(m.i32.const(1)), vT.set(m.i32.const(1))]),
+      ),
+      countedLoop(
+        ctx,
+        k,
+        k.get(),
+        k1.get,
+        1,
+        () => [ctx.tid.set(k.get()), ctx.threads.set(vT.get()), renderGemm(ctx, call, true)],
+        true,
+      ),
+    );
+  });
+  code.push(ctx.tid.set(tid.get()), ctx.threads.set(threads.get()));
+  return seq(m, code);
+}
+
+function maxS(ctx: KernelContext, a: Ref, b: Ref): Ref {
+  return pick(ctx, a, b, (x, y) => ctx.m.i32.gt_s(x, y));
+}
+
+function minS(ctx: KernelContext, a: Ref, b: Ref): Ref {
+  return pick(ctx, a, b, (x, y) => ctx.m.i32.lt_s(x, y));
+}
+
+/** first(a, b) ? a : b, each evaluated once (select evaluates its operands before the condition). */
+function pick(ctx: KernelContext, a: Ref, b: Ref, first: (x: Ref, y: Ref) => Ref): Ref {
+  const m = ctx.m;
+  const [x, y]: Local[] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
+  return m.block(null, [x.set(a), y.set(b), m.select(first(x.get(), y.get()), x.get(), y.get())], binaryen.i32);
+}
+
+/**
+ * barrier(threads, resume) -> status. Arrival: the last thread resets the count, bumps the
+ * generation and wakes the others; the others poll the generation (and the abort word) SPIN times,
+ * then sleep in timed waits. After WAITS_BEFORE_YIELD timeouts it returns `waiting` with its arrival
+ * generation saved: called again with resume = 1 it goes on waiting without arriving twice. So no
+ * thread can hang: an abort wakes every sleeper, and a caller that must watch for dead workers
+ * (Node's main thread) gets control back regularly.
  */
 export function addBarrier(m: Module, name: string): void {
   const i32 = binaryen.i32;
-  const threads = (): Ref => m.local.get(0, i32);
-  const gen = (): Ref => m.local.get(1, i32);
+  const [threads, resume, spin, waits] = [0, 1, 2, 3];
+  const get = (i: number): Ref => m.local.get(i, i32);
   const A = m.i32.atomic;
-  const addr = (): Ref => m.i32.const(0);
-  const body = seq(m, [
-    m.if(m.i32.le_s(threads(), m.i32.const(1)), m.return()),
-    m.local.set(1, A.load(GENERATION, addr())),
+  const zero = (): Ref => m.i32.const(0);
+  const arrival = (): Ref => m.global.get(ARRIVAL_GLOBAL, i32);
+  m.addGlobal(ARRIVAL_GLOBAL, i32, true, m.i32.const(0));
+  const arrive = seq(m, [
+    m.global.set(ARRIVAL_GLOBAL, A.load(CONTROL.generation, zero())),
     m.if(
-      m.i32.eq(m.i32.add(A.rmw.add(COUNT, addr(), m.i32.const(1)), m.i32.const(1)), threads()),
+      m.i32.eq(m.i32.add(A.rmw.add(CONTROL.count, zero(), m.i32.const(1)), m.i32.const(1)), get(threads)),
       seq(m, [
-        A.store(COUNT, addr(), m.i32.const(0)),
-        m.drop(A.rmw.add(GENERATION, addr(), m.i32.const(1))),
-        m.drop(m.memory.atomic.notify(m.i32.const(GENERATION), m.i32.const(-1))),
+        A.store(CONTROL.count, zero(), zero()),
+        m.drop(A.rmw.add(CONTROL.generation, zero(), m.i32.const(1))),
+        m.drop(m.memory.atomic.notify(m.i32.const(CONTROL.generation), m.i32.const(-1))),
+        m.return(m.i32.const(STATUS.done)),
       ]),
-      m.loop(
-        'wait',
-        m.if(
-          m.i32.eq(A.load(GENERATION, addr()), gen()),
-          seq(m, [
-            m.drop(m.memory.atomic.wait32(m.i32.const(GENERATION), gen(), m.i64.const(-1n))),
-            m.br('wait'),
-          ]),
-        ),
-      ),
     ),
   ]);
-  m.addFunction(name, binaryen.createType([i32]), binaryen.none, [i32], body);
+  const wait = m.loop(
+    'wait',
+    seq(m, [
+      m.if(m.i32.ne(A.load(CONTROL.generation, zero()), arrival()), m.return(m.i32.const(STATUS.done))),
+      m.if(A.load(CONTROL.abort, zero()), m.return(m.i32.const(STATUS.aborted))),
+      m.if(get(spin), seq(m, [m.local.set(spin, m.i32.sub(get(spin), m.i32.const(1))), m.br('wait')])),
+      m.if(
+        m.i32.eq(
+          m.memory.atomic.wait32(m.i32.const(CONTROL.generation), arrival(), m.i64.const(WAIT_NS)),
+          m.i32.const(2),
+        ),
+        seq(m, [
+          m.local.set(waits, m.i32.add(get(waits), m.i32.const(1))),
+          m.if(m.i32.ge_u(get(waits), m.i32.const(WAITS_BEFORE_YIELD)), m.return(m.i32.const(STATUS.waiting))),
+        ]),
+      ),
+      m.br('wait'),
+    ]),
+  );
+  const body = m.block(
+    null,
+    [
+      m.if(m.i32.le_s(get(threads), m.i32.const(1)), m.return(m.i32.const(STATUS.done))),
+      m.if(m.i32.eqz(get(resume)), arrive),
+      m.local.set(spin, m.i32.const(SPIN)),
+      wait,
+    ],
+    i32,
+  );
+  m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32, i32], body);
 }

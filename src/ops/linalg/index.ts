@@ -6,6 +6,7 @@ import { conv } from './conv.js';
 import { deformConv } from './deform-conv.js';
 import { det } from './det.js';
 import { einsum } from './einsum.js';
+import { fusedConv, fusedGemm, fusedMatMul } from './fused.js';
 import { gemm } from './gemm.js';
 import { matMulInteger, qLinearMatMul } from './matmul-quantized.js';
 import { matMul } from './matmul.js';
@@ -37,4 +38,7 @@ export const linalgOps: readonly AnyOpDef[] = [
   quantizeLinear,
   dequantizeLinear,
   dynamicQuantizeLinear,
+  fusedConv,
+  fusedGemm,
+  fusedMatMul,
 ];

@@ -75,6 +75,7 @@ export function touched(body: readonly Stmt[]): { reads: string[]; writes: strin
           reads.add(s.a.buffer);
           reads.add(s.b.buffer);
           if (s.bias) reads.add(s.bias.buffer);
+          if (s.residual) reads.add(s.residual.buffer);
           if (s.accumulate) reads.add(s.c.buffer);
           writes.add(s.c.buffer);
           break;

@@ -1,13 +1,16 @@
-import type { GemmCall, Kernel } from '../../kernel/ir.js';
+import type { GemmCall, Kernel, MatrixRef } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
 import { kernel, matrix } from './common.js';
 import { padInput, xStrides, yStrides, type ConvPlan } from './conv-plan.js';
 import { rowTiles, volume, type Geometry } from './geometry.js';
+import type { Tile } from './gemm-tile.js';
 import { copyBox } from './nest.js';
 
 /**
  * float32 Conv as GEMMs. NCHW: per image and group Y_g[Mg, OHW] = W_g[Mg, K] x col[K, OHW] with
  * the bias along rows; NHWC: Y[OHW, Mg] = col[OHW, K] x Wt_g[K, Mg] with the bias along columns.
+ * Constant weights come packed in the register tile's panels (conv.ts); the fused epilogue rides on
+ * every call, its residual at the offsets of C.
  * A 1x1 stride-1 unpadded conv multiplies the input directly; otherwise an im2col buffer is built
  * per tile of output rows (bounded by convTuning.colBudget elements, so a 640x480 image never needs a
  * kernel-volume copy of itself) from the zero-padded input.
@@ -25,6 +28,15 @@ export interface ConvBuffers {
   readonly y: string;
 }
 
+/** The GEMM paths' operands: ConvBuffers with the weights as (maybe panel-packed) matrices. */
+export interface GemmConvOperands extends Omit<ConvBuffers, 'w'> {
+  /** Group g's weights: A [Mg, Cg*kv] (NCHW) or tap-major B [Cg*kv, Mg] (NHWC). */
+  readonly w: (grp: number) => MatrixRef;
+  readonly tile: Tile;
+  /** The fused epilogue's GemmCall fields for a call writing `c`. */
+  readonly epilogue: (c: MatrixRef) => Pick<GemmCall, 'residual' | 'activation'>;
+}
+
 export function isPointwise(g: Geometry): boolean {
   return (
     g.kernel.every((k) => k === 1) &&
@@ -35,18 +47,27 @@ export function isPointwise(g: Geometry): boolean {
 }
 
 function call(
-  m: number,
-  n: number,
-  k: number,
-  a: GemmCall['a'],
-  b: GemmCall['b'],
-  c: GemmCall['c'],
+  buf: GemmConvOperands,
+  dims: { m: number; n: number; k: number },
+  a: MatrixRef,
+  b: MatrixRef,
+  c: MatrixRef,
   bias: GemmCall['bias'] | undefined,
 ): GemmCall {
-  return { op: 'gemm', m, n, k, a, b, c, accumulate: false, ...(bias ? { bias } : {}) };
+  return {
+    op: 'gemm',
+    ...dims,
+    a,
+    b,
+    c,
+    accumulate: false,
+    ...(bias ? { bias } : {}),
+    ...buf.epilogue(c),
+    tile: buf.tile,
+  };
 }
 
-export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): Kernel[] {
+export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperands): Kernel[] {
   const { g, N, G, Cg, Mg } = p;
   const kv = volume(g.kernel);
   const KK = Cg * kv;
@@ -61,10 +82,9 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
     for (let n = 0; n < N; n++) {
       const calls = Array.from({ length: G }, (_, grp) =>
         call(
-          Mg,
-          sIn,
-          Cg,
-          matrix(buf.w, grp * Mg * KK, KK),
+          buf,
+          { m: Mg, n: sIn, k: Cg },
+          buf.w(grp),
           matrix(buf.x, n * xs.n + grp * Cg * xs.c, xs.c),
           matrix(buf.y, n * ys.n + grp * Mg * ys.c, ys.c),
           bias(grp),
@@ -112,10 +132,9 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
         kernels.push(kernel(ctx, `${p.stem}_im2col_f32`, body));
         const out = n * ys.n + grp * Mg * ys.c + (t.d0 * OH + t.h0) * OW;
         const gemm = call(
-          Mg,
-          cols,
-          KK,
-          matrix(buf.w, grp * Mg * KK, KK),
+          buf,
+          { m: Mg, n: cols, k: KK },
+          buf.w(grp),
           matrix(col, 0, cols),
           matrix(buf.y, out, sOut),
           bias(grp),
@@ -127,7 +146,7 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
   return kernels;
 }
 
-export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): Kernel[] {
+export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperands): Kernel[] {
   const { g, N, C, M, G, Cg, Mg } = p;
   const kv = volume(g.kernel);
   const KK = Cg * kv;
@@ -139,11 +158,10 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
     // every image's pixels stack into one tall matrix per group
     const calls = Array.from({ length: G }, (_, grp) =>
       call(
-        N * sIn,
-        Mg,
-        Cg,
+        buf,
+        { m: N * sIn, n: Mg, k: Cg },
         matrix(buf.x, grp * Cg, C),
-        matrix(buf.w, grp * Mg, M),
+        buf.w(grp),
         matrix(buf.y, grp * Mg, M),
         bias(grp),
       ),
@@ -181,11 +199,10 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: ConvBuffers): 
         kernels.push(kernel(ctx, `${p.stem}_im2col_f32`, body));
         const out = n * ys.n + (t.d0 * OH + t.h0) * OW * M + grp * Mg;
         const gemm = call(
-          rows,
-          Mg,
-          KK,
+          buf,
+          { m: rows, n: Mg, k: KK },
           matrix(col, 0, KK),
-          matrix(buf.w, grp * Mg, M),
+          buf.w(grp),
           matrix(buf.y, out, M),
           bias(grp),
         );

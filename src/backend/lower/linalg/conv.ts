@@ -1,7 +1,7 @@
 import { storageCtor, type DType, type TensorData } from '../../../ir/dtype.js';
 import { sizeOf, toFloat32 } from '../../../ir/tensor.js';
 import { load, store } from '../../kernel/build.js';
-import type { Kernel } from '../../kernel/ir.js';
+import type { Kernel, MatrixRef } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import {
@@ -10,6 +10,7 @@ import {
   isFloatType,
   ix,
   kernel,
+  matrix,
   output,
   required,
   suffix,
@@ -17,16 +18,24 @@ import {
 } from './common.js';
 import { convDepthwise, type Operand } from './conv-depthwise.js';
 import { convDirect } from './conv-direct.js';
-import { convGemmNchw, convGemmNhwc } from './conv-gemm.js';
+import { convGemmNchw, convGemmNhwc, type GemmConvOperands } from './conv-gemm.js';
 import { planConv, type ConvPlan } from './conv-plan.js';
+import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
 import { volume } from './geometry.js';
+import { block, chooseTile, packColumns, packRows, type Tile } from './gemm-tile.js';
 import { levelVar, nest } from './nest.js';
 
 /**
  * Conv: depthwise (one input channel per group) as a direct loop nest in any float dtype;
- * otherwise float32 (halves staged through float32) as GEMMs, float64 as a direct loop nest.
+ * otherwise float32 (halves staged through float32) as GEMMs over weights packed at compile time in
+ * the register tile's panel order, float64 as a direct loop nest. The fused form (FusedConv) adds
+ * its epilogue inside the GEMM, or as one loop after the other paths.
  */
 export function lowerConv(ctx: LowerContext): Lowered {
+  return lowerConvWith(ctx, NO_EPILOGUE);
+}
+
+export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
   const x = required(ctx, 0);
   const w = required(ctx, 1);
   const b = ctx.inputs[2];
@@ -38,17 +47,12 @@ export function lowerConv(ctx: LowerContext): Lowered {
   if (p.Cg === 1) {
     const pre: Kernel[] = [];
     const wt = nhwc ? tapMajor(ctx, p, w, w.dtype, pre) : operand(w);
-    return {
-      kernels: [
-        ...pre,
-        convDepthwise(ctx, p, { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) }),
-      ],
-    };
+    const conv = convDepthwise(ctx, p, { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) });
+    return { kernels: [...pre, conv, ...epilogueKernel(ctx, y, e)] };
   }
   if (!usesF32Gemm(y.dtype)) {
-    return {
-      kernels: convDirect(ctx, p, { x: operand(x), w: operand(w), bias: b && operand(b), y: operand(y) }),
-    };
+    const conv = convDirect(ctx, p, { x: operand(x), w: operand(w), bias: b && operand(b), y: operand(y) });
+    return { kernels: [...conv, ...epilogueKernel(ctx, y, e)] };
   }
   const pre: Kernel[] = [];
   const stage = (v: LoweredValue, hint: string): string => {
@@ -57,12 +61,60 @@ export function lowerConv(ctx: LowerContext): Lowered {
     return s.buffer;
   };
   const fx = stage(x, 'conv_x');
-  const fw = nhwc ? tapMajor(ctx, p, w, 'float32', pre).buffer : stage(w, 'conv_w');
+  const tile = gemmTile(p);
+  const weights = nhwc ? nhwcWeights(ctx, p, w, tile, pre) : nchwWeights(ctx, p, w, tile, stage);
   const fb = b && stage(b, 'conv_b');
   const fy = f32Output(ctx, y, 'conv_y');
-  const buffers = { x: fx, w: fw, bias: fb, y: fy.buffer };
+  const buffers: GemmConvOperands = { x: fx, w: weights, bias: fb, y: fy.buffer, tile, epilogue: gemmEpilogue(ctx, e, pre) };
   const body = nhwc ? convGemmNhwc(ctx, p, buffers) : convGemmNchw(ctx, p, buffers);
   return { kernels: [...pre, ...body, ...fy.post] };
+}
+
+/** The register tile of the conv's GEMMs: NCHW computes Y_g[Mg, pixels], NHWC Y[pixels, Mg]. */
+function gemmTile(p: ConvPlan): Tile {
+  const pixels = volume(p.g.output);
+  const k = p.Cg * volume(p.g.kernel);
+  return p.layout === 'NHWC' ? chooseTile(p.N * pixels, p.Mg, k) : chooseTile(p.Mg, pixels, k);
+}
+
+/** NCHW weights, the A operand [Mg, Cg*kv] of group g: packed in row panels of mr when constant. */
+function nchwWeights(
+  ctx: LowerContext,
+  p: ConvPlan,
+  w: LoweredValue,
+  tile: Tile,
+  stage: (v: LoweredValue, hint: string) => string,
+): (grp: number) => MatrixRef {
+  const K = p.Cg * volume(p.g.kernel);
+  if (w.constant) {
+    const src = toFloat32(w.constant);
+    const dims = { blocks: p.G, M: p.Mg, K };
+    const packed = packRows(ctx, dims, tile.mr, (g, i, k) => src[(g * p.Mg + i) * K + k]!, 'conv_w_packed');
+    return (grp) => block(packed, grp);
+  }
+  const fw = stage(w, 'conv_w');
+  return (grp) => matrix(fw, grp * p.Mg * K, K);
+}
+
+/** NHWC weights, the B operand [Cg*kv, Mg] of group g (tap-major): packed in column panels of nr when constant. */
+function nhwcWeights(
+  ctx: LowerContext,
+  p: ConvPlan,
+  w: LoweredValue,
+  tile: Tile,
+  pre: Kernel[],
+): (grp: number) => MatrixRef {
+  const kv = volume(p.g.kernel);
+  if (w.constant) {
+    const src = toFloat32(w.constant);
+    // B_g(k = tap * Cg + c, j) = W[g*Mg + j, c, tap]
+    const value = (g: number, k: number, j: number): number =>
+      src[((g * p.Mg + j) * p.Cg + (k % p.Cg)) * kv + Math.floor(k / p.Cg)]!;
+    const packed = packColumns(ctx, { blocks: p.G, K: p.Cg * kv, N: p.Mg }, tile.nr, value, 'conv_w_packed');
+    return (grp) => block(packed, grp);
+  }
+  const wt = tapMajor(ctx, p, w, 'float32', pre).buffer;
+  return (grp) => matrix(wt, grp * p.Mg, p.M);
 }
 
 function operand(v: LoweredValue): Operand {
@@ -130,4 +182,7 @@ export function tapMajor(
   return { buffer, dtype };
 }
 
-registerLowerings({ Conv: lowerConv });
+registerLowerings({
+  Conv: lowerConv,
+  'ai.neuron::FusedConv': (ctx) => lowerConvWith(ctx, epilogueOf(ctx, 3)),
+});

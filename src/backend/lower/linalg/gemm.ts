@@ -4,6 +4,8 @@ import type { Expr, GemmCall, Index, Kernel, MatrixRef } from '../../kernel/ir.j
 import type { LowerContext, Lowered, LoweredValue } from '../lowering.js';
 import { LoweringUnsupported } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
+import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
+import { chooseTile, packColumns } from './gemm-tile.js';
 import {
   f32Input,
   f32Output,
@@ -19,8 +21,8 @@ import {
 } from './common.js';
 
 /**
- * Gemm: Y = alpha * A' B' + beta * C. Transposes are strides (a constant B is repacked to
- * row-major [K, N] once, at compile time). alpha folds into a scaled constant copy of B (or A);
+ * Gemm: Y = alpha * A' B' + beta * C. Transposes are strides (a constant B is repacked into the
+ * micro-kernel's column panels once, at compile time). alpha folds into a scaled constant copy of B (or A);
  * beta * C becomes the GEMM's bias when C is a row or column vector, else an initial copy of
  * beta * C into Y that the GEMM accumulates onto. Only when neither operand is constant does
  * alpha cost an epilogue pass.
@@ -49,6 +51,10 @@ function cStrides(c: LoweredValue, d: Dims): { rs: number; cs: number } {
 }
 
 export function lowerGemm(ctx: LowerContext): Lowered {
+  return lowerGemmWith(ctx, NO_EPILOGUE);
+}
+
+export function lowerGemmWith(ctx: LowerContext, e: Epilogue): Lowered {
   const at = ctx.attrs as unknown as GemmAttrs;
   const a = required(ctx, 0);
   const b = required(ctx, 1);
@@ -58,40 +64,50 @@ export function lowerGemm(ctx: LowerContext): Lowered {
   const K = at.transA ? a.shape[0]! : a.shape[1]!;
   const d: Dims = { M, N, K };
   if (M * N === 0) return { kernels: [] };
-  if (!usesF32Gemm(y.dtype)) return { kernels: [gemmLoops(ctx, at, d, a, b, c, y)] };
-  return { kernels: gemmF32(ctx, at, d, a, b, c, y) };
+  if (!usesF32Gemm(y.dtype)) return { kernels: [gemmLoops(ctx, at, d, a, b, c, y), ...epilogueKernel(ctx, y, e)] };
+  return { kernels: gemmF32(ctx, at, d, { a, b, c, y }, e) };
 }
 
-/** A constant operand as a row-major float32 [rows, cols] copy, transposed and scaled as asked. */
-function packed(t: Tensor, trans: boolean, scale: number): Float32Array {
+/** A constant operand's element (i, j) of op(T) (transposed when asked), as float32. */
+function elementReader(t: Tensor, trans: boolean): (i: number, j: number) => number {
   const src = toFloat32(t);
+  const cols = t.shape[1]!;
+  return trans ? (i, j) => src[j * cols + i]! : (i, j) => src[i * cols + j]!;
+}
+
+/** A constant operand as a row-major float32 [rows, cols] copy of op(T), scaled. */
+function packed(t: Tensor, trans: boolean, scale: number): Float32Array {
   const [r, c] = t.shape as [number, number];
+  const [rows, cols] = trans ? [c, r] : [r, c];
+  const read = elementReader(t, trans);
   const out = new Float32Array(r * c);
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < c; j++) out[trans ? j * r + i : i * c + j] = scale * src[i * c + j]!;
-  }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = scale * read(i, j);
   return out;
 }
 
-function gemmF32(
-  ctx: LowerContext,
-  at: GemmAttrs,
-  d: Dims,
-  a: LoweredValue,
-  b: LoweredValue,
-  c: LoweredValue | undefined,
-  y: LoweredValue,
-): Kernel[] {
+interface Operands {
+  readonly a: LoweredValue;
+  readonly b: LoweredValue;
+  readonly c: LoweredValue | undefined;
+  readonly y: LoweredValue;
+}
+
+/**
+ * float32 Gemm: a constant B (the usual weights, transB or not) is packed at compile time in
+ * column panels of the register tile's width with alpha folded in, so the micro-kernel reads it
+ * contiguously whatever transB was.
+ */
+function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Epilogue): Kernel[] {
+  const { a, b, c, y } = ops;
   const { M, N, K } = d;
   const pre: Kernel[] = [];
+  const tile = chooseTile(M, N, K);
   let alphaLeft = at.alpha;
   let bRef: MatrixRef;
   if (b.constant) {
-    bRef = matrix(
-      ctx.constant(f32Tensor([K, N], packed(b.constant, at.transB !== 0, alphaLeft)), 'gemm_b'),
-      0,
-      N,
-    );
+    const read = elementReader(b.constant, at.transB !== 0);
+    const scale = alphaLeft;
+    bRef = packColumns(ctx, { blocks: 1, K, N }, tile.nr, (_, k, j) => scale * read(k, j), 'gemm_b').ref;
     alphaLeft = 1;
   } else {
     const fb = f32Input(ctx, b, 'gemm_b');
@@ -112,32 +128,17 @@ function gemmF32(
     aRef = at.transA ? matrix(fa.buffer, 0, 1, M) : matrix(fa.buffer, 0, K);
   }
   const fy = f32Output(ctx, y, 'gemm_y');
-  const call: GemmCall = {
-    op: 'gemm',
-    m: M,
-    n: N,
-    k: K,
-    a: aRef,
-    b: bRef,
-    c: matrix(fy.buffer, 0, N),
-    accumulate: false,
-  };
+  const cRef = matrix(fy.buffer, 0, N);
+  // alpha left over is applied by a pass after the GEMM, so the epilogue must follow that pass
+  const fused = alphaLeft === 1 ? gemmEpilogue(ctx, e, pre)(cRef) : {};
+  const call: GemmCall = { op: 'gemm', m: M, n: N, k: K, a: aRef, b: bRef, c: cRef, accumulate: false, tile, ...fused };
   const name = `gemm_${at.transA ? 't' : 'n'}${at.transB ? 't' : 'n'}`;
   const ks: Kernel[] = [];
   const cs = c && cStrides(c, d);
   if (alphaLeft !== 1) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));
-    ks.push(
-      epilogue(
-        ctx,
-        fy.buffer,
-        d,
-        alphaLeft,
-        c && cs ? { ...f32Input(ctx, c, 'gemm_c'), ...cs } : undefined,
-        at.beta,
-        pre,
-      ),
-    );
+    const scaled = epilogue(ctx, fy.buffer, d, alphaLeft, c && cs ? { ...f32Input(ctx, c, 'gemm_c'), ...cs } : undefined, at.beta, pre);
+    ks.push(scaled, ...epilogueKernel(ctx, { buffer: fy.buffer, dtype: 'float32', shape: y.shape }, e));
   } else if (!c || !cs) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));
   } else if (cs.rs === 0 || cs.cs === 0) {
@@ -369,4 +370,7 @@ function gemmLoops(
   return kernel(ctx, `gemm_loops_${suffix(y.dtype)}`, body);
 }
 
-registerLowerings({ Gemm: lowerGemm });
+registerLowerings({
+  Gemm: lowerGemm,
+  'ai.neuron::FusedGemm': (ctx) => lowerGemmWith(ctx, epilogueOf(ctx, 3)),
+});

@@ -1,10 +1,12 @@
-import { sizeOf } from '../../../ir/tensor.js';
+import { sizeOf, toFloat32 } from '../../../ir/tensor.js';
 import { planMatmul, type MatmulPlan } from '../../../ops/linalg/matmul-plan.js';
 import { binary, computeType, constant, isUnsignedDType, load, store } from '../../kernel/build.js';
-import type { GemmCall, Kernel, Stmt } from '../../kernel/ir.js';
+import type { GemmCall, Kernel, MatrixRef, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, Lowered, LoweredValue } from '../lowering.js';
 import { LoweringUnsupported } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
+import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
+import { block, chooseTile, packColumns, type Tile } from './gemm-tile.js';
 import {
   f32Input,
   f32Output,
@@ -20,20 +22,29 @@ import {
 
 /**
  * MatMul (numpy semantics: 1-D operands, broadcast batch dims). float32 and the halves: one GEMM
- * call per output batch, or a single tall GEMM when B is shared and A's batches are contiguous.
+ * call per output batch, or a single tall GEMM when B is shared and A's batches are contiguous; a
+ * constant B is packed at compile time in the register tile's column panels.
  * float64, integers and very many small batches: an i-k-j loop nest vectorized over output columns.
  */
 const MAX_GEMM_CALLS = 256;
 
 export function lowerMatMul(ctx: LowerContext): Lowered {
+  return lowerMatMulWith(ctx, undefined, NO_EPILOGUE);
+}
+
+/** MatMul (+ bias [N] along the last axis) with a fused epilogue: FusedMatMul's lowering. */
+export function lowerMatMulWith(ctx: LowerContext, bias: LoweredValue | undefined, e: Epilogue): Lowered {
   const a = required(ctx, 0);
   const b = required(ctx, 1);
   const y = output(ctx);
   const p = planMatmul(a.shape, b.shape);
   if (sizeOf(y.shape) === 0) return { kernels: [] };
-  if (usesF32Gemm(y.dtype) && gemmCalls(p) <= MAX_GEMM_CALLS) return { kernels: matmulGemm(ctx, a, b, y, p) };
+  if (usesF32Gemm(y.dtype) && gemmCalls(p) <= MAX_GEMM_CALLS) {
+    return { kernels: matmulGemm(ctx, { a, b, y, bias }, p, e) };
+  }
+  const tail = epilogueKernel(ctx, y, e, bias && { value: bias, axis: y.shape.length - 1 });
   if (y.dtype === 'bool') throw new LoweringUnsupported('MatMul of bool');
-  if (y.dtype !== 'float16' && y.dtype !== 'bfloat16') return { kernels: [matmulLoops(ctx, a, b, y)] };
+  if (y.dtype !== 'float16' && y.dtype !== 'bfloat16') return { kernels: [matmulLoops(ctx, a, b, y), ...tail] };
   // halves accumulate in float32 scratch, rounded once at the end
   const fa = f32Input(ctx, a, 'matmul_a');
   const fb = f32Input(ctx, b, 'matmul_b');
@@ -44,7 +55,7 @@ export function lowerMatMul(ctx: LowerContext): Lowered {
     shape: v.shape,
   });
   const loops = matmulLoops(ctx, f32(a, fa.buffer), f32(b, fb.buffer), f32(y, fy.buffer));
-  return { kernels: [...fa.pre, ...fb.pre, loops, ...fy.post] };
+  return { kernels: [...fa.pre, ...fb.pre, loops, ...fy.post, ...tail] };
 }
 
 /** B shared by every batch and A's batches back to back: the batches stack into one tall A. */
@@ -57,34 +68,60 @@ function gemmCalls(p: MatmulPlan): number {
   return stacks(p) ? 1 : p.batches;
 }
 
-function matmulGemm(
-  ctx: LowerContext,
-  a: LoweredValue,
-  b: LoweredValue,
-  y: LoweredValue,
-  p: MatmulPlan,
-): Kernel[] {
-  const { M, K, N } = p;
-  const fa = f32Input(ctx, a, 'matmul_a');
+interface Operands {
+  readonly a: LoweredValue;
+  readonly b: LoweredValue;
+  readonly y: LoweredValue;
+  readonly bias: LoweredValue | undefined;
+}
+
+/** B's GEMM operand for B batch t: packed in column panels of the tile when constant. */
+function bOperand(ctx: LowerContext, b: LoweredValue, p: MatmulPlan, tile: Tile, pre: Kernel[]): (t: number) => MatrixRef {
+  const { K, N } = p;
+  if (b.constant) {
+    const src = toFloat32(b.constant);
+    const blocks = src.length / (K * N);
+    const packed = packColumns(ctx, { blocks, K, N }, tile.nr, (t, k, j) => src[(t * K + k) * N + j]!, 'matmul_b');
+    return (t) => block(packed, t);
+  }
   const fb = f32Input(ctx, b, 'matmul_b');
+  pre.push(...fb.pre);
+  return (t) => matrix(fb.buffer, t * K * N, N);
+}
+
+function matmulGemm(ctx: LowerContext, ops: Operands, p: MatmulPlan, e: Epilogue): Kernel[] {
+  const { a, b, y } = ops;
+  const { M, K, N } = p;
+  const pre: Kernel[] = [];
+  const tile = chooseTile(stacks(p) ? M * p.batches : M, N, K);
+  const fa = f32Input(ctx, a, 'matmul_a');
+  pre.push(...fa.pre);
+  const bOf = bOperand(ctx, b, p, tile, pre);
+  const fbias = ops.bias && f32Input(ctx, ops.bias, 'matmul_bias');
+  if (fbias) pre.push(...fbias.pre);
   const fy = f32Output(ctx, y, 'matmul_y');
+  const fused = gemmEpilogue(ctx, e, pre);
   const calls: GemmCall[] = [];
-  const call = (m: number, ao: number, bo: number, co: number): GemmCall => ({
-    op: 'gemm',
-    m,
-    n: N,
-    k: K,
-    a: matrix(fa.buffer, ao, K),
-    b: matrix(fb.buffer, bo, N),
-    c: matrix(fy.buffer, co, N),
-    accumulate: false,
-  });
-  if (stacks(p)) calls.push(call(M * p.batches, 0, p.bBatch[0]! * K * N, 0));
-  else
-    for (let t = 0; t < p.batches; t++)
-      calls.push(call(M, p.aBatch[t]! * M * K, p.bBatch[t]! * K * N, t * M * N));
+  const call = (m: number, ao: number, bt: number, co: number): GemmCall => {
+    const c = matrix(fy.buffer, co, N);
+    return {
+      op: 'gemm',
+      m,
+      n: N,
+      k: K,
+      a: matrix(fa.buffer, ao, K),
+      b: bOf(bt),
+      c,
+      accumulate: false,
+      ...(fbias ? { bias: { buffer: fbias.buffer, offset: 0, along: 'col' as const } } : {}),
+      ...fused(c),
+      tile,
+    };
+  };
+  if (stacks(p)) calls.push(call(M * p.batches, 0, p.bBatch[0]!, 0));
+  else for (let t = 0; t < p.batches; t++) calls.push(call(M, p.aBatch[t]! * M * K, p.bBatch[t]!, t * M * N));
   const name = `${p.batches > 1 && calls.length > 1 ? 'batch_matmul' : 'matmul'}_gemm_${suffix(y.dtype)}`;
-  return [...fa.pre, ...fb.pre, kernel(ctx, name, calls), ...fy.post];
+  return [...pre, kernel(ctx, name, calls), ...fy.post];
 }
 
 /** Per batch dim of the output: the stride of each operand (0 where it broadcasts). */
@@ -144,4 +181,7 @@ export function matmulLoops(ctx: LowerContext, a: LoweredValue, b: LoweredValue,
   return kernel(ctx, `${batch.length ? 'batch_matmul' : 'matmul'}_loops_${suffix(y.dtype)}`, body);
 }
 
-registerLowerings({ MatMul: lowerMatMul });
+registerLowerings({
+  MatMul: lowerMatMul,
+  'ai.neuron::FusedMatMul': (ctx) => lowerMatMulWith(ctx, ctx.inputs[2], epilogueOf(ctx, 3)),
+});

@@ -1,0 +1,140 @@
+import type { MatrixRef } from '../../kernel/ir.js';
+import type { LowerContext } from '../lowering.js';
+import { f32Tensor } from './common.js';
+
+/**
+ * The one place that picks GEMM register tiles, and the compile-time packing of constant operands
+ * into the chosen tile's panel order.
+ *
+ * Cost model (x86 under V8, wasm SIMD128; measured on the build machine): a K step of an mr x nv
+ * tile (nv f32x4 columns) issues mr*nv FMAs on 2 ports, mr splat + nv vector loads, and every
+ * accumulator waits for its previous FMA (4 cycles). The registers it needs, mr*nv accumulators +
+ * nv B vectors (a one-row tile loads them into the FMA) + the splat, must stay <= 15 of the 16 xmm
+ * registers, or V8 spills (an unrolled 4x12 did). Each tile also pays its accumulator setup and
+ * stores. Measured: 4x8, 3x12 and 6x8 all reach ~45 GFLOP/s on large layers; a 1x32 tile runs a
+ * GEMV ~2.5x faster than 4x8's single row (8 accumulator chains instead of 2).
+ */
+export interface Tile {
+  readonly mr: number;
+  readonly nr: number;
+}
+
+const CANDIDATES: readonly Tile[] = [
+  { mr: 4, nr: 8 },
+  { mr: 3, nr: 12 },
+  { mr: 6, nr: 8 },
+  { mr: 2, nr: 16 },
+  { mr: 1, nr: 32 },
+  { mr: 5, nr: 8 },
+  { mr: 8, nr: 4 },
+];
+
+const REGISTERS = 15;
+
+export function registersOf(t: Tile): number {
+  const nv = Math.ceil(t.nr / 4);
+  return t.mr * nv + (t.mr > 1 ? nv : 0) + 1;
+}
+
+/** Cycles of one K step of an r x v tile. */
+function stepCycles(r: number, v: number): number {
+  return Math.max(4, (r * v) / 2, (r + v) / 3, (r + v + r * v + 3) / 5);
+}
+
+/** Estimated cycles of an m x n x k GEMM tiled by `t` (edges take smaller tiles of the same shape). */
+export function tileCost(t: Tile, m: number, n: number, k: number): number {
+  const rowTiles: [number, number][] = [[Math.floor(m / t.mr), t.mr]];
+  if (m % t.mr) rowTiles.push([1, m % t.mr]);
+  const colTiles: [number, number][] = [[Math.floor(n / t.nr), Math.ceil(t.nr / 4)]];
+  if (n % t.nr) colTiles.push([1, Math.ceil((n % t.nr) / 4)]);
+  let cycles = 0;
+  for (const [rc, r] of rowTiles) {
+    for (const [cc, v] of colTiles) cycles += rc * cc * (k * stepCycles(r, v) + 2 * r * v + 12);
+  }
+  return cycles;
+}
+
+/** The cheapest register tile for an m x n x k GEMM; ties keep the earlier (better measured) one. */
+export function chooseTile(m: number, n: number, k: number): Tile {
+  let best = CANDIDATES[0]!;
+  let bestCost = tileCost(best, m, n, k);
+  for (const t of CANDIDATES.slice(1)) {
+    if (registersOf(t) > REGISTERS) continue;
+    const cost = tileCost(t, m, n, k);
+    if (cost < bestCost * 0.97) [best, bestCost] = [t, cost];
+  }
+  return best;
+}
+
+/** Packed constant operands: block b (a group of a conv, a batch of a matmul) at b * blockStride. */
+export interface Packed {
+  readonly ref: MatrixRef;
+  readonly blockStride: number;
+}
+
+/** Block b's matrix of a packed operand. */
+export function block(p: Packed, b: number): MatrixRef {
+  return { ...p.ref, offset: p.ref.offset + b * p.blockStride };
+}
+
+/**
+ * `blocks` matrices B[K, N] (B_b(k, j) = value(b, k, j)) as one constant in column panels of `width`:
+ * each panel [K, width] row-major, the last one zero-padded, so a tile's K step reads `width`
+ * consecutive floats.
+ */
+export function packColumns(
+  ctx: LowerContext,
+  dims: { readonly blocks: number; readonly K: number; readonly N: number },
+  width: number,
+  value: (b: number, k: number, j: number) => number,
+  hint: string,
+): Packed {
+  const { blocks, K, N } = dims;
+  const panels = Math.ceil(N / width);
+  const stride = K * width;
+  const blockStride = panels * stride;
+  const data = new Float32Array(blocks * blockStride);
+  for (let b = 0; b < blocks; b++) {
+    for (let p = 0; p < panels; p++) {
+      const cols = Math.min(width, N - p * width);
+      for (let k = 0; k < K; k++) {
+        const row = b * blockStride + p * stride + k * width;
+        for (let l = 0; l < cols; l++) data[row + l] = value(b, k, p * width + l);
+      }
+    }
+  }
+  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
+  const ref: MatrixRef = { buffer, offset: 0, rowStride: width, colStride: 1, panels: { along: 'col', width, stride } };
+  return { ref, blockStride };
+}
+
+/**
+ * `blocks` matrices A[M, K] (A_b(i, k) = value(b, i, k)) as one constant in row panels of `height`:
+ * each panel [K, height] (k-major), the last one zero-padded, so a tile's K step splats `height`
+ * consecutive floats.
+ */
+export function packRows(
+  ctx: LowerContext,
+  dims: { readonly blocks: number; readonly M: number; readonly K: number },
+  height: number,
+  value: (b: number, i: number, k: number) => number,
+  hint: string,
+): Packed {
+  const { blocks, M, K } = dims;
+  const panels = Math.ceil(M / height);
+  const stride = K * height;
+  const blockStride = panels * stride;
+  const data = new Float32Array(blocks * blockStride);
+  for (let b = 0; b < blocks; b++) {
+    for (let p = 0; p < panels; p++) {
+      const rows = Math.min(height, M - p * height);
+      for (let r = 0; r < rows; r++) {
+        const base = b * blockStride + p * stride + r;
+        for (let k = 0; k < K; k++) data[base + k * height] = value(b, p * height + r, k);
+      }
+    }
+  }
+  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
+  const ref: MatrixRef = { buffer, offset: 0, rowStride: 1, colStride: height, panels: { along: 'row', width: height, stride } };
+  return { ref, blockStride };
+}

@@ -1,0 +1,161 @@
+import type { Expr, GemmCall, Kernel, Stmt } from '../kernel/ir.js';
+import { conflicts, footprint, type BufferPlace, type Footprint } from './threads-footprint.js';
+
+/**
+ * How a thread variant shares the schedule: per kernel, whether its work is split over the threads
+ * (and how) or run whole by one thread, and where threads must meet. Two kernels need a barrier
+ * between them only when their footprints conflict and they may run on different threads; a kernel
+ * run whole goes to the thread that already ran everything it depends on since the last barrier, so
+ * chains of small kernels run barrier-free on one thread, and independent ones on different threads.
+ */
+
+export type ThreadMode =
+  /** The body is one parallel loop: thread t runs its share of the iterations, in chunks of `unit`. */
+  | { readonly kind: 'loop'; readonly unit: number }
+  /**
+   * The body is independent gemm calls. 'calls': the calls' work is dealt out evenly (whole calls
+   * when they outnumber the threads, slices of calls otherwise); 'each': every thread takes its
+   * slice of every call (calls of unequal size).
+   */
+  | { readonly kind: 'gemms'; readonly spread: 'calls' | 'each' }
+  /** Run whole by thread `owner % threads`. */
+  | { readonly kind: 'single'; readonly owner: number };
+
+export interface ThreadPlan {
+  readonly modes: readonly ThreadMode[];
+  /** barriers[i]: the threads meet before kernel i. A final barrier always follows the last kernel. */
+  readonly barriers: readonly boolean[];
+  /** The most threads the schedule has work for (the runtime caps its default thread count here). */
+  readonly maxThreads: number;
+}
+
+/** Estimated single-thread cost, in nanoseconds, below which a kernel is not split. */
+const SPLIT_MIN_NS = 5_000;
+/** Split work each thread should get per run before another thread pays off. */
+const WORK_PER_THREAD_NS = 200_000;
+const MAX_THREADS = 64;
+/** Owners of whole kernels rotate over this many threads (mod the thread count at run time). */
+const OWNERS = 8;
+
+export function planThreads(kernels: readonly Kernel[], place: (buffer: string) => BufferPlace): ThreadPlan {
+  const modes: ThreadMode[] = [];
+  const barriers: boolean[] = [];
+  let since: { fp: Footprint; owner: number | 'all' }[] = [];
+  let nextOwner = 0;
+  let splitWork = 0;
+  for (const kernel of kernels) {
+    const fp = footprint(kernel, place);
+    const cost = work(kernel.body);
+    const split = cost >= SPLIT_MIN_NS ? splitMode(kernel, place) : undefined;
+    const owners = new Set(since.filter((r) => conflicts(r.fp, fp)).map((r) => r.owner));
+    let mode: ThreadMode;
+    let barrier = false;
+    if (split) {
+      mode = split;
+      barrier = owners.size > 0;
+      splitWork += cost;
+    } else if (owners.size === 0) {
+      mode = { kind: 'single', owner: nextOwner };
+      nextOwner = (nextOwner + 1) % OWNERS;
+    } else {
+      const [only] = owners;
+      barrier = owners.size > 1 || only === 'all';
+      mode = { kind: 'single', owner: barrier ? 0 : (only as number) };
+    }
+    if (barrier) since = [];
+    since.push({ fp, owner: mode.kind === 'single' ? mode.owner : 'all' });
+    modes.push(mode);
+    barriers.push(barrier);
+  }
+  const maxThreads = Math.max(1, Math.min(MAX_THREADS, Math.floor(splitWork / WORK_PER_THREAD_NS)));
+  return { modes, barriers, maxThreads };
+}
+
+function splitMode(kernel: Kernel, place: (buffer: string) => BufferPlace): ThreadMode | undefined {
+  const body = kernel.body;
+  const only = body.length === 1 ? body[0]! : undefined;
+  if (only?.op === 'loop' && only.parallel && only.extent > 1 && writesDependOn(only.body, only.v)) {
+    // vectorized loops split at multiples of 4 so every element takes the same (vector or scalar)
+    // path at any thread count: results stay bit-identical; 16 floats are one cache line
+    const unit = !only.vectorize ? 1 : only.extent >= 64 ? 16 : 4;
+    return { kind: 'loop', unit };
+  }
+  const calls = body.filter((s): s is GemmCall => s.op === 'gemm');
+  if (calls.length === 0 || calls.length !== body.length) return undefined;
+  const prints = calls.map((c) => footprint({ ...kernel, body: [c] }, place));
+  for (let i = 0; i < prints.length; i++)
+    for (let j = i + 1; j < prints.length; j++) if (conflicts(prints[i]!, prints[j]!)) return undefined;
+  const costs = calls.map((c) => work([c]));
+  const even = Math.max(...costs) <= 1.5 * Math.min(...costs);
+  return { kind: 'gemms', spread: even ? 'calls' : 'each' };
+}
+
+/**
+ * A parallel loop whose stores all move with its variable: a store that does not cannot be split
+ * (every thread would write the same element), whatever the loop claims.
+ */
+function writesDependOn(stmts: readonly Stmt[], v: string): boolean {
+  return stmts.every((s) => {
+    switch (s.op) {
+      case 'loop':
+        return writesDependOn(s.body, v);
+      case 'if':
+        return writesDependOn(s.then, v) && writesDependOn(s.else, v);
+      case 'store':
+        return s.index.dynamic !== undefined || s.index.terms.some((t) => t.v === v && t.stride !== 0);
+      case 'gemm':
+        return false;
+      case 'set':
+        return true;
+    }
+  });
+}
+
+/** Nanoseconds on one thread, roughly: enough to tell tiny kernels from ones worth splitting. */
+export function work(stmts: readonly Stmt[]): number {
+  let ns = 0;
+  for (const s of stmts) {
+    switch (s.op) {
+      case 'loop':
+        ns += s.extent * work(s.body) * (s.vectorize ? 0.35 : 1);
+        break;
+      case 'store':
+        ns += 0.5 + exprWork(s.value);
+        break;
+      case 'set':
+        ns += exprWork(s.value);
+        break;
+      case 'if':
+        ns += exprWork(s.cond) + Math.max(work(s.then), work(s.else));
+        break;
+      case 'gemm':
+        // ~20 GFLOP/s for the SIMD micro-kernels, plus the epilogue's pass over C
+        ns += (2 * s.m * s.n * s.k) / 20 + (s.m * s.n) / 4;
+        break;
+    }
+  }
+  return ns;
+}
+
+const TRANSCENDENTAL = new Set(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'sin', 'cos', 'tan', 'pow']);
+
+function exprWork(e: Expr): number {
+  switch (e.op) {
+    case 'const':
+    case 'var':
+    case 'local':
+      return 0;
+    case 'load':
+      return 0.5 + (e.index.dynamic ? exprWork(e.index.dynamic) : 0);
+    case 'unary':
+      return (TRANSCENDENTAL.has(e.fn) ? 8 : 0.3) + exprWork(e.x);
+    case 'convert':
+      return 0.3 + exprWork(e.x);
+    case 'binary':
+      return (TRANSCENDENTAL.has(e.fn) ? 8 : 0.3) + exprWork(e.a) + exprWork(e.b);
+    case 'compare':
+      return 0.3 + exprWork(e.a) + exprWork(e.b);
+    case 'select':
+      return 0.3 + exprWork(e.cond) + exprWork(e.a) + exprWork(e.b);
+  }
+}

@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Activation } from '../../src/backend/kernel/ir.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { winogradKernels } from '../../src/backend/lower/linalg/conv-winograd.js';
+import { planFor, winogradTuning, type GemmRows } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
+import { F2X2, F4X4, type WinogradTile } from '../../src/backend/lower/linalg/conv-winograd-transforms.js';
+import { planMemory } from '../../src/backend/schedule/memory-plan.js';
+import { interpretProgram } from '../../src/backend/schedule/interpret-program.js';
+import { runGraph } from '../../src/interpreter/run-graph.js';
+import { kernelProblems, runWasm } from './lower-linalg-support.js';
+import { convGraph, errorOf, lowerConvNode, type ConvCase } from './conv-winograd-support.js';
+
+/**
+ * Winograd convs against the reference Conv (plus Add and activation nodes for the epilogue), through
+ * the kernel-IR interpreter and the wasm SIMD module: odd image sizes (partial tiles at the right and
+ * bottom, one or two tiles), channel counts that are not multiples of four, every padding shape,
+ * groups, batches, bias, run-time weights, both layouts, both tile sizes, blocked tiles.
+ */
+
+/** Max error relative to the output's scale: fp32 Winograd F(4x4) stays well under it. */
+const RELATIVE = 2e-5;
+
+function check(c: ConvCase, tile: WinogradTile, opts: { interpret?: boolean; rows?: GemmRows } = {}): void {
+  const { graph, feeds, conv } = convGraph(c);
+  const program = lowerConvNode(
+    graph,
+    conv,
+    (ctx, p, buffers, epilogue) => {
+      const w = planFor(p, tile, winogradTuning, opts.rows);
+      assert.ok(w, 'a plan');
+      return winogradKernels(ctx, w, buffers, epilogue);
+    },
+    { residual: c.residual ?? false, ...(c.activation ? { activation: c.activation } : {}) },
+  );
+  for (const k of program.kernels) assert.deepEqual(kernelProblems(k), [], `kernel ${k.name}`);
+  const want = [...runGraph(graph, feeds).values()][0]!;
+  const runs: [string, Map<string, Tensor>][] = [['wasm', runWasm(program, feeds)]];
+  if (opts.interpret ?? true)
+    runs.push(['interpreter', interpretProgram(program, planMemory(program), feeds)]);
+  for (const [how, out] of runs) {
+    const got = [...out.values()][0]!;
+    assert.deepEqual([...got.shape], [...want.shape], `${how} shape`);
+    const { maxErr, scale } = errorOf(got, want);
+    assert.ok(maxErr <= RELATIVE * Math.max(1, scale), `${how}: max error ${maxErr} at scale ${scale}`);
+  }
+}
+
+const shapes: (ConvCase & { name: string })[] = [
+  { name: '1 tile, pad 1', x: [1, 8, 3, 3], w: [8, 8, 3, 3], pads: [1, 1, 1, 1], bias: true },
+  { name: 'odd sizes, pad 1', x: [1, 9, 7, 5], w: [10, 9, 3, 3], pads: [1, 1, 1, 1], bias: true },
+  { name: 'no padding', x: [1, 11, 10, 9], w: [13, 11, 3, 3] },
+  { name: 'asymmetric pads', x: [1, 8, 6, 9], w: [9, 8, 3, 3], pads: [0, 2, 1, 0], bias: true },
+  { name: 'wide pads', x: [1, 8, 4, 5], w: [8, 8, 3, 3], pads: [2, 0, 3, 2] },
+  { name: '2 images', x: [2, 12, 9, 6], w: [7, 12, 3, 3], pads: [1, 1, 1, 1], bias: true },
+  { name: 'groups 2', x: [1, 18, 7, 10], w: [20, 9, 3, 3], group: 2, pads: [1, 1, 1, 1], bias: true },
+  { name: 'groups 2, 2 images', x: [2, 16, 5, 9], w: [18, 8, 3, 3], group: 2, pads: [1, 0, 1, 1] },
+  { name: 'output 1x1', x: [1, 8, 3, 3], w: [5, 8, 3, 3] },
+  { name: 'tall and thin', x: [1, 8, 13, 3], w: [8, 8, 3, 3], pads: [1, 1, 1, 1], bias: true },
+];
+
+for (const tile of [F4X4, F2X2]) {
+  for (const rows of ['tiles', 'channels'] as const) {
+    for (const s of shapes) {
+      for (const layout of ['NCHW', 'NHWC'] as const) {
+        test(`Winograd ${tile.name} ${s.name} ${layout}, ${rows} as rows`, () =>
+          check({ ...s, layout }, tile, { rows }));
+      }
+    }
+    test(`Winograd ${tile.name} run-time weights, ${rows} as rows`, () => {
+      check({ ...shapes[6]!, runtimeWeights: true }, tile, { rows });
+      check({ ...shapes[5]!, runtimeWeights: true, layout: 'NHWC' }, tile, { rows });
+    });
+  }
+}
+
+test('Winograd blocks of images and tile rows under a small budget', () => {
+  const saved = winogradTuning.budget;
+  try {
+    // one F(4x4) tile row of the first case is 36 x 16 x 2 elements: 1, 3 and 5 rows, then 2 images
+    for (const rows of [1, 3, 5, 10]) {
+      const budget = 36 * 16 * 2 * rows;
+      winogradTuning.budget = budget;
+      for (const layout of ['NCHW', 'NHWC'] as const) {
+        check({ x: [3, 16, 17, 7], w: [9, 16, 3, 3], pads: [1, 1, 1, 1], bias: true, layout }, F4X4);
+        check({ x: [2, 16, 9, 9], w: [9, 16, 3, 3], pads: [1, 1, 1, 1], layout }, F4X4, { rows: 'channels' });
+        check({ x: [2, 12, 9, 9], w: [16, 12, 3, 3], pads: [0, 1, 0, 1], layout, residual: true }, F2X2);
+      }
+    }
+  } finally {
+    winogradTuning.budget = saved;
+  }
+});
+
+const activations: Activation[] = [
+  { kind: 'clamp', min: 0, max: Infinity },
+  { kind: 'clamp', min: 0, max: 6 },
+  { kind: 'leakyrelu', alpha: 0.1 },
+  { kind: 'sigmoid' },
+  { kind: 'silu' },
+  { kind: 'tanh' },
+  { kind: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+  { kind: 'hardswish' },
+  { kind: 'gelu', approximate: 'none' },
+  { kind: 'gelu', approximate: 'tanh' },
+];
+
+for (const activation of activations) {
+  for (const layout of ['NCHW', 'NHWC'] as const) {
+    const name = `${activation.kind}${'max' in activation ? ` ${activation.max}` : ''}`;
+    test(`Winograd epilogue residual + ${name} ${layout}`, () =>
+      check({ ...shapes[1]!, layout, residual: true, activation }, F4X4));
+  }
+}
+
+test('Winograd epilogue activation without residual or bias', () =>
+  check({ ...shapes[2]!, activation: { kind: 'clamp', min: 0, max: Infinity } }, F4X4));
+
+test('Winograd at resnet scale (64 channels, 28x28) in wasm', () =>
+  check({ x: [1, 64, 28, 28], w: [64, 64, 3, 3], pads: [1, 1, 1, 1], bias: true }, F4X4, {
+    interpret: false,
+  }));

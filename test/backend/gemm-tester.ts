@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import type { Activation, GemmCall, Kernel, MatrixRef } from '../../src/backend/kernel/ir.js';
+import { elementOf } from '../../src/backend/kernel/gemm-call.js';
+import { interpretKernels } from '../../src/backend/kernel/interpret.js';
+import type { WasmFeature } from '../../src/neff/contents.js';
+import { build, program } from './wasm-harness.js';
+
+/**
+ * One tester for every gemm micro-kernel variant (XNNPACK's GemmMicrokernelTester): a batch of calls
+ * of odd sizes in one kernel, operands laid out as asked (row-major, transposed, panel-packed with
+ * zero-padded last panels), every other element of every buffer NaN so a stray read shows; the
+ * rendered wasm is compared with the kernel interpreter (float64 accumulation), and elements of C's
+ * buffer outside C must keep their NaN.
+ */
+export interface GemmVariant {
+  readonly features: readonly WasmFeature[];
+  readonly activation?: Activation;
+  readonly bias?: 'row' | 'col';
+  readonly residual?: boolean;
+  readonly accumulate?: boolean;
+  readonly clamp?: { readonly min: number; readonly max: number };
+  /** Panel widths: A in row panels of `packA`, B in column panels of `packB`. */
+  readonly packA?: number;
+  readonly packB?: number;
+  readonly transB?: boolean;
+  readonly tile?: { readonly mr: number; readonly nr: number };
+}
+
+export type Shape = readonly [m: number, n: number, k: number];
+
+interface Layout {
+  readonly ref: MatrixRef;
+  readonly elements: number;
+}
+
+/** A [rows, cols] operand: packed in panels along `along`, transposed, or row-major at offset 3. */
+function layout(buffer: string, rows: number, cols: number, pack?: { along: 'row' | 'col'; width: number }, trans = false): Layout {
+  if (pack) {
+    const w = pack.width;
+    const other = pack.along === 'row' ? cols : rows;
+    const panels = Math.ceil((pack.along === 'row' ? rows : cols) / w);
+    const stride = other * w + 1; // a gap between panels catches a wrong panel stride
+    const ref: MatrixRef =
+      pack.along === 'row'
+        ? { buffer, offset: 2, rowStride: 1, colStride: w, panels: { along: 'row', width: w, stride } }
+        : { buffer, offset: 2, rowStride: w, colStride: 1, panels: { along: 'col', width: w, stride } };
+    return { ref, elements: 2 + panels * stride };
+  }
+  const ref: MatrixRef = trans
+    ? { buffer, offset: 3, rowStride: 1, colStride: rows }
+    : { buffer, offset: 3, rowStride: cols, colStride: 1 };
+  return { ref, elements: 3 + rows * cols };
+}
+
+let seed = 7;
+const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2;
+
+export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
+  const calls: GemmCall[] = [];
+  const buffers: Record<string, { dtype: 'float32'; elements: number }> = {};
+  const data = new Map<string, Float32Array>();
+  const logical: { name: string; ref: MatrixRef; rows: number; cols: number; padded?: number }[] = [];
+  shapes.forEach(([m, n, k], t) => {
+    const a = layout(`a${t}`, m, k, v.packA ? { along: 'row', width: v.packA } : undefined);
+    const b = layout(`b${t}`, k, n, v.packB ? { along: 'col', width: v.packB } : undefined, v.transB);
+    const c = layout(`c${t}`, m, n);
+    const r = v.residual ? layout(`r${t}`, m, n) : undefined;
+    for (const [x, rows, cols] of [[a, m, k], [b, k, n], [c, m, n], ...(r ? [[r, m, n] as const] : [])] as const) {
+      buffers[x.ref.buffer] = { dtype: 'float32', elements: x.elements };
+      logical.push({ name: x.ref.buffer, ref: x.ref, rows, cols });
+    }
+    if (v.bias) buffers[`bias${t}`] = { dtype: 'float32', elements: 1 + (v.bias === 'row' ? m : n) };
+    calls.push({
+      op: 'gemm',
+      m,
+      n,
+      k,
+      a: a.ref,
+      b: b.ref,
+      c: c.ref,
+      accumulate: v.accumulate ?? false,
+      ...(v.bias ? { bias: { buffer: `bias${t}`, offset: 1, along: v.bias } } : {}),
+      ...(r ? { residual: r.ref } : {}),
+      ...(v.activation ? { activation: v.activation } : {}),
+      ...(v.clamp ? { clamp: v.clamp } : {}),
+      ...(v.tile ? { tile: v.tile } : {}),
+    });
+  });
+  const kernel: Kernel = {
+    name: 'gemm_test_f32',
+    node: 'g',
+    reads: Object.keys(buffers).filter((b) => !b.startsWith('c') || v.accumulate),
+    writes: Object.keys(buffers).filter((b) => b.startsWith('c')),
+    body: calls,
+  };
+  // every buffer: NaN, then the matrix's elements random; padding of the packed panels zero
+  for (const [name, spec] of Object.entries(buffers)) data.set(name, new Float32Array(spec.elements).fill(NaN));
+  for (const x of logical) {
+    const d = data.get(x.name)!;
+    const p = x.ref.panels;
+    if (p) {
+      const extent = p.along === 'row' ? x.rows : x.cols;
+      const padded = Math.ceil(extent / p.width) * p.width;
+      for (let e = extent; e < padded; e++) {
+        for (let o = 0; o < (p.along === 'row' ? x.cols : x.rows); o++)
+          d[p.along === 'row' ? elementOf(x.ref, e, o) : elementOf(x.ref, o, e)] = 0;
+      }
+    }
+    if (x.name.startsWith('c') && !v.accumulate) continue;
+    for (let i = 0; i < x.rows; i++) for (let j = 0; j < x.cols; j++) d[elementOf(x.ref, i, j)] = rnd();
+  }
+  for (const [name, d] of data) if (name.startsWith('bias')) for (let i = 1; i < d.length; i++) d[i] = rnd();
+  const expected = new Map([...data].map(([name, d]) => [name, Float32Array.from(d)]));
+  interpretKernels([kernel], expected);
+  const built = build(program([kernel], buffers), v.features, 1);
+  for (const [name, d] of data) (built.view(name) as Float32Array).set(d);
+  built.run();
+  shapes.forEach(([m, n, k], t) => {
+    const got = built.view(`c${t}`) as Float32Array;
+    const want = expected.get(`c${t}`)!;
+    const cref = calls[t]!.c;
+    const inC = new Set<number>();
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const e = elementOf(cref, i, j);
+        inC.add(e);
+        const tol = 2e-6 * (k + 8) * magnitude(calls[t]!, data, i, j) + 1e-5 * Math.abs(want[e]!);
+        const ok =
+          got[e] === want[e] || Math.abs(got[e]! - want[e]!) <= tol || (Number.isNaN(got[e]) && Number.isNaN(want[e]));
+        assert.ok(ok, `${m}x${n}x${k} C[${i},${j}] = ${got[e]}, want ${want[e]} (${JSON.stringify(v)})`);
+      }
+    }
+    for (let e = 0; e < got.length; e++) if (!inC.has(e)) assert.ok(Number.isNaN(got[e]), `C[${e}] outside C written`);
+  });
+}
+
+/** Sum of the magnitudes that meet in C[i,j]: the scale of its rounding error. */
+function magnitude(g: GemmCall, data: ReadonlyMap<string, Float32Array>, i: number, j: number): number {
+  const A = data.get(g.a.buffer)!;
+  const B = data.get(g.b.buffer)!;
+  let s = 1;
+  for (let q = 0; q < g.k; q++) s += Math.abs(A[elementOf(g.a, i, q)]! * B[elementOf(g.b, q, j)]!);
+  if (g.residual) s += Math.abs(data.get(g.residual.buffer)![elementOf(g.residual, i, j)]!);
+  if (g.accumulate) s += Math.abs(data.get(g.c.buffer)![elementOf(g.c, i, j)]!);
+  return s;
+}
+
+export const ACTIVATIONS: readonly Activation[] = [
+  { kind: 'clamp', min: 0, max: Infinity },
+  { kind: 'clamp', min: 0, max: 6 },
+  { kind: 'clamp', min: 0.5, max: -0.25 },
+  { kind: 'leakyrelu', alpha: 0.1 },
+  { kind: 'sigmoid' },
+  { kind: 'silu' },
+  { kind: 'tanh' },
+  { kind: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+  { kind: 'hardswish' },
+  { kind: 'gelu', approximate: 'none' },
+  { kind: 'gelu', approximate: 'tanh' },
+];
