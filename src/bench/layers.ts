@@ -32,6 +32,8 @@ export interface EfficiencySummary {
   readonly overallGflops: number;
   /** The slowest few, slowest first. */
   readonly slowest: readonly LayerEfficiency[];
+  /** GFLOP of every profiled layer: below the model's GFLOP when some kernels carry no FLOP count. */
+  readonly profiledGflop: number;
 }
 
 export function summarizeEfficiency(
@@ -47,5 +49,6 @@ export function summarizeEfficiency(
     atBar: big.filter((l) => l.gflops >= barGflops).length,
     overallGflops: seconds > 0 ? gflop / seconds : NaN,
     slowest: [...big].sort((a, b) => a.gflops - b.gflops).slice(0, 3),
+    profiledGflop: layers.reduce((a, l) => a + l.gflop, 0),
   };
 }

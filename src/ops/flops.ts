@@ -18,8 +18,10 @@ export function nodeFlops(graph: Graph, node: Node): number {
   const x = shape(node.inputs[0]);
   const w = shape(node.inputs[1]);
   const y = shape(node.outputs[0]);
-  if (!x || !w || !y || node.domain !== '') return 0;
-  switch (node.op) {
+  // epilogue fusion's ai.neuron::Fused{Conv,Gemm,MatMul} do their op's arithmetic (plus O(output))
+  const op = node.domain === '' ? node.op : node.domain === 'ai.neuron' ? node.op.replace(/^Fused/, '') : '';
+  if (!x || !w || !y) return 0;
+  switch (op) {
     case 'Conv':
       return w[0] ? (2 * volume(y) * volume(w)) / w[0] : 0;
     case 'ConvTranspose':

@@ -1,5 +1,12 @@
 import type { Node } from '../ir/graph.js';
-import { attrsOfNode, keepsShape, otherInput, type ActivationStep, type GraphIndex, type Site } from './fuse-epilogue-match.js';
+import {
+  attrsOfNode,
+  keepsShape,
+  otherInput,
+  type ActivationStep,
+  type GraphIndex,
+  type Site,
+} from './fuse-epilogue-match.js';
 
 /**
  * The activation that ends a fused chain: one ONNX activation op reading the value, or the
@@ -12,7 +19,11 @@ export function matchActivation(ix: GraphIndex, v: string, site: Site): Activati
   return silu(ix, v, site) ?? gelu(ix, v, site);
 }
 
-function step(nodes: readonly Node[], name: ActivationStep['name'], params: readonly number[] = []): ActivationStep {
+function step(
+  nodes: readonly Node[],
+  name: ActivationStep['name'],
+  params: readonly number[] = [],
+): ActivationStep {
   return { nodes, output: nodes[nodes.length - 1]!.outputs[0]!, name, params };
 }
 
@@ -70,7 +81,8 @@ function silu(ix: GraphIndex, v: string, site: Site): ActivationStep | undefined
   return step([sig, mul], 'silu');
 }
 
-const near = (x: number | undefined, want: number): boolean => x !== undefined && Math.abs(x - want) <= 1e-6 * want;
+const near = (x: number | undefined, want: number): boolean =>
+  x !== undefined && Math.abs(x - want) <= 1e-6 * want;
 
 /** The node multiplying `v` by constant `k` (either operand order). */
 function timesConstant(ix: GraphIndex, n: Node | undefined, v: string, k: number): boolean {
@@ -92,7 +104,8 @@ function gelu(ix: GraphIndex, v: string, site: Site): ActivationStep | undefined
   const erf = ix.sole(scale.outputs[0]!);
   if (erf?.op !== 'Erf') return undefined;
   const add = ix.sole(erf.outputs[0]!);
-  if (!add || add.op !== 'Add' || !near(ix.scalar(otherInput(add, erf.outputs[0]!) ?? ''), 1)) return undefined;
+  if (!add || add.op !== 'Add' || !near(ix.scalar(otherInput(add, erf.outputs[0]!) ?? ''), 1))
+    return undefined;
   const p = add.outputs[0]!;
   const m1 = ix.sole(p);
   if (!m1 || m1.op !== 'Mul') return undefined;
@@ -100,9 +113,17 @@ function gelu(ix: GraphIndex, v: string, site: Site): ActivationStep | undefined
   if (m1 === other && otherInput(m1, p) === v) {
     const half = ix.sole(m1.outputs[0]!);
     if (timesConstant(ix, half, m1.outputs[0]!, 0.5)) tail = [m1, half!];
-  } else if (timesConstant(ix, other, v, 0.5) && ix.sole(other.outputs[0]!) === m1 && otherInput(m1, p) === other.outputs[0]) {
+  } else if (
+    timesConstant(ix, other, v, 0.5) &&
+    ix.sole(other.outputs[0]!) === m1 &&
+    otherInput(m1, p) === other.outputs[0]
+  ) {
     tail = [other, m1];
-  } else if (timesConstant(ix, m1, p, 0.5) && ix.sole(m1.outputs[0]!) === other && otherInput(other, v) === m1.outputs[0]) {
+  } else if (
+    timesConstant(ix, m1, p, 0.5) &&
+    ix.sole(m1.outputs[0]!) === other &&
+    otherInput(other, v) === m1.outputs[0]
+  ) {
     tail = [m1, other];
   }
   if (!tail || !keepsShape(ix, tail[1]!, site)) return undefined;

@@ -38,7 +38,11 @@ export function canFold(ix: GraphIndex, anchor: Node, affine: Affine): boolean {
   }
 }
 
-const f32 = (shape: readonly number[], data: Float32Array): Tensor => ({ dtype: 'float32', shape: [...shape], data });
+const f32 = (shape: readonly number[], data: Float32Array): Tensor => ({
+  dtype: 'float32',
+  shape: [...shape],
+  data,
+});
 
 export function fold(ix: GraphIndex, anchor: Node, affine: Affine, fresh: (hint: string) => string): Folded {
   const constants = new Map<string, Tensor>();

@@ -142,18 +142,34 @@ function batchNorm(ix: GraphIndex, n: Node, v: string, site: Site): AffineStep |
   const C = site.shape[site.axis]!;
   const params = n.inputs.slice(1).map((p) => ix.constant(p));
   if (params.length !== 4 || params.some((p) => !p || p.data.length !== C)) return undefined;
-  const [scale, bias, mean, variance] = params.map((p) => toFloat32(p!)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [scale, bias, mean, variance] = params.map((p) => toFloat32(p!)) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const s = Float64Array.from({ length: C }, (_, c) => scale[c]! / Math.sqrt(variance[c]! + a.epsilon));
-  return { node: n, scale: s, shift: Float64Array.from({ length: C }, (_, c) => bias[c]! - mean[c]! * s[c]!) };
+  return {
+    node: n,
+    scale: s,
+    shift: Float64Array.from({ length: C }, (_, c) => bias[c]! - mean[c]! * s[c]!),
+  };
 }
 
 /** Add of a tensor of the output's shape (not a per-channel constant: that is a shift). */
-export function matchResidual(ix: GraphIndex, v: string, site: Site): { node: Node; residual: string } | undefined {
+export function matchResidual(
+  ix: GraphIndex,
+  v: string,
+  site: Site,
+): { node: Node; residual: string } | undefined {
   const n = ix.sole(v);
   if (!n || n.op !== 'Add' || !keepsShape(ix, n, site)) return undefined;
   const r = otherInput(n, v);
   const t = r === undefined ? undefined : ix.type(r);
-  const same = t?.dtype === 'float32' && t.shape?.length === site.shape.length && t.shape.every((d, i) => d === site.shape[i]);
+  const same =
+    t?.dtype === 'float32' &&
+    t.shape?.length === site.shape.length &&
+    t.shape.every((d, i) => d === site.shape[i]);
   return same ? { node: n, residual: r! } : undefined;
 }
 

@@ -55,10 +55,12 @@ export const fuseEpilogue: GraphPass = (graph) => {
 
 /** A float32 Conv/Gemm/MatMul of static shape, and its channel axis. */
 function siteOf(ix: GraphIndex, node: Node): Site | undefined {
-  if (node.domain !== '' || !['Conv', 'Gemm', 'MatMul'].includes(node.op) || node.outputs.length !== 1) return undefined;
+  if (node.domain !== '' || !['Conv', 'Gemm', 'MatMul'].includes(node.op) || node.outputs.length !== 1)
+    return undefined;
   const t = ix.type(node.outputs[0]!);
   const shape = t?.shape;
-  if (t?.dtype !== 'float32' || !shape || !shape.every((d): d is number => typeof d === 'number')) return undefined;
+  if (t?.dtype !== 'float32' || !shape || !shape.every((d): d is number => typeof d === 'number'))
+    return undefined;
   if (node.op === 'Conv') {
     const layout = (attrsOfNode(node) as { layout: string }).layout;
     return { shape, axis: layout === 'NHWC' ? shape.length - 1 : 1 };
@@ -80,8 +82,12 @@ interface Chain {
 function compose(a: Affine, b: Affine, channels: number): Affine {
   const s = (x: Affine, c: number): number => x.scale?.[c] ?? 1;
   const t = (x: Affine, c: number): number => x.shift?.[c] ?? 0;
-  const scale = a.scale || b.scale ? Float64Array.from({ length: channels }, (_, c) => s(a, c) * s(b, c)) : undefined;
-  const shift = a.shift || b.shift ? Float64Array.from({ length: channels }, (_, c) => t(a, c) * s(b, c) + t(b, c)) : undefined;
+  const scale =
+    a.scale || b.scale ? Float64Array.from({ length: channels }, (_, c) => s(a, c) * s(b, c)) : undefined;
+  const shift =
+    a.shift || b.shift
+      ? Float64Array.from({ length: channels }, (_, c) => t(a, c) * s(b, c) + t(b, c))
+      : undefined;
   return { ...(scale ? { scale } : {}), ...(shift ? { shift } : {}) };
 }
 
@@ -139,7 +145,8 @@ function fusedNode(
   const attrs: Record<string, AttrValue> = { ...(folded?.attrs ?? anchor.attrs) };
   if (chain.activation) {
     attrs.activation = { kind: 'string', value: chain.activation.name };
-    if (chain.activation.params.length) attrs.activation_params = { kind: 'floats', value: [...chain.activation.params] };
+    if (chain.activation.params.length)
+      attrs.activation_params = { kind: 'floats', value: [...chain.activation.params] };
   }
   // a Conv or Gemm that only absorbed constants stays what it was
   const plain = !chain.residual && !chain.activation && anchor.op !== 'MatMul';

@@ -20,9 +20,7 @@ interface PassEntry {
  * The optimization passes, in order. Epilogue fusion (conv/matmul + bias/activation/residual) goes
  * before elementwise-chain fusion, so chains that end in a conv's epilogue join the conv instead.
  */
-const PASSES: readonly PassEntry[] = [
-  { name: 'fuse-epilogue', minLevel: 1, run: fuseEpilogue },
-];
+const PASSES: readonly PassEntry[] = [{ name: 'fuse-epilogue', minLevel: 1, run: fuseEpilogue }];
 
 /** Runs the passes that `options.optLevel` enables, in order; `onPass` sees each one's name. */
 export function optimizeGraph(graph: Graph, options: PassOptions, onPass?: (name: string) => void): Graph {

@@ -2,8 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Activation } from '../../src/backend/kernel/ir.js';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { winogradKernels } from '../../src/backend/lower/linalg/conv-winograd.js';
-import { planFor, winogradTuning, type GemmRows } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
+import {
+  convWinograd,
+  winogradApplies,
+  winogradKernels,
+} from '../../src/backend/lower/linalg/conv-winograd.js';
+import type { ConvPlan } from '../../src/backend/lower/linalg/conv-plan.js';
+import {
+  planFor,
+  winogradPlan,
+  winogradTuning,
+  type GemmRows,
+} from '../../src/backend/lower/linalg/conv-winograd-plan.js';
 import { F2X2, F4X4, type WinogradTile } from '../../src/backend/lower/linalg/conv-winograd-transforms.js';
 import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import { interpretProgram } from '../../src/backend/schedule/interpret-program.js';
@@ -120,3 +130,73 @@ test('Winograd at resnet scale (64 channels, 28x28) in wasm', () =>
   check({ x: [1, 64, 28, 28], w: [64, 64, 3, 3], pads: [1, 1, 1, 1], bias: true }, F4X4, {
     interpret: false,
   }));
+
+/** A ConvPlan for a 2-D conv (the fields winogradPlan reads). */
+function plan(c: {
+  C: number;
+  M: number;
+  H: number;
+  W?: number;
+  N?: number;
+  group?: number;
+  kernel?: number;
+  stride?: number;
+  dilation?: number;
+}): ConvPlan {
+  const [k, s, d, G] = [c.kernel ?? 3, c.stride ?? 1, c.dilation ?? 1, c.group ?? 1];
+  const W = c.W ?? c.H;
+  const out = (n: number) => Math.floor((n + 2 - d * (k - 1) - 1) / s) + 1;
+  return {
+    g: {
+      rank: 2,
+      input: [1, c.H, W],
+      output: [1, out(c.H), out(W)],
+      kernel: [1, k, k],
+      strides: [1, s, s],
+      dilations: [1, d, d],
+      padBegin: [0, 1, 1],
+      padEnd: [0, 1, 1],
+    },
+    layout: 'NCHW',
+    N: c.N ?? 1,
+    C: c.C,
+    M: c.M,
+    G,
+    Cg: c.C / G,
+    Mg: c.M / G,
+    stem: 'conv2d_test',
+  };
+}
+
+test('Winograd choice: F(4x4) for many tiles, F(2x2) for few, im2col for none', () => {
+  const choice = (p: ConvPlan): string => {
+    const w = winogradPlan(p);
+    return w ? `${w.tile.name} ${w.rows}` : 'none';
+  };
+  assert.equal(choice(plan({ C: 64, M: 64, H: 56 })), 'wino4x4 tiles');
+  assert.equal(choice(plan({ C: 128, M: 128, H: 28 })), 'wino4x4 channels');
+  assert.equal(choice(plan({ C: 256, M: 256, H: 14 })), 'wino2x2 channels');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 7 })), 'wino2x2 channels');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 7, N: 8 })), 'wino4x4 channels');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 4 })), 'none');
+  assert.equal(choice(plan({ C: 16, M: 32, H: 56, group: 2 })), 'wino4x4 tiles');
+  assert.equal(choice(plan({ C: 32, M: 32, H: 56, group: 32 })), 'none', 'depthwise');
+  assert.equal(choice(plan({ C: 4, M: 64, H: 56 })), 'none', 'few input channels');
+  assert.equal(choice(plan({ C: 64, M: 64, H: 56, stride: 2 })), 'none', 'strided');
+  assert.equal(choice(plan({ C: 64, M: 64, H: 56, dilation: 2 })), 'none', 'dilated');
+  assert.equal(choice(plan({ C: 64, M: 64, H: 56, kernel: 5 })), 'none', '5x5');
+  assert.equal(winogradApplies(plan({ C: 64, M: 64, H: 56 })), true);
+});
+
+test('Winograd through convWinograd picks its own plan', () => {
+  const c: ConvCase = { x: [1, 16, 14, 13], w: [24, 16, 3, 3], pads: [1, 1, 1, 1], bias: true };
+  const { graph, feeds, conv } = convGraph(c);
+  const program = lowerConvNode(graph, conv, (ctx, p, buffers, epilogue) => {
+    assert.ok(winogradApplies(p));
+    return convWinograd(ctx, p, buffers, epilogue);
+  });
+  const want = [...runGraph(graph, feeds).values()][0]!;
+  const got = [...runWasm(program, feeds).values()][0]!;
+  const { maxErr, scale } = errorOf(got, want);
+  assert.ok(maxErr <= RELATIVE * scale, `max error ${maxErr} at scale ${scale}`);
+});

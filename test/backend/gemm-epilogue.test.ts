@@ -28,7 +28,13 @@ for (const features of FEATURES) {
   }
   test(`gemm residual without activation, with accumulate and clamp ${label}`, () => {
     checkGemms(SHAPES, { features, residual: true });
-    checkGemms(SHAPES, { features, residual: true, accumulate: true, bias: 'row', clamp: { min: -1, max: 1 } });
+    checkGemms(SHAPES, {
+      features,
+      residual: true,
+      accumulate: true,
+      bias: 'row',
+      clamp: { min: -1, max: 1 },
+    });
     checkGemms(SHAPES, { features, residual: true, transB: true, activation: { kind: 'silu' } });
   });
 }

@@ -43,7 +43,14 @@ for (const features of FEATURES) {
     }
   });
   test(`gemm with both operands packed ${label}`, () => {
-    checkGemms(SHAPES, { features, packA: 4, packB: 8, bias: 'row', residual: true, activation: { kind: 'silu' } });
+    checkGemms(SHAPES, {
+      features,
+      packA: 4,
+      packB: 8,
+      bias: 'row',
+      residual: true,
+      activation: { kind: 'silu' },
+    });
     checkGemms(SHAPES, { features, packA: 2, packB: 16, accumulate: true });
   });
 }

@@ -34,7 +34,13 @@ interface Layout {
 }
 
 /** A [rows, cols] operand: packed in panels along `along`, transposed, or row-major at offset 3. */
-function layout(buffer: string, rows: number, cols: number, pack?: { along: 'row' | 'col'; width: number }, trans = false): Layout {
+function layout(
+  buffer: string,
+  rows: number,
+  cols: number,
+  pack?: { along: 'row' | 'col'; width: number },
+  trans = false,
+): Layout {
   if (pack) {
     const w = pack.width;
     const other = pack.along === 'row' ? cols : rows;
@@ -65,7 +71,12 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
     const b = layout(`b${t}`, k, n, v.packB ? { along: 'col', width: v.packB } : undefined, v.transB);
     const c = layout(`c${t}`, m, n);
     const r = v.residual ? layout(`r${t}`, m, n) : undefined;
-    for (const [x, rows, cols] of [[a, m, k], [b, k, n], [c, m, n], ...(r ? [[r, m, n] as const] : [])] as const) {
+    for (const [x, rows, cols] of [
+      [a, m, k],
+      [b, k, n],
+      [c, m, n],
+      ...(r ? [[r, m, n] as const] : []),
+    ] as const) {
       buffers[x.ref.buffer] = { dtype: 'float32', elements: x.elements };
       logical.push({ name: x.ref.buffer, ref: x.ref, rows, cols });
     }
@@ -94,7 +105,8 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
     body: calls,
   };
   // every buffer: NaN, then the matrix's elements random; padding of the packed panels zero
-  for (const [name, spec] of Object.entries(buffers)) data.set(name, new Float32Array(spec.elements).fill(NaN));
+  for (const [name, spec] of Object.entries(buffers))
+    data.set(name, new Float32Array(spec.elements).fill(NaN));
   for (const x of logical) {
     const d = data.get(x.name)!;
     const p = x.ref.panels;
@@ -126,11 +138,14 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
         inC.add(e);
         const tol = 2e-6 * (k + 8) * magnitude(calls[t]!, data, i, j) + 1e-5 * Math.abs(want[e]!);
         const ok =
-          got[e] === want[e] || Math.abs(got[e]! - want[e]!) <= tol || (Number.isNaN(got[e]) && Number.isNaN(want[e]));
+          got[e] === want[e] ||
+          Math.abs(got[e]! - want[e]!) <= tol ||
+          (Number.isNaN(got[e]) && Number.isNaN(want[e]));
         assert.ok(ok, `${m}x${n}x${k} C[${i},${j}] = ${got[e]}, want ${want[e]} (${JSON.stringify(v)})`);
       }
     }
-    for (let e = 0; e < got.length; e++) if (!inC.has(e)) assert.ok(Number.isNaN(got[e]), `C[${e}] outside C written`);
+    for (let e = 0; e < got.length; e++)
+      if (!inC.has(e)) assert.ok(Number.isNaN(got[e]), `C[${e}] outside C written`);
   });
 }
 

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { installedRuntimes, machine, packageVersion, versions } from '../../src/bench/machine.js';
 
 test('packageVersion finds an installed package and says when one is not', () => {
-  const lock = JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')) as {
+  const lock = JSON.parse(
+    readFileSync(new URL('../../../node_modules/onnxruntime-node/package.json', import.meta.url), 'utf8'),
+  ) as {
     version: string;
   };
   assert.equal(packageVersion('onnxruntime-node'), lock.version);

@@ -164,3 +164,45 @@ test('a busy machine makes the report say its figures are preliminary', () => {
     /^> \*\*Preliminary figures\*\*: the machine was busy .*load average 1\.70 on 2 cores/,
   );
 });
+
+test('the layer target: judged only when the profile accounts for the model FLOPs', () => {
+  const withLayers = (
+    gflop: number,
+    layers: { node: string; gflop: number; gflops: number }[],
+  ): ModelReport => ({
+    ...resnet,
+    gflop,
+    threads: [
+      {
+        ...resnet.threads[0]!,
+        interleaved: {
+          ...resnet.threads[0]!.interleaved!,
+          layers: layers.map((l) => ({ ...l, op: 'Conv' })),
+        },
+      },
+    ],
+  });
+  const layerVerdict = (m: ModelReport) =>
+    evaluateTargets([m], ['resnet50']).find((t) => t.target.startsWith('conv/GEMM layers'))!;
+  const fast = [
+    { node: 'a', gflop: 2, gflops: 40 },
+    { node: 'b', gflop: 2, gflops: 35 },
+    { node: 'small', gflop: 0.05, gflops: 5 },
+  ];
+  assert.deepEqual(layerVerdict(withLayers(4.05, fast)), {
+    target:
+      'conv/GEMM layers of at least 0.1 GFLOP in resnet50 and bert_base at 75% of the wasm FMA peak (32.3 GFLOP/s) per thread',
+    verdict: 'not measured',
+    figures: 'resnet50 2 of 2 layers, 37.3 GFLOP/s overall, slowest b 35.0; bert_base not measured',
+  });
+  const alone = (m: ModelReport) => evaluateTargets([m], []).find((t) => t.target.startsWith('conv/GEMM'))!;
+  const bert = (m: ModelReport): ModelReport => ({ ...m, name: 'bert_base' });
+  assert.equal(alone(withLayers(4.05, fast)).verdict, 'not measured'); // bert_base missing
+  const both = (m: ModelReport) =>
+    evaluateTargets([m, bert(m)], []).find((t) => t.target.startsWith('conv/GEMM'))!;
+  assert.equal(both(withLayers(4.05, fast)).verdict, 'met');
+  const partial = both(withLayers(8, fast));
+  assert.equal(partial.verdict, 'not measured');
+  assert.match(partial.figures, /the profile counts only 4\.05 of 8\.00 GFLOP/);
+  assert.equal(both(withLayers(8, [...fast, { node: 'slow', gflop: 0.2, gflops: 20 }])).verdict, 'missed');
+});

@@ -40,7 +40,10 @@ export function at(ctx: KernelContext, base: number, ref: MatrixRef, row: () => 
   const plain = (x: () => Ref, stride: number): void => void parts.push(scaled(x(), stride));
   const paneled = (x: () => Ref, stride: number): void => {
     const w = m.i32.const(p!.width);
-    parts.push(scaled(m.i32.div_u(x(), w), p!.stride), scaled(m.i32.rem_u(x(), m.i32.const(p!.width)), stride));
+    parts.push(
+      scaled(m.i32.div_u(x(), w), p!.stride),
+      scaled(m.i32.rem_u(x(), m.i32.const(p!.width)), stride),
+    );
   };
   (p?.along === 'row' ? paneled : plain)(row, ref.rowStride);
   (p?.along === 'col' ? paneled : plain)(col, ref.colStride);
@@ -63,13 +66,7 @@ export function scalarInit(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: (
 }
 
 /** Stores the f32 sum `s` of C[i,j] after the epilogue (residual, activation, clamp). */
-export function scalarStore(
-  ctx: KernelContext,
-  L: GemmLayout,
-  i: () => Ref,
-  j: () => Ref,
-  s: Local,
-): Ref[] {
+export function scalarStore(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: () => Ref, s: Local): Ref[] {
   const m = ctx.m;
   const { g } = L;
   const residual = g.residual ? m.f32.load(0, 4, at(ctx, L.r, g.residual, i, j)) : undefined;

@@ -105,7 +105,8 @@ function activationScalar(ctx: KernelContext, a: Activation, x: () => Ref): Ref 
   const below = (v: () => Ref, lo: number): Ref => m.select(lt(v(), k(lo)), k(lo), v());
   const above = (v: () => Ref, hi: number): Ref => m.select(lt(k(hi), v()), k(hi), v());
   const t = ctx.temp(binaryen.f32);
-  const unit = (v: Ref): Ref => m.block(null, [t.set(v), t.set(above(t.get, 1)), below(t.get, 0)], binaryen.f32);
+  const unit = (v: Ref): Ref =>
+    m.block(null, [t.set(v), t.set(above(t.get, 1)), below(t.get, 0)], binaryen.f32);
   switch (a.kind) {
     case 'clamp': {
       if (a.min === -Infinity && a.max === Infinity) return x();

@@ -85,13 +85,23 @@ function loadRow(ctx: KernelContext, ref: MatrixRef, ptr: Local, r: number, c: n
   return v;
 }
 
-function storeRow(ctx: KernelContext, ref: MatrixRef, ptr: Local, r: number, c: number, lanes: number, v: Local) {
+function storeRow(
+  ctx: KernelContext,
+  ref: MatrixRef,
+  ptr: Local,
+  r: number,
+  c: number,
+  lanes: number,
+  v: Local,
+) {
   const m = ctx.m;
   const off = (l: number): number => 4 * (r * ref.rowStride + (4 * c + l) * ref.colStride);
   if (ref.colStride === 1) return storePartial(ctx, ptr.get, off(0), lanes, v);
   return seq(
     m,
-    Array.from({ length: lanes }, (_, l) => m.f32.store(off(l), 4, ptr.get(), m.f32x4.extract_lane(v.get(), l))),
+    Array.from({ length: lanes }, (_, l) =>
+      m.f32.store(off(l), 4, ptr.get(), m.f32x4.extract_lane(v.get(), l)),
+    ),
   );
 }
 
@@ -215,7 +225,10 @@ export const dotTile: GemmTile = (ctx, L, i, j, mr, width) => {
       for (let q = 0; q < g.k % 4; q++) {
         s = m.f32.add(s, m.f32.mul(m.f32.load(aOff(r, q), 4, pa.get()), m.f32.load(bOff(c, q), 4, pb.get())));
       }
-      code.push(sum.set(m.f32.add(s, scalarInit(ctx, L, ii(r), jj(c)))), ...scalarStore(ctx, L, ii(r), jj(c), sum));
+      code.push(
+        sum.set(m.f32.add(s, scalarInit(ctx, L, ii(r), jj(c)))),
+        ...scalarStore(ctx, L, ii(r), jj(c), sum),
+      );
     }
   }
   return seq(m, code);

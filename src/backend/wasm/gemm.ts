@@ -48,7 +48,10 @@ export function tilingOf(ctx: KernelContext, g: GemmCall): Tiling | undefined {
   for (const r of [g.c, g.residual]) {
     if (r?.panels) throw new RenderError('gemm C and residual cannot be panel-packed');
   }
-  const strides = [g.a, g.b, g.c, ...(g.residual ? [g.residual] : [])].flatMap((r) => [r.rowStride, r.colStride]);
+  const strides = [g.a, g.b, g.c, ...(g.residual ? [g.residual] : [])].flatMap((r) => [
+    r.rowStride,
+    r.colStride,
+  ]);
   const simd = ctx.target.simd && strides.every((s) => s >= 0);
   if (!simd) return undefined;
   const packed = g.a.panels !== undefined || g.b.panels !== undefined;
@@ -57,7 +60,9 @@ export function tilingOf(ctx: KernelContext, g: GemmCall): Tiling | undefined {
     const mr = g.a.panels?.along === 'row' ? g.a.panels.width : (g.tile?.mr ?? DEFAULT_TILE.mr);
     const nr = g.b.panels?.along === 'col' ? g.b.panels.width : (g.tile?.nr ?? DEFAULT_TILE.nr);
     if (g.a.panels?.along === 'col' || g.b.panels?.along === 'row' || mr < 1 || nr < 1 || nr > 32) {
-      throw new RenderError(`gemm tile ${mr}x${nr} over A panels ${g.a.panels?.along} and B ${g.b.panels?.along}`);
+      throw new RenderError(
+        `gemm tile ${mr}x${nr} over A panels ${g.a.panels?.along} and B ${g.b.panels?.along}`,
+      );
     }
     return { tile: splatTile, mr, widths: [nr, ...NARROW.filter((w) => w < nr)] };
   }

@@ -53,7 +53,9 @@ export const ACTIVATION_PARAMS: Readonly<Record<ActivationName, number>> = {
 export function checkActivation(a: ActivationAttrs, op: string): void {
   const want = ACTIVATION_PARAMS[a.activation];
   if (a.activation_params.length !== want) {
-    throw new OpError(`${op}: activation ${a.activation} takes ${want} params, found ${a.activation_params.length}`);
+    throw new OpError(
+      `${op}: activation ${a.activation} takes ${want} params, found ${a.activation_params.length}`,
+    );
   }
 }
 
@@ -62,7 +64,11 @@ const ops = new Map<string, AnyOpDef>(
 );
 
 /** Runs ONNX op `type`'s reference on `inputs` with raw numeric attributes. */
-function run(type: string, inputs: readonly (Tensor | undefined)[], attrs: Record<string, number | string> = {}): Tensor {
+function run(
+  type: string,
+  inputs: readonly (Tensor | undefined)[],
+  attrs: Record<string, number | string> = {},
+): Tensor {
   const def = ops.get(type)!;
   const raw = Object.fromEntries(
     Object.entries(attrs).map(([k, v]) => [

@@ -2,7 +2,13 @@ import type { TensorType } from '../../ir/shape.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { defineOp, OpError, type InferContext } from '../op.js';
 import { conv, convAttrs } from './conv.js';
-import { activationAttrs, addTensors, applyActivation, checkActivation, type ActivationAttrs } from './fused-activation.js';
+import {
+  activationAttrs,
+  addTensors,
+  applyActivation,
+  checkActivation,
+  type ActivationAttrs,
+} from './fused-activation.js';
 import { gemm } from './gemm.js';
 import { matMul } from './matmul.js';
 
@@ -26,7 +32,9 @@ function checkResidual(op: string, out: TensorType, r: TensorType | undefined): 
   if (out.shape && r.shape) {
     const same =
       r.shape.length === out.shape.length &&
-      r.shape.every((d, i) => typeof d !== 'number' || typeof out.shape![i] !== 'number' || d === out.shape![i]);
+      r.shape.every(
+        (d, i) => typeof d !== 'number' || typeof out.shape![i] !== 'number' || d === out.shape![i],
+      );
     if (!same) throw new OpError(`${op}: residual [${r.shape}] is not the output's shape [${out.shape}]`);
   }
   return out;

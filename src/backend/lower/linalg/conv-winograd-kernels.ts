@@ -11,8 +11,9 @@ import { copyBox, levelVar, nest, zeroFill } from './nest.js';
 /**
  * The loop-nest kernels of a Winograd conv. Scratch layouts (Tb tiles of one block, t = image,
  * tile row, tile column in that order): V[alpha^2][Tb][C] transformed input, Mo[alpha^2][Tb][M]
- * GEMM results, U[alpha^2][Cg][M] transformed weights. Channels are innermost everywhere, so every
- * transform vectorizes over channels with contiguous loads and stores whatever the image size.
+ * GEMM results, U[alpha^2] transformed weights ([Cg][M] or [M][Cg], see WinogradPlan.rows).
+ * Channels are innermost, so every transform vectorizes over channels with contiguous loads and
+ * stores whatever the image size (NCHW outputs and residuals excepted: lanes a plane apart).
  */
 
 /** A tile coordinate inside a kernel: a loop variable (or none) plus a constant. */
@@ -61,7 +62,7 @@ export function packInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: str
   return kernels;
 }
 
-/** Adds index terms to every store (and load) of a statement tree and drops `parallel` marks. */
+/** Adds index terms to every store of a statement tree and drops its `parallel` marks. */
 function offsetBy(s: Stmt, terms: [string | undefined, number][]): Stmt {
   const extra = terms
     .filter((t): t is [string, number] => t[0] !== undefined)

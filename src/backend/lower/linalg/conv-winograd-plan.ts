@@ -16,19 +16,25 @@ export const winogradTuning = {
    */
   budget: 1 << 21,
   /**
-   * Channels per group, in and out, below which the GEMMs are too thin to pay for the transforms
-   * (and depthwise convs have their own kernels).
+   * Channels per group, in and out, below which the transforms outweigh the GEMMs (measured: with
+   * 8 channels at 56x56 Winograd still takes half the time of im2col; depthwise convs have their
+   * own kernels).
    */
   minChannels: 8,
   /**
-   * Fewest F(4x4) tiles per block for F(4x4): below it the 36 small GEMMs stream 4x the weights
-   * for a handful of rows and lose to im2col.
+   * Fewest tiles per block for F(4x4). Measured at batch 1 against F(2x2): 28x28 (49 tiles) runs
+   * 1.5x faster in F(4x4), 14x14 (16 tiles, a third of them padding) 10% slower: with few tiles the
+   * GEMMs stream 36 weight matrices for a handful of columns.
    */
-  minTiles4x4: 12,
-  /** Fewest F(2x2) tiles per block when F(4x4) does not apply. */
-  minTiles2x2: 0,
-  /** Fewest tiles per block for GEMMs with tiles as rows (see WinogradPlan.rows). */
-  minTileRows: 32,
+  minTiles4x4: 32,
+  /** Fewest tiles per block for F(2x2): 7x7 (16 tiles) beats im2col by 1.3x, 4x4 (4) loses. */
+  minTiles2x2: 12,
+  /**
+   * Largest Cg x Mg (one weight matrix) whose GEMMs take tiles as rows (see WinogradPlan.rows):
+   * 64 x 64 (16 KiB) stays in L1 while the micro-kernel sweeps it once per four tiles; larger ones
+   * are streamed once, row by row, with channels as rows.
+   */
+  maxTileRowsWeights: 64 * 64,
   /** Off switch for measurements. */
   enabled: true,
 };
@@ -108,7 +114,6 @@ export function planFor(
   const perRow = alpha * alpha * Math.max(p.C, p.M) * TW;
   if (perRow > 4 * t.budget) return undefined;
   const blocks = rowTiles(p.N, TH, Math.max(1, Math.floor(t.budget / perRow)));
-  const tiles = Math.max(...blocks.map((b) => b.dn * b.hn)) * TW;
   const nhwc = p.layout === 'NHWC' ? '_nhwc' : '';
   return {
     tile,
@@ -130,7 +135,7 @@ export function planFor(
     Hp: m * TH + 2,
     Wp: m * TW + 2,
     blocks,
-    rows: rows ?? (tiles < t.minTileRows ? 'channels' : 'tiles'),
+    rows: rows ?? (p.Cg * p.Mg <= t.maxTileRowsWeights ? 'tiles' : 'channels'),
     stem: `conv2d_3x3_${tile.name}${nhwc}`,
   };
 }

@@ -65,7 +65,14 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
   const weights = nhwc ? nhwcWeights(ctx, p, w, tile, pre) : nchwWeights(ctx, p, w, tile, stage);
   const fb = b && stage(b, 'conv_b');
   const fy = f32Output(ctx, y, 'conv_y');
-  const buffers: GemmConvOperands = { x: fx, w: weights, bias: fb, y: fy.buffer, tile, epilogue: gemmEpilogue(ctx, e, pre) };
+  const buffers: GemmConvOperands = {
+    x: fx,
+    w: weights,
+    bias: fb,
+    y: fy.buffer,
+    tile,
+    epilogue: gemmEpilogue(ctx, e, pre),
+  };
   const body = nhwc ? convGemmNhwc(ctx, p, buffers) : convGemmNchw(ctx, p, buffers);
   return { kernels: [...pre, ...body, ...fy.post] };
 }

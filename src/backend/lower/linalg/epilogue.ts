@@ -152,5 +152,7 @@ export function epilogueKernel(
     true,
   );
   const act = e.activation ? `_${e.activation.kind}` : '';
-  return [kernel(ctx, `epilogue${bias ? '_bias' : ''}${e.residual ? '_add' : ''}${act}_${suffix(y.dtype)}`, loops)];
+  return [
+    kernel(ctx, `epilogue${bias ? '_bias' : ''}${e.residual ? '_add' : ''}${act}_${suffix(y.dtype)}`, loops),
+  ];
 }

@@ -104,7 +104,13 @@ export function packColumns(
     }
   }
   const buffer = ctx.constant(f32Tensor([data.length], data), hint);
-  const ref: MatrixRef = { buffer, offset: 0, rowStride: width, colStride: 1, panels: { along: 'col', width, stride } };
+  const ref: MatrixRef = {
+    buffer,
+    offset: 0,
+    rowStride: width,
+    colStride: 1,
+    panels: { along: 'col', width, stride },
+  };
   return { ref, blockStride };
 }
 
@@ -135,6 +141,12 @@ export function packRows(
     }
   }
   const buffer = ctx.constant(f32Tensor([data.length], data), hint);
-  const ref: MatrixRef = { buffer, offset: 0, rowStride: 1, colStride: height, panels: { along: 'row', width: height, stride } };
+  const ref: MatrixRef = {
+    buffer,
+    offset: 0,
+    rowStride: 1,
+    colStride: height,
+    panels: { along: 'row', width: height, stride },
+  };
   return { ref, blockStride };
 }

@@ -64,7 +64,8 @@ export function lowerGemmWith(ctx: LowerContext, e: Epilogue): Lowered {
   const K = at.transA ? a.shape[0]! : a.shape[1]!;
   const d: Dims = { M, N, K };
   if (M * N === 0) return { kernels: [] };
-  if (!usesF32Gemm(y.dtype)) return { kernels: [gemmLoops(ctx, at, d, a, b, c, y), ...epilogueKernel(ctx, y, e)] };
+  if (!usesF32Gemm(y.dtype))
+    return { kernels: [gemmLoops(ctx, at, d, a, b, c, y), ...epilogueKernel(ctx, y, e)] };
   return { kernels: gemmF32(ctx, at, d, { a, b, c, y }, e) };
 }
 
@@ -131,13 +132,32 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
   const cRef = matrix(fy.buffer, 0, N);
   // alpha left over is applied by a pass after the GEMM, so the epilogue must follow that pass
   const fused = alphaLeft === 1 ? gemmEpilogue(ctx, e, pre)(cRef) : {};
-  const call: GemmCall = { op: 'gemm', m: M, n: N, k: K, a: aRef, b: bRef, c: cRef, accumulate: false, tile, ...fused };
+  const call: GemmCall = {
+    op: 'gemm',
+    m: M,
+    n: N,
+    k: K,
+    a: aRef,
+    b: bRef,
+    c: cRef,
+    accumulate: false,
+    tile,
+    ...fused,
+  };
   const name = `gemm_${at.transA ? 't' : 'n'}${at.transB ? 't' : 'n'}`;
   const ks: Kernel[] = [];
   const cs = c && cStrides(c, d);
   if (alphaLeft !== 1) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));
-    const scaled = epilogue(ctx, fy.buffer, d, alphaLeft, c && cs ? { ...f32Input(ctx, c, 'gemm_c'), ...cs } : undefined, at.beta, pre);
+    const scaled = epilogue(
+      ctx,
+      fy.buffer,
+      d,
+      alphaLeft,
+      c && cs ? { ...f32Input(ctx, c, 'gemm_c'), ...cs } : undefined,
+      at.beta,
+      pre,
+    );
     ks.push(scaled, ...epilogueKernel(ctx, { buffer: fy.buffer, dtype: 'float32', shape: y.shape }, e));
   } else if (!c || !cs) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));

@@ -44,7 +44,8 @@ export function lowerMatMulWith(ctx: LowerContext, bias: LoweredValue | undefine
   }
   const tail = epilogueKernel(ctx, y, e, bias && { value: bias, axis: y.shape.length - 1 });
   if (y.dtype === 'bool') throw new LoweringUnsupported('MatMul of bool');
-  if (y.dtype !== 'float16' && y.dtype !== 'bfloat16') return { kernels: [matmulLoops(ctx, a, b, y), ...tail] };
+  if (y.dtype !== 'float16' && y.dtype !== 'bfloat16')
+    return { kernels: [matmulLoops(ctx, a, b, y), ...tail] };
   // halves accumulate in float32 scratch, rounded once at the end
   const fa = f32Input(ctx, a, 'matmul_a');
   const fb = f32Input(ctx, b, 'matmul_b');
@@ -76,12 +77,24 @@ interface Operands {
 }
 
 /** B's GEMM operand for B batch t: packed in column panels of the tile when constant. */
-function bOperand(ctx: LowerContext, b: LoweredValue, p: MatmulPlan, tile: Tile, pre: Kernel[]): (t: number) => MatrixRef {
+function bOperand(
+  ctx: LowerContext,
+  b: LoweredValue,
+  p: MatmulPlan,
+  tile: Tile,
+  pre: Kernel[],
+): (t: number) => MatrixRef {
   const { K, N } = p;
   if (b.constant) {
     const src = toFloat32(b.constant);
     const blocks = src.length / (K * N);
-    const packed = packColumns(ctx, { blocks, K, N }, tile.nr, (t, k, j) => src[(t * K + k) * N + j]!, 'matmul_b');
+    const packed = packColumns(
+      ctx,
+      { blocks, K, N },
+      tile.nr,
+      (t, k, j) => src[(t * K + k) * N + j]!,
+      'matmul_b',
+    );
     return (t) => block(packed, t);
   }
   const fb = f32Input(ctx, b, 'matmul_b');
