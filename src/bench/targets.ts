@@ -29,8 +29,22 @@ function judge(target: string, figures: readonly Figure[]): TargetResult {
     : figures.length > 0 && figures.every((f) => f.ok === true)
       ? 'met'
       : 'not measured';
-  const text = figures.map((f) => `${f.label} ${f.ok === undefined ? 'not measured' : f.text}`).join('; ');
-  return { target, verdict, figures: text || 'nothing measured' };
+  return { target, verdict, figures: figureText(figures) };
+}
+
+/** Each figure with its label; many measured figures that all read the same are said once. */
+function figureText(figures: readonly Figure[]): string {
+  const first = figures[0];
+  if (!first) return 'nothing measured';
+  if (
+    figures.length > 1 &&
+    figures.every((f) => f.ok !== undefined && f.ok === first.ok && f.text === first.text)
+  )
+    return `all ${figures.length}: ${first.text}`;
+  // a figure with no verdict may still say what was measured (a partial profile)
+  return figures
+    .map((f) => `${f.label} ${f.ok === undefined && !f.text ? 'not measured' : f.text}`)
+    .join('; ');
 }
 
 const at = (m: ModelReport, threads: number) => m.threads.find((t) => t.threads === threads);
@@ -62,7 +76,11 @@ function speedupTarget(suite: Suite, threads: number, bar: number): TargetResult
     `every model at least ${bar}x faster than onnxruntime-web at ${threads} thread${threads > 1 ? 's' : ''}`,
     perThread(suite, [threads], (m, t) => {
       const x = speedup(t, 'onnxruntime-web');
-      return { label: m.name, ok: x === undefined ? undefined : x >= bar, text: ratio(x) };
+      return {
+        label: m.name,
+        ok: x === undefined ? undefined : x >= bar,
+        text: x === undefined ? '' : ratio(x),
+      };
     }),
   );
 }
@@ -120,7 +138,11 @@ function scalingTarget(models: readonly ModelReport[]): TargetResult {
     named(models, ['resnet50', 'bert_base']).map(({ name, model }) => {
       const t = model && at(model, 2);
       const x = t && nccScaling(t);
-      return { label: name, ok: x === undefined ? undefined : x >= 1.7, text: ratio(x) };
+      return {
+        label: name,
+        ok: x === undefined ? undefined : x >= 1.7,
+        text: x === undefined ? '' : ratio(x),
+      };
     }),
   );
 }
@@ -176,7 +198,11 @@ function compileTarget(models: readonly ModelReport[], name: string, seconds: nu
   const m = models.find((x) => x.name === name);
   const s = m?.compile ? m.compile.ms / 1000 : undefined;
   return judge(`compile time of ${name} under ${seconds} s`, [
-    { label: name, ok: s === undefined ? undefined : s < seconds, text: `${fixed(s, 1)} s` },
+    {
+      label: name,
+      ok: s === undefined ? undefined : s < seconds,
+      text: s === undefined ? '' : `${fixed(s, 1)} s`,
+    },
   ]);
 }
 

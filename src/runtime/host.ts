@@ -24,10 +24,16 @@ export function canBlock(): boolean {
   return typeof (globalThis as { document?: unknown }).document === 'undefined';
 }
 
-/** Script text that calls `main(port)` with the worker's end of its message channel. */
+/**
+ * Script text that calls `main(port)` with the worker's end of its message channel. In Node the
+ * port comes by dynamic import, which works whether the worker's code is taken as CommonJS or (under
+ * --input-type=module, which workers inherit) as a module; messages wait until it listens.
+ */
 export function workerScript(main: string): string {
-  const nodePort = `require(${JSON.stringify('node:worker_threads')}).parentPort`;
-  return isNode() ? `(${main})(${nodePort});` : `(${main})(self);`;
+  const nodeThreads = JSON.stringify('node:worker_threads');
+  return isNode()
+    ? `import(${nodeThreads}).then((threads) => (${main})(threads.parentPort));`
+    : `(${main})(self);`;
 }
 
 /** The host's logical processors (1 when it will not say). */

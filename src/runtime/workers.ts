@@ -103,11 +103,18 @@ export class WorkerSet {
     });
   }
 
-  /** Resolves with the failure as soon as there is one (for a caller that polls between waits). */
+  /**
+   * Resolves with the failure once there is one: after a run returned `aborted`, the report of the
+   * worker that aborted it may still be on its way (the workers keep Node alive meanwhile).
+   */
   whenFailed(): Promise<NccError> {
     return new Promise((resolve) => {
-      if (this.failure) resolve(this.failure);
-      else this.onFailure.push(() => resolve(this.failure!));
+      if (this.failure) return resolve(this.failure);
+      for (const w of this.workers.values()) w.hold(true);
+      this.onFailure.push(() => {
+        for (const w of this.workers.values()) w.hold(false);
+        resolve(this.failure!);
+      });
     });
   }
 

@@ -6,7 +6,7 @@ import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import type { Program } from '../../src/backend/schedule/program.js';
 import { renderWasm } from '../../src/backend/wasm/index.js';
 import { winogradKernels } from '../../src/backend/lower/linalg/conv-winograd.js';
-import { planFor, winogradTuning, type GemmRows } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
+import { planFor } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
 import {
   F2X2,
   F4X4,
@@ -110,21 +110,19 @@ function timeInterleaved(fs: readonly Timed[], budgetMs: number): number[] {
   return times.map(process.env.NCC_WINOGRAD_STAT === 'min' ? (xs) => Math.min(...xs) : median);
 }
 
-function winograd(graph: ReturnType<typeof convGraph>, tile: WinogradTile, rows: GemmRows): Program {
+function winograd(graph: ReturnType<typeof convGraph>, tile: WinogradTile): Program {
   return lowerConvNode(graph.graph, graph.conv, (ctx, p, buffers, epilogue) =>
-    winogradKernels(ctx, planFor(p, tile, winogradTuning, rows)!, buffers, epilogue),
+    winogradKernels(ctx, planFor(p, tile)!, buffers, epilogue),
   );
 }
 
 /** F(4x4) on the symmetric points 0, +-1, +-2: fewer input-transform operations, less accurate. */
 const F4X4_SYMMETRIC = toomCook(4, [0, 1, -1, 2, -2]);
 
-const VARIANTS: readonly { name: string; tile: WinogradTile; rows: GemmRows }[] = [
-  { name: 'F(2x2) tiles', tile: F2X2, rows: 'tiles' },
-  { name: 'F(2x2) channels', tile: F2X2, rows: 'channels' },
-  { name: 'F(4x4) tiles', tile: F4X4, rows: 'tiles' },
-  { name: 'F(4x4) channels', tile: F4X4, rows: 'channels' },
-  { name: 'F(4x4) +-2 tiles', tile: F4X4_SYMMETRIC, rows: 'tiles' },
+const VARIANTS: readonly { name: string; tile: WinogradTile }[] = [
+  { name: 'F(2x2)', tile: F2X2 },
+  { name: 'F(4x4)', tile: F4X4 },
+  { name: 'F(4x4) on +-2', tile: F4X4_SYMMETRIC },
 ];
 
 test('Winograd vs im2col on resnet 3x3 convs', { skip: !enabled && 'set NCC_WINOGRAD_BENCH=1' }, () => {
@@ -135,7 +133,7 @@ test('Winograd vs im2col on resnet 3x3 convs', { skip: !enabled && 'set NCC_WINO
     const c: ConvCase = { x: [1, C, H, W], w: [C, C, 3, 3], pads: [1, 1, 1, 1], bias: true };
     const g = convGraph(c);
     const flops = 2 * H * W * C * C * 9;
-    const programs = [lowerGraph(g.graph, 'im2col'), ...VARIANTS.map((v) => winograd(g, v.tile, v.rows))];
+    const programs = [lowerGraph(g.graph, 'im2col'), ...VARIANTS.map((v) => winograd(g, v.tile))];
     const inst = programs.map((p) => instantiate(p, g.feeds));
     const ms = timeInterleaved(
       inst.map((i) => i.run),

@@ -6,6 +6,7 @@ import type { Activation, Kernel } from '../../src/backend/kernel/ir.js';
 import type { LowerContext, LoweredValue } from '../../src/backend/lower/lowering.js';
 import type { ConvBuffers } from '../../src/backend/lower/linalg/conv-gemm.js';
 import { planConv, type ConvPlan } from '../../src/backend/lower/linalg/conv-plan.js';
+import type { Epilogue } from '../../src/backend/lower/linalg/epilogue.js';
 import type { BufferInfo, Program, ProgramIo } from '../../src/backend/schedule/program.js';
 import { channelsLast } from '../../src/ops/linalg/layout.js';
 import { rand } from '../helpers/op-harness.js';
@@ -107,7 +108,7 @@ export type ConvLowering = (
   ctx: LowerContext,
   p: ConvPlan,
   buffers: ConvBuffers,
-  epilogue: { residual?: string; activation?: Activation },
+  epilogue: Epilogue,
 ) => Kernel[];
 
 /**
@@ -162,7 +163,7 @@ export function lowerConvNode(
   const p = planConv(ctx, x!, w!);
   const convBuffers: ConvBuffers = { x: x!.buffer, w: w!.buffer, bias: b?.buffer, y: y.buffer };
   const kernels = lowering(ctx, p, convBuffers, {
-    ...(epilogue.residual ? { residual: 'in:r' } : {}),
+    ...(epilogue.residual ? { residual: values.get('r')! } : {}),
     ...(epilogue.activation ? { activation: epilogue.activation } : {}),
   });
   for (const k of kernels) {

@@ -8,12 +8,7 @@ import {
   winogradKernels,
 } from '../../src/backend/lower/linalg/conv-winograd.js';
 import type { ConvPlan } from '../../src/backend/lower/linalg/conv-plan.js';
-import {
-  planFor,
-  winogradPlan,
-  winogradTuning,
-  type GemmRows,
-} from '../../src/backend/lower/linalg/conv-winograd-plan.js';
+import { planFor, winogradPlan, winogradTuning } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
 import { F2X2, F4X4, type WinogradTile } from '../../src/backend/lower/linalg/conv-winograd-transforms.js';
 import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import { interpretProgram } from '../../src/backend/schedule/interpret-program.js';
@@ -31,13 +26,13 @@ import { convGraph, errorOf, lowerConvNode, type ConvCase } from './conv-winogra
 /** Max error relative to the output's scale: fp32 Winograd F(4x4) stays well under it. */
 const RELATIVE = 2e-5;
 
-function check(c: ConvCase, tile: WinogradTile, opts: { interpret?: boolean; rows?: GemmRows } = {}): void {
+function check(c: ConvCase, tile: WinogradTile, opts: { interpret?: boolean } = {}): void {
   const { graph, feeds, conv } = convGraph(c);
   const program = lowerConvNode(
     graph,
     conv,
     (ctx, p, buffers, epilogue) => {
-      const w = planFor(p, tile, winogradTuning, opts.rows);
+      const w = planFor(p, tile);
       assert.ok(w, 'a plan');
       return winogradKernels(ctx, w, buffers, epilogue);
     },
@@ -67,21 +62,22 @@ const shapes: (ConvCase & { name: string })[] = [
   { name: 'groups 2, 2 images', x: [2, 16, 5, 9], w: [18, 8, 3, 3], group: 2, pads: [1, 0, 1, 1] },
   { name: 'output 1x1', x: [1, 8, 3, 3], w: [5, 8, 3, 3] },
   { name: 'tall and thin', x: [1, 8, 13, 3], w: [8, 8, 3, 3], pads: [1, 1, 1, 1], bias: true },
+  // NHWC reads it in place: 6 x 10 is exactly the padded extent of both tile sizes
+  { name: 'whole tiles, no padding', x: [1, 8, 6, 10], w: [12, 8, 3, 3], bias: true },
+  // more output channels than one panel of the packed weights, with a partial panel
+  { name: 'wide', x: [1, 8, 5, 6], w: [44, 8, 3, 3], pads: [1, 1, 1, 1] },
 ];
 
 for (const tile of [F4X4, F2X2]) {
-  for (const rows of ['tiles', 'channels'] as const) {
-    for (const s of shapes) {
-      for (const layout of ['NCHW', 'NHWC'] as const) {
-        test(`Winograd ${tile.name} ${s.name} ${layout}, ${rows} as rows`, () =>
-          check({ ...s, layout }, tile, { rows }));
-      }
+  for (const s of shapes) {
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      test(`Winograd ${tile.name} ${s.name} ${layout}`, () => check({ ...s, layout }, tile));
     }
-    test(`Winograd ${tile.name} run-time weights, ${rows} as rows`, () => {
-      check({ ...shapes[6]!, runtimeWeights: true }, tile, { rows });
-      check({ ...shapes[5]!, runtimeWeights: true, layout: 'NHWC' }, tile, { rows });
-    });
   }
+  test(`Winograd ${tile.name} run-time weights`, () => {
+    check({ ...shapes[6]!, runtimeWeights: true }, tile);
+    check({ ...shapes[5]!, runtimeWeights: true, layout: 'NHWC' }, tile);
+  });
 }
 
 test('Winograd blocks of images and tile rows under a small budget', () => {
@@ -93,7 +89,6 @@ test('Winograd blocks of images and tile rows under a small budget', () => {
       winogradTuning.budget = budget;
       for (const layout of ['NCHW', 'NHWC'] as const) {
         check({ x: [3, 16, 17, 7], w: [9, 16, 3, 3], pads: [1, 1, 1, 1], bias: true, layout }, F4X4);
-        check({ x: [2, 16, 9, 9], w: [9, 16, 3, 3], pads: [1, 1, 1, 1], layout }, F4X4, { rows: 'channels' });
         check({ x: [2, 12, 9, 9], w: [16, 12, 3, 3], pads: [0, 1, 0, 1], layout, residual: true }, F2X2);
       }
     }
@@ -169,23 +164,28 @@ function plan(c: {
 }
 
 test('Winograd choice: F(4x4) for many tiles, F(2x2) for few, im2col for none', () => {
-  const choice = (p: ConvPlan): string => {
-    const w = winogradPlan(p);
-    return w ? `${w.tile.name} ${w.rows}` : 'none';
-  };
-  assert.equal(choice(plan({ C: 64, M: 64, H: 56 })), 'wino4x4 tiles');
-  assert.equal(choice(plan({ C: 128, M: 128, H: 28 })), 'wino4x4 channels');
-  assert.equal(choice(plan({ C: 256, M: 256, H: 14 })), 'wino2x2 channels');
-  assert.equal(choice(plan({ C: 512, M: 512, H: 7 })), 'wino2x2 channels');
-  assert.equal(choice(plan({ C: 512, M: 512, H: 7, N: 8 })), 'wino4x4 channels');
-  assert.equal(choice(plan({ C: 512, M: 512, H: 4 })), 'none');
-  assert.equal(choice(plan({ C: 16, M: 32, H: 56, group: 2 })), 'wino4x4 tiles');
+  const choice = (p: ConvPlan): string => winogradPlan(p)?.tile.name ?? 'none';
+  assert.equal(choice(plan({ C: 64, M: 64, H: 56 })), 'wino4x4');
+  assert.equal(choice(plan({ C: 128, M: 128, H: 28 })), 'wino4x4');
+  assert.equal(choice(plan({ C: 256, M: 256, H: 14 })), 'wino4x4');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 7 })), 'wino4x4');
+  assert.equal(choice(plan({ C: 128, M: 128, H: 5 })), 'wino2x2');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 4 })), 'wino2x2');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 3 })), 'none');
+  assert.equal(choice(plan({ C: 16, M: 32, H: 56, group: 2 })), 'wino4x4');
   assert.equal(choice(plan({ C: 32, M: 32, H: 56, group: 32 })), 'none', 'depthwise');
   assert.equal(choice(plan({ C: 4, M: 64, H: 56 })), 'none', 'few input channels');
   assert.equal(choice(plan({ C: 64, M: 64, H: 56, stride: 2 })), 'none', 'strided');
   assert.equal(choice(plan({ C: 64, M: 64, H: 56, dilation: 2 })), 'none', 'dilated');
   assert.equal(choice(plan({ C: 64, M: 64, H: 56, kernel: 5 })), 'none', '5x5');
   assert.equal(winogradApplies(plan({ C: 64, M: 64, H: 56 })), true);
+  const saved = winogradTuning.enabled;
+  winogradTuning.enabled = false;
+  try {
+    assert.equal(winogradApplies(plan({ C: 64, M: 64, H: 56 })), false);
+  } finally {
+    winogradTuning.enabled = saved;
+  }
 });
 
 test('Winograd through convWinograd picks its own plan', () => {

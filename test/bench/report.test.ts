@@ -110,6 +110,12 @@ test('targets: met, missed with the figure, not measured for what is missing', (
   const alone = evaluateTargets([resnet], ['resnet50']);
   assert.equal(alone.find((t) => t.target.startsWith('every model at least 1.7x'))!.verdict, 'met');
   assert.equal(alone.find((t) => t.target.startsWith('neuron-cc'))!.verdict, 'met');
+  // figures that all read the same are said once
+  assert.equal(
+    alone.find((t) => t.target.startsWith('measured with'))!.figures,
+    'all 2: simd128+relaxed-simd',
+  );
+  assert.equal(alone.find((t) => t.target.startsWith('neuron-cc'))!.figures, 'all 2: err/tol 0.25');
 });
 
 const suite = (loadBefore: number): SuiteReport => ({

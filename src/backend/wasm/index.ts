@@ -5,7 +5,7 @@ import type { Program } from '../schedule/program.js';
 import { binaryen, seq, type Module, type Ref } from './binaryen.js';
 import { KernelContext, RenderError, type Target } from './context.js';
 import { hasRoutine, MathLibrary } from './math/library.js';
-import { addBarrier, BARRIER_BYTES, renderKernelBody, STATUS } from './threads.js';
+import { addBarrier, BARRIER_BYTES, renderKernelBody, SLEEP, STATUS } from './threads.js';
 import type { BufferPlace } from './threads-footprint.js';
 import { planThreads, type ThreadPlan } from './threads-schedule.js';
 
@@ -93,6 +93,7 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
     // small helpers still inline
     binaryen.setOneCallerInlineMaxSize(binaryen.getFlexibleInlineMaxSize());
     binaryen.setDebugInfo(true);
+    if (plan) keepOutOfLine(m, SLEEP);
     if (level > 0) m.optimize();
     return m.emitBinary();
   } finally {
@@ -161,6 +162,16 @@ function addRun(m: Module, names: readonly string[], plan: ThreadPlan | undefine
   m.addFunction(RUN, binaryen.createType([i32, i32]), i32, [i32, i32], seq(m, code));
 }
 
+/** Marks a function that the optimizer must not inline. */
+function keepOutOfLine(m: Module, name: string): void {
+  binaryen.setPassArgument('no-inline', name);
+  try {
+    m.runPasses(['no-inline']);
+  } finally {
+    binaryen.setPassArgument('no-inline', null);
+  }
+}
+
 /** Where each buffer lives, for the thread plan's footprints. */
 function placeOf(layout: WasmLayout, program: Program): (buffer: string) => BufferPlace {
   const base = bufferBases(layout);
@@ -194,7 +205,7 @@ function bufferBases(layout: WasmLayout): (buffer: string) => number {
 
 /** Kernel names, made unique and kept clear of the module's own functions. */
 function functionNames(program: Program): string[] {
-  const used = new Set<string>([RUN, BARRIER]);
+  const used = new Set<string>([RUN, BARRIER, SLEEP]);
   return program.kernels.map((k) => {
     const base = k.name.replace(/[^A-Za-z0-9_.:-]/g, '_') || 'kernel';
     let name = base;

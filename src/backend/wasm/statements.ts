@@ -7,7 +7,7 @@ import { countedLoop } from './loops.js';
 import { elementAddress, storeScalar } from './memory-access.js';
 import { scalarExpr } from './scalar-expr.js';
 import { expectType } from './types.js';
-import { vectorPlan, VectorBody } from './vectorize.js';
+import { vectorPlan, VectorBody, type VectorPlan } from './vectorize.js';
 
 type LoopStmt = Extract<Stmt, { op: 'loop' }>;
 
@@ -67,12 +67,15 @@ export function renderLoop(ctx: KernelContext, loop: LoopStmt, range?: Range): R
   }
 }
 
-/** A four-lane main loop over the largest multiple of 4 iterations, then a scalar remainder. */
+/**
+ * A four-lane main loop over the largest multiple of 4 iterations, then a scalar remainder (which
+ * continues any accumulator from the vector loop's folded result).
+ */
 function vectorLoop(
   ctx: KernelContext,
   loop: LoopStmt,
   v: Local,
-  temps: ReadonlySet<string>,
+  plan: VectorPlan,
   range?: Range,
 ): Ref {
   const m = ctx.m;
@@ -80,7 +83,7 @@ function vectorLoop(
   const scalarBody = (): Ref[] => renderStmts(ctx, loop.body);
   const parts: Ref[] = [];
   if (range || whole > 0) {
-    const vector = new VectorBody(ctx, loop, temps);
+    const vector = new VectorBody(ctx, loop, plan);
     const step = vector.render();
     parts.push(...vector.preamble);
     if (range) {
@@ -88,6 +91,7 @@ function vectorLoop(
       parts.push(
         vend.set(m.i32.sub(range.hi.get(), m.i32.const(3))),
         countedLoop(ctx, v, range.lo.get(), vend.get, 4, () => step, true),
+        ...vector.postamble,
         countedLoop(ctx, v, v.get(), range.hi.get, 1, scalarBody, true),
       );
       return seq(m, parts);
@@ -102,6 +106,7 @@ function vectorLoop(
         () => step,
         false,
       ),
+      ...vector.postamble,
     );
   }
   if (whole < loop.extent) {

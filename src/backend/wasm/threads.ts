@@ -164,6 +164,7 @@ export function addBarrier(m: Module, name: string): void {
   const zero = (): Ref => m.i32.const(0);
   const arrival = (): Ref => m.global.get(ARRIVAL_GLOBAL, i32);
   m.addGlobal(ARRIVAL_GLOBAL, i32, true, m.i32.const(0));
+  addSleep(m);
   const arrive = seq(m, [
     m.global.set(ARRIVAL_GLOBAL, A.load(CONTROL.generation, zero())),
     m.if(
@@ -183,10 +184,7 @@ export function addBarrier(m: Module, name: string): void {
       m.if(A.load(CONTROL.abort, zero()), m.return(m.i32.const(STATUS.aborted))),
       m.if(get(spin), seq(m, [m.local.set(spin, m.i32.sub(get(spin), m.i32.const(1))), m.br('wait')])),
       m.if(
-        m.i32.eq(
-          m.memory.atomic.wait32(m.i32.const(CONTROL.generation), arrival(), m.i64.const(WAIT_NS)),
-          m.i32.const(2),
-        ),
+        m.call(SLEEP, [], i32),
         seq(m, [
           m.local.set(waits, m.i32.add(get(waits), m.i32.const(1))),
           m.if(m.i32.ge_u(get(waits), m.i32.const(WAITS_BEFORE_YIELD)), m.return(m.i32.const(STATUS.waiting))),
@@ -206,4 +204,26 @@ export function addBarrier(m: Module, name: string): void {
     i32,
   );
   m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32, i32], body);
+}
+
+/** The function renderWasm must keep out of line (see addSleep). */
+export const SLEEP = 'barrier_sleep';
+
+/**
+ * sleep() -> 1 if the wait timed out: one timed wait on the generation word, in a function of its
+ * own with no loop around it. Node 20's baseline compiler (Liftoff) can wait forever on a
+ * memory.atomic.wait32 inside a loop (the timeout is lost), so the wait must stay out of the
+ * barrier's loop, and renderWasm keeps binaryen from inlining it there.
+ */
+function addSleep(m: Module): void {
+  const i32 = binaryen.i32;
+  const timedOut = m.i32.eq(
+    m.memory.atomic.wait32(
+      m.i32.const(CONTROL.generation),
+      m.global.get(ARRIVAL_GLOBAL, i32),
+      m.i64.const(WAIT_NS),
+    ),
+    m.i32.const(2),
+  );
+  m.addFunction(SLEEP, binaryen.none, i32, [], timedOut);
 }

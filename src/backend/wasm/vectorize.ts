@@ -12,13 +12,16 @@ import {
 } from './memory-access.js';
 import { isNativeFloatUnary, powSpecialCase, scalarExpr } from './scalar-expr.js';
 import { subExpressions, typeOf } from './types.js';
+import { combineVectors, finishVector, findReductions, initVector, type Reduction } from './vectorize-reduce.js';
 
 /**
  * Runs a `vectorize` loop four iterations per step in f32x4 / i32x4 lanes. An expression that does
  * not depend on the loop variable is "uniform": computed once per step in scalar code and splatted.
  * Varying expressions must be f32 or i32 and use operations with a SIMD form. Contiguous loads and
  * stores (stride 1 in the loop variable) move four elements at once; other strides gather and
- * scatter 32-bit elements lane by lane, which still runs the arithmetic four-wide.
+ * scatter 32-bit elements lane by lane, which still runs the arithmetic four-wide. Accumulators
+ * (`acc = acc + e` and the like, see vectorize-reduce.ts) run as four partial results combined after
+ * the loop.
  */
 
 type LoopStmt = Extract<Stmt, { op: 'loop' }>;
@@ -67,7 +70,10 @@ class Analysis {
   readonly temps = new Set<string>();
   private readonly defined = new Set<string>();
 
-  constructor(private readonly v: string) {}
+  constructor(
+    private readonly v: string,
+    private readonly reductions: ReadonlyMap<string, Reduction> = new Map(),
+  ) {}
 
   kind(e: Expr): Kind {
     switch (e.op) {
@@ -150,24 +156,36 @@ class Analysis {
         this.kind(s.value);
         return;
       }
-      case 'set':
+      case 'set': {
         if (s.type !== 'f32' && s.type !== 'i32') throw new NotVectorizable(`${s.type} local`);
-        this.kind(s.value);
+        const r = this.reductions.get(s.name);
+        // an accumulator's element must vary: a uniform one would be added once per lane
+        if (r && this.kind(r.element) === 'uniform') throw new NotVectorizable(`${s.name} folds a uniform value`);
+        if (!r) this.kind(s.value);
         this.defined.add(s.name);
         return;
+      }
       default:
         throw new NotVectorizable(`${s.op} in the body`);
     }
   }
 }
 
+/** How a vectorized loop runs: locals it keeps in vector registers, and its accumulators. */
+export interface VectorPlan {
+  readonly temps: ReadonlySet<string>;
+  readonly reductions: ReadonlyMap<string, Reduction>;
+}
+
 /**
- * The locals the body keeps in vector registers, or undefined when the loop must run scalar. A local
- * set in the body must be dead outside it (its last-iteration value would not exist).
+ * The plan of a vectorizable loop, or undefined when it must run scalar. A local set in the body
+ * must be dead outside it (its last-iteration value would not exist), unless it is an accumulator.
  */
-export function vectorPlan(ctx: KernelContext, loop: LoopStmt): ReadonlySet<string> | undefined {
-  const analysis = new Analysis(loop.v);
-  for (const s of loop.body) if (s.op === 'set') analysis.temps.add(s.name);
+export function vectorPlan(ctx: KernelContext, loop: LoopStmt): VectorPlan | undefined {
+  // a thread's share of a parallel loop would fold only its part: accumulators stay sequential there
+  const reductions = loop.parallel ? new Map<string, Reduction>() : findReductions(loop.body);
+  const analysis = new Analysis(loop.v, reductions);
+  for (const s of loop.body) if (s.op === 'set' && !reductions.has(s.name)) analysis.temps.add(s.name);
   try {
     for (const s of loop.body) analysis.statement(s);
   } catch (e) {
@@ -181,24 +199,34 @@ export function vectorPlan(ctx: KernelContext, loop: LoopStmt): ReadonlySet<stri
     localsIn(loop.body, inside);
     for (const name of analysis.temps) if (everywhere.get(name) !== inside.get(name)) return undefined;
   }
-  return analysis.temps;
+  return { temps: analysis.temps, reductions };
 }
 
 /** Renders one four-lane step of the body at the current value of the loop variable. */
 export class VectorBody {
-  /** Loop-invariant values, splatted once before the loop: run this first. */
+  /** Loop-invariant values splatted and accumulators started once before the loop: run this first. */
   readonly preamble: Ref[] = [];
+  /** Accumulators folded back into their scalar locals: run this after the loop. */
+  readonly postamble: Ref[] = [];
   private readonly hoisted = new Map<Expr, Local>();
   private readonly locals = new Map<string, Local>();
+  private readonly accumulators = new Map<string, Local>();
   private readonly analysis: Analysis;
 
   constructor(
     private readonly ctx: KernelContext,
     private readonly loop: LoopStmt,
-    temps: ReadonlySet<string>,
+    private readonly plan: VectorPlan,
   ) {
-    this.analysis = new Analysis(loop.v);
-    for (const t of temps) this.analysis.temps.add(t);
+    this.analysis = new Analysis(loop.v, plan.reductions);
+    for (const t of plan.temps) this.analysis.temps.add(t);
+    for (const r of plan.reductions.values()) {
+      const v = ctx.temp(binaryen.v128);
+      const scalar = ctx.scalar(r.name, r.type);
+      this.accumulators.set(r.name, v);
+      this.preamble.push(v.set(initVector(ctx, r, scalar.get())));
+      this.postamble.push(scalar.set(finishVector(ctx, r, v)));
+    }
   }
 
   render(): Ref[] {
@@ -215,6 +243,11 @@ export class VectorBody {
       return storeVector(ctx, s.dtype, addr, this.value(s.value));
     }
     if (s.op !== 'set') throw new Error('unreachable: checked by vectorPlan');
+    const r = this.plan.reductions.get(s.name);
+    if (r) {
+      const acc = this.accumulators.get(s.name)!;
+      return acc.set(combineVectors(ctx, r, acc.get(), this.value(r.element)));
+    }
     const value = this.value(s.value);
     this.analysis.statement(s);
     let local = this.locals.get(s.name);
@@ -314,7 +347,7 @@ export class VectorBody {
         const mask = m.f32x4.ne(t.get(), t.get());
         return m.block(null, [t.set(x), m.v128.and(mask, m.i32x4.splat(m.i32.const(1)))], binaryen.v128);
       }
-      return this.ctx.lib.call(`${e.fn}_f32x4`, [x]);
+      return this.ctx.lib.inline(`${e.fn}_f32x4`, [x], this.ctx.fb);
     }
     switch (e.fn) {
       case 'neg':

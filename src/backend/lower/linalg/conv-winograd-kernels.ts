@@ -2,16 +2,16 @@ import { load, store } from '../../kernel/build.js';
 import type { Activation, Expr, Kernel, Stmt } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
 import { ix, kernel } from './common.js';
-import { activationExpr } from './conv-winograd-epilogue.js';
 import type { WinogradPlan } from './conv-winograd-plan.js';
 import { applyBothSides, Emitter } from './conv-winograd-transforms.js';
 import type { RowTile } from './geometry.js';
+import { activationExpr } from './epilogue.js';
 import { copyBox, levelVar, nest, zeroFill } from './nest.js';
 
 /**
  * The loop-nest kernels of a Winograd conv. Scratch layouts (Tb tiles of one block, t = image,
  * tile row, tile column in that order): V[alpha^2][Tb][C] transformed input, Mo[alpha^2][Tb][M]
- * GEMM results, U[alpha^2] transformed weights ([Cg][M] or [M][Cg], see WinogradPlan.rows).
+ * GEMM results, U[alpha^2][Cg][M] transformed weights (when computed at run time).
  * Channels are innermost, so every transform vectorizes over channels with contiguous loads and
  * stores whatever the image size (NCHW outputs and residuals excepted: lanes a plane apart).
  */
@@ -260,13 +260,13 @@ function leaf(
       const r = load(o.residual, 'float32', index);
       value = e.bind({ op: 'binary', fn: 'add', type: 'f32', a: value, b: r });
     }
-    if (o.activation) value = activationExpr(o.activation, e.bind(value));
+    if (o.activation) value = activationExpr(o.activation, 'f32', e.bind(value));
     return store(o.y, 'float32', index, value);
   });
   return [...e.stmts, ...stores];
 }
 
-/** U[pos] = (G g G^T)[pos] for weights [M][Cg][3][3] that are only known at run time. */
+/** U[pos][c][m] = (G g G^T)[pos] for weights [M][Cg][3][3] that are only known at run time. */
 export function weightTransform(ctx: LowerContext, w: WinogradPlan, wt: string, u: string): Kernel {
   const { M, Cg, tile } = w;
   const f = ctx.fresh('ww');
@@ -286,15 +286,13 @@ export function weightTransform(ctx: LowerContext, w: WinogradPlan, wt: string, 
   );
   const all = range(tile.alpha);
   const U = applyBothSides(e, tile.G, g, all, all);
-  // the weights' layout follows the GEMM's orientation (see WinogradPlan.rows)
-  const [cs, ms] = w.rows === 'tiles' ? [M, 1] : [1, Cg];
   const stores = U.map((value, pos) =>
     store(
       u,
       'float32',
       ix(pos * Cg * M, [
-        [cv, cs],
-        [mv, ms],
+        [cv, M],
+        [mv, 1],
       ]),
       value,
     ),

@@ -1,6 +1,7 @@
 import type { Layout } from '../../../ops/linalg/layout.js';
 import type { ConvPlan } from './conv-plan.js';
 import { rowTiles, type RowTile } from './geometry.js';
+import { chooseTile, type Tile } from './gemm-tile.js';
 import { F2X2, F4X4, type WinogradTile } from './conv-winograd-transforms.js';
 
 /**
@@ -22,19 +23,17 @@ export const winogradTuning = {
    */
   minChannels: 8,
   /**
-   * Fewest tiles per block for F(4x4). Measured at batch 1 against F(2x2): 28x28 (49 tiles) runs
-   * 1.5x faster in F(4x4), 14x14 (16 tiles, a third of them padding) 10% slower: with few tiles the
-   * GEMMs stream 36 weight matrices for a handful of columns.
+   * The cost of streaming a block's alpha^2 weight matrices once, in tiles of GEMM work: the cost
+   * model (see winogradCost) is alpha^2 x (tiles + weightTiles) per block against im2col's 9 x
+   * pixels. Fitted at batch 1: F(4x4) beats F(2x2) at 512x7x7 (4 tiles against 16) and loses at
+   * 512x4x4 and 128x5x5; F(2x2) beats im2col at 512x4x4 (1.6x), not on a 3x3 image.
    */
-  minTiles4x4: 32,
-  /** Fewest tiles per block for F(2x2): 7x7 (16 tiles) beats im2col by 1.3x, 4x4 (4) loses. */
-  minTiles2x2: 12,
+  weightTiles: 4,
   /**
-   * Largest Cg x Mg (one weight matrix) whose GEMMs take tiles as rows (see WinogradPlan.rows):
-   * 64 x 64 (16 KiB) stays in L1 while the micro-kernel sweeps it once per four tiles; larger ones
-   * are streamed once, row by row, with channels as rows.
+   * Most transformed weights (alpha^2 x Cg x M float32 elements) one conv may keep in the NEFF:
+   * F(4x4) stores 4x the weights (F(2x2) 1.8x), which costs file size, load time and memory.
    */
-  maxTileRowsWeights: 64 * 64,
+  maxWeights: Infinity,
   /** Off switch for measurements. */
   enabled: true,
 };
@@ -62,18 +61,11 @@ export interface WinogradPlan {
   readonly Wp: number;
   /** Blocks of images (d) and tile rows (h) whose transforms fit the budget. */
   readonly blocks: readonly RowTile[];
-  /**
-   * What the rows of the GEMMs are. 'tiles': Mo[tiles, Mg] = V[tiles, Cg] x U[Cg, Mg] (the splat
-   * micro-kernel, weights [pos][Cg][M]); 'channels': Mo^T[Mg, tiles] = U[Mg, Cg] x V^T[Cg, tiles]
-   * (the dot micro-kernel, weights [pos][M][Cg] read row by row: with few tiles the GEMMs stream
-   * their weights once, contiguously, instead of in 8-column strips).
-   */
-  readonly rows: GemmRows;
+  /** Register tile of the GEMMs Mo[tiles, Mg] = V[tiles, Cg] x U[Cg, Mg] (U's panel width). */
+  readonly gemmTile: Tile;
   /** Kernel-name stem: `conv2d_3x3_wino4x4` (plus `_nhwc`). */
   readonly stem: string;
 }
-
-export type GemmRows = 'tiles' | 'channels';
 
 /** A 2-D 3x3 conv with stride 1 and dilation 1 (any padding and groups): what Winograd computes. */
 export function isWinogradShape(p: ConvPlan): boolean {
@@ -93,19 +85,29 @@ export function isWinogradShape(p: ConvPlan): boolean {
 export function winogradPlan(p: ConvPlan, t = winogradTuning): WinogradPlan | undefined {
   if (!t.enabled || !isWinogradShape(p)) return undefined;
   if (p.Cg < t.minChannels || p.Mg < t.minChannels) return undefined;
-  const big = planFor(p, F4X4, t);
-  if (big && tilesPerBlock(big) >= t.minTiles4x4) return big;
-  const small = planFor(p, F2X2, t);
-  return small && tilesPerBlock(small) >= t.minTiles2x2 ? small : undefined;
+  const plans = [F4X4, F2X2]
+    .map((tile) => planFor(p, tile, t))
+    .filter((w): w is WinogradPlan => w !== undefined)
+    .filter((w) => w.tile.alpha * w.tile.alpha * p.Cg * p.M <= t.maxWeights);
+  const best = plans.reduce<WinogradPlan | undefined>(
+    (a, w) => (a && winogradCost(a, t) <= winogradCost(w, t) ? a : w),
+    undefined,
+  );
+  const im2col = 9 * p.N * p.g.output[1] * p.g.output[2];
+  return best && winogradCost(best, t) < im2col ? best : undefined;
+}
+
+/**
+ * Multiplies per input and output channel pair, counting the padding tiles, plus the weights'
+ * streaming in tiles' worth per block: comparable with im2col's 9 x pixels.
+ */
+export function winogradCost(w: WinogradPlan, t = winogradTuning): number {
+  const a2 = w.tile.alpha * w.tile.alpha;
+  return a2 * (w.N * w.TH * w.TW + t.weightTiles * w.blocks.length);
 }
 
 /** The plan with a given tile, or undefined when one row of tiles alone is far over the budget. */
-export function planFor(
-  p: ConvPlan,
-  tile: WinogradTile,
-  t = winogradTuning,
-  rows?: GemmRows,
-): WinogradPlan | undefined {
+export function planFor(p: ConvPlan, tile: WinogradTile, t = winogradTuning): WinogradPlan | undefined {
   const { m, alpha } = tile;
   const [, H, W] = p.g.input;
   const [, OH, OW] = p.g.output;
@@ -114,6 +116,7 @@ export function planFor(
   const perRow = alpha * alpha * Math.max(p.C, p.M) * TW;
   if (perRow > 4 * t.budget) return undefined;
   const blocks = rowTiles(p.N, TH, Math.max(1, Math.floor(t.budget / perRow)));
+  const tiles = Math.max(...blocks.map((b) => b.dn * b.hn)) * TW;
   const nhwc = p.layout === 'NHWC' ? '_nhwc' : '';
   return {
     tile,
@@ -135,7 +138,7 @@ export function planFor(
     Hp: m * TH + 2,
     Wp: m * TW + 2,
     blocks,
-    rows: rows ?? (p.Cg * p.Mg <= t.maxTileRowsWeights ? 'tiles' : 'channels'),
+    gemmTile: chooseTile(tiles, p.Mg, p.Cg),
     stem: `conv2d_3x3_${tile.name}${nhwc}`,
   };
 }

@@ -55,8 +55,9 @@ export interface Acc {
 }
 
 /**
- * `reduce` runs its body once per element of the row (after declaring `accs`); `row` once per row;
- * `map` once per element, with iterations independent (vectorizable).
+ * `reduce` runs its body once per element of the row (after declaring `accs`), folding into them in
+ * any order (float sums are reassociated when vectorized); `row` once per row; `map` once per
+ * element, with iterations independent (vectorizable).
  */
 export interface Pass {
   readonly kind: 'reduce' | 'row' | 'map';
@@ -238,7 +239,8 @@ export function rowKernel(
       body.push(...decl);
       if (!stmts.length) continue;
       if (pass.kind === 'row') body.push(...stmts);
-      else body.push(...nest(reduced, stmts, pass.kind === 'map'));
+      // reductions vectorize too: the renderer keeps accumulators as four partial results
+      else body.push(...nest(reduced, stmts, true));
     }
   }
   return {

@@ -1,4 +1,5 @@
-import { binaryen, type FunctionBuilder, type Local, type Module, type Ref } from '../binaryen.js';
+import { binaryen, type Local, type Module, type Ref } from '../binaryen.js';
+import type { RoutineBuilder } from './library.js';
 
 /**
  * Building blocks of the four-lane float32 routines: constants, a multiply-add that fuses when the
@@ -18,6 +19,14 @@ export const LN2_HI = 0.693145751953125;
 export const LN2_LO = 1.4286067653e-6;
 export const SIGN = -0x80000000;
 
+/** exp(r) = 1 + r + r^2 Q(r) on |r| <= ln2/2: relative error 3.1e-9 before rounding. */
+const EXP_Q = [
+  0.4999999403953552, 0.1666652113199234, 0.04166839271783829, 0.008368744514882565, 0.0013814527774229646,
+];
+/** exp(x) is a normal float for x in [EXP_LO, EXP_HI] (the float32s nearest inside ln 2^-126 and ln FLT_MAX). */
+export const EXP_LO = -87.33654022216797;
+export const EXP_HI = 88.72283172607422;
+
 export interface Lanes {
   readonly m: Module;
   readonly F: Module['f32x4'];
@@ -32,7 +41,7 @@ export interface Lanes {
   poly(t: () => Ref, c: readonly number[]): Ref;
 }
 
-export function lanes(fb: FunctionBuilder): Lanes {
+export function lanes(fb: RoutineBuilder): Lanes {
   const m = fb.m;
   const F = m.f32x4;
   const fused = (m.getFeatures() & binaryen.Features.RelaxedSIMD) !== 0;
@@ -72,4 +81,10 @@ export function reduceExp(L: Lanes, x: () => Ref, z: Local, r: Local, n: Local):
  */
 export function scaleBits(L: Lanes, p: Ref, z: Ref): Ref {
   return L.I.add(p, L.I.shl(z, L.m.i32.const(23)));
+}
+
+/** e^r for a reduced |r| <= ln2/2, in [0.7, 1.42]. */
+export function expReduced(L: Lanes, r: () => Ref): Ref {
+  const { F, k, madd, poly } = L;
+  return F.add(madd(F.mul(r(), r()), poly(r, EXP_Q), r()), k(1));
 }

@@ -19,8 +19,13 @@ import { fmodRoutines } from './fmod.js';
 export interface Routine {
   readonly params: readonly WasmType[];
   readonly result: WasmType;
-  build(fb: FunctionBuilder, lib: MathLibrary): Ref;
+  build(fb: RoutineBuilder, lib: MathLibrary): Ref;
+  /** Its body may be spliced into a caller (see MathLibrary.inline): no `return`, no recursion. */
+  readonly inlinable?: boolean;
 }
+
+/** What a routine's builder uses of its function: the module, parameters, locals and labels. */
+export type RoutineBuilder = Pick<FunctionBuilder, 'm' | 'param' | 'local' | 'locals' | 'label'>;
 
 export interface GlobalSpec {
   readonly type: WasmType;
@@ -64,6 +69,31 @@ export class MathLibrary {
       fb.finish(name, routine.result, routine.build(fb, this));
     }
     return this.m.call(name, [...args], routine.result);
+  }
+
+  /**
+   * Routine `name` expanded in place inside `host`'s function, its parameters and locals becoming
+   * fresh locals there. The four-lane routines are called once per vector in hot loops: a call costs
+   * spills around it, and V8 rematerializes every v128 constant of a function on each entry, while
+   * in the loop's own function it hoists them out of the loop.
+   */
+  inline(name: string, args: readonly Ref[], host: RoutineBuilder): Ref {
+    const routine = ROUTINES.get(name);
+    if (!routine?.inlinable) return this.call(name, args);
+    const params = routine.params.map((t) => host.local(t));
+    const fb: RoutineBuilder = {
+      m: this.m,
+      param: (i) => {
+        const p = params[i];
+        if (!p) throw new Error(`routine ${name} has no parameter ${i}`);
+        return p;
+      },
+      local: (t) => host.local(t),
+      locals: (t, n) => host.locals(t, n),
+      label: (prefix) => host.label(prefix),
+    };
+    const body = routine.build(fb, this);
+    return this.m.block(null, [...params.map((p, i) => p.set(args[i]!)), body], routine.result);
   }
 
   /** A module global for routines that return a second value (e.g. the quadrant of a reduction). */
