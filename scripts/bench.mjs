@@ -17,8 +17,18 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(USAGE);
   process.exit(0);
 }
+/** docs/ is checked by Prettier: the report is written the way Prettier would write it. */
+async function format(markdown, file) {
+  try {
+    const prettier = await import('prettier');
+    return await prettier.format(markdown, { ...(await prettier.resolveConfig(file)), filepath: file });
+  } catch {
+    return markdown; // no Prettier (an install without dev dependencies): the table is still Markdown
+  }
+}
+
 try {
-  await runSuite(parseSuiteArgs(process.argv.slice(2), root));
+  await runSuite({ ...parseSuiteArgs(process.argv.slice(2), root), format });
 } catch (e) {
   console.error(typeof e?.format === 'function' ? e.format() : `error: ${e?.stack ?? e}`);
   process.exit(1);

@@ -42,60 +42,73 @@ export async function benchModel(
   log: (line: string) => void,
   compiled?: Compiled,
 ): Promise<ModelReport> {
-  const problems: string[] = [];
-  const fail = (what: string, e: unknown): undefined => {
-    const message = `${model.name}: ${what} failed: ${(e as Error).message}`;
-    problems.push(message);
-    log(`  !! ${message}`);
-    return undefined;
-  };
+  const ctx: Context = { model, plan, log, problems: [] };
   const neff = compiled?.neff ?? join(plan.workDir, `${model.name.replace(/[^\w.-]/g, '_')}.neff`);
-  let runtimes = plan.runtimes;
   let compile = compiled?.result;
-  if (!compile && runtimes.includes('neuron-cc')) {
-    compile = await compileModel(model, neff, plan.timeoutMs).catch((e: unknown) => fail('compile', e));
+  if (!compile && plan.runtimes.includes('neuron-cc')) {
+    compile = await compileModel(model, neff, plan.timeoutMs).catch((e: unknown) =>
+      failed(ctx, 'compile', e),
+    );
     if (compile) log(compileLine(compile));
-    else runtimes = runtimes.filter((r) => r !== 'neuron-cc');
   }
+  // without a NEFF the peers are still measured, and the report says why neuron-cc is missing
+  const runtimes = compile ? plan.runtimes : plan.runtimes.filter((r) => r !== 'neuron-cc');
   const gflop = model.gflop ?? (compile ? compile.flops / 1e9 : NaN);
-  const files: ModelFiles = {
-    name: model.name,
-    onnx: model.onnx,
-    neff,
-    inputs: model.inputs,
-    outputs: model.outputs,
-    tolerance: model.tolerance,
-  };
+  const { name, onnx, inputs, outputs, tolerance } = model;
+  const files: ModelFiles = { name, onnx, neff, inputs, outputs, tolerance };
   const threads: ThreadReport[] = [];
-  const profileAt = Math.min(...plan.threads);
-  for (const t of plan.threads) {
-    const run = plan.run(gflop);
-    const interleaved = await runJob(
-      {
-        kind: 'interleaved',
-        files,
-        threads: t,
-        runtimes,
-        plan: t === profileAt ? run : { ...run, profileRuns: 0 },
-        scaling: t > 1,
-      },
+  for (const t of plan.threads) threads.push(await benchThreads(ctx, files, runtimes, t, gflop));
+  return { name, gflop, ...(compile ? { compile } : {}), threads, problems: ctx.problems };
+}
+
+interface Context {
+  readonly model: BenchModel;
+  readonly plan: BenchPlan;
+  readonly log: (line: string) => void;
+  readonly problems: string[];
+}
+
+function failed(ctx: Context, what: string, e: unknown): undefined {
+  const message = `${ctx.model.name}: ${what} failed: ${(e as Error).message}`;
+  ctx.problems.push(message);
+  ctx.log(`  !! ${message}`);
+  return undefined;
+}
+
+/** One thread count: the interleaved process (profiling at the lowest count), then the cold starts. */
+async function benchThreads(
+  ctx: Context,
+  files: ModelFiles,
+  runtimes: readonly RuntimeId[],
+  threads: number,
+  gflop: number,
+): Promise<ThreadReport> {
+  const { plan, log } = ctx;
+  const run = plan.run(gflop);
+  const profile = threads === Math.min(...plan.threads);
+  const interleaved = await runJob(
+    {
+      kind: 'interleaved',
+      files,
+      threads,
+      runtimes,
+      plan: profile ? run : { ...run, profileRuns: 0 },
+      scaling: threads > 1,
+    },
+    plan.timeoutMs,
+  ).catch((e: unknown) => failed(ctx, `${threads}-thread interleaved run`, e));
+  if (interleaved) logInterleaved(ctx, interleaved);
+  const cold: ColdResult[] = [];
+  for (const runtime of runtimes) {
+    const c = await runJob(
+      { kind: 'cold', files, threads, runtime, runs: plan.coldRuns },
       plan.timeoutMs,
-    ).catch((e: unknown) => fail(`${t}-thread interleaved run`, e));
-    if (interleaved) logInterleaved(interleaved, log, problems, model.name);
-    const cold: ColdResult[] = [];
-    for (const runtime of runtimes) {
-      const c = await runJob(
-        { kind: 'cold', files, threads: t, runtime, runs: plan.coldRuns },
-        plan.timeoutMs,
-      ).catch((e: unknown) => fail(`${t}-thread cold start of ${runtime}`, e));
-      if (c) {
-        cold.push(c);
-        log(`  ${t}T ${runtime.padEnd(16)} cold ${ms(c.coldMs)} ms, peak RSS ${mib(c.peakRssBytes)} MiB`);
-      }
-    }
-    threads.push({ threads: t, ...(interleaved ? { interleaved } : {}), cold });
+    ).catch((e: unknown) => failed(ctx, `${threads}-thread cold start of ${runtime}`, e));
+    if (!c) continue;
+    cold.push(c);
+    log(`  ${threads}T ${runtime.padEnd(16)} cold ${ms(c.coldMs)} ms, peak RSS ${mib(c.peakRssBytes)} MiB`);
   }
-  return { name: model.name, gflop, ...(compile ? { compile } : {}), threads, problems };
+  return { threads, ...(interleaved ? { interleaved } : {}), cold };
 }
 
 export function compileModel(model: BenchModel, neffOut: string, timeoutMs: number): Promise<CompileResult> {
@@ -110,21 +123,16 @@ export function compileLine(c: CompileResult): string {
   return `  compile ${(c.ms / 1000).toFixed(1)} s, NEFF ${mib(c.neffBytes)} MiB, ${c.kernels} kernels`;
 }
 
-function logInterleaved(
-  r: InterleavedResult,
-  log: (line: string) => void,
-  problems: string[],
-  model: string,
-): void {
+function logInterleaved(ctx: Context, r: InterleavedResult): void {
   for (const s of r.skipped) {
-    const message = `${model}: ${s.runtime} skipped at ${r.threads}T: ${s.reason}`;
-    problems.push(message);
-    log(`  !! ${message}`);
+    const message = `${ctx.model.name}: ${s.runtime} skipped at ${r.threads}T: ${s.reason}`;
+    ctx.problems.push(message);
+    ctx.log(`  !! ${message}`);
   }
   for (const run of r.runs) {
     const l = latency(run);
     const tp = run.throughput ? `, ${run.throughput.itemsPerSecond.toFixed(1)} items/s` : '';
-    log(
+    ctx.log(
       `  ${r.threads}T ${run.runtime.padEnd(16)} median ${ms(l?.median)} ms, p90 ${ms(l?.p90)} ms${tp}, ` +
         `${run.backend}, outputs ${checkText(run.check)}`,
     );

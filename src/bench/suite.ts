@@ -24,6 +24,8 @@ export interface SuiteOptions {
   readonly quick: boolean;
   /** The Markdown file to write; undefined: none. */
   readonly out?: string;
+  /** Formats the Markdown before it is written (the project's formatter, so the file passes its check). */
+  readonly format?: (markdown: string, file: string) => Promise<string>;
   /** The command line, as the doc shows it. */
   readonly command: string;
   readonly runtimes?: readonly RuntimeId[];
@@ -102,7 +104,8 @@ export async function runSuite(
   for (const t of targets) log(`  ${t.verdict.padEnd(12)} ${t.target}\n  ${' '.repeat(12)} ${t.figures}`);
   for (const s of skipped) log(`SKIPPED ${s.name}: ${s.reason} (make it with: ${s.command})`);
   if (options.out) {
-    writeAtomic(options.out, renderMarkdown(report, targets));
+    const markdown = renderMarkdown(report, targets);
+    writeAtomic(options.out, options.format ? await options.format(markdown, options.out) : markdown);
     log(`\nwrote ${options.out}`);
   }
   return report;

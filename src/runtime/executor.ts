@@ -127,7 +127,11 @@ export class RemoteExecutor implements Executor {
     if (memory) write(memory, inputs);
     const answer = this.workers.next(0, 'profiled');
     const sent = memory ? [] : inputs.map(own);
-    this.workers.post(0, { type: 'profile', inputs: sent, kernels, runs }, sent.map(([, b]) => b.buffer));
+    this.workers.post(
+      0,
+      { type: 'profile', inputs: sent, kernels, runs },
+      sent.map(([, b]) => b.buffer),
+    );
     return (await answer).samples.map((s) => [...s]);
   }
 

@@ -79,9 +79,7 @@ async function local(
     throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
   const tids = Array.from({ length: threads - 1 }, (_, i) => i + 1);
   const pages = plan.totalBytes / WASM_PAGE;
-  const workers = tids.length
-    ? await WorkerSet.start({ module, memory, pages, tids, threads })
-    : undefined;
+  const workers = tids.length ? await WorkerSet.start({ module, memory, pages, tids, threads }) : undefined;
   const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
   return new LocalExecutor(memory, instance.exports, threads, workers, isTrap);
 }
@@ -99,7 +97,13 @@ async function remote(
   const pages = plan.totalBytes / WASM_PAGE;
   if (!selection.shared) {
     const copy = weights.slice();
-    const workers = await WorkerSet.start({ module, pages, weights: [plan.weightsOffset, copy], tids, threads });
+    const workers = await WorkerSet.start({
+      module,
+      pages,
+      weights: [plan.weightsOffset, copy],
+      tids,
+      threads,
+    });
     return new RemoteExecutor(workers, threads, undefined);
   }
   const memory: WasmMemory = allocate(api, plan, true);

@@ -32,7 +32,12 @@ export type ToWorker =
       readonly reply: boolean;
       readonly outputs: readonly Span[];
     }
-  | { readonly type: 'profile'; readonly inputs: readonly Copy[]; readonly kernels: number; readonly runs: number };
+  | {
+      readonly type: 'profile';
+      readonly inputs: readonly Copy[];
+      readonly kernels: number;
+      readonly runs: number;
+    };
 
 export type FromWorker =
   | { readonly type: 'ready' }
@@ -107,7 +112,10 @@ export function workerMain(port: Port): void {
         } while (status === 2);
         if (!msg.reply) return;
         const outputs = msg.outputs.map(([at, n]) => bytes().slice(at, at + n));
-        port.postMessage({ type: 'done', status, outputs }, outputs.map((o) => o.buffer));
+        port.postMessage(
+          { type: 'done', status, outputs },
+          outputs.map((o) => o.buffer),
+        );
         return;
       }
       case 'profile': {

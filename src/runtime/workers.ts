@@ -33,7 +33,10 @@ export class WorkerSet {
   private workers = new Map<number, ComputeWorker>();
   private readonly words: Int32Array | undefined;
 
-  private constructor(private readonly threads: number, memory: WasmMemory | undefined) {
+  private constructor(
+    private readonly threads: number,
+    memory: WasmMemory | undefined,
+  ) {
     this.words = memory && new Int32Array(memory.buffer as SharedArrayBuffer);
   }
 

@@ -6,7 +6,8 @@ import { planMemory } from '../../src/backend/schedule/memory-plan.js';
 import type { Program } from '../../src/backend/schedule/program.js';
 import { renderWasm } from '../../src/backend/wasm/index.js';
 import { winogradKernels } from '../../src/backend/lower/linalg/conv-winograd.js';
-import { planFor } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
+import { planFor, winogradPlan } from '../../src/backend/lower/linalg/conv-winograd-plan.js';
+import type { ConvPlan } from '../../src/backend/lower/linalg/conv-plan.js';
 import {
   F2X2,
   F4X4,
@@ -110,6 +111,16 @@ function timeInterleaved(fs: readonly Timed[], budgetMs: number): number[] {
   return times.map(process.env.NCC_WINOGRAD_STAT === 'min' ? (xs) => Math.min(...xs) : median);
 }
 
+/** The conv's plan, as lowerConv sees it. */
+function planOf(graph: ReturnType<typeof convGraph>): ConvPlan {
+  let plan: ConvPlan | undefined;
+  lowerConvNode(graph.graph, graph.conv, (_ctx, p) => {
+    plan = p;
+    return [];
+  });
+  return plan!;
+}
+
 function winograd(graph: ReturnType<typeof convGraph>, tile: WinogradTile): Program {
   return lowerConvNode(graph.graph, graph.conv, (ctx, p, buffers, epilogue) =>
     winogradKernels(ctx, planFor(p, tile)!, buffers, epilogue),
@@ -148,7 +159,8 @@ test('Winograd vs im2col on resnet 3x3 convs', { skip: !enabled && 'set NCC_WINO
     });
     const cell = (i: number): string =>
       `${ms[i]!.toFixed(2)} ms ${(flops / ms[i]! / 1e6).toFixed(1)} GF/s err ${errs[i]!.toExponential(1)}`;
-    rows.push(`| ${C}x${H}x${W} | ${programs.map((_, i) => cell(i)).join(' | ')} |`);
+    const chosen = winogradPlan(planOf(g))?.tile.name ?? 'im2col';
+    rows.push(`| ${C}x${H}x${W} (${chosen}) | ${programs.map((_, i) => cell(i)).join(' | ')} |`);
     // where each variant's time goes, by kernel kind (after a whole run; scratch that the memory
     // plan shares between kernels holds other data then, which matters for values, not for time)
     VARIANTS.forEach((v, k) => {

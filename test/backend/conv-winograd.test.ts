@@ -168,10 +168,10 @@ test('Winograd choice: F(4x4) for many tiles, F(2x2) for few, im2col for none', 
   assert.equal(choice(plan({ C: 64, M: 64, H: 56 })), 'wino4x4');
   assert.equal(choice(plan({ C: 128, M: 128, H: 28 })), 'wino4x4');
   assert.equal(choice(plan({ C: 256, M: 256, H: 14 })), 'wino4x4');
-  assert.equal(choice(plan({ C: 512, M: 512, H: 7 })), 'wino4x4');
-  assert.equal(choice(plan({ C: 128, M: 128, H: 5 })), 'wino2x2');
-  assert.equal(choice(plan({ C: 512, M: 512, H: 4 })), 'wino2x2');
-  assert.equal(choice(plan({ C: 512, M: 512, H: 3 })), 'none');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 7 })), 'wino2x2');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 7, N: 8 })), 'wino4x4');
+  assert.equal(choice(plan({ C: 128, M: 128, H: 6 })), 'wino2x2');
+  assert.equal(choice(plan({ C: 512, M: 512, H: 4 })), 'none');
   assert.equal(choice(plan({ C: 16, M: 32, H: 56, group: 2 })), 'wino4x4');
   assert.equal(choice(plan({ C: 32, M: 32, H: 56, group: 32 })), 'none', 'depthwise');
   assert.equal(choice(plan({ C: 4, M: 64, H: 56 })), 'none', 'few input channels');

@@ -1,4 +1,8 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { elementOf, spanOf } from '../../src/backend/kernel/gemm-call.js';
+import type { MatrixRef } from '../../src/backend/kernel/ir.js';
+import { chooseTile, registersOf } from '../../src/backend/lower/linalg/gemm-tile.js';
 import type { WasmFeature } from '../../src/neff/contents.js';
 import { checkGemms, type Shape } from './gemm-tester.js';
 
@@ -54,3 +58,38 @@ for (const features of FEATURES) {
     checkGemms(SHAPES, { features, packA: 2, packB: 16, accumulate: true });
   });
 }
+
+test('the tile cost model: a GEMV takes a one-row tile, every choice fits the register budget', () => {
+  assert.deepEqual(chooseTile(1, 1000, 1280), { mr: 1, nr: 32 });
+  for (const [m, n, k] of [
+    [64, 3136, 576],
+    [128, 1024, 256],
+    [512, 49, 4608],
+    [7, 5, 3],
+  ] as const) {
+    assert.ok(registersOf(chooseTile(m, n, k)) <= 15, `${m}x${n}x${k}`);
+  }
+});
+
+test('spanOf bounds every element of a panel-packed view (what a thread split may touch)', () => {
+  const refs: MatrixRef[] = [
+    { buffer: 'b', offset: 3, rowStride: 8, colStride: 1, panels: { along: 'col', width: 8, stride: 41 } },
+    { buffer: 'a', offset: 1, rowStride: 1, colStride: 4, panels: { along: 'row', width: 4, stride: 30 } },
+    { buffer: 'c', offset: 50, rowStride: -7, colStride: 1 },
+  ];
+  for (const ref of refs) {
+    for (const [rows, cols] of [
+      [5, 13],
+      [9, 3],
+      [1, 1],
+    ] as const) {
+      const all: number[] = [];
+      const [r1, c1] = [
+        ref.panels?.along === 'row' ? Math.ceil(rows / 4) * 4 : rows,
+        ref.panels?.along === 'col' ? Math.ceil(cols / 8) * 8 : cols,
+      ];
+      for (let r = 0; r < r1; r++) for (let c = 0; c < c1; c++) all.push(elementOf(ref, r, c));
+      assert.deepEqual(spanOf(ref, rows, cols), { lo: Math.min(...all), hi: Math.max(...all) });
+    }
+  }
+});

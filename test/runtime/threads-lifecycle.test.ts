@@ -49,7 +49,10 @@ test('a trap in a worker while thread 0 waits: coded error, no hang', { timeout:
 });
 
 /** Runs `body` (ES module code with `load`, `neff` and `feeds` in scope) in a fresh Node. */
-function child(body: string, neff: Uint8Array): { status: number | null; signal: string | null; stderr: string } {
+function child(
+  body: string,
+  neff: Uint8Array,
+): { status: number | null; signal: string | null; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ncc-threads-'));
   try {
     const file = join(dir, 'model.neff');

@@ -21,7 +21,8 @@ const VARIANTS: readonly (readonly WasmFeature[])[] = [
 ];
 
 const models = sharedModels('onnx').filter((m) => MODELS.includes(m.folder));
-if (models.length === 0) test('threads on real models', { skip: '../shared/models/onnx is not present' }, () => {});
+if (models.length === 0)
+  test('threads on real models', { skip: '../shared/models/onnx is not present' }, () => {});
 
 interface Compiled {
   readonly neff: Uint8Array;
@@ -90,19 +91,23 @@ for (const model of models) {
 }
 
 const squeezenet = models.find((m) => m.folder === 'squeezenet1_1');
-test('concurrent run() calls on one model queue and each gets its own outputs', { skip: !squeezenet }, async () => {
-  const c = compiledModel(squeezenet!);
-  const x = c.feeds.input as Float32Array;
-  const inputs = [1, -1, 0.5, 2].map((s) => ({ input: x.map((v) => v * s) }));
-  const sequential: Outputs[] = [];
-  await withModel(c.neff, { threads: 1 }, async (m) => {
-    for (const feeds of inputs) sequential.push(await m.run(feeds));
-  });
-  await withModel(c.neff, { threads: 2 }, async (m) => {
-    const all = await Promise.all([...inputs, ...inputs].map((feeds) => m.run(feeds)));
-    all.forEach((out, i) => assertSameBits(out, sequential[i % inputs.length]!, `concurrent run ${i}`));
-  });
-});
+test(
+  'concurrent run() calls on one model queue and each gets its own outputs',
+  { skip: !squeezenet },
+  async () => {
+    const c = compiledModel(squeezenet!);
+    const x = c.feeds.input as Float32Array;
+    const inputs = [1, -1, 0.5, 2].map((s) => ({ input: x.map((v) => v * s) }));
+    const sequential: Outputs[] = [];
+    await withModel(c.neff, { threads: 1 }, async (m) => {
+      for (const feeds of inputs) sequential.push(await m.run(feeds));
+    });
+    await withModel(c.neff, { threads: 2 }, async (m) => {
+      const all = await Promise.all([...inputs, ...inputs].map((feeds) => m.run(feeds)));
+      all.forEach((out, i) => assertSameBits(out, sequential[i % inputs.length]!, `concurrent run ${i}`));
+    });
+  },
+);
 
 test('the default thread count is the processors, at most 8 and what the model has work for', async () => {
   if (squeezenet) {

@@ -141,10 +141,7 @@ function addRun(m: Module, names: readonly string[], plan: ThreadPlan | undefine
   ];
   for (let b = 1; b < segments.length; b++) {
     const meet = seq(m, [
-      m.local.set(
-        status,
-        m.call(BARRIER, [get(threads), m.i32.eq(get(resumeAt), m.i32.const(b))], i32),
-      ),
+      m.local.set(status, m.call(BARRIER, [get(threads), m.i32.eq(get(resumeAt), m.i32.const(b))], i32)),
       m.if(
         get(status),
         seq(m, [

@@ -1,4 +1,5 @@
 import { byteSize } from '../../ir/dtype.js';
+import { spanOf } from '../kernel/gemm-call.js';
 import type { Expr, GemmCall, Index, Kernel, MatrixRef, Stmt } from '../kernel/ir.js';
 
 /**
@@ -153,9 +154,7 @@ class Walk {
   }
 
   private matrix(r: MatrixRef, rows: number, cols: number, write: boolean): void {
-    const spans = [r.rowStride * (rows - 1), r.colStride * (cols - 1)];
-    const lo = r.offset + spans.reduce((a, s) => a + Math.min(0, s), 0);
-    const hi = r.offset + spans.reduce((a, s) => a + Math.max(0, s), 0);
+    const { lo, hi } = spanOf(r, rows, cols);
     this.elements(r.buffer, 4, lo, hi, write);
   }
 

@@ -10,8 +10,11 @@ import { conflicts, footprint, type BufferPlace, type Footprint } from './thread
  */
 
 export type ThreadMode =
-  /** The body is one parallel loop: thread t runs its share of the iterations, in chunks of `unit`. */
-  | { readonly kind: 'loop'; readonly unit: number }
+  /**
+   * The body is parallel loops with no conflict between them: thread t runs its share of each
+   * loop's iterations in turn, in chunks of `units[i]`.
+   */
+  | { readonly kind: 'loop'; readonly units: readonly number[] }
   /**
    * The body is independent gemm calls. 'calls': the calls' work is dealt out evenly (whole calls
    * when they outnumber the threads, slices of calls otherwise); 'each': every thread takes its
@@ -73,21 +76,30 @@ export function planThreads(kernels: readonly Kernel[], place: (buffer: string) 
 
 function splitMode(kernel: Kernel, place: (buffer: string) => BufferPlace): ThreadMode | undefined {
   const body = kernel.body;
-  const only = body.length === 1 ? body[0]! : undefined;
-  if (only?.op === 'loop' && only.parallel && only.extent > 1 && writesDependOn(only.body, only.v)) {
+  if (body.length === 0 || !independent(kernel, place)) return undefined;
+  const loops = body.filter((s): s is LoopStmt => s.op === 'loop' && s.parallel === true);
+  if (loops.length === body.length && loops.every((l) => writesDependOn(l.body, l.v))) {
     // vectorized loops split at multiples of 4 so every element takes the same (vector or scalar)
     // path at any thread count: results stay bit-identical; 16 floats are one cache line
-    const unit = !only.vectorize ? 1 : only.extent >= 64 ? 16 : 4;
-    return { kind: 'loop', unit };
+    const units = loops.map((l) => (!l.vectorize ? 1 : l.extent >= 64 ? 16 : 4));
+    return { kind: 'loop', units };
   }
   const calls = body.filter((s): s is GemmCall => s.op === 'gemm');
-  if (calls.length === 0 || calls.length !== body.length) return undefined;
-  const prints = calls.map((c) => footprint({ ...kernel, body: [c] }, place));
-  for (let i = 0; i < prints.length; i++)
-    for (let j = i + 1; j < prints.length; j++) if (conflicts(prints[i]!, prints[j]!)) return undefined;
+  if (calls.length !== body.length) return undefined;
   const costs = calls.map((c) => work([c]));
   const even = Math.max(...costs) <= 1.5 * Math.min(...costs);
   return { kind: 'gemms', spread: even ? 'calls' : 'each' };
+}
+
+type LoopStmt = Extract<Stmt, { op: 'loop' }>;
+
+/** No statement of the body touches what another one writes: threads may run them in any order. */
+function independent(kernel: Kernel, place: (buffer: string) => BufferPlace): boolean {
+  if (kernel.body.length === 1) return true;
+  const prints = kernel.body.map((s) => footprint({ ...kernel, body: [s], reads: [], writes: [] }, place));
+  for (let i = 0; i < prints.length; i++)
+    for (let j = i + 1; j < prints.length; j++) if (conflicts(prints[i]!, prints[j]!)) return false;
+  return true;
 }
 
 /**

@@ -45,7 +45,10 @@ export function renderKernelBody(ctx: KernelContext, mode: ThreadMode | undefine
       return m.if(mine, seq(m, renderStmts(ctx, body)));
     }
     case 'loop':
-      return splitLoop(ctx, body[0] as Extract<Stmt, { op: 'loop' }>, mode.unit);
+      return seq(
+        m,
+        body.map((s, i) => splitLoop(ctx, s as Extract<Stmt, { op: 'loop' }>, mode.units[i]!)),
+      );
     case 'gemms':
       return splitGemms(ctx, body as readonly GemmCall[], mode.spread);
   }
@@ -91,7 +94,13 @@ function splitGemms(ctx: KernelContext, calls: readonly GemmCall[], spread: 'cal
   const m = ctx.m;
   const i32 = binaryen.i32;
   const C = calls.length;
-  const [tid, threads, k, k1, vT] = [ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32), ctx.temp(i32)];
+  const [tid, threads, k, k1, vT] = [
+    ctx.temp(i32),
+    ctx.temp(i32),
+    ctx.temp(i32),
+    ctx.temp(i32),
+    ctx.temp(i32),
+  ];
   const code: Ref[] = [tid.set(ctx.tid.get()), threads.set(ctx.threads.get())];
   calls.forEach((call, c) => {
     const first = (): Ref => m.i32.mul(m.i32.const(c), threads.get());
@@ -145,7 +154,11 @@ function minS(ctx: KernelContext, a: Ref, b: Ref): Ref {
 function pick(ctx: KernelContext, a: Ref, b: Ref, first: (x: Ref, y: Ref) => Ref): Ref {
   const m = ctx.m;
   const [x, y]: Local[] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
-  return m.block(null, [x.set(a), y.set(b), m.select(first(x.get(), y.get()), x.get(), y.get())], binaryen.i32);
+  return m.block(
+    null,
+    [x.set(a), y.set(b), m.select(first(x.get(), y.get()), x.get(), y.get())],
+    binaryen.i32,
+  );
 }
 
 /**
@@ -187,7 +200,10 @@ export function addBarrier(m: Module, name: string): void {
         m.call(SLEEP, [], i32),
         seq(m, [
           m.local.set(waits, m.i32.add(get(waits), m.i32.const(1))),
-          m.if(m.i32.ge_u(get(waits), m.i32.const(WAITS_BEFORE_YIELD)), m.return(m.i32.const(STATUS.waiting))),
+          m.if(
+            m.i32.ge_u(get(waits), m.i32.const(WAITS_BEFORE_YIELD)),
+            m.return(m.i32.const(STATUS.waiting)),
+          ),
         ]),
       ),
       m.br('wait'),

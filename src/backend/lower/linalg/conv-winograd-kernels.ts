@@ -2,7 +2,7 @@ import { load, store } from '../../kernel/build.js';
 import type { Activation, Expr, Kernel, Stmt } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
 import { ix, kernel } from './common.js';
-import type { WinogradPlan } from './conv-winograd-plan.js';
+import { positionStride, type WinogradPlan } from './conv-winograd-plan.js';
 import { applyBothSides, Emitter } from './conv-winograd-transforms.js';
 import type { RowTile } from './geometry.js';
 import { activationExpr } from './epilogue.js';
@@ -10,7 +10,8 @@ import { copyBox, levelVar, nest, zeroFill } from './nest.js';
 
 /**
  * The loop-nest kernels of a Winograd conv. Scratch layouts (Tb tiles of one block, t = image,
- * tile row, tile column in that order): V[alpha^2][Tb][C] transformed input, Mo[alpha^2][Tb][M]
+ * tile row, tile column in that order; positions positionStride apart): V[alpha^2][Tb][C]
+ * transformed input, Mo[alpha^2][Tb][M]
  * GEMM results, U[alpha^2][Cg][M] transformed weights (when computed at run time).
  * Channels are innermost, so every transform vectorizes over channels with contiguous loads and
  * stores whatever the image size (NCHW outputs and residuals excepted: lanes a plane apart).
@@ -25,7 +26,7 @@ interface Coord {
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Zero-padded channels-last copy of the input: the zero border first, then the interior. */
-export function packInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: string): Kernel[] {
+export function copyInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: string): Kernel[] {
   const { N, C, H, W, Hp, Wp, padTop: pt, padLeft: pl } = w;
   const row = Wp * C;
   const image = Hp * row;
@@ -48,7 +49,7 @@ export function packInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: str
   const kernels: Kernel[] = [];
   if (border.length) {
     const body = nest([{ v: nv, extent: N }], shift(border, [[nv, image]]), true);
-    kernels.push(kernel(ctx, `${w.stem}_pad_f32`, body));
+    kernels.push(kernel(ctx, `${w.stem}_border_f32`, body));
   }
   const src = w.layout === 'NHWC' ? [H * W * C, W * C, C, 1] : [C * H * W, W, 1, H * W];
   const copy = copyBox(
@@ -58,7 +59,7 @@ export function packInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: str
     { buffer: x, offset: 0, strides: src },
     { buffer: xp, offset: (pt * Wp + pl) * C, strides: [image, row, C, 1] },
   );
-  kernels.push(kernel(ctx, `${w.stem}_pack_f32`, copy));
+  kernels.push(kernel(ctx, `${w.stem}_copy_f32`, copy));
   return kernels;
 }
 
@@ -111,7 +112,7 @@ export function inputTransform(
     store(
       v,
       'float32',
-      ix(pos * Tb * C, [
+      ix(pos * positionStride(Tb, C), [
         [nv, b.hn * TW * C],
         [hv, TW * C],
         [tv, C],
@@ -232,7 +233,7 @@ function leaf(
       load(
         o.mo,
         'float32',
-        ix(pos * Tb * M + at.tw.base * M, [
+        ix(pos * positionStride(Tb, M) + at.tw.base * M, [
           [at.n, b.hn * TW * M],
           [at.th.v, TW * M],
           [at.tw.v, M],

@@ -25,10 +25,11 @@ export const winogradTuning = {
   /**
    * The cost of streaming a block's alpha^2 weight matrices once, in tiles of GEMM work: the cost
    * model (see winogradCost) is alpha^2 x (tiles + weightTiles) per block against im2col's 9 x
-   * pixels. Fitted at batch 1: F(4x4) beats F(2x2) at 512x7x7 (4 tiles against 16) and loses at
-   * 512x4x4 and 128x5x5; F(2x2) beats im2col at 512x4x4 (1.6x), not on a 3x3 image.
+   * pixels. Fitted on resnet18 at batch 1, where weights come cold from memory: 8 keeps F(4x4) at
+   * 14x14 (16 tiles; F(2x2) there made the model 30% slower) and picks F(2x2) at 7x7 (as fast as
+   * F(4x4) in the model, with 2.25x fewer weight bytes); 512x4x4 stays on im2col.
    */
-  weightTiles: 4,
+  weightTiles: 8,
   /**
    * Most transformed weights (alpha^2 x Cg x M float32 elements) one conv may keep in the NEFF:
    * F(4x4) stores 4x the weights (F(2x2) 1.8x), which costs file size, load time and memory.
@@ -146,4 +147,15 @@ export function planFor(p: ConvPlan, tile: WinogradTile, t = winogradTuning): Wi
 /** Tiles of the largest block: the rows of every GEMM. */
 export function tilesPerBlock(w: WinogradPlan): number {
   return Math.max(...w.blocks.map((b) => b.dn * b.hn)) * w.TW;
+}
+
+/**
+ * Elements from one tile position's matrix to the next in V and Mo: tiles x channels rounded up to
+ * an odd number of 64-byte lines. The transforms stream all alpha^2 positions at once; a multiple
+ * of 4 KiB apart (16 tiles x 256 channels) they fall into the same L1 sets, which made the F(4x4)
+ * input transform at 256x14x14 twice as slow per element as at 128x28x28.
+ */
+export function positionStride(tiles: number, channels: number): number {
+  const lines = Math.ceil((tiles * channels) / 16);
+  return 16 * (lines % 2 ? lines : lines + 1);
 }

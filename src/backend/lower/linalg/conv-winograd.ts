@@ -4,12 +4,16 @@ import { LoweringUnsupported, type LowerContext } from '../lowering.js';
 import { f32Input, f32Tensor, kernel, matrix } from './common.js';
 import type { ConvBuffers } from './conv-gemm.js';
 import type { ConvPlan } from './conv-plan.js';
-import { inputTransform, outputTransform, packInput, weightTransform } from './conv-winograd-kernels.js';
-import { tilesPerBlock, winogradPlan, winogradTuning, type WinogradPlan } from './conv-winograd-plan.js';
+import { inputTransform, outputTransform, copyInput, weightTransform } from './conv-winograd-kernels.js';
+import {
+  positionStride,
+  tilesPerBlock,
+  winogradPlan,
+  winogradTuning,
+  type WinogradPlan,
+} from './conv-winograd-plan.js';
 import { transformFilters } from './conv-winograd-transforms.js';
 import { NO_EPILOGUE, type Epilogue } from './epilogue.js';
-
-export { winogradTuning } from './conv-winograd-plan.js';
 
 /**
  * float32 3x3 stride-1 Conv as Winograd F(4x4, 3x3) (F(2x2, 3x3) for few tiles): per block of tiles,
@@ -18,6 +22,8 @@ export { winogradTuning } from './conv-winograd-plan.js';
  * bias, residual and activation. The GEMMs do 4x (2.25x) fewer multiplies than im2col's; the
  * transforms are linear in the data and vectorize over channels.
  */
+export { winogradTuning } from './conv-winograd-plan.js';
+
 /** Whether lowerConv's float32 GEMM branch should call convWinograd for this conv. */
 export function winogradApplies(p: ConvPlan, tuning = winogradTuning): boolean {
   return winogradPlan(p, tuning) !== undefined;
@@ -57,49 +63,50 @@ export function winogradKernels(
     kernels.push(...staged.pre);
     residual = staged.buffer;
   }
-  const packed = needsPacking(w);
-  const xp = packed ? ctx.scratch('float32', N * w.Hp * w.Wp * C, 'wino_input') : buffers.x;
-  if (packed) kernels.push(...packInput(ctx, w, buffers.x, xp));
+  const copied = needsCopy(w);
+  const xp = copied ? ctx.scratch('float32', N * w.Hp * w.Wp * C, 'wino_input') : buffers.x;
+  if (copied) kernels.push(...copyInput(ctx, w, buffers.x, xp));
   const Tmax = tilesPerBlock(w);
-  const v = ctx.scratch('float32', a2 * Tmax * C, 'wino_v');
-  const mo = ctx.scratch('float32', a2 * Tmax * M, 'wino_m');
+  const v = ctx.scratch('float32', a2 * positionStride(Tmax, C), 'wino_v');
+  const mo = ctx.scratch('float32', a2 * positionStride(Tmax, M), 'wino_m');
   const out = { mo, y: buffers.y, bias: buffers.bias, residual, activation: epilogue.activation };
   for (const b of w.blocks) {
     const Tb = b.dn * b.hn * w.TW;
     kernels.push(inputTransform(ctx, w, xp, v, b));
+    // independent equal calls in one kernel: thread variants deal them out whole, with no barrier
+    const gemms: GemmCall[] = [];
     for (let pos = 0; pos < a2; pos++) {
       for (let grp = 0; grp < G; grp++) {
-        // one GEMM a kernel: a lone GEMM is what the thread variants split
-        const gemm: GemmCall = {
+        gemms.push({
           op: 'gemm',
           m: Tb,
           n: Mg,
           k: Cg,
-          a: matrix(v, pos * Tb * C + grp * Cg, C),
+          a: matrix(v, pos * positionStride(Tb, C) + grp * Cg, C),
           b: u(pos, grp),
-          c: matrix(mo, pos * Tb * M + grp * Mg, M),
+          c: matrix(mo, pos * positionStride(Tb, M) + grp * Mg, M),
           accumulate: false,
           tile: w.gemmTile,
-        };
-        kernels.push(kernel(ctx, `${w.stem}_gemm_f32`, [gemm]));
+        });
       }
     }
+    kernels.push(kernel(ctx, `${w.stem}_gemm_f32`, gemms));
     kernels.push(outputTransform(ctx, w, out, b));
   }
   return kernels;
 }
 
 /** An NHWC input whose tiles are all in bounds already is read in place. */
-function needsPacking(w: WinogradPlan): boolean {
+function needsCopy(w: WinogradPlan): boolean {
   return !(w.layout === 'NHWC' && w.padTop === 0 && w.padLeft === 0 && w.H === w.Hp && w.W === w.Wp);
 }
 
 /**
  * U[pos] of group grp [Cg, Mg], the GEMMs' B operand. Constant weights are transformed at compile
  * time and packed in column panels of the register tile's width, so each K step of a tile reads
- * consecutive floats and the weights stream once, in order (measured: 2x faster than [Cg][M] rows
- * at 512x7x7, where 36 weight matrices are read for 4 tiles); others by a kernel at run time into
- * [pos][Cg][M].
+ * consecutive floats and the weights stream once, in order (measured: GEMMs 1.7x faster than over
+ * plain [Cg][M] rows at 512x7x7, where the weights dwarf the 4 or 16 tiles, 1.2x at 256x14x14);
+ * others by a kernel at run time into [pos][Cg][M].
  */
 function transformedWeights(
   ctx: LowerContext,
