@@ -1,5 +1,7 @@
 import type { Graph } from '../ir/graph.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
+import { fuseElementwise } from './fuse-elementwise.js';
+import { fuseLayerNorm } from './fuse-layernorm.js';
 
 export interface PassOptions {
   /** -O level, 0..3: level 0 runs no optimization pass. */
@@ -20,7 +22,11 @@ interface PassEntry {
  * The optimization passes, in order. Epilogue fusion (conv/matmul + bias/activation/residual) goes
  * before elementwise-chain fusion, so chains that end in a conv's epilogue join the conv instead.
  */
-const PASSES: readonly PassEntry[] = [{ name: 'fuse-epilogue', minLevel: 1, run: fuseEpilogue }];
+const PASSES: readonly PassEntry[] = [
+  { name: 'fuse-epilogue', minLevel: 1, run: fuseEpilogue },
+  { name: 'fuse-layernorm', minLevel: 1, run: fuseLayerNorm },
+  { name: 'fuse-elementwise', minLevel: 1, run: fuseElementwise },
+];
 
 /** Runs the passes that `options.optLevel` enables, in order; `onPass` sees each one's name. */
 export function optimizeGraph(graph: Graph, options: PassOptions, onPass?: (name: string) => void): Graph {

@@ -128,8 +128,9 @@ export class WorkerSet {
     Atomics.notify(this.words, CONTROL.generation >> 2);
   }
 
-  /** Ends the workers for good: later requests fail. */
+  /** Ends the workers for good: later requests fail, and a thread waiting for them returns. */
   terminate(): void {
+    this.abort();
     for (const w of this.workers.values()) w.terminate();
     this.workers.clear();
     this.failure ??= new NccError('NCC_BAD_INPUT', 'the model was disposed', {

@@ -93,3 +93,25 @@ test('spanOf bounds every element of a panel-packed view (what a thread split ma
     }
   }
 });
+
+test('threads split packed calls at panel boundaries: shares of 3 threads cover C once', () => {
+  const features: readonly WasmFeature[] = ['simd128', 'relaxed-simd', 'threads'];
+  for (const threads of [2, 3]) {
+    checkGemms(SHAPES, {
+      features,
+      threads,
+      packB: 8,
+      bias: 'col',
+      residual: true,
+      activation: { kind: 'silu' },
+    });
+    checkGemms(SHAPES, {
+      features,
+      threads,
+      packA: 4,
+      bias: 'row',
+      activation: { kind: 'clamp', min: 0, max: 6 },
+    });
+    checkGemms(SHAPES, { features, threads, packB: 32, tile: { mr: 1, nr: 32 } });
+  }
+});

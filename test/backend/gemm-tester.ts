@@ -24,6 +24,8 @@ export interface GemmVariant {
   readonly packB?: number;
   readonly transB?: boolean;
   readonly tile?: { readonly mr: number; readonly nr: number };
+  /** With 'threads' in features: run thread 0..threads-1 one after another (each its share). */
+  readonly threads?: number;
 }
 
 export type Shape = readonly [m: number, n: number, k: number];
@@ -126,7 +128,8 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
   interpretKernels([kernel], expected);
   const built = build(program([kernel], buffers), v.features, 1);
   for (const [name, d] of data) (built.view(name) as Float32Array).set(d);
-  built.run();
+  const threads = v.threads ?? 1;
+  for (let t = 0; t < threads; t++) built.run(t, threads);
   shapes.forEach(([m, n, k], t) => {
     const got = built.view(`c${t}`) as Float32Array;
     const want = expected.get(`c${t}`)!;

@@ -48,6 +48,28 @@ test('a trap in a worker while thread 0 waits: coded error, no hang', { timeout:
   }
 });
 
+test(
+  'dispose() while thread 0 waits for the others ends the run with an error',
+  { timeout: 30_000 },
+  async () => {
+    // thread 0 reports `waiting` until the abort word is set; the worker has nothing to do
+    const wat = abiWat(
+      `(func (export "run") (param $tid i32) (param $n i32) (result i32)
+      (if (local.get $tid) (then (return (i32.const 0))))
+      (if (i32.atomic.load offset=${CONTROL.abort} (i32.const 0)) (then (return (i32.const 1))))
+      (i32.const 2))`,
+      true,
+    );
+    const model = await load(sampleNeff([{ features: ['simd128', 'threads'], body: { wat }, id: 0 }]), {
+      threads: 2,
+    });
+    const running = model.run(sampleFeeds());
+    setTimeout(() => model.dispose(), 20);
+    await assert.rejects(running, /disposed/);
+    await assert.rejects(model.run(sampleFeeds()), /disposed/);
+  },
+);
+
 /** Runs `body` (ES module code with `load`, `neff` and `feeds` in scope) in a fresh Node. */
 function child(
   body: string,

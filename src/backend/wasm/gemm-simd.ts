@@ -158,8 +158,9 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
     return body;
   };
   const zero = (): Ref => m.i32.const(0);
-  const code: Ref[] = [pc.set(at(ctx, L.c, g.c, i.get, j.get))];
-  if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));
+  // pointers the K loop does not use are set around it, not across it: x86 has few spare registers
+  const setC = (): Ref => pc.set(at(ctx, L.c, g.c, i.get, j.get));
+  const code: Ref[] = g.accumulate ? [setC()] : [];
   if (g.bias) {
     const along = g.bias.along === 'col' ? j : i;
     code.push(pbias.set(m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(along.get(), m.i32.const(4)))));
@@ -172,6 +173,8 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
       countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false),
     );
   }
+  if (!g.accumulate) code.push(setC());
+  if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(store(r, c));
   return seq(m, code);
 };

@@ -4,7 +4,6 @@ import type { KernelContext } from './context.js';
 import {
   elementAddress,
   laneAccessible,
-  loadLanes,
   loadVector,
   storeLanes,
   storeVector,
@@ -12,6 +11,7 @@ import {
 } from './memory-access.js';
 import { isNativeFloatUnary, powSpecialCase, scalarExpr } from './scalar-expr.js';
 import { subExpressions, typeOf } from './types.js';
+import { loadStrided } from './vectorize-loads.js';
 import { combineVectors, finishVector, findReductions, initVector, type Reduction } from './vectorize-reduce.js';
 
 /**
@@ -273,7 +273,7 @@ export class VectorBody {
         const dynamic = e.index.dynamic ? scalarExpr(this.ctx, e.index.dynamic) : undefined;
         const addr = elementAddress(this.ctx, e.buffer, e.dtype, e.index, dynamic);
         const stride = strideIn(e, this.loop.v);
-        return stride === 1 ? loadVector(this.ctx, e.dtype, addr) : loadLanes(this.ctx, addr, 4 * stride);
+        return stride === 1 ? loadVector(this.ctx, e.dtype, addr) : loadStrided(this.ctx, addr, stride);
       }
       case 'compare':
         return m.v128.and(this.mask(e), one());

@@ -3,6 +3,7 @@ import { activationOps } from './activations.js';
 import { arithOps } from './arith.js';
 import { castOps } from './cast.js';
 import { clipOps } from './clip.js';
+import { fusedElementwise } from './fused.js';
 import { logicOps } from './logic.js';
 import { unaryMathOps } from './unary.js';
 import { variadicOps } from './variadic.js';
@@ -15,4 +16,5 @@ export const elementwiseOps: readonly AnyOpDef[] = [
   ...logicOps,
   ...variadicOps,
   ...castOps,
+  fusedElementwise,
 ];

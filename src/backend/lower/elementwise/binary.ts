@@ -1,10 +1,9 @@
 import { byteSize } from '../../../ir/dtype.js';
 import type { Expr } from '../../kernel/ir.js';
 import { legacyAlign } from '../../../ops/elementwise/types.js';
-import { registerLowerings } from '../registry.js';
-import { LoweringUnsupported, type Lowering, type LowerContext } from '../lowering.js';
+import { LoweringUnsupported, type LowerContext } from '../lowering.js';
 import { attrNumber, envOf, inputOf, operandOf, outputOf, type Env } from './common.js';
-import { mapLowered } from './map.js';
+import { registerMapLowerings, type MapLowering } from './map-registry.js';
 import { floorMod } from './math.js';
 import { dtypeName, snake } from './names.js';
 
@@ -66,18 +65,20 @@ export function alignedSecond(ctx: LowerContext): readonly number[] {
   );
 }
 
-function binaryLowering(op: string, formula: BinaryFormula): Lowering {
+function binaryLowering(op: string, formula: BinaryFormula): MapLowering {
   return (ctx) => {
     const a = inputOf(ctx, 0);
     const b = inputOf(ctx, 1);
-    return mapLowered(ctx, {
+    return {
       op: snake(op),
       suffix: dtypeName(a.dtype),
       operands: [operandOf(a), operandOf(b, alignedSecond(ctx))],
       out: outputOf(ctx),
       body: (s, [x, y]) => formula(x!, y!, envOf(ctx, a.dtype, s)),
-    });
+    };
   };
 }
 
-registerLowerings(Object.fromEntries(Object.entries(BINARY).map(([op, f]) => [op, binaryLowering(op, f)])));
+registerMapLowerings(
+  Object.fromEntries(Object.entries(BINARY).map(([op, f]) => [op, binaryLowering(op, f)])),
+);

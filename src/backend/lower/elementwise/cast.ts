@@ -3,24 +3,25 @@ import { registerLowerings } from '../registry.js';
 import { LoweringUnsupported, type Lowering } from '../lowering.js';
 import { inputOf, outputOf } from './common.js';
 import { castExpr } from './convert.js';
-import { mapLowered, operand } from './map.js';
+import { operand } from './map.js';
+import { registerMapLowerings, type MapLowering } from './map-registry.js';
 import { dtypeName } from './names.js';
 
 /**
  * Cast and CastLike (the target dtype is the output's; a cast to the same dtype is a view), and
  * BitCast between same-width dtypes.
  */
-const cast: Lowering = (ctx) => {
+const cast: MapLowering = (ctx) => {
   const x = inputOf(ctx, 0);
   const out = outputOf(ctx);
   if (x.dtype === out.dtype) return { aliasOf: 0 };
-  return mapLowered(ctx, {
+  return {
     op: 'cast',
     suffix: `${dtypeName(x.dtype)}_${dtypeName(out.dtype)}`,
     operands: [operand(x)],
     out,
     body: (s, [v]) => castExpr(s, v!, x.dtype, out.dtype),
-  });
+  };
 };
 
 /** BitCast keeps the bytes and changes their dtype: a view, at no run-time cost. */
@@ -32,4 +33,5 @@ const bitCast: Lowering = (ctx) => {
   return { aliasOf: 0 };
 };
 
-registerLowerings({ Cast: cast, CastLike: cast, BitCast: bitCast });
+registerMapLowerings({ Cast: cast, CastLike: cast });
+registerLowerings({ BitCast: bitCast });

@@ -2,10 +2,10 @@ import { isFloat } from '../../../ir/dtype.js';
 import { getNumber, sizeOf } from '../../../ir/tensor.js';
 import { computeType, isUnsignedDType } from '../../kernel/build.js';
 import type { Expr } from '../../kernel/ir.js';
-import { registerLowerings } from '../registry.js';
-import { LoweringUnsupported, type Lowering, type LowerContext } from '../lowering.js';
+import { LoweringUnsupported, type LowerContext } from '../lowering.js';
 import { inputOf, outputOf } from './common.js';
-import { mapLowered, operand, type Operand } from './map.js';
+import { operand, type Operand } from './map.js';
+import { registerMapLowerings, type MapLowering } from './map-registry.js';
 import { constantElement, Num, to } from './scalar.js';
 import { dtypeName } from './names.js';
 
@@ -31,13 +31,13 @@ function bound(ctx: LowerContext, i: number, n: Num): Operand | undefined {
   return operand(b, []);
 }
 
-const clip: Lowering = (ctx) => {
+const clip: MapLowering = (ctx) => {
   const x = inputOf(ctx, 0);
   const n = new Num(computeType(x.dtype), isUnsignedDType(x.dtype));
   const bounds = [bound(ctx, 1, n), bound(ctx, 2, n)];
   const present = bounds.filter((b): b is Operand => b !== undefined);
   const dtypes = [1, 2].filter((i) => bounds[i - 1]).map((i) => inputOf(ctx, i).dtype);
-  return mapLowered(ctx, {
+  return {
     op: 'clip',
     suffix: dtypeName(x.dtype),
     operands: [operand(x), ...present],
@@ -56,7 +56,7 @@ const clip: Lowering = (ctx) => {
       }
       return r;
     },
-  });
+  };
 };
 
-registerLowerings({ Clip: clip });
+registerMapLowerings({ Clip: clip });

@@ -5,3 +5,4 @@ import './binary.js';
 import './pow.js';
 import './variadic.js';
 import './cast.js';
+import './fused.js';

@@ -2,12 +2,12 @@ import { isBigInt, isFloat, type DType } from '../../../ir/dtype.js';
 import { getNumber } from '../../../ir/tensor.js';
 import { computeType, isUnsignedDType } from '../../kernel/build.js';
 import type { Expr } from '../../kernel/ir.js';
-import { registerLowerings } from '../registry.js';
-import { LoweringUnsupported, type Lowering } from '../lowering.js';
+import { LoweringUnsupported } from '../lowering.js';
 import { alignedSecond } from './binary.js';
 import { inputOf, operandOf, outputOf } from './common.js';
 import { castExpr } from './convert.js';
-import { mapLowered, operand, type Operand } from './map.js';
+import { operand, type Operand } from './map.js';
+import { registerMapLowerings, type MapLowering } from './map-registry.js';
 import { intPow } from './math.js';
 import { dtypeName } from './names.js';
 import { constantElement, isUniform, Num, to, type Scope } from './scalar.js';
@@ -52,7 +52,7 @@ function intBasePow(base: DType, exponent: DType): Formula {
   return (s, x, y) => to(intPow(n, s, to(x, n.t), to(y, n.t, unsigned)), computeType(base));
 }
 
-const pow: Lowering = (ctx) => {
+const pow: MapLowering = (ctx) => {
   const base = inputOf(ctx, 0);
   const exponent = inputOf(ctx, 1);
   const out = outputOf(ctx);
@@ -62,14 +62,14 @@ const pow: Lowering = (ctx) => {
     const n = new Num(computeType(base.dtype));
     const k = getNumber(uniform, 0);
     if (n.t === 'f64' || Math.fround(k) === k || Number.isNaN(k)) {
-      return mapLowered(ctx, { ...name, operands: [operand(base)], body: (_s, [x]) => n.pow(x!, n.c(k)) });
+      return { ...name, operands: [operand(base)], body: (_s, [x]) => n.pow(x!, n.c(k)) };
     }
   }
   const formula = isFloat(base.dtype)
     ? floatPow(base.dtype, exponent.dtype)
     : intBasePow(base.dtype, exponent.dtype);
   const y: Operand = uniform ? { value: constantElement(uniform) } : operandOf(exponent, alignedSecond(ctx));
-  return mapLowered(ctx, { ...name, operands: [operand(base), y], body: (s, [x, v]) => formula(s, x!, v!) });
+  return { ...name, operands: [operand(base), y], body: (s, [x, v]) => formula(s, x!, v!) };
 };
 
-registerLowerings({ Pow: pow });
+registerMapLowerings({ Pow: pow });

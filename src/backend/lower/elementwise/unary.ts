@@ -1,9 +1,8 @@
 import type { Expr, UnaryFn } from '../../kernel/ir.js';
 import { isUnsignedDType } from '../../kernel/build.js';
-import { registerLowerings } from '../registry.js';
-import type { Lowering } from '../lowering.js';
 import { attrNumber, envOf, inputOf, outputOf, type Env } from './common.js';
-import { mapLowered, operand } from './map.js';
+import { operand } from './map.js';
+import { registerMapLowerings, type MapLowering } from './map-registry.js';
 import { expm1, softplus } from './math.js';
 import { dtypeName, snake } from './names.js';
 import { any } from './scalar.js';
@@ -136,18 +135,17 @@ export const UNARY: Readonly<Record<string, UnaryFormula>> = {
   Not: fn('not'),
 };
 
-function unaryLowering(op: string, formula: UnaryFormula): Lowering {
+function unaryLowering(op: string, formula: UnaryFormula): MapLowering {
   return (ctx) => {
     const x = inputOf(ctx, 0);
-    const out = outputOf(ctx);
-    return mapLowered(ctx, {
+    return {
       op: snake(op),
       suffix: dtypeName(x.dtype),
       operands: [operand(x)],
-      out,
+      out: outputOf(ctx),
       body: (s, [v]) => formula(v!, envOf(ctx, x.dtype, s)),
-    });
+    };
   };
 }
 
-registerLowerings(Object.fromEntries(Object.entries(UNARY).map(([op, f]) => [op, unaryLowering(op, f)])));
+registerMapLowerings(Object.fromEntries(Object.entries(UNARY).map(([op, f]) => [op, unaryLowering(op, f)])));

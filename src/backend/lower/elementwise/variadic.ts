@@ -1,10 +1,9 @@
 import { computeType } from '../../kernel/build.js';
 import type { Expr } from '../../kernel/ir.js';
-import { registerLowerings } from '../registry.js';
-import type { Lowering, LowerContext, LoweredValue } from '../lowering.js';
+import type { LowerContext, LoweredValue } from '../lowering.js';
 import { envOf, inputOf, operandOf, outputOf, type Env } from './common.js';
 import { copyDType } from './convert.js';
-import { mapLowered } from './map.js';
+import { registerMapLowerings, type MapLowering } from './map-registry.js';
 import { dtypeName } from './names.js';
 import { Num } from './scalar.js';
 
@@ -27,13 +26,13 @@ function present(ctx: LowerContext): LoweredValue[] {
   return ctx.inputs.filter((v): v is LoweredValue => v !== undefined);
 }
 
-function variadic(op: string): Lowering {
+function variadic(op: string): MapLowering {
   const { fold, finish } = FOLDS[op]!;
   return (ctx) => {
     const xs = present(ctx);
     if (xs.length === 1) return { aliasOf: ctx.inputs.indexOf(xs[0]) };
     const dtype = xs[0]!.dtype;
-    return mapLowered(ctx, {
+    return {
       op: op.toLowerCase(),
       suffix: `${xs.length}x_${dtypeName(dtype)}`,
       operands: xs.map((x) => operandOf(x)),
@@ -44,26 +43,26 @@ function variadic(op: string): Lowering {
         for (let i = 1; i < vs.length; i++) acc = fold(acc, vs[i]!, e);
         return finish ? finish(acc, vs.length, e) : acc;
       },
-    });
+    };
   };
 }
 
 /** Where(c, x, y): pure selection, so halves move as their bits. */
-const where: Lowering = (ctx) => {
+const where: MapLowering = (ctx) => {
   const [c, x, y] = [inputOf(ctx, 0), inputOf(ctx, 1), inputOf(ctx, 2)];
   const bits = copyDType(x.dtype);
   const n = new Num(computeType(bits));
-  return mapLowered(ctx, {
+  return {
     op: 'where',
     suffix: dtypeName(x.dtype),
     operands: [operandOf(c), operandOf(x, x.shape, bits), operandOf(y, y.shape, bits)],
     out: outputOf(ctx),
     storeAs: bits,
     body: (_s, [cv, xv, yv]) => n.sel(cv!, xv!, yv!),
-  });
+  };
 };
 
-registerLowerings({
+registerMapLowerings({
   Sum: variadic('Sum'),
   Mean: variadic('Mean'),
   Max: variadic('Max'),

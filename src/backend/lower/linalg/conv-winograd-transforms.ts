@@ -102,34 +102,34 @@ export const F4X4 = toomCook(4, [0, 1, -1, 0.5, -2]);
 export const F2X2 = toomCook(2, [0, 1, -1]);
 
 /**
- * G g G^T in float64 for every 3 x 3 filter g of `src` (compile-time weights): value `pos` of filter
- * f goes to out[base(f) + pos * posStride]. Plain loops: resnets have a million filters.
+ * G g G^T in float64 for 3 x 3 filters of `src` (compile-time weights): the returned function puts
+ * filter f's value `pos` at out[base + pos * posStride]. Callers visit filters in the order of
+ * `base`, so the alpha^2 output streams advance together through memory (scattered, a million
+ * filters took seconds).
  */
-export function transformFilters(
+export function filterTransform(
   t: WinogradTile,
   src: Float32Array,
   out: Float32Array,
-  base: (f: number) => number,
   posStride: number,
-): void {
+): (f: number, base: number) => void {
   const a = t.alpha;
   const G = Float64Array.from(t.G.flat());
   const tmp = new Float64Array(a * R);
-  for (let f = 0, n = src.length / 9; f < n; f++) {
+  return (f, base) => {
     const o = f * 9;
     for (let i = 0; i < a; i++) {
       for (let j = 0; j < R; j++)
         tmp[i * R + j] =
           G[i * R]! * src[o + j]! + G[i * R + 1]! * src[o + R + j]! + G[i * R + 2]! * src[o + 2 * R + j]!;
     }
-    const b = base(f);
     for (let i = 0; i < a; i++) {
       for (let j = 0; j < a; j++) {
         const v = tmp[i * R]! * G[j * R]! + tmp[i * R + 1]! * G[j * R + 1]! + tmp[i * R + 2]! * G[j * R + 2]!;
-        out[b + (i * a + j) * posStride] = v;
+        out[base + (i * a + j) * posStride] = v;
       }
     }
-  }
+  };
 }
 
 /** Straight-line code that keeps every intermediate in a named f32 local. */

@@ -12,7 +12,7 @@ import {
   winogradTuning,
   type WinogradPlan,
 } from './conv-winograd-plan.js';
-import { transformFilters } from './conv-winograd-transforms.js';
+import { filterTransform } from './conv-winograd-transforms.js';
 import { NO_EPILOGUE, type Epilogue } from './epilogue.js';
 
 /**
@@ -122,21 +122,26 @@ function transformedWeights(
     pre.push(weightTransform(ctx, w, wBuffer, u));
     return (pos, grp) => matrix(u, pos * Cg * M + grp * Mg, M);
   }
-  // block (pos, grp) holds column j of its Cg x Mg matrix in panel j / nr, panels Cg * nr apart
+  // block (pos, grp) holds column j of its Cg x Mg matrix in panel j / nr, panels Cg * nr apart;
+  // filters are visited in that order
   const nr = w.gemmTile.nr;
   const panel = Cg * nr;
-  const blockStride = Math.ceil(Mg / nr) * panel;
-  const out = new Float32Array(a2 * G * blockStride);
-  const base = (f: number): number => {
-    const [mo, c] = [Math.floor(f / Cg), f % Cg];
-    const [grp, j] = [Math.floor(mo / Mg), mo % Mg];
-    return grp * blockStride + Math.floor(j / nr) * panel + c * nr + (j % nr);
-  };
-  transformFilters(tile, toFloat32(constant), out, base, G * blockStride);
+  const panels = Math.ceil(Mg / nr);
+  const out = new Float32Array(a2 * G * panels * panel);
+  const transform = filterTransform(tile, toFloat32(constant), out, G * panels * panel);
+  for (let grp = 0; grp < G; grp++) {
+    for (let q = 0; q < panels; q++) {
+      for (let c = 0; c < Cg; c++) {
+        const base = (grp * panels + q) * panel + c * nr;
+        for (let j = q * nr; j < Math.min(Mg, (q + 1) * nr); j++)
+          transform((grp * Mg + j) * Cg + c, base + j - q * nr);
+      }
+    }
+  }
   const u = ctx.constant(f32Tensor([out.length], out), 'wino_u');
   return (pos, grp) => ({
     buffer: u,
-    offset: (pos * G + grp) * blockStride,
+    offset: (pos * G + grp) * panels * panel,
     rowStride: nr,
     colStride: 1,
     panels: { along: 'col', width: nr, stride: panel },

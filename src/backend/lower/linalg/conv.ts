@@ -1,5 +1,5 @@
 import { storageCtor, type DType, type TensorData } from '../../../ir/dtype.js';
-import { sizeOf, toFloat32 } from '../../../ir/tensor.js';
+import { sizeOf, toFloat32, type Tensor } from '../../../ir/tensor.js';
 import { load, store } from '../../kernel/build.js';
 import type { Kernel, MatrixRef } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
@@ -94,9 +94,8 @@ function nchwWeights(
 ): (grp: number) => MatrixRef {
   const K = p.Cg * volume(p.g.kernel);
   if (w.constant) {
-    const src = toFloat32(w.constant);
-    const dims = { blocks: p.G, M: p.Mg, K };
-    const packed = packRows(ctx, dims, tile.mr, (g, i, k) => src[(g * p.Mg + i) * K + k]!, 'conv_w_packed');
+    const src = { data: toFloat32(w.constant), block: p.Mg * K, row: K, col: 1 };
+    const packed = packRows(ctx, { blocks: p.G, M: p.Mg, K }, tile.mr, src, 'conv_w_packed');
     return (grp) => block(packed, grp);
   }
   const fw = stage(w, 'conv_w');
@@ -113,11 +112,10 @@ function nhwcWeights(
 ): (grp: number) => MatrixRef {
   const kv = volume(p.g.kernel);
   if (w.constant) {
-    const src = toFloat32(w.constant);
-    // B_g(k = tap * Cg + c, j) = W[g*Mg + j, c, tap]
-    const value = (g: number, k: number, j: number): number =>
-      src[((g * p.Mg + j) * p.Cg + (k % p.Cg)) * kv + Math.floor(k / p.Cg)]!;
-    const packed = packColumns(ctx, { blocks: p.G, K: p.Cg * kv, N: p.Mg }, tile.nr, value, 'conv_w_packed');
+    // B_g(k = tap * Cg + c, j) = W[g*Mg + j, c, tap]: tap-major first, then panels
+    const data = toFloat32(tapMajorTensor(w.constant, p, 'float32'));
+    const src = { data, block: p.Mg, row: p.M, col: 1 };
+    const packed = packColumns(ctx, { blocks: p.G, K: p.Cg * kv, N: p.Mg }, tile.nr, src, 'conv_w_packed');
     return (grp) => block(packed, grp);
   }
   const wt = tapMajor(ctx, p, w, 'float32', pre).buffer;
@@ -141,17 +139,8 @@ export function tapMajor(
 ): Operand {
   const { M, Cg } = p;
   const kv = volume(p.g.kernel);
-  const at = (m: number, c: number, t: number) => (m * Cg + c) * kv + t;
-  const to = (m: number, c: number, t: number) => (t * Cg + c) * M + m;
   if (w.constant) {
-    const src = dtype === 'float32' ? toFloat32(w.constant) : w.constant.data;
-    const Ctor = storageCtor(dtype);
-    const out = new Ctor(src.length) as TensorData;
-    for (let m = 0; m < M; m++) {
-      for (let c = 0; c < Cg; c++)
-        for (let t = 0; t < kv; t++) (out as Float32Array)[to(m, c, t)] = src[at(m, c, t)] as number;
-    }
-    return { buffer: ctx.constant({ dtype, shape: [kv * Cg, M], data: out }, 'conv_w_tapmajor'), dtype };
+    return { buffer: ctx.constant(tapMajorTensor(w.constant, p, dtype), 'conv_w_tapmajor'), dtype };
   }
   const buffer = ctx.scratch(dtype, M * Cg * kv, 'conv_w_tapmajor');
   const f = ctx.fresh('wt');
@@ -187,6 +176,21 @@ export function tapMajor(
   );
   pre.push(kernel(ctx, `conv_weights_tapmajor_${suffix(w.dtype)}_${suffix(dtype)}`, body));
   return { buffer, dtype };
+}
+
+/** Constant weights [M, Cg, taps] as [taps * Cg, M] in `dtype`. */
+function tapMajorTensor(w: Tensor, p: ConvPlan, dtype: DType): Tensor {
+  const { M, Cg } = p;
+  const kv = volume(p.g.kernel);
+  const src = dtype === 'float32' ? toFloat32(w) : w.data;
+  const out = new (storageCtor(dtype))(src.length) as TensorData;
+  for (let m = 0; m < M; m++) {
+    for (let c = 0; c < Cg; c++) {
+      for (let t = 0; t < kv; t++)
+        (out as Float32Array)[(t * Cg + c) * M + m] = src[(m * Cg + c) * kv + t] as number;
+    }
+  }
+  return { dtype, shape: [kv * Cg, M], data: out };
 }
 
 registerLowerings({

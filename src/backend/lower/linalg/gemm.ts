@@ -106,9 +106,11 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
   let alphaLeft = at.alpha;
   let bRef: MatrixRef;
   if (b.constant) {
-    const read = elementReader(b.constant, at.transB !== 0);
-    const scale = alphaLeft;
-    bRef = packColumns(ctx, { blocks: 1, K, N }, tile.nr, (_, k, j) => scale * read(k, j), 'gemm_b').ref;
+    const data = toFloat32(b.constant);
+    const src = at.transB
+      ? { data, block: 0, row: 1, col: K, scale: alphaLeft }
+      : { data, block: 0, row: N, col: 1, scale: alphaLeft };
+    bRef = packColumns(ctx, { blocks: 1, K, N }, tile.nr, src, 'gemm_b').ref;
     alphaLeft = 1;
   } else {
     const fb = f32Input(ctx, b, 'gemm_b');

@@ -92,7 +92,7 @@ function bOperand(
       ctx,
       { blocks, K, N },
       tile.nr,
-      (t, k, j) => src[(t * K + k) * N + j]!,
+      { data: src, block: K * N, row: N, col: 1 },
       'matmul_b',
     );
     return (t) => block(packed, t);

@@ -48,7 +48,7 @@ export function softmaxKernel(
   const type = floatType(x.dtype, ctx.node.op);
   const rows = rowsOf(x.shape, (d) => (coerce ? d >= axis : d === axis));
   const elem = (at: At): Expr => load(x.buffer, x.dtype, at.index(X));
-  const passes = mode === 'hard' ? hardmax(type, elem, out) : soft(out, mode, type, elem);
+  const passes = mode === 'hard' ? hardmax(type, elem, out) : soft(ctx, out, mode, type, elem);
   const tag = mode === 'softmax' ? 'softmax' : mode === 'log' ? 'logsoftmax' : 'hardmax';
   const name = `${tag}_${rows.inner ? 'inner' : coerce ? 'coerce2d' : 'lastaxis'}_${dtypeTag(x.dtype)}`;
   // softmax keeps its exps in a float32/float64 output and reads them back
@@ -71,21 +71,28 @@ function rowMax(type: Scalar, elem: (at: At) => Expr): Pass {
   };
 }
 
-function soft(out: Target, mode: 'softmax' | 'log', type: Scalar, elem: (at: At) => Expr): Pass[] {
+function soft(
+  ctx: LowerContext,
+  out: Target,
+  mode: 'softmax' | 'log',
+  type: Scalar,
+  elem: (at: At) => Expr,
+): Pass[] {
   const shifted = (at: At): Expr => unary('exp', type, binary('sub', type, elem(at), at.acc('max')));
   // with a float32/float64 output the exps are kept there for the final scaling (one exp per element);
   // halves recompute them rather than round twice
   const keep = keepsExps(mode, type, out);
+  const e: Expr = { op: 'local', name: ctx.fresh('exp'), type };
   const sum: Pass = {
     kind: 'reduce',
     accs: [{ name: 'sum', type, init: () => zero(type) }],
     body: (at) => {
-      const e = shifted(at);
-      const update = at.assign(
-        'sum',
-        binary('add', type, at.acc('sum'), keep ? load(out.buffer, out.dtype, at.index(X)) : e),
-      );
-      return keep ? [store(out.buffer, out.dtype, at.index(X), e), update] : [update];
+      if (!keep) return [at.assign('sum', binary('add', type, at.acc('sum'), shifted(at)))];
+      return [
+        { op: 'set', name: e.name, type, value: shifted(at) },
+        store(out.buffer, out.dtype, at.index(X), e),
+        at.assign('sum', binary('add', type, at.acc('sum'), e)),
+      ];
     },
   };
   if (mode === 'log') {
