@@ -22,7 +22,15 @@ import type { GraphPass } from './pipeline.js';
  * can into convolutions and matrix products first.
  */
 
-const EXACT: ReadonlySet<DType> = new Set(['float32', 'float64', 'int32', 'uint32', 'int64', 'uint64', 'bool']);
+const EXACT: ReadonlySet<DType> = new Set([
+  'float32',
+  'float64',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+]);
 /** Keeps a kernel's expression (and the wasm function) a reasonable size. */
 const MAX_NODES = 24;
 const MAX_INPUTS = 16;
@@ -35,7 +43,8 @@ interface Facts {
 
 function factsOf(graph: Graph): Facts {
   const readers = new Map<string, Node[]>();
-  for (const n of graph.nodes) for (const v of new Set(valuesRead(n))) readers.set(v, [...(readers.get(v) ?? []), n]);
+  for (const n of graph.nodes)
+    for (const v of new Set(valuesRead(n))) readers.set(v, [...(readers.get(v) ?? []), n]);
   const inputs = new Map(graph.inputs.map((v) => [v.name, v.type]));
   return {
     readers,

@@ -61,7 +61,9 @@ function other(node: Node, v: string): string | undefined {
 
 function scalarOf(ix: Index, v: string | undefined): number | undefined {
   const t = v === undefined ? undefined : ix.graph.initializers.get(v);
-  return t && sizeOf(t.shape) === 1 && (t.dtype === 'float32' || t.dtype === 'float64') ? getNumber(t, 0) : undefined;
+  return t && sizeOf(t.shape) === 1 && (t.dtype === 'float32' || t.dtype === 'float64')
+    ? getNumber(t, 0)
+    : undefined;
 }
 
 /** The first normalized axis of a ReduceMean over trailing axes with keepdims, or undefined. */
@@ -73,7 +75,8 @@ function trailingAxis(ix: Index, mean: Node, shape: readonly number[]): number |
   const axes = [...new Set(Array.from(axesT.data as ArrayLike<number | bigint>, (a) => (Number(a) + r) % r))];
   axes.sort((p, q) => p - q);
   const first = axes[0];
-  if (first === undefined || !axes.every((a, i) => a === first + i) || axes[axes.length - 1] !== r - 1) return undefined;
+  if (first === undefined || !axes.every((a, i) => a === first + i) || axes[axes.length - 1] !== r - 1)
+    return undefined;
   return first;
 }
 
@@ -95,12 +98,15 @@ function matchAt(ix: Index, mean: Node): Match | undefined {
   if (!shape || !shape.every((d): d is number => typeof d === 'number')) return undefined;
   const axis = trailingAxis(ix, mean, shape);
   const sub = axis === undefined ? undefined : soleReader(ix, mean.outputs[0]!, ['Sub']);
-  if (axis === undefined || !sub || sub.inputs[0] !== x || sub.inputs[1] !== mean.outputs[0]) return undefined;
+  if (axis === undefined || !sub || sub.inputs[0] !== x || sub.inputs[1] !== mean.outputs[0])
+    return undefined;
   const d = sub.outputs[0]!;
   const readers = ix.readers.get(d) ?? [];
   if (ix.outputs.has(d) || readers.length !== 2) return undefined;
   const square = readers.find(
-    (n) => (n.op === 'Pow' && n.inputs[0] === d && scalarOf(ix, n.inputs[1]) === 2) || (n.op === 'Mul' && n.inputs[0] === d && n.inputs[1] === d),
+    (n) =>
+      (n.op === 'Pow' && n.inputs[0] === d && scalarOf(ix, n.inputs[1]) === 2) ||
+      (n.op === 'Mul' && n.inputs[0] === d && n.inputs[1] === d),
   );
   const div = readers.find((n) => n.op === 'Div' && n.inputs[0] === d);
   if (!square || !div || square.domain !== '' || div.domain !== '') return undefined;
@@ -109,7 +115,13 @@ function matchAt(ix: Index, mean: Node): Match | undefined {
   const add = soleReader(ix, mean2.outputs[0]!, ['Add']);
   const epsilon = add && scalarOf(ix, other(add, mean2.outputs[0]!));
   const sqrt = add && soleReader(ix, add.outputs[0]!, ['Sqrt']);
-  if (epsilon === undefined || !sqrt || div.inputs[1] !== sqrt.outputs[0] || soleReader(ix, sqrt.outputs[0]!, ['Div']) !== div) return undefined;
+  if (
+    epsilon === undefined ||
+    !sqrt ||
+    div.inputs[1] !== sqrt.outputs[0] ||
+    soleReader(ix, sqrt.outputs[0]!, ['Div']) !== div
+  )
+    return undefined;
   const nodes = [mean, sub, square, mean2, add!, sqrt, div];
   let output = div.outputs[0]!;
   const scale = soleReader(ix, output, ['Mul']);
@@ -136,10 +148,20 @@ function matchAt(ix: Index, mean: Node): Match | undefined {
 }
 
 /** The normalized-axes shape of a float32 parameter that broadcasts only along them, if it does. */
-function paramShape(ix: Index, v: string, shape: readonly number[], axis: number): readonly number[] | undefined {
+function paramShape(
+  ix: Index,
+  v: string,
+  shape: readonly number[],
+  axis: number,
+): readonly number[] | undefined {
   const t = ix.type(v);
   const p = t?.shape;
-  if (t?.dtype !== 'float32' || !p || !p.every((d): d is number => typeof d === 'number') || p.length > shape.length) {
+  if (
+    t?.dtype !== 'float32' ||
+    !p ||
+    !p.every((d): d is number => typeof d === 'number') ||
+    p.length > shape.length
+  ) {
     return undefined;
   }
   const lead = shape.length - p.length;
@@ -187,7 +209,11 @@ export const fuseLayerNorm: GraphPass = (graph) => {
       return name;
     };
     const last = m.nodes[m.nodes.length - 1]!;
-    const inputs = [m.x, param(m.gamma, 1, `${last.name}_scale`), ...(m.beta ? [param(m.beta, 0, `${last.name}_bias`)] : [])];
+    const inputs = [
+      m.x,
+      param(m.gamma, 1, `${last.name}_scale`),
+      ...(m.beta ? [param(m.beta, 0, `${last.name}_bias`)] : []),
+    ];
     replaced.set(last, {
       name: last.name,
       op: 'LayerNormalization',

@@ -115,3 +115,22 @@ test('threads split packed calls at panel boundaries: shares of 3 threads cover 
     checkGemms(SHAPES, { features, threads, packB: 32, tile: { mr: 1, nr: 32 } });
   }
 });
+
+test('column tiles: the leftover columns of a row-packed A, every leftover width and row tail', () => {
+  const shapes: Shape[] = [];
+  for (const m of [3, 4, 13, 37]) for (const n of [1, 7, 9, 15, 41]) shapes.push([m, n, 5]);
+  for (const features of FEATURES.slice(0, 2)) {
+    for (const packA of [4, 8]) {
+      checkGemms(shapes, {
+        features,
+        packA,
+        bias: 'row',
+        residual: true,
+        activation: { kind: 'gelu', approximate: 'none' },
+      });
+      checkGemms(shapes, { features, packA, bias: 'col', accumulate: true });
+      checkGemms(shapes, { features, packA, packB: 8, tile: { mr: packA, nr: 8 } });
+    }
+  }
+  checkGemms(shapes, { features: ['simd128', 'relaxed-simd', 'threads'], threads: 3, packA: 4, bias: 'row' });
+});

@@ -22,7 +22,19 @@ test('every op the fusion pass may put in a body has a map lowering', () => {
 });
 
 const SHAPES: readonly (readonly number[])[] = [[7], [3, 5], [2, 3, 5], [1, 13], [4, 1, 9], [2, 2, 3, 3]];
-const FLOAT_UNARY = ['Tanh', 'Sigmoid', 'Erf', 'Abs', 'Neg', 'Relu', 'Softsign', 'HardSwish', 'Sin', 'Floor', 'Exp'];
+const FLOAT_UNARY = [
+  'Tanh',
+  'Sigmoid',
+  'Erf',
+  'Abs',
+  'Neg',
+  'Relu',
+  'Softsign',
+  'HardSwish',
+  'Sin',
+  'Floor',
+  'Exp',
+];
 const FLOAT_BINARY = ['Add', 'Sub', 'Mul', 'Max', 'Min', 'Div'];
 const INT_UNARY = ['Abs', 'Neg'];
 const INT_BINARY = ['Add', 'Sub', 'Mul', 'Max', 'Min', 'BitwiseAnd', 'BitwiseXor'];

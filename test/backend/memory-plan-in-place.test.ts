@@ -24,7 +24,10 @@ function map(name: string, x: string, y: string, value: (i: string) => Expr, ext
     node: name,
     reads: [x],
     writes: [y],
-    body: [...extra, ...loopNest(`${name}i`, [N], ([i]) => [store(y, 'float32', at(i!), value(i!))], { vectorize: true })],
+    body: [
+      ...extra,
+      ...loopNest(`${name}i`, [N], ([i]) => [store(y, 'float32', at(i!), value(i!))], { vectorize: true }),
+    ],
   };
 }
 
@@ -48,10 +51,15 @@ test('a map reading x[i] and then writing y[i] may write over x; other shapes of
   // a neighbour's element, a broadcast element, or a read of the output
   const shifted = (i: string) => load('a', 'float32', at(i, 1));
   assert.deepEqual(inPlaceCandidates(map('k', 'a', 'b', shifted)), []);
-  const broadcast = (i: string) => binary('add', 'f32', load('a', 'float32', bcast), constant('f32', i.length));
+  const broadcast = (i: string) =>
+    binary('add', 'f32', load('a', 'float32', bcast), constant('f32', i.length));
   assert.deepEqual(inPlaceCandidates(map('k', 'a', 'b', broadcast)), []);
   const readsOut = map('k', 'a', 'b', exp('a'));
-  const k: Kernel = { ...readsOut, reads: ['a', 'b'], body: [...readsOut.body, store('b', 'float32', bcast, load('b', 'float32', bcast))] };
+  const k: Kernel = {
+    ...readsOut,
+    reads: ['a', 'b'],
+    body: [...readsOut.body, store('b', 'float32', bcast, load('b', 'float32', bcast))],
+  };
   assert.deepEqual(inPlaceCandidates(k), []);
 });
 
@@ -67,10 +75,13 @@ test('the planner places a dying input and the output written over it at one off
     'y',
   );
   const plan = planMemory(chain);
-  assert.deepEqual([...(plan.inPlace ?? [])], [
-    ['b', 'a'],
-    ['y', 'b'],
-  ]);
+  assert.deepEqual(
+    [...(plan.inPlace ?? [])],
+    [
+      ['b', 'a'],
+      ['y', 'b'],
+    ],
+  );
   assert.equal(plan.arena.get('a')!.offset, plan.arena.get('b')!.offset);
   assert.equal(plan.arena.get('b')!.offset, plan.arena.get('y')!.offset);
   assert.equal(plan.arenaBytes, 2 * 256, 'the input and one chain buffer');

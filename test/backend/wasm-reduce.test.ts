@@ -34,7 +34,10 @@ function runFold(
       v: 'i',
       extent: n,
       vectorize: true,
-      body: [...extra, { op: 'set', name: 'acc', type, value: update(local(type), load('x', dtype, ix('i'))) }],
+      body: [
+        ...extra,
+        { op: 'set', name: 'acc', type, value: update(local(type), load('x', dtype, ix('i'))) },
+      ],
     },
     store('y', dtype, { terms: [], offset: 0 }, local(type)),
   ];
@@ -69,7 +72,11 @@ test('float sums, products, min and max fold over every row length', () => {
       assert.ok(Math.abs(prod - wantProd) <= 1e-5 * Math.abs(wantProd), `product n=${n}`);
       for (const fn of ['min', 'max'] as const) {
         const got = runFold(n, 'f32', xs, 3, (a, e) => binary(fn, 'f32', a, e), features);
-        assert.equal(got, xs.reduce((a, b) => Math[fn](a, b), 3), `${fn} n=${n}`);
+        assert.equal(
+          got,
+          xs.reduce((a, b) => Math[fn](a, b), 3),
+          `${fn} n=${n}`,
+        );
       }
     }
   }
@@ -96,11 +103,23 @@ test('integer sums wrap and bitwise folds are exact', () => {
     for (let n = 0; n <= 13; n++) {
       const xs = Array.from({ length: n }, (_, i) => (i * 0x3fffffff + 7) | 0);
       const sum = runFold(n, 'i32', xs, 5, (a, e) => binary('add', 'i32', a, e), features);
-      assert.equal(sum, xs.reduce((a, b) => (a + b) | 0, 5), `add n=${n}`);
+      assert.equal(
+        sum,
+        xs.reduce((a, b) => (a + b) | 0, 5),
+        `add n=${n}`,
+      );
       const xor = runFold(n, 'i32', xs, 1, (a, e) => binary('xor', 'i32', a, e), features);
-      assert.equal(xor, xs.reduce((a, b) => a ^ b, 1), `xor n=${n}`);
+      assert.equal(
+        xor,
+        xs.reduce((a, b) => a ^ b, 1),
+        `xor n=${n}`,
+      );
       const umax = runFold(n, 'i32', xs, 0, (a, e) => binary('max', 'i32', a, e, true), features);
-      assert.equal(umax, xs.reduce((a, b) => (a >>> 0 > b >>> 0 ? a : b), 0), `unsigned max n=${n}`);
+      assert.equal(
+        umax,
+        xs.reduce((a, b) => (a >>> 0 > b >>> 0 ? a : b), 0),
+        `unsigned max n=${n}`,
+      );
     }
   }
 });
@@ -110,13 +129,19 @@ test('a fold whose element comes from a local set in the body, and one with an o
     for (const n of [5, 8, 11]) {
       const xs = values(n, 7);
       // t = exp(x); acc += t (softmax's exp-and-sum pass)
-      const t: Stmt = { op: 'set', name: 't', type: 'f32', value: unary('exp', 'f32', load('x', 'float32', ix('i'))) };
+      const t: Stmt = {
+        op: 'set',
+        name: 't',
+        type: 'f32',
+        value: unary('exp', 'f32', load('x', 'float32', ix('i'))),
+      };
       const tl: Expr = { op: 'local', name: 't', type: 'f32' };
       const got = runFold(n, 'f32', xs, 0, (a) => binary('add', 'f32', a, tl), features, [t]);
       const want = xs.reduce((a, b) => a + Math.exp(b), 0);
       assert.ok(Math.abs(got - want) <= 2e-6 * want, `exp sum n=${n}: ${got} vs ${want}`);
       // acc = acc * 0.5 + x is not associative: it must run in order (as a scalar loop)
-      const horner = (a: Expr, e: Expr): Expr => binary('add', 'f32', binary('mul', 'f32', a, constant('f32', 0.5)), e);
+      const horner = (a: Expr, e: Expr): Expr =>
+        binary('add', 'f32', binary('mul', 'f32', a, constant('f32', 0.5)), e);
       const seq = xs.reduce((a, b) => Math.fround(Math.fround(a * 0.5) + b), 1);
       assert.equal(runFold(n, 'f32', xs, 1, horner, features), seq, `ordered n=${n}`);
     }

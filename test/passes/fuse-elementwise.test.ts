@@ -93,11 +93,7 @@ test('a GELU decomposition fuses; its one-element constants move into the body',
 });
 
 test('graph outputs and values read by several nodes stay materialized', () => {
-  const out = build(
-    [['x', [8]]],
-    ['a', 'b'],
-    [node('Exp', ['x'], ['a']), node('Neg', ['a'], ['b'])],
-  );
+  const out = build([['x', [8]]], ['a', 'b'], [node('Exp', ['x'], ['a']), node('Neg', ['a'], ['b'])]);
   assert.deepEqual(fuse(out).ops, ['Exp', 'Neg']);
   // a feeds two nodes: both consumers keep reading it from memory, but each may still fuse downstream
   const shared = build(
@@ -137,11 +133,7 @@ test('operands broadcast into a group, but a broadcast intermediate is not recom
 });
 
 test('half-precision and narrow-integer intermediates stay materialized (their stores round or wrap)', () => {
-  const half = build(
-    [['x', [6], 'float16']],
-    ['y'],
-    [node('Exp', ['x'], ['a']), node('Neg', ['a'], ['y'])],
-  );
+  const half = build([['x', [6], 'float16']], ['y'], [node('Exp', ['x'], ['a']), node('Neg', ['a'], ['y'])]);
   assert.deepEqual(fuse(half).ops, ['Exp', 'Neg']);
   const bytes = build(
     [

@@ -60,7 +60,10 @@ function canShare(body: readonly Stmt[], x: string, y: string): boolean {
 }
 
 /** The one store to `buffer` and the statement list holding it, or undefined if there are more or none. */
-function soleStore(body: readonly Stmt[], buffer: string): { store: StoreStmt; list: readonly Stmt[] } | undefined {
+function soleStore(
+  body: readonly Stmt[],
+  buffer: string,
+): { store: StoreStmt; list: readonly Stmt[] } | undefined {
   let found: { store: StoreStmt; list: readonly Stmt[] } | undefined;
   let count = 0;
   const walk = (list: readonly Stmt[]): void => {

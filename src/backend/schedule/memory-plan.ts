@@ -74,7 +74,11 @@ export function inPlacePairs(
     for (const [y, x] of inPlaceCandidates(k)) {
       const [bx, by] = [info(x), info(y)];
       if (!bx || !by || pairs.has(y) || hosts.has(x) || bx.bytes !== by.bytes) continue;
-      if (!['activation', 'scratch'].includes(bx.kind) || !['activation', 'scratch', 'output'].includes(by.kind)) continue;
+      if (
+        !['activation', 'scratch'].includes(bx.kind) ||
+        !['activation', 'scratch', 'output'].includes(by.kind)
+      )
+        continue;
       if (live.get(x)?.last !== step || live.get(y)?.first !== step) continue;
       pairs.set(y, x);
       hosts.add(x);
@@ -140,7 +144,8 @@ function place(program: Program, reuse: boolean, inPlace: ReadonlyMap<string, st
       offset = Math.max(offset, alignUp(c.offset + c.bytes));
     }
     placed.push({ offset, bytes: block.bytes, first: block.first, last: block.last });
-    for (const m of block.members) arena.set(m.name, { offset, bytes: m.bytes, first: m.first, last: m.last });
+    for (const m of block.members)
+      arena.set(m.name, { offset, bytes: m.bytes, first: m.first, last: m.last });
     arenaBytes = Math.max(arenaBytes, alignUp(offset + block.bytes));
   }
   const plan = { weights, weightsBytes, arena, arenaBytes, ...(inPlace.size ? { inPlace } : {}) };
@@ -195,7 +200,8 @@ export function verifyMemoryPlan(plan: MemoryPlan): void {
         const [an, a] = entries[i]!;
         const [bn, b] = entries[j]!;
         // an in-place pair shares its bytes in the one kernel that reads the input and writes the output
-        const shared = inPlace.get(an) === bn ? b.last === a.first : inPlace.get(bn) === an && a.last === b.first;
+        const shared =
+          inPlace.get(an) === bn ? b.last === a.first : inPlace.get(bn) === an && a.last === b.first;
         const timeOverlap = !overlapInTime || (a.first <= b.last && b.first <= a.last && !shared);
         const spaceOverlap = a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
         if (timeOverlap && spaceOverlap && a.bytes > 0 && b.bytes > 0) {

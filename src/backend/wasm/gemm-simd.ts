@@ -1,8 +1,8 @@
-import type { MatrixRef } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { at, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
 import { finishVector } from './gemm-epilogue.js';
+import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
 
 /**
@@ -24,87 +24,6 @@ export type GemmTile = (
 const v128 = binaryen.v128;
 const i32 = binaryen.i32;
 
-const ternary = (binaryen as unknown as { SIMDTernary: { setOp(expr: Ref, op: number): void } }).SIMDTernary;
-
-/** a*b + c: one relaxed (possibly fused) multiply-add when the target has it. */
-function madd(ctx: KernelContext, a: Ref, b: Ref, c: Ref): Ref {
-  const m = ctx.m;
-  if (!ctx.target.relaxed) return m.f32x4.add(m.f32x4.mul(a, b), c);
-  const e = m.v128.bitselect(a, b, c);
-  ternary.setOp(e, binaryen.RelaxedMaddVecF32x4);
-  return e;
-}
-
-function grid<T>(rows: number, cols: number, make: () => T): T[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, make));
-}
-
-/** `lanes` (1..4) consecutive floats at ptr + offset into the low lanes, reading nothing more. */
-function loadPartial(ctx: KernelContext, ptr: () => Ref, offset: number, lanes: number): Ref {
-  const m = ctx.m;
-  switch (lanes) {
-    case 4:
-      return m.v128.load(offset, 4, ptr());
-    case 3:
-      return m.v128.load32_lane(offset + 8, 4, 2, ptr(), m.v128.load64_zero(offset, 4, ptr()));
-    case 2:
-      return m.v128.load64_zero(offset, 4, ptr());
-    default:
-      return m.v128.load32_zero(offset, 4, ptr());
-  }
-}
-
-/** Stores the low `lanes` lanes of v to consecutive floats. */
-function storePartial(ctx: KernelContext, ptr: () => Ref, offset: number, lanes: number, v: Local): Ref {
-  const m = ctx.m;
-  switch (lanes) {
-    case 4:
-      return m.v128.store(offset, 4, ptr(), v.get());
-    case 3:
-      return seq(m, [
-        m.v128.store64_lane(offset, 4, 0, ptr(), v.get()),
-        m.v128.store32_lane(offset + 8, 4, 2, ptr(), v.get()),
-      ]);
-    case 2:
-      return m.v128.store64_lane(offset, 4, 0, ptr(), v.get());
-    default:
-      return m.v128.store32_lane(offset, 4, 0, ptr(), v.get());
-  }
-}
-
-/**
- * Row r, lanes [4c, 4c+lanes) of a C-shaped matrix (C or the residual) from the tile pointer `ptr`:
- * one (partial) vector load when rows are contiguous, else lane by lane.
- */
-function loadRow(ctx: KernelContext, ref: MatrixRef, ptr: Local, r: number, c: number, lanes: number): Ref {
-  const m = ctx.m;
-  const off = (l: number): number => 4 * (r * ref.rowStride + (4 * c + l) * ref.colStride);
-  if (ref.colStride === 1) return loadPartial(ctx, ptr.get, off(0), lanes);
-  let v = m.f32x4.splat(m.f32.load(off(0), 4, ptr.get()));
-  for (let l = 1; l < lanes; l++) v = m.f32x4.replace_lane(v, l, m.f32.load(off(l), 4, ptr.get()));
-  return v;
-}
-
-function storeRow(
-  ctx: KernelContext,
-  ref: MatrixRef,
-  ptr: Local,
-  r: number,
-  c: number,
-  lanes: number,
-  v: Local,
-) {
-  const m = ctx.m;
-  const off = (l: number): number => 4 * (r * ref.rowStride + (4 * c + l) * ref.colStride);
-  if (ref.colStride === 1) return storePartial(ctx, ptr.get, off(0), lanes, v);
-  return seq(
-    m,
-    Array.from({ length: lanes }, (_, l) =>
-      m.f32.store(off(l), 4, ptr.get(), m.f32x4.extract_lane(v.get(), l)),
-    ),
-  );
-}
-
 /**
  * mr x width tile: acc[r][c] += splat(A[i+r,k]) * B[k, j+4c .. j+4c+3]. A last partial vector (width
  * % 4 columns) loads and stores only its lanes. One row holds its B vectors in registers across rows;
@@ -115,6 +34,7 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const { g } = L;
   const nv = Math.ceil(width / 4);
   const lanesOf = (c: number): number => Math.min(4, width - 4 * c);
+  const row = (r: number, c: number): Lanes => ({ r, c: 4 * c, along: 'row', lanes: lanesOf(c) });
   const acc = grid(mr, nv, () => ctx.temp(v128));
   const [pa, pb, pc, pr, pbias, kk] = Array.from({ length: 6 }, () => ctx.temp(i32)) as [
     Local,
@@ -128,15 +48,15 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
     if (g.bias?.along === 'col') v = loadPartial(ctx, pbias.get, 16 * c, lanesOf(c));
     else if (g.bias?.along === 'row') v = m.v128.load32_splat(4 * r, 4, pbias.get());
-    return g.accumulate ? m.f32x4.add(v, loadRow(ctx, g.c, pc, r, c, lanesOf(c))) : v;
+    return g.accumulate ? m.f32x4.add(v, loadLanes(ctx, g.c, pc, row(r, c))) : v;
   };
   const store = (r: number, c: number): Ref => {
     const t = ctx.temp(v128);
-    const residual = g.residual ? loadRow(ctx, g.residual, pr, r, c, lanesOf(c)) : undefined;
+    const residual = g.residual ? loadLanes(ctx, g.residual, pr, row(r, c)) : undefined;
     return seq(m, [
       t.set(acc[r]![c]!.get()),
       ...finishVector(ctx, g, t, residual),
-      storeRow(ctx, g.c, pc, r, c, lanesOf(c), t),
+      storeLanes(ctx, g.c, pc, row(r, c), t),
     ]);
   };
   const bLoad = (c: number): Ref => loadPartial(ctx, pb.get, 16 * c, lanesOf(c));

@@ -1,6 +1,7 @@
 import type { GemmCall } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import { RenderError, type KernelContext } from './context.js';
+import { columnTiles, columnTilesApply } from './gemm-column.js';
 import { dotTile, splatTile, type GemmTile } from './gemm-simd.js';
 import { at, layoutOf, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
 import { countedLoop } from './loops.js';
@@ -16,7 +17,8 @@ import { countedLoop } from './loops.js';
  *  - dot:    A rows and B columns contiguous (B transposed): 4 x 2 tiles of dot products over K in
  *            f32x4 lanes, reduced horizontally at the end;
  *  - scalar: anything else (negative strides, targets without SIMD).
- * Edges are smaller tiles of the same generators; tiles start at panel boundaries of packed operands.
+ * Edges are smaller tiles of the same generators, or, for the leftover columns of a row-packed A,
+ * column tiles (gemm-column.ts); tiles start at panel boundaries of packed operands.
  * With threads, rows (or columns, when there are more column tiles than row tiles) are split into
  * equal shares of tiles; thread `tid` runs its share.
  */
@@ -167,6 +169,10 @@ function blocked(ctx: KernelContext, L: GemmLayout, tiling: Tiling, rows: Share,
       );
   }
   const leftover: Ref[] = [];
+  if (col < g.n && tiling.tile === splatTile && columnTilesApply(g, mr)) {
+    leftover.push(...columnTiles(ctx, L, { j0: col, j1: g.n }, rows));
+    col = g.n;
+  }
   for (const width of tiling.widths.slice(1)) {
     const count = Math.floor((g.n - col) / width);
     if (count === 0) continue;

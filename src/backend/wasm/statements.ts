@@ -71,13 +71,7 @@ export function renderLoop(ctx: KernelContext, loop: LoopStmt, range?: Range): R
  * A four-lane main loop over the largest multiple of 4 iterations, then a scalar remainder (which
  * continues any accumulator from the vector loop's folded result).
  */
-function vectorLoop(
-  ctx: KernelContext,
-  loop: LoopStmt,
-  v: Local,
-  plan: VectorPlan,
-  range?: Range,
-): Ref {
+function vectorLoop(ctx: KernelContext, loop: LoopStmt, v: Local, plan: VectorPlan, range?: Range): Ref {
   const m = ctx.m;
   const whole = loop.extent - (loop.extent % 4);
   const scalarBody = (): Ref[] => renderStmts(ctx, loop.body);

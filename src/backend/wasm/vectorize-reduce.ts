@@ -17,7 +17,11 @@ type SetStmt = Extract<Stmt, { op: 'set' }>;
 type Slot = 'acc' | 'e';
 
 export type Combine =
-  | { readonly kind: 'binary'; readonly fn: 'add' | 'mul' | 'min' | 'max' | 'and' | 'or' | 'xor'; readonly unsigned: boolean }
+  | {
+      readonly kind: 'binary';
+      readonly fn: 'add' | 'mul' | 'min' | 'max' | 'and' | 'or' | 'xor';
+      readonly unsigned: boolean;
+    }
   | {
       readonly kind: 'select';
       readonly cmp: CompareFn;
@@ -54,7 +58,11 @@ function sameExpr(a: Expr, b: Expr): boolean {
 }
 
 /** The combine of `acc = value`, or undefined when it is not a reduction of `name`. */
-function match(name: string, type: 'f32' | 'i32', value: Expr): { combine: Combine; element: Expr } | undefined {
+function match(
+  name: string,
+  type: 'f32' | 'i32',
+  value: Expr,
+): { combine: Combine; element: Expr } | undefined {
   if (value.op === 'binary' && value.type === type) {
     const fns = type === 'f32' ? FLOAT_FNS : INT_FNS;
     if (!fns.has(value.fn)) return undefined;
@@ -152,7 +160,12 @@ export function initVector(ctx: KernelContext, r: Reduction, scalar: Ref): Ref {
   const m = ctx.m;
   const f = r.type === 'f32';
   const c = r.combine;
-  const identity = c.kind === 'binary' && (c.fn === 'add' || c.fn === 'xor') ? 0 : c.kind === 'binary' && c.fn === 'mul' ? 1 : undefined;
+  const identity =
+    c.kind === 'binary' && (c.fn === 'add' || c.fn === 'xor')
+      ? 0
+      : c.kind === 'binary' && c.fn === 'mul'
+        ? 1
+        : undefined;
   if (identity === undefined) return f ? m.f32x4.splat(scalar) : m.i32x4.splat(scalar);
   return f
     ? m.f32x4.replace_lane(m.f32x4.splat(m.f32.const(identity)), 0, scalar)

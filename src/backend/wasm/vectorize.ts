@@ -12,7 +12,13 @@ import {
 import { isNativeFloatUnary, powSpecialCase, scalarExpr } from './scalar-expr.js';
 import { subExpressions, typeOf } from './types.js';
 import { loadStrided } from './vectorize-loads.js';
-import { combineVectors, finishVector, findReductions, initVector, type Reduction } from './vectorize-reduce.js';
+import {
+  combineVectors,
+  finishVector,
+  findReductions,
+  initVector,
+  type Reduction,
+} from './vectorize-reduce.js';
 
 /**
  * Runs a `vectorize` loop four iterations per step in f32x4 / i32x4 lanes. An expression that does
@@ -160,7 +166,8 @@ class Analysis {
         if (s.type !== 'f32' && s.type !== 'i32') throw new NotVectorizable(`${s.type} local`);
         const r = this.reductions.get(s.name);
         // an accumulator's element must vary: a uniform one would be added once per lane
-        if (r && this.kind(r.element) === 'uniform') throw new NotVectorizable(`${s.name} folds a uniform value`);
+        if (r && this.kind(r.element) === 'uniform')
+          throw new NotVectorizable(`${s.name} folds a uniform value`);
         if (!r) this.kind(s.value);
         this.defined.add(s.name);
         return;

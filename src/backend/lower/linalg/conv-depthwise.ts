@@ -1,10 +1,12 @@
 import type { DType } from '../../../ir/dtype.js';
-import { binary, computeType, constant, load, store } from '../../kernel/build.js';
+import { binary, computeType, constant, convert, load, store } from '../../kernel/build.js';
 import type { Expr, Index, Kernel, Stmt } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
 import { ix, kernel, loop, suffix } from './common.js';
+import { convDepthwiseFlat, flatApplies } from './conv-depthwise-flat.js';
 import { xStrides, yStrides, type ConvPlan } from './conv-plan.js';
-import { segments, volume } from './geometry.js';
+import { activationExpr, type Epilogue } from './epilogue.js';
+import { segments, volume, type Segment } from './geometry.js';
 import { levelVar, nest, outOffset, regionTaps, tapOffset, windowNest, type Region } from './nest.js';
 
 /**
@@ -12,7 +14,8 @@ import { levelVar, nest, outOffset, regionTaps, tapOffset, windowNest, type Regi
  * loop nest. Output positions are split per axis into segments with compile-time tap sets, so the
  * borders need no bounds tests; each output is one expression over its taps (bias + sum w*x),
  * rounded once. NCHW vectorizes along output width, NHWC along channels (weights tap-major).
- * Windows of more than MAX_UNROLLED taps accumulate in a local over tap loops instead.
+ * Windows of more than MAX_UNROLLED taps accumulate in a local over tap loops instead. A fused
+ * epilogue (residual, activation) is applied to each output before its store.
  */
 const MAX_UNROLLED = 64;
 
@@ -29,7 +32,26 @@ export interface DepthwiseBuffers {
   readonly y: Operand;
 }
 
-export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuffers): Kernel {
+/**
+ * The kernels of a depthwise Conv and its fused epilogue: small stride-1 NCHW planes as one flat
+ * vector loop per channel (conv-depthwise-flat.ts), everything else as the segment nest below.
+ */
+export function convDepthwiseKernels(
+  ctx: LowerContext,
+  p: ConvPlan,
+  buf: DepthwiseBuffers,
+  epilogue: Epilogue = {},
+): Kernel[] {
+  if (flatApplies(p, epilogue)) return convDepthwiseFlat(ctx, p, buf, epilogue);
+  return [convDepthwise(ctx, p, buf, epilogue)];
+}
+
+export function convDepthwise(
+  ctx: LowerContext,
+  p: ConvPlan,
+  buf: DepthwiseBuffers,
+  epilogue: Epilogue = {},
+): Kernel {
   const { g, N, C, Mg, M } = p;
   const t = computeType(buf.y.dtype);
   const segs = [segments(g, 0), segments(g, 1), segments(g, 2)] as const;
@@ -40,6 +62,13 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
   const ys = yStrides(p);
   const nhwc = p.layout === 'NHWC';
   const f = ctx.fresh('dw');
+  // NCHW rows have scalar border columns: an epilogue with a transcendental function costs far more
+  // there than in a vector pass over the finished row (still in cache), so float rows take it after
+  // (halves would round the raw sum first: they keep the epilogue in the store)
+  const byRow =
+    !nhwc &&
+    (epilogue.activation !== undefined || epilogue.residual !== undefined) &&
+    (buf.y.dtype === 'float32' || buf.y.dtype === 'float64');
   const n = levelVar(`${f}n`, N);
   const c = levelVar(`${f}c`, C);
   const j = levelVar(`${f}j`, Mg);
@@ -64,6 +93,11 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
   const leaf = (r: Region): Stmt[] => {
     const o = outOffset(r, ys.s);
     const yIx = ix(o.offset, [[n, ys.n], [c, Mg * ys.c], [j, ys.c], ...o.terms]);
+    // a local per region: the vectorizer keeps a loop's locals in registers only if no other loop uses them
+    const finish = (v: Expr): Stmt[] =>
+      byRow
+        ? [store(buf.y.buffer, buf.y.dtype, yIx, v)]
+        : epilogueStores(buf, epilogue, t, ctx.fresh(`${f}y`), yIx, v);
     const xAt = (taps: [number, number, number], extra: [string | undefined, number][] = []): Index => {
       const at = tapOffset(g, r, taps, xs.s);
       return ix(at.offset, [[n, xs.n], [c, xs.c], ...at.terms, ...extra]);
@@ -80,7 +114,7 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
           binary('mul', t, wLoad(ti), load(buf.x.buffer, buf.x.dtype, xAt(tap))),
         );
       }
-      body = [store(buf.y.buffer, buf.y.dtype, yIx, value)];
+      body = finish(value);
     } else {
       body = loopedTaps(
         r,
@@ -101,7 +135,7 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
           ]);
           return binary('mul', t, w, load(buf.x.buffer, buf.x.dtype, x));
         },
-        (v) => store(buf.y.buffer, buf.y.dtype, yIx, v),
+        finish,
         f,
       );
     }
@@ -116,10 +150,22 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
         )
       : body;
   };
-  const positions = windowNest(`${f}o`, segs, leaf, {
-    vectorizeW: !nhwc && unrolled,
-    parallel: nhwc && N === 1,
-  });
+  const rowTail = (r: Region): Stmt[] => {
+    const o = outOffset({ ...r, vars: [r.vars[0], r.vars[1], undefined] }, ys.s);
+    const e = ctx.fresh(`${f}e`);
+    const rowIx = ix(o.offset, [[n, ys.n], [c, Mg * ys.c], [j, ys.c], ...o.terms.slice(0, 2), [e, 1]]);
+    const raw = load(buf.y.buffer, buf.y.dtype, rowIx);
+    return nest(
+      [{ v: e, extent: g.output[2], vectorize: true }],
+      epilogueStores(buf, epilogue, t, ctx.fresh(`${f}y`), rowIx, raw),
+    );
+  };
+  const positions = byRow
+    ? rowNest(`${f}o`, segs, leaf, rowTail, unrolled)
+    : windowNest(`${f}o`, segs, leaf, {
+        vectorizeW: !nhwc && unrolled,
+        parallel: nhwc && N === 1,
+      });
   const outer = nhwc
     ? [{ v: n, extent: N }]
     : [
@@ -130,6 +176,62 @@ export function convDepthwise(ctx: LowerContext, p: ConvPlan, buf: DepthwiseBuff
   return kernel(ctx, `${p.stem}_dw_${suffix(buf.y.dtype)}`, nest(outer, positions, true));
 }
 
+/**
+ * windowNest's order (depth segments, then height, then width) with `tail` run after each output
+ * row's width segments.
+ */
+function rowNest(
+  prefix: string,
+  segs: readonly [Segment[], Segment[], Segment[]],
+  leaf: (r: Region) => Stmt[],
+  tail: (r: Region) => Stmt[],
+  vectorizeW: boolean,
+): Stmt[] {
+  const [vd, vh, vw] = [`${prefix}d`, `${prefix}h`, `${prefix}w`];
+  const out: Stmt[] = [];
+  for (const sd of segs[0]) {
+    const dv = levelVar(vd, sd.count);
+    for (const sh of segs[1]) {
+      const hv = levelVar(vh, sh.count);
+      const row: Stmt[] = [];
+      for (const sw of segs[2]) {
+        const wv = levelVar(vw, sw.count);
+        row.push(
+          ...nest(
+            [{ v: wv, extent: sw.count, vectorize: vectorizeW }],
+            leaf({ segs: [sd, sh, sw], vars: [dv, hv, wv] }),
+          ),
+        );
+      }
+      row.push(...tail({ segs: [sd, sh, segs[2][0]!], vars: [dv, hv, undefined] }));
+      out.push(...nest([{ v: dv, extent: sd.count }], nest([{ v: hv, extent: sh.count }], row)));
+    }
+  }
+  return out;
+}
+
+/** y = activation(v (+ residual)), through a local when the epilogue reads the value more than once. */
+function epilogueStores(
+  buf: DepthwiseBuffers,
+  e: Epilogue,
+  t: ReturnType<typeof computeType>,
+  name: string,
+  yIx: Index,
+  v: Expr,
+): Stmt[] {
+  let value = v;
+  if (e.residual) {
+    const r = load(e.residual.buffer, e.residual.dtype, yIx);
+    value = binary('add', t, value, convert(computeType(e.residual.dtype), t, r));
+  }
+  if (!e.activation) return [store(buf.y.buffer, buf.y.dtype, yIx, value)];
+  const local: Expr = { op: 'local', name, type: t };
+  return [
+    { op: 'set', name, type: t, value },
+    store(buf.y.buffer, buf.y.dtype, yIx, activationExpr(e.activation, t, local)),
+  ];
+}
+
 /** acc = start; for taps in the region's clipped ranges: acc += term; then finish(acc). */
 function loopedTaps(
   r: Region,
@@ -137,7 +239,7 @@ function loopedTaps(
   t: ReturnType<typeof computeType>,
   start: Expr,
   term: (kd: string, kh: string, kw: string, lo: [number, number, number]) => Expr,
-  finish: (v: Expr) => Stmt,
+  finish: (v: Expr) => Stmt[],
   f: string,
 ): Stmt[] {
   const [sd, sh, sw] = r.segs;
@@ -152,6 +254,6 @@ function loopedTaps(
   return [
     { op: 'set', name: acc, type: t, value: start },
     loop(kd, sd.hi - sd.lo, [loop(kh, sh.hi - sh.lo, [loop(kw, sw.hi - sw.lo, [update])])]),
-    finish(local),
+    ...finish(local),
   ];
 }
