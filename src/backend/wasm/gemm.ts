@@ -41,8 +41,8 @@ interface Tiling {
   readonly widths: readonly number[];
 }
 
-export const DEFAULT_TILE = { mr: 4, nr: 8 } as const;
-export const DOT_MR = 4;
+const DEFAULT_TILE = { mr: 4, nr: 8 } as const;
+const DOT_MR = 4;
 const NARROW = [8, 4, 3, 2, 1];
 
 /** The generator and tile shape for a call, or undefined for the scalar path. */

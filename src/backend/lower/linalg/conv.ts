@@ -84,6 +84,14 @@ function gemmTile(p: ConvPlan): Tile {
   return p.layout === 'NHWC' ? chooseTile(p.N * pixels, p.Mg, k) : chooseTile(p.Mg, pixels, k);
 }
 
+/**
+ * Largest packed row panel of NCHW weights. Packed panels let the leftover columns run as column
+ * tiles (resnet18's 512 x 49 x 2304 conv: 7% faster, mobilenet_v2's 320 x 49 x 960: 9%), but
+ * panels of 4 x 4608 weights (74 KB, resnet18's layer4) ran 10% slower than plain rows, measured
+ * as medians over processes; why is open. Until then such weights stay row-major.
+ */
+const PANEL_BYTES = 48 * 1024;
+
 /** NCHW weights, the A operand [Mg, Cg*kv] of group g: packed in row panels of mr when constant. */
 function nchwWeights(
   ctx: LowerContext,
@@ -93,7 +101,7 @@ function nchwWeights(
   stage: (v: LoweredValue, hint: string) => string,
 ): (grp: number) => MatrixRef {
   const K = p.Cg * volume(p.g.kernel);
-  if (w.constant) {
+  if (w.constant && 4 * K * tile.mr <= PANEL_BYTES) {
     const src = { data: toFloat32(w.constant), block: p.Mg * K, row: K, col: 1 };
     const packed = packRows(ctx, { blocks: p.G, M: p.Mg, K }, tile.mr, src, 'conv_w_packed');
     return (grp) => block(packed, grp);

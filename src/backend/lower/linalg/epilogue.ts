@@ -20,7 +20,7 @@ export interface Epilogue {
 
 export const NO_EPILOGUE: Epilogue = {};
 
-export function isEmpty(e: Epilogue): boolean {
+function isEmpty(e: Epilogue): boolean {
   return !e.residual && !e.activation;
 }
 
