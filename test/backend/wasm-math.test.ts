@@ -39,9 +39,9 @@ const REFS: Partial<Record<UnaryFn, (x: number) => number>> = {
 const BOUNDS: Partial<Record<UnaryFn, [number, number, number]>> = {
   exp: [1, 1, 2],
   log: [1, 1, 2],
-  tanh: [1, 2.5, 2],
+  tanh: [1, 3, 2],
   sigmoid: [1, 2.5, 4],
-  erf: [1, 6.5, Infinity], // double erf is checked against a table below
+  erf: [1, 7, Infinity], // double erf is checked against a table below
   sin: [1, 1, 3],
   cos: [1, 1, 3],
   tan: [1, 1, 4],

@@ -70,7 +70,7 @@ function text(bytes: Uint8Array): string {
   }
 }
 
-test('the module imports env.memory with min = max pages and exports only run(tid, threads)', () => {
+test('the module imports env.memory with min = max pages and exports run(tid, threads) and k<i> per kernel', () => {
   for (const features of [['simd128'], ['simd128', 'threads']] as WasmFeature[][]) {
     const p = program([scale('twice', 'x', 'y', 10, 2)], {
       x: { dtype: 'float32', elements: 10 },
@@ -83,8 +83,8 @@ test('the module imports env.memory with min = max pages and exports only run(ti
     const shared = features.includes('threads') ? ' shared' : '';
     assert.match(wat, new RegExp(`\\(import "env" "memory" \\(memory \\$\\S+ 3 3${shared}\\)\\)`));
     assert.deepEqual(
-      [...wat.matchAll(/\(export "([^"]+)"/g)].map((x) => x[1]),
-      ['run'],
+      [...wat.matchAll(/\(export "([^"]+)"/g)].map((x) => x[1]).sort(),
+      ['k0', 'run'],
     );
     assert.match(wat, /\(func \$run (\(type \$\d+\) )?\(param \$\S+ i32\) \(param \$\S+ i32\)/);
   }

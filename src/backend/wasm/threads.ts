@@ -23,8 +23,12 @@ export const BARRIER_BYTES = 16;
 /** Status of a barrier (and of run): done, aborted, or "still waiting: call again to go on". */
 export const STATUS = { done: 0, aborted: 1, waiting: 2 } as const;
 
-/** Polls of the generation word before sleeping: covers the usual skew between threads. */
-const SPIN = 4000;
+/**
+ * Polls of the generation word before sleeping, about 100 us here (2.5 ns each). A thread that sleeps
+ * pays a wake-up, and the scheduler may wake it on its waker's core; spinning through the usual skew
+ * between threads measured 1.55x -> 1.81x on bert_small at 2 threads (4000 polls -> 40000).
+ */
+const SPIN = 40_000;
 /** One sleep, in nanoseconds; a notify (next generation, or an abort) ends it earlier. */
 const WAIT_NS = 2_000_000n;
 /** Sleeps that time out before the barrier returns `waiting`, so the caller's event loop can run. */
