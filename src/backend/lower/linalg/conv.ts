@@ -16,7 +16,8 @@ import {
   suffix,
   usesF32Gemm,
 } from './common.js';
-import { convDepthwise, type Operand } from './conv-depthwise.js';
+import { convDepthwiseKernels, type Operand } from './conv-depthwise.js';
+import { convWinograd, winogradApplies } from './conv-winograd.js';
 import { convDirect } from './conv-direct.js';
 import { convGemmNchw, convGemmNhwc, type GemmConvOperands } from './conv-gemm.js';
 import { planConv, type ConvPlan } from './conv-plan.js';
@@ -47,8 +48,8 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
   if (p.Cg === 1) {
     const pre: Kernel[] = [];
     const wt = nhwc ? tapMajor(ctx, p, w, w.dtype, pre) : operand(w);
-    const conv = convDepthwise(ctx, p, { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) });
-    return { kernels: [...pre, conv, ...epilogueKernel(ctx, y, e)] };
+    const buffers = { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) };
+    return { kernels: [...pre, ...convDepthwiseKernels(ctx, p, buffers, e)] };
   }
   if (!usesF32Gemm(y.dtype)) {
     const conv = convDirect(ctx, p, { x: operand(x), w: operand(w), bias: b && operand(b), y: operand(y) });
@@ -61,6 +62,14 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
     return s.buffer;
   };
   const fx = stage(x, 'conv_x');
+  if (winogradApplies(p)) {
+    // constant weights are transformed at compile time: staged only when read at run time
+    const fw = w.constant ? w.buffer : stage(w, 'conv_w');
+    const fb = b && stage(b, 'conv_b');
+    const fy = f32Output(ctx, y, 'conv_y');
+    const body = convWinograd(ctx, p, { x: fx, w: fw, bias: fb, y: fy.buffer }, e);
+    return { kernels: [...pre, ...body, ...fy.post] };
+  }
   const tile = gemmTile(p);
   const weights = nhwc ? nhwcWeights(ctx, p, w, tile, pre) : nchwWeights(ctx, p, w, tile, stage);
   const fb = b && stage(b, 'conv_b');
