@@ -82,10 +82,7 @@ test('the module imports env.memory with min = max pages and exports run(tid, th
     const wat = text(bytes);
     const shared = features.includes('threads') ? ' shared' : '';
     assert.match(wat, new RegExp(`\\(import "env" "memory" \\(memory \\$\\S+ 3 3${shared}\\)\\)`));
-    assert.deepEqual(
-      [...wat.matchAll(/\(export "([^"]+)"/g)].map((x) => x[1]).sort(),
-      ['k0', 'run'],
-    );
+    assert.deepEqual([...wat.matchAll(/\(export "([^"]+)"/g)].map((x) => x[1]).sort(), ['k0', 'run']);
     assert.match(wat, /\(func \$run (\(type \$\d+\) )?\(param \$\S+ i32\) \(param \$\S+ i32\)/);
   }
 });
