@@ -55,6 +55,8 @@ async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Mod
   const threaded = variant.features.includes('threads');
   const wasm = threaded && !selection.shared ? unsharedModule(variant.wasm) : variant.wasm;
   const module = await guard(api, index, () => api.compile(wasm));
+  if (!api.Module.exports(module).some((e) => e.name === 'run' && e.kind === 'function'))
+    throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
   const threads = await resolveThreads(api, module, selection, options);
   const executor = canBlock()
     ? await local(api, module, metadata.memory, selection, weights, threads, index)
@@ -75,8 +77,6 @@ async function local(
   const memory = allocate(api, plan, selection.shared);
   new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
   const instance = await guard(api, index, () => api.instantiate(module, { env: { memory } }));
-  if (typeof instance.exports.run !== 'function')
-    throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
   const tids = Array.from({ length: threads - 1 }, (_, i) => i + 1);
   const pages = plan.totalBytes / WASM_PAGE;
   const workers = tids.length ? await WorkerSet.start({ module, memory, pages, tids, threads }) : undefined;

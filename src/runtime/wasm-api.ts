@@ -22,7 +22,10 @@ export interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<WasmInstance>;
   readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-  readonly Module: { customSections(module: WasmModule, name: string): ArrayBuffer[] };
+  readonly Module: {
+    customSections(module: WasmModule, name: string): ArrayBuffer[];
+    exports(module: WasmModule): { name: string; kind: string }[];
+  };
   readonly CompileError: new (...args: never[]) => Error;
   readonly LinkError: new (...args: never[]) => Error;
   readonly RuntimeError: new (...args: never[]) => Error;

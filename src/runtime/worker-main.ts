@@ -27,6 +27,8 @@ export type ToWorker =
     }
   | {
       readonly type: 'run';
+      /** Threads this run uses (fewer than the model's on its first run). */
+      readonly threads?: number;
       readonly inputs: readonly Copy[];
       /** Answer with `done` (and these regions) when this thread's run returns. */
       readonly reply: boolean;
@@ -107,7 +109,7 @@ export function workerMain(port: Port): void {
         const run = exports.run as Entry;
         let status: number;
         do {
-          const r = run(init!.tid, init!.threads);
+          const r = run(init!.tid, msg.threads ?? init!.threads);
           status = typeof r === 'number' ? r : 0;
         } while (status === 2);
         if (!msg.reply) return;

@@ -44,6 +44,7 @@ export class WorkerSet {
     const set = new WorkerSet(o.threads, o.memory);
     const fault = testing.fault;
     testing.fault = undefined;
+    const readies: Promise<unknown>[] = [];
     try {
       for (const tid of o.tids) {
         const w = await spawnWorker({
@@ -51,7 +52,10 @@ export class WorkerSet {
           failure: (why) => set.fail(tid, why),
         });
         set.workers.set(tid, w);
-        w.hold(true);
+        // listen before the worker can answer (later spawns yield to the event loop)
+        const ready = set.next(tid, 'ready');
+        ready.catch(() => undefined);
+        readies.push(ready);
         const init: ToWorker = {
           type: 'init',
           module: o.module,
@@ -65,12 +69,11 @@ export class WorkerSet {
         };
         w.post(init);
       }
-      await Promise.all(o.tids.map((tid) => set.next(tid, 'ready')));
+      await Promise.all(readies);
     } catch (e) {
       set.terminate();
       throw e;
     }
-    for (const w of set.workers.values()) w.hold(false);
     return set;
   }
 

@@ -134,6 +134,9 @@ test('gemm calls are dealt out when independent and even, each split when uneven
   });
   assert.deepEqual(modes([gemm('c', 0, 32, 32), gemm('c', 1024, 32, 96)]), { kind: 'gemms', spread: 'each' });
   assert.equal(modes([gemm('c', 0, 32, 32), gemm('c', 1000, 32, 32)])!.kind, 'single');
+  // so many calls that whole ones balance: rendered without slicing
+  const many = Array.from({ length: 32 }, (_, i) => gemm('c', i * 256, 8, 32));
+  assert.deepEqual(modes(many), { kind: 'gemms', spread: 'whole' });
 });
 
 test('the thread limit follows the work there is to split', () => {

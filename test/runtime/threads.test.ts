@@ -80,7 +80,8 @@ for (const model of models) {
       for (const threads of [2, 3]) {
         const many = await withModel(c.neff, { features, threads }, async (m) => {
           assert.equal(m.threads, threads);
-          // twice: the barrier state carries over between runs
+          // the first run uses thread 0 alone; then all threads, twice (the barrier state carries over)
+          await m.run(c.feeds);
           await m.run(c.feeds);
           return m.run(c.feeds);
         });
@@ -131,6 +132,7 @@ for (const kind of ['exit', 'throw'] as const) {
       testing.fault = { tid: 1, kind };
       const m = await load(c.neff, { threads: 2 });
       try {
+        await m.run(c.feeds); // the first run uses thread 0 alone: the worker's first run is the next
         const why = kind === 'exit' ? /it exited with code 70/ : /fault injected by a test/;
         for (let i = 0; i < 2; i++) {
           await assert.rejects(m.run(c.feeds), (e: Error & { code?: string }) => {

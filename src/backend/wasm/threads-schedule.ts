@@ -16,11 +16,11 @@ export type ThreadMode =
    */
   | { readonly kind: 'loop'; readonly units: readonly number[] }
   /**
-   * The body is independent gemm calls. 'calls': the calls' work is dealt out evenly (whole calls
-   * when they outnumber the threads, slices of calls otherwise); 'each': every thread takes its
-   * slice of every call (calls of unequal size).
+   * The body is independent gemm calls. 'whole': so many calls that each thread takes whole ones
+   * (the calls render as without threads: less code than slices); 'calls': the calls' work is dealt
+   * out evenly in slices; 'each': every thread takes its slice of every call (calls of unequal size).
    */
-  | { readonly kind: 'gemms'; readonly spread: 'calls' | 'each' }
+  | { readonly kind: 'gemms'; readonly spread: 'whole' | 'calls' | 'each' }
   /** Run whole by thread `owner % threads`. */
   | { readonly kind: 'single'; readonly owner: number };
 
@@ -37,6 +37,12 @@ const SPLIT_MIN_NS = 5_000;
 /** Split work each thread should get per run before another thread pays off. */
 const WORK_PER_THREAD_NS = 200_000;
 const MAX_THREADS = 64;
+/**
+ * Even calls at least this many are dealt out whole: Winograd's 36 tile positions split evenly over
+ * 2, 3, 4 or 6 threads, and at most 1 call in 5 is lost at 8 (a whole call renders in about two
+ * thirds of the code of a sliced one, and binaryen's time goes with the code).
+ */
+const WHOLE_CALLS = 32;
 /** Owners of whole kernels rotate over this many threads (mod the thread count at run time). */
 const OWNERS = 8;
 
@@ -88,7 +94,8 @@ function splitMode(kernel: Kernel, place: (buffer: string) => BufferPlace): Thre
   if (calls.length !== body.length) return undefined;
   const costs = calls.map((c) => work([c]));
   const even = Math.max(...costs) <= 1.5 * Math.min(...costs);
-  return { kind: 'gemms', spread: even ? 'calls' : 'each' };
+  if (!even) return { kind: 'gemms', spread: 'each' };
+  return { kind: 'gemms', spread: calls.length >= WHOLE_CALLS ? 'whole' : 'calls' };
 }
 
 type LoopStmt = Extract<Stmt, { op: 'loop' }>;

@@ -94,37 +94,21 @@ function minU(ctx: KernelContext, x: Ref, limit: number): Ref {
  * Every output element is computed by the same tile code whatever the split: results do not depend
  * on the thread count.
  */
-function splitGemms(ctx: KernelContext, calls: readonly GemmCall[], spread: 'calls' | 'each'): Ref {
+function splitGemms(ctx: KernelContext, calls: readonly GemmCall[], spread: 'whole' | 'calls' | 'each'): Ref {
   const m = ctx.m;
   const i32 = binaryen.i32;
-  const C = calls.length;
-  const [tid, threads, k, k1, vT] = [
-    ctx.temp(i32),
-    ctx.temp(i32),
-    ctx.temp(i32),
-    ctx.temp(i32),
-    ctx.temp(i32),
+  if (spread === 'whole') return wholeGemms(ctx, calls);
+  const [tid, threads, k, k1, vT] = [0, 0, 0, 0, 0].map(() => ctx.temp(i32)) as [
+    Local,
+    Local,
+    Local,
+    Local,
+    Local,
   ];
   const code: Ref[] = [tid.set(ctx.tid.get()), threads.set(ctx.threads.get())];
   calls.forEach((call, c) => {
-    const first = (): Ref => m.i32.mul(m.i32.const(c), threads.get());
-    const range: Ref[] =
-      spread === 'each'
-        ? [k.set(tid.get()), k1.set(m.i32.add(tid.get(), m.i32.const(1)))]
-        : [
-            k.set(maxS(ctx, first(), m.i32.mul(tid.get(), m.i32.const(C)))),
-            k1.set(
-              minS(
-                ctx,
-                m.i32.add(first(), threads.get()),
-                m.i32.mul(m.i32.add(tid.get(), m.i32.const(1)), m.i32.const(C)),
-              ),
-            ),
-            k.set(m.i32.sub(k.get(), first())),
-            k1.set(m.i32.sub(k1.get(), first())),
-          ];
     code.push(
-      ...range,
+      ...slices(ctx, { c, count: calls.length, spread, tid, threads }, k, k1),
       vT.set(threads.get()),
       // the whole call: one pass as thread 0 of 1
       m.if(
@@ -144,6 +128,38 @@ function splitGemms(ctx: KernelContext, calls: readonly GemmCall[], spread: 'cal
   });
   code.push(ctx.tid.set(tid.get()), ctx.threads.set(threads.get()));
   return seq(m, code);
+}
+
+/** Thread t runs calls [t*C/T, (t+1)*C/T), each whole. */
+function wholeGemms(ctx: KernelContext, calls: readonly GemmCall[]): Ref {
+  const m = ctx.m;
+  const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
+  const mine = (c: number): Ref =>
+    m.i32.and(m.i32.le_u(lo.get(), m.i32.const(c)), m.i32.lt_u(m.i32.const(c), hi.get()));
+  return seq(m, [
+    lo.set(shareOf(ctx, ctx.tid.get(), calls.length)),
+    hi.set(shareOf(ctx, m.i32.add(ctx.tid.get(), m.i32.const(1)), calls.length)),
+    ...calls.map((call, c) => m.if(mine(c), renderGemm(ctx, call))),
+  ]);
+}
+
+/** Sets [k, k1): the slices of call `c` (of `count`) this thread takes, out of T = threads. */
+function slices(
+  ctx: KernelContext,
+  s: { c: number; count: number; spread: 'calls' | 'each'; tid: Local; threads: Local },
+  k: Local,
+  k1: Local,
+): Ref[] {
+  const m = ctx.m;
+  const { tid, threads } = s;
+  if (s.spread === 'each') return [k.set(tid.get()), k1.set(m.i32.add(tid.get(), m.i32.const(1)))];
+  const first = (): Ref => m.i32.mul(m.i32.const(s.c), threads.get());
+  const mineFrom = m.i32.mul(tid.get(), m.i32.const(s.count));
+  const mineTo = m.i32.mul(m.i32.add(tid.get(), m.i32.const(1)), m.i32.const(s.count));
+  return [
+    k.set(m.i32.sub(maxS(ctx, first(), mineFrom), first())),
+    k1.set(m.i32.sub(minS(ctx, m.i32.add(first(), threads.get()), mineTo), first())),
+  ];
 }
 
 function maxS(ctx: KernelContext, a: Ref, b: Ref): Ref {
