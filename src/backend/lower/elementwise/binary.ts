@@ -23,11 +23,26 @@ function shift(left: boolean): BinaryFormula {
   };
 }
 
+/** 2^-126, the smallest normal float32. */
+const MIN_NORMAL_F32 = 1.1754943508222875e-38;
+
+/**
+ * float32 products and quotients below the normal range become +0, as flush-to-zero hardware gives.
+ * Wasm cannot set FTZ/DAZ, and on x86 every later multiply that reads a subnormal takes a microcode
+ * assist: efficientnet_b0's squeeze-excite products (activation x a sigmoid near 0) made the GEMMs
+ * that read them 10x slower. NaN compares false and passes through.
+ */
+function flushed(r: Expr, { n, s, dtype }: Env): Expr {
+  if (dtype !== 'float32') return r;
+  const v = s.let(r);
+  return n.sel(n.lt(n.abs(v), n.c(MIN_NORMAL_F32)), n.c(0), v);
+}
+
 export const BINARY: Readonly<Record<string, BinaryFormula>> = {
   Add: (a, b, { n }) => n.add(a, b),
   Sub: (a, b, { n }) => n.sub(a, b),
-  Mul: (a, b, { n }) => n.mul(a, b),
-  Div: (a, b, { n }) => n.div(a, b),
+  Mul: (a, b, e) => flushed(e.n.mul(a, b), e),
+  Div: (a, b, e) => flushed(e.n.div(a, b), e),
   // fmod=1 is C's remainder (sign of the dividend), fmod=0 the floored one (sign of the divisor)
   Mod: (a, b, e) => (attrNumber(e, 'fmod') ? e.n.rem(a, b) : floorMod(e.n, e.s, a, b)),
   Equal: (a, b, { n }) => n.eq(a, b),
