@@ -230,6 +230,6 @@ test('Conv kernels are named by strategy and geometry', () => {
   );
   assert.deepEqual(
     p.kernels.map((k) => k.name),
-    ['conv2d_pad_f32', 'conv2d_3x3_im2col_f32', 'conv2d_3x3_gemm_f32'],
+    ['conv2d_pad_zero_f32', 'conv2d_pad_f32', 'conv2d_3x3_im2col_f32', 'conv2d_3x3_gemm_f32'],
   );
 });

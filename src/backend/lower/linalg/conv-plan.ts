@@ -92,8 +92,7 @@ export function padInput(
   const origin = g.padBegin[0] * to.s[0] + g.padBegin[1] * to.s[1] + g.padBegin[2] * to.s[2];
   const box = [p.N, p.C, ...g.input];
   const f = ctx.fresh('p');
-  const body = [
-    ...zeroFill(buffer, src.dtype, 0, n, `${f}z`),
+  const copy = [
     ...copyBox(
       `${f}c`,
       src.dtype,
@@ -111,11 +110,14 @@ export function padInput(
     ),
   ];
   const padded: Geometry = { ...g, input: dims, padBegin: [0, 0, 0], padEnd: [0, 0, 0] };
+  const stem = `conv${g.rank}d_pad${p.layout === 'NHWC' ? '_nhwc' : ''}`;
+  // two kernels, each one parallel loop, so threads split both (one kernel of two loops ran on one thread)
   return {
     buffer,
     g: padded,
     kernels: [
-      kernel(ctx, `conv${g.rank}d_pad${p.layout === 'NHWC' ? '_nhwc' : ''}_${suffix(src.dtype)}`, body),
+      kernel(ctx, `${stem}_zero_${suffix(src.dtype)}`, zeroFill(buffer, src.dtype, 0, n, `${f}z`)),
+      kernel(ctx, `${stem}_${suffix(src.dtype)}`, copy),
     ],
   };
 }
