@@ -103,6 +103,49 @@ export function packColumns(
   src: Strided,
   hint: string,
 ): Packed {
+  const { data, stride, blockStride } = panelData(dims, width, src);
+  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
+  const ref: MatrixRef = {
+    buffer,
+    offset: 0,
+    rowStride: width,
+    colStride: 1,
+    panels: { along: 'col', width, stride },
+  };
+  return { ref, blockStride };
+}
+
+/**
+ * `blocks` matrices A[M, K] as one constant in row panels of `height`: each panel [K, height]
+ * (k-major), the last one zero-padded, so a tile's K step splats `height` consecutive floats. That is
+ * the column-panel layout of A's transpose.
+ */
+export function packRows(
+  ctx: LowerContext,
+  dims: { readonly blocks: number; readonly M: number; readonly K: number },
+  height: number,
+  src: Strided,
+  hint: string,
+): Packed {
+  const transposed = { ...src, row: src.col, col: src.row };
+  const { data, stride, blockStride } = panelData({ ...dims, N: dims.M }, height, transposed);
+  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
+  const ref: MatrixRef = {
+    buffer,
+    offset: 0,
+    rowStride: 1,
+    colStride: height,
+    panels: { along: 'row', width: height, stride },
+  };
+  return { ref, blockStride };
+}
+
+/** `blocks` matrices [K, N] in column panels of `width`, each panel [K, width] row-major, zero-padded. */
+function panelData(
+  dims: { readonly blocks: number; readonly K: number; readonly N: number },
+  width: number,
+  src: Strided,
+): { data: Float32Array; stride: number; blockStride: number } {
   const { blocks, K, N } = dims;
   const panels = Math.ceil(N / width);
   const stride = K * width;
@@ -122,52 +165,5 @@ export function packColumns(
       }
     }
   }
-  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
-  const ref: MatrixRef = {
-    buffer,
-    offset: 0,
-    rowStride: width,
-    colStride: 1,
-    panels: { along: 'col', width, stride },
-  };
-  return { ref, blockStride };
-}
-
-/**
- * `blocks` matrices A[M, K] as one constant in row panels of `height`: each panel [K, height]
- * (k-major), the last one zero-padded, so a tile's K step splats `height` consecutive floats.
- */
-export function packRows(
-  ctx: LowerContext,
-  dims: { readonly blocks: number; readonly M: number; readonly K: number },
-  height: number,
-  src: Strided,
-  hint: string,
-): Packed {
-  const { blocks, M, K } = dims;
-  const panels = Math.ceil(M / height);
-  const stride = K * height;
-  const blockStride = panels * stride;
-  const data = new Float32Array(blocks * blockStride);
-  const { data: from, row, col } = src;
-  const scale = src.scale ?? 1;
-  for (let b = 0; b < blocks; b++) {
-    for (let p = 0; p < panels; p++) {
-      const rows = Math.min(height, M - p * height);
-      for (let r = 0; r < rows; r++) {
-        const to = b * blockStride + p * stride + r;
-        const at = b * src.block + (p * height + r) * row;
-        for (let k = 0; k < K; k++) data[to + k * height] = scale * from[at + k * col]!;
-      }
-    }
-  }
-  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
-  const ref: MatrixRef = {
-    buffer,
-    offset: 0,
-    rowStride: 1,
-    colStride: height,
-    panels: { along: 'row', width: height, stride },
-  };
-  return { ref, blockStride };
+  return { data, stride, blockStride };
 }
