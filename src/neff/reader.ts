@@ -45,14 +45,37 @@ const CORRUPT_HINT =
   'the file is damaged, truncated or not a NEFF: copy it again in binary mode, or compile the model again';
 
 export function readNeff(bytes: Uint8Array): NeffFile {
+  const { file, verifyWeights } = readNeffDeferred(bytes);
+  verifyWeights();
+  return file;
+}
+
+/**
+ * readNeff, less the checksum of the weights section (most of the bytes), which `verifyWeights`
+ * checks (throwing NEFF_CORRUPT) when called: a loader checks it while the engine compiles the
+ * code on other threads, instead of before.
+ */
+export function readNeffDeferred(bytes: Uint8Array): { file: NeffFile; verifyWeights(): void } {
+  const file = corruptOnViolation(() => read(bytes));
+  const weights = file.sections.filter((s) => s.kind === 'weights');
+  return { file, verifyWeights: () => corruptOnViolation(() => weights.forEach((s) => checkCrc(bytes, s))) };
+}
+
+function corruptOnViolation<T>(step: () => T): T {
   try {
-    return read(bytes);
+    return step();
   } catch (e) {
     if (!(e instanceof Violation)) throw e;
     throw new NccError('NEFF_CORRUPT', `invalid NEFF: ${e.message}`, { hint: CORRUPT_HINT, cause: e });
   }
 }
 
+function checkCrc(bytes: Uint8Array, s: NeffSection): void {
+  if (crc32(bytes.subarray(s.offset, s.offset + s.length)) !== s.crc32)
+    violation(`checksum mismatch in the ${s.kind} section at offset ${s.offset}: the section is damaged`);
+}
+
+/** Everything but the weights' checksum. */
 function read(bytes: Uint8Array): NeffFile {
   const head = bytes.subarray(0, MAGIC.length);
   if (head.some((b, i) => b !== MAGIC[i]))
@@ -88,10 +111,7 @@ function read(bytes: Uint8Array): NeffFile {
 
   const sections = readTable(view, count, newer);
   checkLayout(bytes, sections, tableEnd);
-  for (const s of sections) {
-    if (crc32(bytes.subarray(s.offset, s.offset + s.length)) !== s.crc32)
-      violation(`checksum mismatch in the ${s.kind} section at offset ${s.offset}: the section is damaged`);
-  }
+  for (const s of sections) if (s.kind !== 'weights') checkCrc(bytes, s);
   return { version, contents: readContents(bytes, sections, version), sections };
 }
 

@@ -4,10 +4,10 @@
  * no worker exists. RemoteExecutor: every thread is a worker (a browser page, whose main thread
  * must not block); over an unshared memory its one worker also does the I/O.
  *
- * The first run uses thread 0 alone. Its code is still the engine's baseline compile, and the
- * optimizing compiler tiers it up in the background, on a core the other threads would take:
- * resnet50's first run measured 1100 ms on two threads against 650 ms on one (the rest are 1.9x
- * faster on two).
+ * When the code was compiled lazily (browsers, or load's compile: 'lazy'), the first run uses
+ * thread 0 alone: its code is still the engine's baseline compile, and the optimizing compiler tiers
+ * it up in the background, on a core the other threads would take (resnet50's first run measured
+ * 1100 ms on two threads against 650 ms on one; the rest are 1.9x faster on two).
  */
 import { NccError } from '../errors.js';
 import { STATUS } from './abi.js';
@@ -37,14 +37,14 @@ const nextTurn = (): Promise<void> =>
   });
 
 export class LocalExecutor implements Executor {
-  private warm = false;
-
   constructor(
     private readonly memory: WasmMemory,
     private readonly exports: Readonly<Record<string, unknown>>,
     readonly threads: number,
     private readonly workers: WorkerSet | undefined,
     private readonly isTrap: (e: unknown) => boolean,
+    /** Whether the code is optimized already (else the first run uses one thread). */
+    private warm: boolean,
   ) {}
 
   async run(inputs: readonly Copy[], outputs: readonly Span[]): Promise<Uint8Array[]> {
@@ -105,13 +105,13 @@ export class LocalExecutor implements Executor {
 }
 
 export class RemoteExecutor implements Executor {
-  private warm = false;
-
   constructor(
     private readonly workers: WorkerSet,
     readonly threads: number,
     /** The shared memory, written and read here; absent: worker 0 owns the memory and does the I/O. */
     private readonly memory: WasmMemory | undefined,
+    /** Whether the code is optimized already (else the first run uses one thread). */
+    private warm: boolean,
   ) {}
 
   async run(inputs: readonly Copy[], outputs: readonly Span[]): Promise<Uint8Array[]> {

@@ -5,9 +5,10 @@
  */
 import type { NeffMemory, WasmFeature } from '../neff/contents.js';
 import { FEATURES, WASM_PAGE } from '../neff/format.js';
-import { readNeff } from '../neff/reader.js';
+import { readNeffDeferred } from '../neff/reader.js';
 import { NccError } from '../errors.js';
 import { LocalExecutor, RemoteExecutor, type Executor } from './executor.js';
+import { codeCompiler, type CodeCompilation, type CompiledCode } from './compile-code.js';
 import { hostHas, hostRunsUnshared } from './features.js';
 import { canBlock } from './host.js';
 import { LoadedModel, type Model } from './model.js';
@@ -15,7 +16,7 @@ import { selectVariant, type Selection } from './select.js';
 import { readSource, type NeffSource } from './source.js';
 import { resolveThreads } from './thread-count.js';
 import { unsharedModule } from './unshare.js';
-import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { wasmApi, type WasmApi, type WasmMemory } from './wasm-api.js';
 import { WorkerSet } from './workers.js';
 
 export interface LoadOptions {
@@ -32,6 +33,12 @@ export interface LoadOptions {
    * out 'threads' runs the model on one thread.
    */
   readonly features?: readonly WasmFeature[];
+  /**
+   * 'optimized' (default): in Node, the engine's optimizing compiler compiles the code during load,
+   * so the first run is as fast as later ones. 'lazy': the engine's default tiering (a faster load,
+   * a first run several times slower). Browsers always tier lazily.
+   */
+  readonly compile?: CodeCompilation;
 }
 
 export async function load(source: NeffSource, options: LoadOptions = {}): Promise<Model> {
@@ -49,25 +56,32 @@ export async function load(source: NeffSource, options: LoadOptions = {}): Promi
 async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Model> {
   const api = wasmApi();
   checkLittleEndian();
-  const { metadata, variants, weights } = readNeff(bytes).contents;
+  const { file, verifyWeights } = readNeffDeferred(bytes);
+  const { metadata, variants, weights } = file.contents;
   const selection = await selectVariant(variants, hostHas, options.features, hostRunsUnshared);
   const { variant, index } = selection;
   const threaded = variant.features.includes('threads');
   const wasm = threaded && !selection.shared ? unsharedModule(variant.wasm) : variant.wasm;
-  const module = await guard(api, index, () => api.compile(wasm));
+  // the engine compiles on its own threads meanwhile this one checks the weights
+  const compile = await codeCompiler(options.compile ?? 'optimized');
+  const compiling = guard(api, index, () => compile(api, wasm));
+  compiling.catch(() => undefined); // awaited below unless the weights are corrupt
+  verifyWeights();
+  const code = await compiling;
+  const { module } = code;
   if (!api.Module.exports(module).some((e) => e.name === 'run' && e.kind === 'function'))
     throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
   const threads = await resolveThreads(api, module, selection, options);
   const executor = canBlock()
-    ? await local(api, module, metadata.memory, selection, weights, threads, index)
-    : await remote(api, module, metadata.memory, selection, weights, threads);
+    ? await local(api, code, metadata.memory, selection, weights, threads, index)
+    : await remote(api, code, metadata.memory, selection, weights, threads);
   return new LoadedModel(metadata, selection.features, executor);
 }
 
 /** The calling thread runs thread 0; workers (threads > 1) run the others over the same memory. */
 async function local(
   api: WasmApi,
-  module: WasmModule,
+  { module, optimized }: CompiledCode,
   plan: NeffMemory,
   selection: Selection,
   weights: Uint8Array,
@@ -81,13 +95,13 @@ async function local(
   const pages = plan.totalBytes / WASM_PAGE;
   const workers = tids.length ? await WorkerSet.start({ module, memory, pages, tids, threads }) : undefined;
   const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
-  return new LocalExecutor(memory, instance.exports, threads, workers, isTrap);
+  return new LocalExecutor(memory, instance.exports, threads, workers, isTrap, optimized);
 }
 
 /** Every thread is a worker; an unshared memory is the one worker's own. */
 async function remote(
   api: WasmApi,
-  module: WasmModule,
+  { module, optimized }: CompiledCode,
   plan: NeffMemory,
   selection: Selection,
   weights: Uint8Array,
@@ -104,12 +118,12 @@ async function remote(
       tids,
       threads,
     });
-    return new RemoteExecutor(workers, threads, undefined);
+    return new RemoteExecutor(workers, threads, undefined, optimized);
   }
   const memory: WasmMemory = allocate(api, plan, true);
   new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
   const workers = await WorkerSet.start({ module, memory, pages, tids, threads });
-  return new RemoteExecutor(workers, threads, memory);
+  return new RemoteExecutor(workers, threads, memory, optimized);
 }
 
 function allocate(api: WasmApi, plan: NeffMemory, shared: boolean): WasmMemory {
@@ -157,7 +171,11 @@ function checkLittleEndian(): void {
 }
 
 function checkOptions(options: LoadOptions): void {
-  const { threads, features } = options;
+  const { threads, features, compile } = options;
+  if (compile !== undefined && compile !== 'optimized' && compile !== 'lazy')
+    throw new NccError('NCC_BAD_OPTION', `compile must be 'optimized' or 'lazy', got ${String(compile)}`, {
+      hint: "omit it to use the default ('optimized')",
+    });
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 1024))
     throw new NccError(
       'NCC_BAD_OPTION',

@@ -184,7 +184,7 @@ for (const c of CASES) {
         const m = await load(neff, { threads, features });
         try {
           assert.equal(m.threads, threads);
-          // the first run uses thread 0 alone; the second shares the work
+          // two runs, each sharing the work
           await m.run(given);
           results.push(await m.run(given));
         } finally {

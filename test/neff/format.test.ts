@@ -41,6 +41,22 @@ test('crc32 is the zlib/PNG CRC-32, and continues across chunks', () => {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   }
   assert.equal(crc32(long), ~c >>> 0);
+  // every alignment of start and end (the word path starts at a 4-byte boundary)
+  const bitwise = (bytes: Uint8Array): number => {
+    let x = ~0 >>> 0;
+    for (const b of bytes) {
+      x ^= b;
+      for (let k = 0; k < 8; k++) x = x & 1 ? 0xedb88320 ^ (x >>> 1) : x >>> 1;
+    }
+    return ~x >>> 0;
+  };
+  for (let start = 0; start < 9; start++)
+    for (const end of [start, start + 1, start + 7, start + 8, start + 9, start + 17, 1000 - start])
+      assert.equal(
+        crc32(long.subarray(start, end)),
+        bitwise(long.subarray(start, end)),
+        `[${start}, ${end})`,
+      );
 });
 
 test('round trip: the reader gives back what the writer was given', () => {

@@ -173,6 +173,21 @@ test('bad options are NCC_BAD_OPTION', async () => {
     'NCC_BAD_OPTION',
     /unknown WebAssembly feature 'avx2'/,
   );
+  await expectReject(
+    load(bytes, { compile: 'eager' as 'lazy' }),
+    'NCC_BAD_OPTION',
+    /compile must be 'optimized' or 'lazy'/,
+  );
+});
+
+test('both compile modes run the model and give the same outputs', async () => {
+  const outputs = [];
+  for (const compile of ['optimized', 'lazy'] as const) {
+    const model = await load(sampleNeff([SIMD]), { compile });
+    outputs.push(await model.run(sampleFeeds()));
+    model.dispose();
+  }
+  assert.deepEqual(outputs[0], outputs[1]);
 });
 
 test('code that breaks the module ABI is NEFF_CORRUPT; a trap in run is NCC_INTERNAL', async () => {

@@ -21,35 +21,41 @@ test('the runtime and the compiler agree on the threads ABI', () => {
   assert.equal(THREADS_SECTION, COMPILER_SECTION);
 });
 
-test('a trap in a worker while thread 0 waits: coded error, no hang', { timeout: 30_000 }, async () => {
-  // thread 1 traps; thread 0 reports `waiting` until the abort word is set, as a barrier would (a
-  // run on one thread, like the first, just ends)
-  const wat = abiWat(
-    `(func (export "run") (param $tid i32) (param $n i32) (result i32)
+for (const compile of ['optimized', 'lazy'] as const)
+  test(
+    `a trap in a worker while thread 0 waits: coded error, no hang (code compiled ${compile})`,
+    { timeout: 30_000 },
+    async () => {
+      // thread 1 traps; thread 0 reports `waiting` until the abort word is set, as a barrier would (a
+      // run on one thread, like the first of lazily compiled code, just ends)
+      const wat = abiWat(
+        `(func (export "run") (param $tid i32) (param $n i32) (result i32)
       (if (i32.eq (local.get $n) (i32.const 1)) (then (return (i32.const 0))))
       (if (local.get $tid) (then unreachable))
       (if (i32.atomic.load offset=${CONTROL.abort} (i32.const 0)) (then (return (i32.const 1))))
       (i32.const 2))`,
-    true,
-  );
-  const model = await load(sampleNeff([{ features: ['simd128', 'threads'], body: { wat }, id: 0 }]), {
-    threads: 2,
-  });
-  try {
-    await model.run(sampleFeeds()); // the first run uses thread 0 alone
-    for (let i = 0; i < 2; i++) {
-      await assert.rejects(model.run(sampleFeeds()), (e: unknown) => {
-        assert.ok(isNccError(e));
-        assert.equal(e.code, 'NCC_INTERNAL');
-        assert.match(e.message, /the model's code trapped in thread 1/);
-        assert.match(e.hint!, /compiler bug/);
-        return true;
+        true,
+      );
+      const model = await load(sampleNeff([{ features: ['simd128', 'threads'], body: { wat }, id: 0 }]), {
+        threads: 2,
+        compile,
       });
-    }
-  } finally {
-    model.dispose();
-  }
-});
+      try {
+        if (compile === 'lazy') await model.run(sampleFeeds()); // its first run uses thread 0 alone
+        for (let i = 0; i < 2; i++) {
+          await assert.rejects(model.run(sampleFeeds()), (e: unknown) => {
+            assert.ok(isNccError(e));
+            assert.equal(e.code, 'NCC_INTERNAL');
+            assert.match(e.message, /the model's code trapped in thread 1/);
+            assert.match(e.hint!, /compiler bug/);
+            return true;
+          });
+        }
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 
 test(
   'dispose() while thread 0 waits for the others ends the run with an error',
@@ -66,7 +72,6 @@ test(
     const model = await load(sampleNeff([{ features: ['simd128', 'threads'], body: { wat }, id: 0 }]), {
       threads: 2,
     });
-    await model.run(sampleFeeds()); // the first run uses thread 0 alone
     const running = model.run(sampleFeeds());
     setTimeout(() => model.dispose(), 20);
     await assert.rejects(running, /disposed/);

@@ -80,7 +80,7 @@ for (const model of models) {
       for (const threads of [2, 3]) {
         const many = await withModel(c.neff, { features, threads }, async (m) => {
           assert.equal(m.threads, threads);
-          // the first run uses thread 0 alone; then all threads, twice (the barrier state carries over)
+          // three runs on all threads (the barrier state carries over from one to the next)
           await m.run(c.feeds);
           await m.run(c.feeds);
           return m.run(c.feeds);
@@ -123,16 +123,21 @@ test('the default thread count is the processors, at most 8 and what the model h
 });
 
 const mlp = sharedModels('onnx').find((m) => m.folder === 'mlp_tiny');
-for (const kind of ['exit', 'throw'] as const) {
+for (const [kind, compile] of [
+  ['exit', 'optimized'],
+  ['throw', 'optimized'],
+  ['throw', 'lazy'],
+] as const) {
   test(
-    `a worker that fails (${kind}) makes this run and later ones fail, not hang`,
+    `a worker that fails (${kind}, code compiled ${compile}) makes this run and later ones fail, not hang`,
     { skip: !mlp, timeout: 30_000 },
     async () => {
       const c = compiledModel(mlp!);
       testing.fault = { tid: 1, kind };
-      const m = await load(c.neff, { threads: 2 });
+      const m = await load(c.neff, { threads: 2, compile });
       try {
-        await m.run(c.feeds); // the first run uses thread 0 alone: the worker's first run is the next
+        // lazily compiled code runs its first run on thread 0 alone: the worker's first run is the next
+        if (compile === 'lazy') await m.run(c.feeds);
         const why = kind === 'exit' ? /it exited with code 70/ : /fault injected by a test/;
         for (let i = 0; i < 2; i++) {
           await assert.rejects(m.run(c.feeds), (e: Error & { code?: string }) => {

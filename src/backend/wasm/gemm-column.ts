@@ -1,7 +1,7 @@
 import type { GemmCall } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { at, type GemmLayout } from './gemm-common.js';
+import { addressOf, at, type GemmLayout } from './gemm-common.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
@@ -130,7 +130,7 @@ function columnTile(
   const code: Ref[] = [pc.set(at(ctx, L.c, g.c, i.get, j.get))];
   if (g.bias) {
     const along = g.bias.along === 'row' ? i : j;
-    code.push(pbias.set(m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(along.get(), m.i32.const(4)))));
+    code.push(pbias.set(m.i32.add(addressOf(ctx, L.bias), m.i32.mul(along.get(), m.i32.const(4)))));
   }
   for (let q = 0; q < vectors; q++) for (let c = 0; c < width; c++) code.push(acc[q]![c]!.set(init(q, c)));
   if (g.k > 0) {

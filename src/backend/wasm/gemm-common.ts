@@ -5,33 +5,53 @@ import { finishScalar } from './gemm-epilogue.js';
 
 /** Addressing and scalar pieces shared by the gemm generators. */
 
+/**
+ * A byte address known at compile time, or (in a batch of equal calls rendered as one loop, see
+ * gemm-batch.ts) that plus a run-time shift.
+ */
+export interface Address {
+  readonly bytes: number;
+  readonly shift?: () => Ref;
+}
+
 export interface GemmLayout {
   readonly g: GemmCall;
   /** Byte address of element [0,0] (before panel offsets) of A, B, C, R and of bias[0]. */
-  readonly a: number;
-  readonly b: number;
-  readonly c: number;
-  readonly r: number;
-  readonly bias: number;
+  readonly a: Address;
+  readonly b: Address;
+  readonly c: Address;
+  readonly r: Address;
+  readonly bias: Address;
 }
 
-export function layoutOf(ctx: KernelContext, g: GemmCall): GemmLayout {
+/** Run-time byte shifts of a call's operands (absent: zero). */
+export type GemmShifts = Partial<Record<'a' | 'b' | 'c' | 'r' | 'bias', () => Ref>>;
+
+export function layoutOf(ctx: KernelContext, g: GemmCall, shifts: GemmShifts = {}): GemmLayout {
+  const address = (bytes: number, shift: (() => Ref) | undefined): Address =>
+    shift ? { bytes, shift } : { bytes };
   const base = (r: MatrixRef): number => ctx.base(r.buffer) + 4 * r.offset;
   return {
     g,
-    a: base(g.a),
-    b: base(g.b),
-    c: base(g.c),
-    r: g.residual ? base(g.residual) : 0,
-    bias: g.bias ? ctx.base(g.bias.buffer) + 4 * g.bias.offset : 0,
+    a: address(base(g.a), shifts.a),
+    b: address(base(g.b), shifts.b),
+    c: address(base(g.c), shifts.c),
+    r: address(g.residual ? base(g.residual) : 0, shifts.r),
+    bias: address(g.bias ? ctx.base(g.bias.buffer) + 4 * g.bias.offset : 0, shifts.bias),
   };
+}
+
+/** The address as an i32 expression. */
+export function addressOf(ctx: KernelContext, a: Address): Ref {
+  const m = ctx.m;
+  return a.shift ? m.i32.add(a.shift(), m.i32.const(a.bytes | 0)) : m.i32.const(a.bytes | 0);
 }
 
 /**
  * Byte address of element (row, col) of a matrix whose [0,0] is at `base` (MatrixRef's formula, panels
  * included). row and col are getters: a panel index reads its coordinate twice.
  */
-export function at(ctx: KernelContext, base: number, ref: MatrixRef, row: () => Ref, col: () => Ref): Ref {
+export function at(ctx: KernelContext, base: Address, ref: MatrixRef, row: () => Ref, col: () => Ref): Ref {
   const m = ctx.m;
   const scaled = (x: Ref, stride: number): Ref | undefined =>
     stride === 0 ? undefined : m.i32.mul(x, m.i32.const(4 * stride));
@@ -49,7 +69,7 @@ export function at(ctx: KernelContext, base: number, ref: MatrixRef, row: () => 
   (p?.along === 'col' ? paneled : plain)(col, ref.colStride);
   return parts
     .filter((x): x is Ref => x !== undefined)
-    .reduce((acc, x) => m.i32.add(acc, x), m.i32.const(base | 0));
+    .reduce((acc, x) => m.i32.add(acc, x), addressOf(ctx, base));
 }
 
 /** What C[i,j] starts from: bias and, when accumulating, C's old value. */
@@ -59,7 +79,7 @@ export function scalarInit(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: (
   let init: Ref = m.f32.const(0);
   if (g.bias) {
     const idx = g.bias.along === 'row' ? i() : j();
-    init = m.f32.load(0, 4, m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(idx, m.i32.const(4))));
+    init = m.f32.load(0, 4, m.i32.add(addressOf(ctx, L.bias), m.i32.mul(idx, m.i32.const(4))));
   }
   if (g.accumulate) init = m.f32.add(init, m.f32.load(0, 4, at(ctx, L.c, g.c, i, j)));
   return init;

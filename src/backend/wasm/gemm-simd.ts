@@ -1,6 +1,6 @@
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { at, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
+import { addressOf, at, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
@@ -83,7 +83,7 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const code: Ref[] = g.accumulate ? [setC()] : [];
   if (g.bias) {
     const along = g.bias.along === 'col' ? j : i;
-    code.push(pbias.set(m.i32.add(m.i32.const(L.bias | 0), m.i32.mul(along.get(), m.i32.const(4)))));
+    code.push(pbias.set(m.i32.add(addressOf(ctx, L.bias), m.i32.mul(along.get(), m.i32.const(4)))));
   }
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
   if (g.k > 0) {

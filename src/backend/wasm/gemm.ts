@@ -3,7 +3,7 @@ import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import { RenderError, type KernelContext } from './context.js';
 import { columnTiles, columnTilesApply } from './gemm-column.js';
 import { dotTile, splatTile, type GemmTile } from './gemm-simd.js';
-import { at, layoutOf, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
+import { at, layoutOf, scalarInit, scalarStore, type GemmLayout, type GemmShifts } from './gemm-common.js';
 import { countedLoop } from './loops.js';
 
 /**
@@ -72,11 +72,12 @@ export function tilingOf(ctx: KernelContext, g: GemmCall): Tiling | undefined {
   return undefined;
 }
 
-export function renderGemm(ctx: KernelContext, g: GemmCall, split = false): Ref {
+/** `shifts` move operands by run-time byte counts (a batch of equal calls in a loop, gemm-batch.ts). */
+export function renderGemm(ctx: KernelContext, g: GemmCall, split = false, shifts: GemmShifts = {}): Ref {
   const m = ctx.m;
   if (g.m <= 0 || g.n <= 0) return m.nop();
   if (g.k < 0) throw new RenderError(`gemm with k = ${g.k}`);
-  const layout = layoutOf(ctx, g);
+  const layout = layoutOf(ctx, g, shifts);
   const tiling = tilingOf(ctx, g);
   const threads = split && ctx.target.threads;
   if (!tiling) {

@@ -1,8 +1,9 @@
 import { computeType } from '../kernel/build.js';
-import type { Stmt } from '../kernel/ir.js';
+import type { GemmCall, Stmt } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { renderGemm } from './gemm.js';
+import { gemmRuns, renderRun, runIndex } from './gemm-batch.js';
 import { countedLoop } from './loops.js';
 import { elementAddress, storeScalar } from './memory-access.js';
 import { scalarExpr } from './scalar-expr.js';
@@ -18,7 +19,26 @@ export interface Range {
 }
 
 export function renderStmts(ctx: KernelContext, stmts: readonly Stmt[]): Ref[] {
-  return stmts.map((s) => renderStmt(ctx, s));
+  const code: Ref[] = [];
+  for (let i = 0; i < stmts.length;) {
+    const calls = gemmsFrom(stmts, i);
+    if (calls.length > 1) {
+      code.push(...gemmRuns(ctx, calls).map((run) => renderRun(ctx, run, runIndex(ctx))));
+      i += calls.length;
+    } else code.push(renderStmt(ctx, stmts[i++]!));
+  }
+  return code;
+}
+
+/** The consecutive gemm statements from `i` on. */
+function gemmsFrom(stmts: readonly Stmt[], i: number): GemmCall[] {
+  const calls: GemmCall[] = [];
+  for (let j = i; j < stmts.length; j++) {
+    const s = stmts[j]!;
+    if (s.op !== 'gemm') break;
+    calls.push(s);
+  }
+  return calls;
 }
 
 function renderStmt(ctx: KernelContext, s: Stmt): Ref {

@@ -2,6 +2,7 @@ import type { GemmCall, Stmt } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Module, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { renderGemm } from './gemm.js';
+import { gemmRuns, renderRunCall, runIndex } from './gemm-batch.js';
 import { countedLoop } from './loops.js';
 import { renderLoop, renderStmts } from './statements.js';
 import type { ThreadMode } from './threads-schedule.js';
@@ -106,26 +107,45 @@ function splitGemms(ctx: KernelContext, calls: readonly GemmCall[], spread: 'who
     Local,
   ];
   const code: Ref[] = [tid.set(ctx.tid.get()), threads.set(ctx.threads.get())];
-  calls.forEach((call, c) => {
-    code.push(
-      ...slices(ctx, { c, count: calls.length, spread, tid, threads }, k, k1),
-      vT.set(threads.get()),
-      // the whole call: one pass as thread 0 of 1
-      m.if(
-        m.i32.eq(m.i32.sub(k1.get(), k.get()), threads.get()),
-        seq(m, [k.set(m.i32.const(0)), k1.set(m.i32.const(1)), vT.set(m.i32.const(1))]),
-      ),
-      countedLoop(
-        ctx,
-        k,
-        k.get(),
-        k1.get,
-        1,
-        () => [ctx.tid.set(k.get()), ctx.threads.set(vT.get()), renderGemm(ctx, call, true)],
-        true,
-      ),
-    );
-  });
+  for (const run of gemmRuns(ctx, calls)) {
+    // call `run.start + i` of the kernel's calls, i counted in `index` when the run is a loop
+    const callOf = (i: () => Ref): Ref[] => {
+      const c = (): Ref => m.i32.add(m.i32.const(run.start), i());
+      return [
+        ...slices(ctx, { c, count: calls.length, spread, tid, threads }, k, k1),
+        vT.set(threads.get()),
+        // the whole call: one pass as thread 0 of 1
+        m.if(
+          m.i32.eq(m.i32.sub(k1.get(), k.get()), threads.get()),
+          seq(m, [k.set(m.i32.const(0)), k1.set(m.i32.const(1)), vT.set(m.i32.const(1))]),
+        ),
+        countedLoop(
+          ctx,
+          k,
+          k.get(),
+          k1.get,
+          1,
+          () => [ctx.tid.set(k.get()), ctx.threads.set(vT.get()), renderRunCall(ctx, run, i, true)],
+          true,
+        ),
+      ];
+    };
+    if (run.count === 1) code.push(...callOf(() => m.i32.const(0)));
+    else {
+      const index = runIndex(ctx);
+      code.push(
+        countedLoop(
+          ctx,
+          index,
+          m.i32.const(0),
+          () => m.i32.const(run.count),
+          1,
+          () => callOf(index.get),
+          false,
+        ),
+      );
+    }
+  }
   code.push(ctx.tid.set(tid.get()), ctx.threads.set(threads.get()));
   return seq(m, code);
 }
@@ -136,24 +156,45 @@ function wholeGemms(ctx: KernelContext, calls: readonly GemmCall[]): Ref {
   const [lo, hi] = [ctx.temp(binaryen.i32), ctx.temp(binaryen.i32)];
   const mine = (c: number): Ref =>
     m.i32.and(m.i32.le_u(lo.get(), m.i32.const(c)), m.i32.lt_u(m.i32.const(c), hi.get()));
-  return seq(m, [
+  const code: Ref[] = [
     lo.set(shareOf(ctx, ctx.tid.get(), calls.length)),
     hi.set(shareOf(ctx, m.i32.add(ctx.tid.get(), m.i32.const(1)), calls.length)),
-    ...calls.map((call, c) => m.if(mine(c), renderGemm(ctx, call))),
-  ]);
+  ];
+  for (const run of gemmRuns(ctx, calls)) {
+    if (run.count === 1) {
+      code.push(m.if(mine(run.start), renderGemm(ctx, run.first)));
+      continue;
+    }
+    // this thread's calls of the run: [max(lo, start), min(hi, end)), counted from the run's start
+    const [c, end] = [runIndex(ctx), ctx.temp(binaryen.i32)];
+    const start = m.i32.const(run.start);
+    code.push(
+      end.set(minS(ctx, hi.get(), m.i32.const(run.start + run.count))),
+      countedLoop(
+        ctx,
+        c,
+        maxS(ctx, lo.get(), start),
+        end.get,
+        1,
+        () => [renderRunCall(ctx, run, () => m.i32.sub(c.get(), m.i32.const(run.start)))],
+        true,
+      ),
+    );
+  }
+  return seq(m, code);
 }
 
 /** Sets [k, k1): the slices of call `c` (of `count`) this thread takes, out of T = threads. */
 function slices(
   ctx: KernelContext,
-  s: { c: number; count: number; spread: 'calls' | 'each'; tid: Local; threads: Local },
+  s: { c: () => Ref; count: number; spread: 'calls' | 'each'; tid: Local; threads: Local },
   k: Local,
   k1: Local,
 ): Ref[] {
   const m = ctx.m;
   const { tid, threads } = s;
   if (s.spread === 'each') return [k.set(tid.get()), k1.set(m.i32.add(tid.get(), m.i32.const(1)))];
-  const first = (): Ref => m.i32.mul(m.i32.const(s.c), threads.get());
+  const first = (): Ref => m.i32.mul(s.c(), threads.get());
   const mineFrom = m.i32.mul(tid.get(), m.i32.const(s.count));
   const mineTo = m.i32.mul(m.i32.add(tid.get(), m.i32.const(1)), m.i32.const(s.count));
   return [
