@@ -40,6 +40,26 @@ export interface OpDef<S extends AttrSchema = AttrSchema> {
    * target. Constant folding evaluates such a node once those types are static.
    */
   readonly shapeOnlyInputs?: readonly number[];
+  /** What --auto-cast may store in a 16-bit float type for this op; absent: nothing. */
+  readonly autoCast?: AutoCastPolicy;
+}
+
+/**
+ * An op's auto-cast policy (src/passes/auto-cast.ts reads it; no op names appear in the pass).
+ * Arithmetic stays float32 either way: this only says which data may be stored in 16 bits.
+ */
+export interface AutoCastPolicy {
+  /**
+   * Inputs read as weights or lookup tables: when constant, 'matmult' and 'all' store their values
+   * in the 16-bit type (the kernels widen them in registers).
+   */
+  readonly weights?: readonly number[];
+  /**
+   * Whether, in 'all' mode, the float32 activations this op reads and writes may be stored in the
+   * 16-bit type. False (the default) for ops that need float32 data: reductions over many values,
+   * softmax denominators, normalization statistics.
+   */
+  readonly activations?: boolean;
 }
 
 /** Identity helper that keeps the attribute types of a definition precise. */

@@ -54,6 +54,7 @@ export const fusedConv = defineOp({
   domain: FUSED_DOMAIN,
   attrs: { ...convAttrs, ...activationAttrs },
   arity: { inputs: [2, 4], outputs: [1, 1] },
+  autoCast: { weights: [1], activations: true },
   infer(ctx) {
     checkActivation(ctx.attrs, 'FusedConv');
     const [y] = conv.infer(inner(ctx, 3));
@@ -69,6 +70,7 @@ export const fusedGemm = defineOp({
   domain: FUSED_DOMAIN,
   attrs: { ...gemm.attrs, ...activationAttrs },
   arity: { inputs: [2, 4], outputs: [1, 1] },
+  autoCast: { weights: [0, 1], activations: true },
   infer(ctx) {
     checkActivation(ctx.attrs, 'FusedGemm');
     const [y] = gemm.infer(inner(ctx, 3));
@@ -84,6 +86,7 @@ export const fusedMatMul = defineOp({
   domain: FUSED_DOMAIN,
   attrs: activationAttrs,
   arity: { inputs: [2, 4], outputs: [1, 1] },
+  autoCast: { weights: [0, 1], activations: true },
   infer(ctx) {
     checkActivation(ctx.attrs, 'FusedMatMul');
     const [y] = matMul.infer(inner(ctx, 2));
