@@ -4,6 +4,8 @@ import { VERSION } from '../version.js';
 import type { CodeVariant, NeffKernel, NeffMetadata, NeffTensor, WasmFeature } from '../neff/contents.js';
 import { nodeFlops } from '../ops/flops.js';
 import { optimizeGraph } from '../passes/pipeline.js';
+import { autoCastGraph } from '../passes/auto-cast.js';
+import { describeAutoCast, NO_AUTO_CAST, type AutoCast } from '../options/auto-cast.js';
 import { writeNeff } from '../neff/writer.js';
 import { lowerGraph } from '../backend/schedule/lower-graph.js';
 import { alignUp, planMemory, type MemoryPlan } from '../backend/schedule/memory-plan.js';
@@ -19,6 +21,8 @@ export interface CompileOptions {
   readonly ioConfig?: IoConfig;
   /** -O level: 0 no optimization, 2 the default. */
   readonly optLevel?: OptLevel;
+  /** Which float32 data is stored in a 16-bit type (default: none). */
+  readonly autoCast?: AutoCast;
   /** Called as each stage starts, for progress reporting. */
   readonly onStage?: (stage: Stage) => void;
 }
@@ -34,6 +38,12 @@ export interface CompileSummary {
   readonly neffBytes: number;
   readonly variants: readonly (readonly WasmFeature[])[];
   readonly stageMs: Readonly<Record<Stage, number>>;
+  /** With --auto-cast: the setting, how many constants are stored in 16 bits, and which stayed float32. */
+  readonly autoCast?: {
+    readonly setting: string;
+    readonly constants: number;
+    readonly kept: readonly { readonly name: string; readonly why: string }[];
+  };
 }
 
 export interface CompileResult {
@@ -79,8 +89,12 @@ export function compileStaticModel(
       hint: 'use -O0, -O1, -O2 or -O3',
     });
   }
-  const graph = clock.timed('optimize', () => optimizeGraph(model.graph, { optLevel }));
-  const program = clock.timed('lower', () => lowerGraph(graph, model.name));
+  const autoCast = options.autoCast ?? NO_AUTO_CAST;
+  const cast = clock.timed('optimize', () =>
+    autoCastGraph(optimizeGraph(model.graph, { optLevel }), autoCast),
+  );
+  const { graph } = cast;
+  const program = clock.timed('lower', () => lowerGraph(graph, model.name, cast.storage));
   const plan = clock.timed('plan', () => planMemory(program));
   const layout = memoryLayout(plan);
   const variants: CodeVariant[] = clock.timed('codegen', () =>
@@ -91,7 +105,7 @@ export function compileStaticModel(
   );
   const neff = clock.timed('pack', () =>
     writeNeff({
-      metadata: metadata({ ...model, graph }, program, plan, layout, options, optLevel),
+      metadata: metadata({ ...model, graph }, program, plan, layout, { ...options, autoCast }, optLevel),
       variants,
       weights: weightsImage(program, plan),
     }),
@@ -107,6 +121,9 @@ export function compileStaticModel(
       neffBytes: neff.byteLength,
       variants: VARIANTS,
       stageMs: { ...clock.ms },
+      ...(autoCast.mode !== 'none'
+        ? { autoCast: { setting: describeAutoCast(autoCast), constants: cast.storage.size, kept: cast.kept } }
+        : {}),
     },
   };
 }
@@ -186,6 +203,9 @@ function metadata(
       framework: model.source.format,
       optLevel,
       ...(options.ioConfig ? { ioConfig: ioConfigJson(options.ioConfig) } : {}),
+      ...(options.autoCast && options.autoCast.mode !== 'none'
+        ? { autoCast: options.autoCast.mode, autoCastType: options.autoCast.type }
+        : {}),
     },
     memory: {
       weightsOffset: layout.weightsOffset,

@@ -70,7 +70,8 @@ export function parseAutoCast(flags: AutoCastFlags): AutoCast {
     if (!alias) throw bad(`--fp32-cast ${flags.fp32Cast}`, `use ${Object.keys(FP32_CAST).join(', ')}`);
     said.push({ flag: `--fp32-cast ${flags.fp32Cast}`, ...alias });
   }
-  const fastMath = typeof flags.fastMath === 'string' ? flags.fastMath.split(/[\s,]+/) : (flags.fastMath ?? []);
+  const fastMath =
+    typeof flags.fastMath === 'string' ? flags.fastMath.split(/[\s,]+/) : (flags.fastMath ?? []);
   for (const value of fastMath.filter((v) => v !== '')) {
     const alias = FAST_MATH[value.toLowerCase()];
     if (!alias) throw bad(`--fast-math ${value}`, `use ${Object.keys(FAST_MATH).join(', ')}`);

@@ -6,7 +6,7 @@ import {
   float32ToFloat16Bits,
 } from '../../ir/half.js';
 import { activate, elementOf } from './gemm-call.js';
-import type { Expr, GemmCall, Index, Kernel, Scalar, Stmt } from './ir.js';
+import type { Expr, GemmCall, Index, Kernel, MatrixRef, Scalar, Stmt } from './ir.js';
 
 /**
  * Executes kernel IR directly in JavaScript, with the semantics ir.ts defines. It is the oracle for
@@ -410,9 +410,17 @@ function convertOp(from: Scalar, to: Scalar, x: Value, unsigned: boolean): Value
   return unsigned ? BigInt((x as number) >>> 0) : BigInt(x as number);
 }
 
+/** Element reader of a gemm operand, 16-bit storage widened. */
+function operand(bufs: Buffers, ref: MatrixRef): (index: number) => number {
+  const data = buffer(bufs, ref.buffer);
+  if (ref.half === 'bfloat16') return (k) => bfloat16BitsToFloat32((data as Uint16Array)[k]!);
+  if (ref.half === 'float16') return (k) => float16BitsToFloat32((data as Uint16Array)[k]!);
+  return (k) => (data as Float32Array)[k]!;
+}
+
 function gemm(g: GemmCall, bufs: Buffers): void {
-  const a = buffer(bufs, g.a.buffer) as Float32Array;
-  const b = buffer(bufs, g.b.buffer) as Float32Array;
+  const a = operand(bufs, g.a);
+  const b = operand(bufs, g.b);
   const c = buffer(bufs, g.c.buffer) as Float32Array;
   const bias = g.bias ? (buffer(bufs, g.bias.buffer) as Float32Array) : undefined;
   const res = g.residual ? (buffer(bufs, g.residual.buffer) as Float32Array) : undefined;
@@ -420,7 +428,7 @@ function gemm(g: GemmCall, bufs: Buffers): void {
     for (let j = 0; j < g.n; j++) {
       const ci = elementOf(g.c, i, j);
       let acc = g.accumulate ? c[ci]! : 0;
-      for (let p = 0; p < g.k; p++) acc += a[elementOf(g.a, i, p)]! * b[elementOf(g.b, p, j)]!;
+      for (let p = 0; p < g.k; p++) acc += a(elementOf(g.a, i, p)) * b(elementOf(g.b, p, j));
       if (bias) acc += bias[bias === undefined ? 0 : g.bias!.offset + (g.bias!.along === 'row' ? i : j)]!;
       if (res) acc += res[elementOf(g.residual!, i, j)]!;
       if (g.activation) acc = activate(g.activation, acc);

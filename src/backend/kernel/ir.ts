@@ -163,7 +163,16 @@ export interface MatrixRef {
   readonly rowStride: number;
   readonly colStride: number;
   readonly panels?: Panels;
+  /**
+   * A 16-bit float storage of the matrix (auto-cast weights), widened to float32 in registers;
+   * absent: float32. Only panel-packed A and B operands are stored so, with HALF_PADDING zero bytes
+   * after the last panel (renderers may load a tile's values as one vector).
+   */
+  readonly half?: 'bfloat16' | 'float16';
 }
+
+/** Zero bytes after a 16-bit packed operand's last panel (see MatrixRef.half). */
+export const HALF_PADDING = 16;
 
 export interface Panels {
   readonly along: 'row' | 'col';

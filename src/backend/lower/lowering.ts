@@ -1,4 +1,5 @@
 import type { DType } from '../../ir/dtype.js';
+import type { HalfType } from '../../options/auto-cast.js';
 import type { Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { Expr, Kernel, Stmt } from '../kernel/ir.js';
@@ -9,6 +10,11 @@ export interface LoweredValue {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly constant?: Tensor;
+  /**
+   * A float32 constant that auto-cast stores in this 16-bit type: its values are exact in it, and
+   * lowerings that repack it (GEMM panels, Winograd transforms, tables) store the copy in 16 bits.
+   */
+  readonly half?: HalfType;
 }
 
 export interface LowerContext<A = Readonly<Record<string, unknown>>> {

@@ -1,4 +1,5 @@
 import { byteSize, type DType } from '../../ir/dtype.js';
+import type { HalfType } from '../../options/auto-cast.js';
 import type { Graph } from '../../ir/graph.js';
 import { sizeOf, type Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
@@ -12,7 +13,15 @@ import type { BufferInfo, BufferKind, Program, ProgramIo } from './program.js';
  * Lowers every node of a static graph to kernels, in graph order (the schedule). Views alias their
  * input's buffer. Nodes without a lowering are collected and reported together.
  */
-export function lowerGraph(graph: Graph, name: string): Program {
+/**
+ * `half`: float32 constants auto-cast stores in a 16-bit type (their values already exact in it);
+ * lowerings that repack them store the 16-bit copies.
+ */
+export function lowerGraph(
+  graph: Graph,
+  name: string,
+  half: ReadonlyMap<string, HalfType> = new Map(),
+): Program {
   const missing = new Map<string, string[]>();
   for (const node of graph.nodes) {
     if (!lookupLowering(node.domain, node.op)) {
@@ -48,7 +57,8 @@ export function lowerGraph(graph: Graph, name: string): Program {
   });
   for (const [n, t] of graph.initializers) {
     const buffer = `w:${n}`;
-    values.set(n, { buffer, dtype: t.dtype, shape: t.shape, constant: t });
+    const h = half.get(n);
+    values.set(n, { buffer, dtype: t.dtype, shape: t.shape, constant: t, ...(h ? { half: h } : {}) });
   }
   const checkMessages: string[] = [];
   let constants = 0;

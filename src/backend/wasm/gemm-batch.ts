@@ -1,7 +1,7 @@
 import type { GemmCall, MatrixRef } from '../kernel/ir.js';
 import { binaryen, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import type { GemmShifts } from './gemm-common.js';
+import { elementBytes, type GemmShifts } from './gemm-common.js';
 import { renderGemm } from './gemm.js';
 
 /**
@@ -100,7 +100,7 @@ function deltas(ctx: KernelContext, from: GemmCall, to: GemmCall): Record<Operan
   const address = (g: GemmCall, o: Operand): number => {
     if (o === 'bias') return g.bias ? ctx.base(g.bias.buffer) + 4 * g.bias.offset : 0;
     const r = o === 'r' ? g.residual : g[o];
-    return r ? ctx.base(r.buffer) + 4 * r.offset : 0;
+    return r ? ctx.base(r.buffer) + elementBytes(r) * r.offset : 0;
   };
   const d = {} as Record<Operand, number>;
   for (const o of OPERANDS) d[o] = address(to, o) - address(from, o);

@@ -1,7 +1,9 @@
 import type { GemmCall } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { addressOf, at, type GemmLayout } from './gemm-common.js';
+import { addressOf, at, elementBytes, type GemmLayout } from './gemm-common.js';
+import { HalfMasks, loadHalfs, widenHalfs } from './gemm-half.js';
+import { RenderError } from './context.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
@@ -93,7 +95,11 @@ function columnTile(
   const lanes = (q: number): number => Math.min(4, valid - 4 * q);
   const down = (q: number, c: number): Lanes => ({ r: 4 * q, c, along: 'col', lanes: lanes(q) });
   // rows i+4q.. of the panels: the tile starts at a panel, so offsets are constants
-  const aOffset = (q: number): number => 4 * (Math.floor((4 * q) / p.width) * p.stride + ((4 * q) % p.width));
+  const aOffset = (q: number): number =>
+    elementBytes(g.a) * (Math.floor((4 * q) / p.width) * p.stride + ((4 * q) % p.width));
+  const aHalf = g.a.half;
+  const masks = new HalfMasks(ctx);
+  if (g.b.half) throw new RenderError('column tiles read a 16-bit B operand');
   const init = (q: number, c: number): Ref => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
     if (g.bias?.along === 'row') v = loadPartial(ctx, pbias.get, 16 * q, lanes(q));
@@ -103,7 +109,10 @@ function columnTile(
   const step = (): Ref[] => {
     const b = ctx.temp(v128);
     const held = width > 1 ? Array.from({ length: vectors }, () => ctx.temp(v128)) : [];
-    const aLoad = (q: number): Ref => m.v128.load(aOffset(q), 4, pa.get());
+    const aLoad = (q: number): Ref =>
+      aHalf
+        ? widenHalfs(ctx, masks, aHalf, loadHalfs(ctx, pa.get(), aOffset(q), 4), 0)
+        : m.v128.load(aOffset(q), 4, pa.get());
     const body: Ref[] = held.map((a, q) => a.set(aLoad(q)));
     for (let c = 0; c < width; c++) {
       body.push(b.set(m.v128.load32_splat(4 * c * g.b.colStride, 4, pb.get())));
@@ -112,8 +121,8 @@ function columnTile(
       }
     }
     body.push(
-      pa.set(m.i32.add(pa.get(), m.i32.const(4 * g.a.colStride))),
-      pb.set(m.i32.add(pb.get(), m.i32.const(4 * g.b.rowStride))),
+      pa.set(m.i32.add(pa.get(), m.i32.const(elementBytes(g.a) * g.a.colStride))),
+      pb.set(m.i32.add(pb.get(), m.i32.const(elementBytes(g.b) * g.b.rowStride))),
     );
     return body;
   };
@@ -134,10 +143,12 @@ function columnTile(
   }
   for (let q = 0; q < vectors; q++) for (let c = 0; c < width; c++) code.push(acc[q]![c]!.set(init(q, c)));
   if (g.k > 0) {
+    const loop = countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false);
     code.push(
       pa.set(at(ctx, L.a, g.a, i.get, zero)),
       pb.set(at(ctx, L.b, g.b, zero, j.get)),
-      countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false),
+      ...masks.init(),
+      loop,
     );
   }
   if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));

@@ -30,7 +30,7 @@ export type GemmShifts = Partial<Record<'a' | 'b' | 'c' | 'r' | 'bias', () => Re
 export function layoutOf(ctx: KernelContext, g: GemmCall, shifts: GemmShifts = {}): GemmLayout {
   const address = (bytes: number, shift: (() => Ref) | undefined): Address =>
     shift ? { bytes, shift } : { bytes };
-  const base = (r: MatrixRef): number => ctx.base(r.buffer) + 4 * r.offset;
+  const base = (r: MatrixRef): number => ctx.base(r.buffer) + elementBytes(r) * r.offset;
   return {
     g,
     a: address(base(g.a), shifts.a),
@@ -39,6 +39,11 @@ export function layoutOf(ctx: KernelContext, g: GemmCall, shifts: GemmShifts = {
     r: address(g.residual ? base(g.residual) : 0, shifts.r),
     bias: address(g.bias ? ctx.base(g.bias.buffer) + 4 * g.bias.offset : 0, shifts.bias),
   };
+}
+
+/** Bytes per element of an operand: 2 for 16-bit storage, else 4. */
+export function elementBytes(ref: MatrixRef): number {
+  return ref.half ? 2 : 4;
 }
 
 /** The address as an i32 expression. */
@@ -54,7 +59,7 @@ export function addressOf(ctx: KernelContext, a: Address): Ref {
 export function at(ctx: KernelContext, base: Address, ref: MatrixRef, row: () => Ref, col: () => Ref): Ref {
   const m = ctx.m;
   const scaled = (x: Ref, stride: number): Ref | undefined =>
-    stride === 0 ? undefined : m.i32.mul(x, m.i32.const(4 * stride));
+    stride === 0 ? undefined : m.i32.mul(x, m.i32.const(elementBytes(ref) * stride));
   const p = ref.panels;
   const parts: (Ref | undefined)[] = [];
   const plain = (x: () => Ref, stride: number): void => void parts.push(scaled(x(), stride));

@@ -1,6 +1,8 @@
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { addressOf, at, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
+import { addressOf, at, elementBytes, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
+import { HalfMasks, loadHalfs, splatHalf, widenHalfs } from './gemm-half.js';
+import { RenderError } from './context.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
@@ -59,21 +61,35 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
       storeLanes(ctx, g.c, pc, row(r, c), t),
     ]);
   };
-  const bLoad = (c: number): Ref => loadPartial(ctx, pb.get, 16 * c, lanesOf(c));
+  const masks = new HalfMasks(ctx);
+  const bHalf = g.b.half;
+  const bLoad = (c: number): Ref =>
+    bHalf
+      ? widenHalfs(ctx, masks, bHalf, loadHalfs(ctx, pb.get(), 8 * c, lanesOf(c)), 0)
+      : loadPartial(ctx, pb.get, 16 * c, lanesOf(c));
+  const aHalf = g.a.half;
+  if (aHalf && g.a.rowStride !== 1)
+    throw new RenderError('a 16-bit A operand needs rows contiguous in panels');
   const step = (): Ref[] => {
     const a = ctx.temp(v128);
     const held = mr > 1 ? Array.from({ length: nv }, () => ctx.temp(v128)) : [];
     const body: Ref[] = held.map((b, c) => b.set(bLoad(c)));
     for (let r = 0; r < mr; r++) {
-      body.push(a.set(m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get())));
+      body.push(
+        a.set(
+          aHalf
+            ? splatHalf(ctx, aHalf, pa.get(), 2 * r)
+            : m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get()),
+        ),
+      );
       for (let c = 0; c < nv; c++) {
         const b = held[c]?.get() ?? bLoad(c);
         body.push(acc[r]![c]!.set(madd(ctx, a.get(), b, acc[r]![c]!.get())));
       }
     }
     body.push(
-      pa.set(m.i32.add(pa.get(), m.i32.const(4 * g.a.colStride))),
-      pb.set(m.i32.add(pb.get(), m.i32.const(4 * g.b.rowStride))),
+      pa.set(m.i32.add(pa.get(), m.i32.const(elementBytes(g.a) * g.a.colStride))),
+      pb.set(m.i32.add(pb.get(), m.i32.const(elementBytes(g.b) * g.b.rowStride))),
     );
     return body;
   };
@@ -87,10 +103,12 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   }
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
   if (g.k > 0) {
+    const loop = countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false);
     code.push(
       pa.set(at(ctx, L.a, g.a, i.get, zero)),
       pb.set(at(ctx, L.b, g.b, zero, j.get)),
-      countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false),
+      ...masks.init(),
+      loop,
     );
   }
   if (!g.accumulate) code.push(setC());

@@ -1,9 +1,18 @@
-import type { GemmCall } from '../kernel/ir.js';
+import type { GemmCall, MatrixRef } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import { RenderError, type KernelContext } from './context.js';
 import { columnTiles, columnTilesApply } from './gemm-column.js';
 import { dotTile, splatTile, type GemmTile } from './gemm-simd.js';
-import { at, layoutOf, scalarInit, scalarStore, type GemmLayout, type GemmShifts } from './gemm-common.js';
+import {
+  at,
+  elementBytes,
+  layoutOf,
+  scalarInit,
+  scalarStore,
+  type GemmLayout,
+  type GemmShifts,
+} from './gemm-common.js';
+import { loadHalfScalar } from './gemm-half.js';
 import { countedLoop } from './loops.js';
 
 /**
@@ -55,6 +64,8 @@ export function tilingOf(ctx: KernelContext, g: GemmCall): Tiling | undefined {
     r.colStride,
   ]);
   const simd = ctx.target.simd && strides.every((s) => s >= 0);
+  if ((g.a.half && !g.a.panels) || (g.b.half && !g.b.panels))
+    throw new RenderError('a 16-bit gemm operand must be panel-packed');
   if (!simd) return undefined;
   const packed = g.a.panels !== undefined || g.b.panels !== undefined;
   const dot = !packed && g.a.colStride === 1 && g.b.rowStride === 1 && g.k >= 4;
@@ -252,9 +263,9 @@ function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
         () => m.i32.const(g.k),
         1,
         () => [
-          s.set(m.f32.add(s.get(), m.f32.mul(m.f32.load(0, 4, pa.get()), m.f32.load(0, 4, pb.get())))),
-          pa.set(m.i32.add(pa.get(), m.i32.const(4 * g.a.colStride))),
-          pb.set(m.i32.add(pb.get(), m.i32.const(4 * g.b.rowStride))),
+          s.set(m.f32.add(s.get(), m.f32.mul(element(ctx, g.a, pa.get()), element(ctx, g.b, pb.get())))),
+          pa.set(m.i32.add(pa.get(), m.i32.const(elementBytes(g.a) * g.a.colStride))),
+          pb.set(m.i32.add(pb.get(), m.i32.const(elementBytes(g.b) * g.b.rowStride))),
         ],
         false,
       ),
@@ -262,4 +273,9 @@ function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
   }
   code.push(...scalarStore(ctx, L, i.get, j.get, s));
   return seq(m, code);
+}
+
+/** A's or B's element at `ptr` as f32. */
+function element(ctx: KernelContext, ref: MatrixRef, ptr: Ref): Ref {
+  return ref.half ? loadHalfScalar(ctx, ref.half, ptr, 0) : ctx.m.f32.load(0, 4, ptr);
 }

@@ -155,7 +155,7 @@ class Walk {
 
   private matrix(r: MatrixRef, rows: number, cols: number, write: boolean): void {
     const { lo, hi } = spanOf(r, rows, cols);
-    this.elements(r.buffer, 4, lo, hi, write);
+    this.elements(r.buffer, r.half ? 2 : 4, lo, hi, write);
   }
 
   /** Elements [first, last] of `size` bytes each. */

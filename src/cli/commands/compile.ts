@@ -1,7 +1,8 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { NccError } from '../../errors.js';
-import { compileModel, type OptLevel, type Stage } from '../../driver/compile.js';
+import { compileModel, type CompileSummary, type OptLevel, type Stage } from '../../driver/compile.js';
+import { parseAutoCast } from '../../options/auto-cast.js';
 import type { Framework } from '../../driver/load-model.js';
 import { formatBytes } from './check.js';
 import { IO_CONFIG_HELP, ioConfigOf } from './io-options.js';
@@ -13,6 +14,10 @@ interface CompileFlags {
   output: string;
   optLevel: string;
   verbose?: string | boolean;
+  autoCast?: string;
+  autoCastType?: string;
+  fp32Cast?: string;
+  fastMath?: string[];
 }
 
 /** `neuron-cc compile`: a model to one .neff file, written whole or not at all. */
@@ -25,6 +30,16 @@ export function compileCommand(program: Command): void {
     .option('--io-config <json|file>', IO_CONFIG_HELP)
     .option('--output <file>', 'the NEFF to write', 'out.neff')
     .option('-O, --opt-level <level>', 'optimization level 0-3', '2')
+    .option(
+      '--auto-cast <mode>',
+      'store float32 data in 16 bits: none (default), matmult (weights of MatMul/Gemm/Conv and embedding tables), all',
+    )
+    .option('--auto-cast-type <type>', 'the 16-bit type: bf16 (default) or fp16')
+    .option('--fp32-cast <mode>', 'older spelling: matmult, matmult-bf16, matmult-fp16, all, all-fp16, none')
+    .option(
+      '--fast-math <values...>',
+      'older spelling: none, all, fp32-cast-matmult[-bf16|-fp16], fp32-cast-all[-fp16]',
+    )
     .option('--verbose [level]', 'progress detail: DEBUG, INFO, WARN, ERROR or 0-3 (default INFO)')
     .action((path: string, flags: CompileFlags) => {
       const verbosity = parseVerbosity(flags.verbose);
@@ -40,6 +55,7 @@ export function compileCommand(program: Command): void {
         ...(framework ? { framework } : {}),
         ioConfig: ioConfigOf(flags),
         optLevel: optLevel as OptLevel,
+        autoCast: parseAutoCast(flags),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),
       });
       // write beside the target and rename: a crash or a full disk never leaves a partial NEFF
@@ -63,10 +79,16 @@ export function compileCommand(program: Command): void {
           `compiled ${s.model} -> ${flags.output} (${formatBytes(s.neffBytes)})`,
           `  ops ${s.ops}, kernels ${s.kernels}, weights ${formatBytes(s.weightBytes)}, peak arena ${formatBytes(s.arenaBytes)}`,
           `  variants: ${s.variants.map((v) => v.join('+')).join(', ')}`,
+          ...(s.autoCast ? [autoCastLine(s.autoCast)] : []),
           `  time: ${stages}`,
         ].join('\n'),
       );
     });
+}
+
+function autoCastLine(a: NonNullable<CompileSummary['autoCast']>): string {
+  const kept = a.kept.map((k) => `${k.name} (${k.why})`).join('; ');
+  return `  auto-cast ${a.setting}: ${a.constants} weight tensors stored in 16 bits${kept ? `; kept float32: ${kept}` : ''}`;
 }
 
 function progress(verbosity: Verbosity, message: string, started: number): void {

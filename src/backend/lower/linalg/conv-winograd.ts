@@ -1,7 +1,7 @@
 import { toFloat32 } from '../../../ir/tensor.js';
 import type { GemmCall, Kernel, MatrixRef } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext } from '../lowering.js';
-import { f32Input, f32Tensor, kernel, matrix } from './common.js';
+import { f32Input, kernel, matrix } from './common.js';
 import type { ConvBuffers } from './conv-gemm.js';
 import type { ConvPlan } from './conv-plan.js';
 import { inputTransform, outputTransform, copyInput, weightTransform } from './conv-winograd-kernels.js';
@@ -13,6 +13,7 @@ import {
   type WinogradPlan,
 } from './conv-winograd-plan.js';
 import { filterTransform } from './conv-winograd-transforms.js';
+import { packedConstant } from './gemm-tile.js';
 import { NO_EPILOGUE, type Epilogue } from './epilogue.js';
 
 /**
@@ -138,12 +139,15 @@ function transformedWeights(
       }
     }
   }
-  const u = ctx.constant(f32Tensor([out.length], out), 'wino_u');
+  // auto-cast weights: the transformed ones are stored in the 16-bit type too (rounded once more)
+  const half = ctx.inputs[1]?.half;
+  const u = packedConstant(ctx, out, 'wino_u', half);
   return (pos, grp) => ({
     buffer: u,
     offset: (pos * G + grp) * panels * panel,
     rowStride: nr,
     colStride: 1,
     panels: { along: 'col', width: nr, stride: panel },
+    ...(half ? { half } : {}),
   });
 }

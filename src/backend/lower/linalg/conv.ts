@@ -110,9 +110,10 @@ function nchwWeights(
   stage: (v: LoweredValue, hint: string) => string,
 ): (grp: number) => MatrixRef {
   const K = p.Cg * volume(p.g.kernel);
-  if (w.constant && 4 * K * tile.mr <= PANEL_BYTES) {
+  // 16-bit weights are always packed (the kernels read them only from panels)
+  if (w.constant && (w.half || 4 * K * tile.mr <= PANEL_BYTES)) {
     const src = { data: toFloat32(w.constant), block: p.Mg * K, row: K, col: 1 };
-    const packed = packRows(ctx, { blocks: p.G, M: p.Mg, K }, tile.mr, src, 'conv_w_packed');
+    const packed = packRows(ctx, { blocks: p.G, M: p.Mg, K }, tile.mr, src, 'conv_w_packed', w.half);
     return (grp) => block(packed, grp);
   }
   const fw = stage(w, 'conv_w');
@@ -132,7 +133,8 @@ function nhwcWeights(
     // B_g(k = tap * Cg + c, j) = W[g*Mg + j, c, tap]: tap-major first, then panels
     const data = toFloat32(tapMajorTensor(w.constant, p, 'float32'));
     const src = { data, block: p.Mg, row: p.M, col: 1 };
-    const packed = packColumns(ctx, { blocks: p.G, K: p.Cg * kv, N: p.Mg }, tile.nr, src, 'conv_w_packed');
+    const dims = { blocks: p.G, K: p.Cg * kv, N: p.Mg };
+    const packed = packColumns(ctx, dims, tile.nr, src, 'conv_w_packed', w.half);
     return (grp) => block(packed, grp);
   }
   const wt = tapMajor(ctx, p, w, 'float32', pre).buffer;

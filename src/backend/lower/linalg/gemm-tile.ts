@@ -1,6 +1,8 @@
-import type { MatrixRef } from '../../kernel/ir.js';
+import { HALF_PADDING, type MatrixRef } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
 import { f32Tensor } from './common.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../../ir/half.js';
+import type { HalfType } from '../../../options/auto-cast.js';
 
 /**
  * The one place that picks GEMM register tiles, and the compile-time packing of constant operands
@@ -102,17 +104,30 @@ export function packColumns(
   width: number,
   src: Strided,
   hint: string,
+  half?: HalfType,
 ): Packed {
   const { data, stride, blockStride } = panelData(dims, width, src);
-  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
   const ref: MatrixRef = {
-    buffer,
+    buffer: packedConstant(ctx, data, hint, half),
     offset: 0,
     rowStride: width,
     colStride: 1,
     panels: { along: 'col', width, stride },
+    ...(half ? { half } : {}),
   };
   return { ref, blockStride };
+}
+
+/**
+ * Panel data as a constant: float32, or the 16-bit type (rounded to nearest even) followed by
+ * HALF_PADDING zero bytes, so the kernels' vector loads of a tile's values may run past the last.
+ */
+export function packedConstant(ctx: LowerContext, data: Float32Array, hint: string, half?: HalfType): string {
+  if (!half) return ctx.constant(f32Tensor([data.length], data), hint);
+  const bits = new Uint16Array(data.length + HALF_PADDING / 2);
+  const encode = half === 'bfloat16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
+  for (let i = 0; i < data.length; i++) bits[i] = encode(data[i]!);
+  return ctx.constant({ dtype: half, shape: [bits.length], data: bits }, `${hint}_${half}`);
 }
 
 /**
@@ -126,16 +141,17 @@ export function packRows(
   height: number,
   src: Strided,
   hint: string,
+  half?: HalfType,
 ): Packed {
   const transposed = { ...src, row: src.col, col: src.row };
   const { data, stride, blockStride } = panelData({ ...dims, N: dims.M }, height, transposed);
-  const buffer = ctx.constant(f32Tensor([data.length], data), hint);
   const ref: MatrixRef = {
-    buffer,
+    buffer: packedConstant(ctx, data, hint, half),
     offset: 0,
     rowStride: 1,
     colStride: height,
     panels: { along: 'row', width: height, stride },
+    ...(half ? { half } : {}),
   };
   return { ref, blockStride };
 }

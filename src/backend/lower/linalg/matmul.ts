@@ -94,6 +94,7 @@ function bOperand(
       tile.nr,
       { data: src, block: K * N, row: N, col: 1 },
       'matmul_b',
+      b.half,
     );
     return (t) => block(packed, t);
   }

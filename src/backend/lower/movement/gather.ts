@@ -1,6 +1,8 @@
 import { indexValues } from '../../../ops/movement/copy.js';
 import { elementOffsets, ndAddressing } from '../../../ops/movement/gather.js';
 import { normalizeAxis } from '../../../ops/support/axes.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../../ir/half.js';
+import { toFloat32 } from '../../../ir/tensor.js';
 import { binary, load, store } from '../../kernel/build.js';
 import type { Expr, Index, Stmt } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue } from '../lowering.js';
@@ -48,11 +50,25 @@ interface Rows {
   readonly scale?: number;
 }
 
+/**
+ * An auto-cast table (embeddings): its 16-bit copy, read and widened by the gather, so the output
+ * stays float32 and the float32 table never enters the NEFF.
+ */
+function halfTable(ctx: LowerContext, x: LoweredValue): LoweredValue | undefined {
+  if (!x.half || !x.constant) return undefined;
+  const data = toFloat32(x.constant);
+  const encode = x.half === 'bfloat16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
+  const bits = Uint16Array.from(data, (v) => encode(v));
+  const buffer = ctx.constant({ dtype: x.half, shape: [...x.shape], data: bits }, `table_${x.half}`);
+  return { buffer, dtype: x.half, shape: x.shape };
+}
+
 /** out[o, j, i] = x[o, row(j), i]: one row index per j, then a contiguous copy of the row. */
 function gatherRows(ctx: LowerContext, g: Rows): Stmt[] {
   const v = ctx.fresh('g');
   const [o, j, i, t] = [`${v}o`, `${v}j`, `${v}i`, `${v}row`];
-  const bits = bitsDType(g.x.dtype);
+  // a 16-bit table widens as it is read; other copies move bits
+  const [from, to] = g.x.half ? [g.x.half, g.out.dtype] : [bitsDType(g.x.dtype), bitsDType(g.x.dtype)];
   const outerTerm = (stride: number) => (g.outer > 1 ? [{ v: o, stride }] : []);
   const dst: Index = { terms: [...outerTerm(g.rows * g.inner), { v: j, stride: g.inner }], offset: 0 };
   const src: Index = withDynamic(
@@ -61,7 +77,7 @@ function gatherRows(ctx: LowerContext, g: Rows): Stmt[] {
   );
   const inStep = (ix: Index): Index =>
     g.inner > 1 ? { ...ix, terms: [...ix.terms, { v: i, stride: 1 }] } : ix;
-  const copy = store(g.out.buffer, bits, inStep(dst), load(g.x.buffer, bits, inStep(src)));
+  const copy = store(g.out.buffer, to, inStep(dst), load(g.x.buffer, from, inStep(src)));
   const row: Stmt[] =
     g.inner > 1 ? [{ op: 'loop', v: i, extent: g.inner, body: [copy], vectorize: true }] : [copy];
   const rowsLoop: Stmt = {
@@ -86,7 +102,7 @@ function gatherConstant(
   const dim = x.shape[a]!;
   const inner = sizeOf(x.shape.slice(a + 1));
   const runs = runsOf(idx);
-  if (runs.length <= MAX_RUNS) {
+  if (runs.length <= MAX_RUNS && !x.half) {
     return runs.flatMap((r) => {
       if (r.kind !== 'affine') return [];
       const nest = {
@@ -112,7 +128,9 @@ function gatherConstant(
 }
 
 function gather(ctx: LowerContext): Lowered {
-  const x = inputOf(ctx, 0, 'Gather data');
+  const data = inputOf(ctx, 0, 'Gather data');
+  const half = halfTable(ctx, data);
+  const x: LoweredValue = half ? { ...half, half: data.half! } : data;
   const ind = inputOf(ctx, 1, 'Gather indices');
   const out = outputOf(ctx);
   const a = normalizeAxis(ctx.attrs.axis as number, x.shape.length);

@@ -1,0 +1,120 @@
+import type { MatrixRef } from '../kernel/ir.js';
+import { binaryen, type Local, type Ref } from './binaryen.js';
+import type { KernelContext } from './context.js';
+
+/**
+ * Loads of 16-bit gemm operands (auto-cast weights), widened to float32 in registers.
+ *
+ * bfloat16 is the high half of a float32, so widening a row of B is a byte shuffle that moves each
+ * element into the top two bytes of a lane and zeroes the bottom two: one pshufb on x86 (the relaxed
+ * swizzle; SIMD128's swizzle adds a saturating add for its out-of-range rule). float16 needs
+ * arithmetic (exponent rebias, subnormals): it goes through the library's exact conversion, a few
+ * instructions per vector.
+ *
+ * Packed 16-bit operands carry HALF_PADDING (kernel/ir.ts) zero bytes past their last panel, so a
+ * vector load of a tile's values may read past a partial last row or panel.
+ */
+
+const v128 = binaryen.v128;
+const ZERO = 0x80; // a swizzle index with the top bit set gives a zero byte
+
+const swizzleOp = (binaryen as unknown as { Binary: { setOp(expr: Ref, op: number): void } }).Binary;
+
+/** Bytes of an i8x16 swizzle that put 16-bit element e(l) into the high half of lane l. */
+function laneMask(element: (lane: number) => number): number[] {
+  return Array.from({ length: 4 }, (_, l) => [ZERO, ZERO, 2 * element(l), 2 * element(l) + 1]).flat();
+}
+
+function swizzle(ctx: KernelContext, v: Ref, mask: Ref): Ref {
+  const e = ctx.m.i8x16.swizzle(v, mask);
+  if (ctx.target.relaxed) swizzleOp.setOp(e, binaryen.RelaxedSwizzleVecI8x16);
+  return e;
+}
+
+/**
+ * The shuffle masks a tile uses, in locals set once before its K loop: V8 builds a v128 constant
+ * with several instructions wherever it appears, which inside the loop cost more than the FMAs.
+ */
+export class HalfMasks {
+  private readonly locals = new Map<string, Local>();
+  private readonly setup: Ref[] = [];
+
+  constructor(private readonly ctx: KernelContext) {}
+
+  /** The mask for elements e(0..3) -> lanes 0..3. */
+  get(element: (lane: number) => number): Ref {
+    const bytes = laneMask(element);
+    const key = bytes.join(',');
+    let local = this.locals.get(key);
+    if (!local) {
+      local = this.ctx.temp(v128);
+      this.locals.set(key, local);
+      this.setup.push(local.set(this.ctx.m.v128.const(bytes)));
+    }
+    return local.get();
+  }
+
+  /** The statements that set the masks used so far (put them before the loop). */
+  init(): Ref[] {
+    return [...this.setup];
+  }
+}
+
+/** Up to 8 consecutive 16-bit elements at ptr + offset (bytes) as raw lanes (may read 16 bytes). */
+export function loadHalfs(ctx: KernelContext, ptr: Ref, offset: number, count: number): Ref {
+  const m = ctx.m;
+  if (count <= 2) return m.v128.load32_zero(offset, 2, ptr);
+  if (count <= 4) return m.v128.load64_zero(offset, 2, ptr);
+  return m.v128.load(offset, 2, ptr);
+}
+
+/** Elements [4 * part, 4 * part + 4) of raw 16-bit lanes `raw` as an f32x4. */
+export function widenHalfs(
+  ctx: KernelContext,
+  masks: HalfMasks,
+  half: NonNullable<MatrixRef['half']>,
+  raw: Ref,
+  part: 0 | 1,
+): Ref {
+  const m = ctx.m;
+  if (half === 'bfloat16')
+    return swizzle(
+      ctx,
+      raw,
+      masks.get((l) => 4 * part + l),
+    );
+  const bits = part === 0 ? m.i32x4.extend_low_i16x8_u(raw) : m.i32x4.extend_high_i16x8_u(raw);
+  return ctx.lib.call('f16x4_to_f32x4', [bits]);
+}
+
+/**
+ * The element at ptr + offset (bytes) in every lane of an f32x4: a tile's A value. For bfloat16 a
+ * broadcasting 16-bit load and a shift: measured faster than one load of the tile's values and a
+ * shuffle per row (resnet18's stride-2 convs: 2.7 ms in float32, 4.7 with shuffles, 3.1 so).
+ */
+export function splatHalf(
+  ctx: KernelContext,
+  half: NonNullable<MatrixRef['half']>,
+  ptr: Ref,
+  offset: number,
+): Ref {
+  const m = ctx.m;
+  if (half === 'bfloat16') return m.i32x4.shl(m.v128.load16_splat(offset, 2, ptr), m.i32.const(16));
+  return m.f32x4.splat(loadHalfScalar(ctx, half, ptr, offset));
+}
+
+/** One element at ptr + offset (bytes) as an f32 scalar. */
+export function loadHalfScalar(
+  ctx: KernelContext,
+  half: NonNullable<MatrixRef['half']>,
+  ptr: Ref,
+  offset: number,
+): Ref {
+  const m = ctx.m;
+  const bits = m.i32.load16_u(offset, 2, ptr);
+  if (half === 'bfloat16') return m.f32.reinterpret(m.i32.shl(bits, m.i32.const(16)));
+  return ctx.lib.call('f16_to_f32', [bits]);
+}
+
+/** A vector register type, for callers that hold raw lanes in a local. */
+export const RAW = v128;
