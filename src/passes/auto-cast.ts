@@ -1,3 +1,4 @@
+import { NccError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import {
   bfloat16BitsToFloat32,
@@ -29,6 +30,14 @@ const FLOAT16_MAX = 65504;
 
 export function autoCastGraph(graph: Graph, autoCast: AutoCast): AutoCastPlan {
   if (autoCast.mode === 'none') return { graph, storage: new Map(), kept: [] };
+  if (autoCast.mode === 'all')
+    throw new NccError(
+      'NCC_BAD_OPTION',
+      '--auto-cast all (16-bit activations between kernels) is not implemented yet',
+      {
+        hint: 'use --auto-cast matmult: weights and embedding tables in 16 bits, activations float32',
+      },
+    );
   const readers = new Map<string, boolean>();
   for (const node of graph.nodes) {
     const weights = lookupOp(node.domain, node.op)?.autoCast?.weights ?? [];

@@ -57,6 +57,31 @@ for (const features of FEATURES) {
     });
     checkGemms(SHAPES, { features, packA: 2, packB: 16, accumulate: true });
   });
+  for (const half of ['bfloat16', 'float16'] as const) {
+    test(`gemm with 16-bit (${half}) weights in panels ${label}`, () => {
+      for (const packB of [4, 8, 12, 32]) {
+        const tile = { mr: packB >= 16 ? 1 : 4, nr: packB };
+        checkGemms(SHAPES, { features, packB, halfB: half, tile, bias: 'col', activation: { kind: 'silu' } });
+        checkGemms(SHAPES, { features, packB, halfB: half, residual: true, accumulate: true });
+      }
+      for (const packA of [1, 3, 4, 6, 8]) {
+        checkGemms(SHAPES, {
+          features,
+          packA,
+          halfA: half,
+          bias: 'row',
+          activation: { kind: 'clamp', min: 0, max: 6 },
+        });
+        checkGemms(SHAPES, { features, packA, halfA: half, transB: true, residual: true });
+      }
+      checkGemms(SHAPES, { features, packA: 4, halfA: half, packB: 8, bias: 'row' });
+      if (features.length) {
+        const threaded = [...features, 'threads'] as const;
+        checkGemms(SHAPES, { features: threaded, packA: 4, packB: 8, halfB: half, threads: 3 });
+        checkGemms(SHAPES, { features: threaded, packA: 4, halfA: half, packB: 8, threads: 2 });
+      }
+    });
+  }
 }
 
 test('the tile cost model: a GEMV takes a one-row tile, every choice fits the register budget', () => {

@@ -4,6 +4,13 @@ import { elementOf } from '../../src/backend/kernel/gemm-call.js';
 import { interpretKernels } from '../../src/backend/kernel/interpret.js';
 import type { WasmFeature } from '../../src/neff/contents.js';
 import { build, program } from './wasm-harness.js';
+import { HALF_PADDING } from '../../src/backend/kernel/ir.js';
+import {
+  bfloat16BitsToFloat32,
+  float16BitsToFloat32,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from '../../src/ir/half.js';
 
 /**
  * One tester for every gemm micro-kernel variant (XNNPACK's GemmMicrokernelTester): a batch of calls
@@ -26,7 +33,14 @@ export interface GemmVariant {
   readonly tile?: { readonly mr: number; readonly nr: number };
   /** With 'threads' in features: run thread 0..threads-1 one after another (each its share). */
   readonly threads?: number;
+  /** 16-bit storage of the packed A or B operand (auto-cast weights). */
+  readonly halfA?: HalfType;
+  readonly halfB?: HalfType;
 }
+
+type HalfType = NonNullable<MatrixRef['half']>;
+const encoders = { bfloat16: float32ToBfloat16Bits, float16: float32ToFloat16Bits } as const;
+const decoders = { bfloat16: bfloat16BitsToFloat32, float16: float16BitsToFloat32 } as const;
 
 export type Shape = readonly [m: number, n: number, k: number];
 
@@ -40,7 +54,7 @@ function layout(
   buffer: string,
   rows: number,
   cols: number,
-  pack?: { along: 'row' | 'col'; width: number },
+  pack?: { along: 'row' | 'col'; width: number; half?: HalfType | undefined },
   trans = false,
 ): Layout {
   if (pack) {
@@ -48,11 +62,28 @@ function layout(
     const other = pack.along === 'row' ? cols : rows;
     const panels = Math.ceil((pack.along === 'row' ? rows : cols) / w);
     const stride = other * w + 1; // a gap between panels catches a wrong panel stride
+    const half = pack.half ? { half: pack.half } : {};
     const ref: MatrixRef =
       pack.along === 'row'
-        ? { buffer, offset: 2, rowStride: 1, colStride: w, panels: { along: 'row', width: w, stride } }
-        : { buffer, offset: 2, rowStride: w, colStride: 1, panels: { along: 'col', width: w, stride } };
-    return { ref, elements: 2 + panels * stride };
+        ? {
+            buffer,
+            offset: 2,
+            rowStride: 1,
+            colStride: w,
+            panels: { along: 'row', width: w, stride },
+            ...half,
+          }
+        : {
+            buffer,
+            offset: 2,
+            rowStride: w,
+            colStride: 1,
+            panels: { along: 'col', width: w, stride },
+            ...half,
+          };
+    // 16-bit operands end in HALF_PADDING zero bytes, which kernels may read
+    const padding = pack.half ? HALF_PADDING / 2 : 0;
+    return { ref, elements: 2 + panels * stride + padding };
   }
   const ref: MatrixRef = trans
     ? { buffer, offset: 3, rowStride: 1, colStride: rows }
@@ -65,12 +96,18 @@ const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 **
 
 export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
   const calls: GemmCall[] = [];
-  const buffers: Record<string, { dtype: 'float32'; elements: number }> = {};
+  const buffers: Record<string, { dtype: 'float32' | HalfType; elements: number }> = {};
   const data = new Map<string, Float32Array>();
   const logical: { name: string; ref: MatrixRef; rows: number; cols: number; padded?: number }[] = [];
   shapes.forEach(([m, n, k], t) => {
-    const a = layout(`a${t}`, m, k, v.packA ? { along: 'row', width: v.packA } : undefined);
-    const b = layout(`b${t}`, k, n, v.packB ? { along: 'col', width: v.packB } : undefined, v.transB);
+    const a = layout(`a${t}`, m, k, v.packA ? { along: 'row', width: v.packA, half: v.halfA } : undefined);
+    const b = layout(
+      `b${t}`,
+      k,
+      n,
+      v.packB ? { along: 'col', width: v.packB, half: v.halfB } : undefined,
+      v.transB,
+    );
     const c = layout(`c${t}`, m, n);
     const r = v.residual ? layout(`r${t}`, m, n) : undefined;
     for (const [x, rows, cols] of [
@@ -79,7 +116,7 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
       [c, m, n],
       ...(r ? [[r, m, n] as const] : []),
     ] as const) {
-      buffers[x.ref.buffer] = { dtype: 'float32', elements: x.elements };
+      buffers[x.ref.buffer] = { dtype: x.ref.half ?? 'float32', elements: x.elements };
       logical.push({ name: x.ref.buffer, ref: x.ref, rows, cols });
     }
     if (v.bias) buffers[`bias${t}`] = { dtype: 'float32', elements: 1 + (v.bias === 'row' ? m : n) };
@@ -120,19 +157,30 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
           d[p.along === 'row' ? elementOf(x.ref, e, o) : elementOf(x.ref, o, e)] = 0;
       }
     }
+    if (x.ref.half) d.fill(0, d.length - HALF_PADDING / 2);
     if (x.name.startsWith('c') && !v.accumulate) continue;
-    for (let i = 0; i < x.rows; i++) for (let j = 0; j < x.cols; j++) d[elementOf(x.ref, i, j)] = rnd();
+    // a 16-bit operand's values are exact in its type
+    const value = x.ref.half
+      ? (y: number) => decoders[x.ref.half!](encoders[x.ref.half!](y))
+      : (y: number) => y;
+    for (let i = 0; i < x.rows; i++)
+      for (let j = 0; j < x.cols; j++) d[elementOf(x.ref, i, j)] = value(rnd());
   }
   for (const [name, d] of data) if (name.startsWith('bias')) for (let i = 1; i < d.length; i++) d[i] = rnd();
-  const expected = new Map([...data].map(([name, d]) => [name, Float32Array.from(d)]));
+  // what the buffers hold: 16-bit operands as their bit patterns (NaN stays NaN)
+  const stored = (name: string, d: Float32Array): Float32Array | Uint16Array => {
+    const half = buffers[name]!.dtype;
+    return half === 'float32' ? Float32Array.from(d) : Uint16Array.from(d, (y) => encoders[half](y));
+  };
+  const expected = new Map([...data].map(([name, d]) => [name, stored(name, d)]));
   interpretKernels([kernel], expected);
   const built = build(program([kernel], buffers), v.features, 1);
-  for (const [name, d] of data) (built.view(name) as Float32Array).set(d);
+  for (const [name, d] of data) (built.view(name) as Float32Array | Uint16Array).set(stored(name, d));
   const threads = v.threads ?? 1;
   for (let t = 0; t < threads; t++) built.run(t, threads);
   shapes.forEach(([m, n, k], t) => {
     const got = built.view(`c${t}`) as Float32Array;
-    const want = expected.get(`c${t}`)!;
+    const want = expected.get(`c${t}`)! as Float32Array;
     const cref = calls[t]!.c;
     const inC = new Set<number>();
     for (let i = 0; i < m; i++) {

@@ -2,8 +2,7 @@ import type { GemmCall } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { addressOf, at, elementBytes, type GemmLayout } from './gemm-common.js';
-import { HalfMasks, loadHalfs, widenHalfs } from './gemm-half.js';
-import { RenderError } from './context.js';
+import { HalfMasks, loadHalfs, splatHalf, widenHalfs } from './gemm-half.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
@@ -99,7 +98,6 @@ function columnTile(
     elementBytes(g.a) * (Math.floor((4 * q) / p.width) * p.stride + ((4 * q) % p.width));
   const aHalf = g.a.half;
   const masks = new HalfMasks(ctx);
-  if (g.b.half) throw new RenderError('column tiles read a 16-bit B operand');
   const init = (q: number, c: number): Ref => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
     if (g.bias?.along === 'row') v = loadPartial(ctx, pbias.get, 16 * q, lanes(q));
@@ -115,7 +113,14 @@ function columnTile(
         : m.v128.load(aOffset(q), 4, pa.get());
     const body: Ref[] = held.map((a, q) => a.set(aLoad(q)));
     for (let c = 0; c < width; c++) {
-      body.push(b.set(m.v128.load32_splat(4 * c * g.b.colStride, 4, pb.get())));
+      const bHalf = g.b.half;
+      body.push(
+        b.set(
+          bHalf
+            ? splatHalf(ctx, bHalf, pb.get(), 2 * c * g.b.colStride)
+            : m.v128.load32_splat(4 * c * g.b.colStride, 4, pb.get()),
+        ),
+      );
       for (let q = 0; q < vectors; q++) {
         body.push(acc[q]![c]!.set(madd(ctx, held[q]?.get() ?? aLoad(q), b.get(), acc[q]![c]!.get())));
       }

@@ -110,7 +110,7 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
     const src = at.transB
       ? { data, block: 0, row: 1, col: K, scale: alphaLeft }
       : { data, block: 0, row: N, col: 1, scale: alphaLeft };
-    bRef = packColumns(ctx, { blocks: 1, K, N }, tile.nr, src, 'gemm_b').ref;
+    bRef = packColumns(ctx, { blocks: 1, K, N }, tile.nr, src, 'gemm_b', b.half).ref;
     alphaLeft = 1;
   } else {
     const fb = f32Input(ctx, b, 'gemm_b');
