@@ -80,6 +80,25 @@ export interface NeffMetadata {
   readonly kernels?: readonly NeffKernel[];
   /** Compile summary figures (op and kernel counts, bytes), for `inspect`. */
   readonly summary: Readonly<Record<string, number | string>>;
+  /** With --accuracy-check: how far the auto-cast model's outputs are from the float32 model's. */
+  readonly accuracy?: NeffAccuracy;
+}
+
+/** The auto-cast model against the float32 one, on `samples` input sets (worst over the samples). */
+export interface NeffAccuracy {
+  readonly samples: number;
+  /** Where the inputs came from: the user's .npy files, or seeded random data. */
+  readonly inputs: 'files' | 'random';
+  readonly outputs: readonly NeffOutputAccuracy[];
+}
+
+export interface NeffOutputAccuracy {
+  readonly name: string;
+  readonly maxAbsError: number;
+  /** max |cast - fp32| / max |fp32|: relative to the output's scale (element-wise blows up near 0). */
+  readonly maxRelError: number;
+  /** Cosine similarity of the flattened outputs (1 = same direction). */
+  readonly cosine: number;
 }
 
 /**

@@ -4,7 +4,15 @@
  * module's memory, and the memory itself inside wasm32's 4 GiB, so no file can make the runtime read
  * out of bounds or reserve more than the format allows.
  */
-import type { NeffDType, NeffMemory, NeffMetadata, NeffTensor, NeffChecks, NeffKernel } from './contents.js';
+import type {
+  NeffAccuracy,
+  NeffDType,
+  NeffMemory,
+  NeffMetadata,
+  NeffTensor,
+  NeffChecks,
+  NeffKernel,
+} from './contents.js';
 import {
   DTYPE_BYTES,
   MAX_MEMORY_BYTES,
@@ -57,7 +65,37 @@ export function parseMetadata(json: unknown, format: FormatVersion): NeffMetadat
     outputs,
     ...(m.checks === undefined ? {} : { checks: parseChecks(m.checks, memory) }),
     ...(m.kernels === undefined ? {} : { kernels: parseKernels(m.kernels) }),
+    ...(m.accuracy === undefined ? {} : { accuracy: parseAccuracy(m.accuracy) }),
     summary: summary(m.summary),
+  };
+}
+
+function parseAccuracy(json: unknown): NeffAccuracy {
+  const a = object(json, 'metadata.accuracy');
+  const samples = size(a.samples, 'metadata.accuracy.samples');
+  if (a.inputs !== 'files' && a.inputs !== 'random')
+    violation("metadata.accuracy.inputs must be 'files' or 'random'");
+  if (!Array.isArray(a.outputs) || a.outputs.length > 1 << 16)
+    violation('metadata.accuracy.outputs must be a list');
+  const figure = (o: Json, key: string, i: number): number => {
+    const v = o[key];
+    // NaN is a legitimate figure (an output that went NaN), stored as null by JSON
+    if (v === null) return NaN;
+    if (typeof v !== 'number') violation(`metadata.accuracy.outputs[${i}].${key} must be a number`);
+    return v;
+  };
+  return {
+    samples,
+    inputs: a.inputs,
+    outputs: a.outputs.map((x: unknown, i: number) => {
+      const o = object(x, `metadata.accuracy.outputs[${i}]`);
+      return {
+        name: string(o.name, `metadata.accuracy.outputs[${i}].name`),
+        maxAbsError: figure(o, 'maxAbsError', i),
+        maxRelError: figure(o, 'maxRelError', i),
+        cosine: figure(o, 'cosine', i),
+      };
+    }),
   };
 }
 

@@ -101,3 +101,49 @@ test('run names a missing input, a wrong shape, and a corrupt NEFF', () => {
   assert.equal(corrupt.status, 1);
   assert.match(corrupt.stderr, /NEFF_CORRUPT/);
 });
+
+test('--auto-cast matmult --accuracy-check: weights in bf16, the errors printed and kept in the NEFF', () => {
+  const dir = tempDir();
+  const w = Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i * 0.37) * 0.1);
+  const m = writeModel({
+    inputs: [['x', 'float32', [4, 64]]],
+    outputs: [['y', 'float32', [4, 32]]],
+    nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+    initializers: [initializer('w', fromNumbers('float32', [64, 32], w))],
+  });
+  const [fp32, cast] = [join(dir, 'fp32.neff'), join(dir, 'cast.neff')];
+  assert.equal(cli('compile', m, '--output', fp32).status, 0);
+  const c = cli(
+    'compile',
+    m,
+    '--output',
+    cast,
+    '--auto-cast',
+    'matmult',
+    '--accuracy-check',
+    '--accuracy-samples',
+    '2',
+  );
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /auto-cast matmult \(bf16\): 1 weight tensors stored in 16 bits/);
+  const line = /y: max abs error ([\d.e+-]+), max rel error ([\d.e+-]+), cosine ([\d.]+)/.exec(c.stdout);
+  assert.ok(line, c.stdout);
+  // bf16 keeps 8 significant bits: errors of about 2^-9 relative, not zero, not large
+  assert.ok(Number(line[2]) > 0 && Number(line[2]) < 0.02, line[0]);
+  assert.ok(Number(line[3]) > 0.999 && Number(line[3]) < 1, line[0]);
+  assert.match(c.stdout, /2 seeded random input set/);
+  const i = cli('inspect', cast);
+  assert.match(i.stdout, /accuracy vs float32/);
+  assert.match(i.stdout, /"autoCast":"matmult"/);
+  // the weights take half the bytes (64 x 32 floats: 8 KiB -> 4 KiB plus padding)
+  const weights = (file: string): number => {
+    const j = JSON.parse(cli('inspect', file, '--json').stdout) as { memory: { weightsBytes: number } };
+    return j.memory.weightsBytes;
+  };
+  assert.ok(weights(cast) <= weights(fp32) / 2 + 64, `${weights(cast)} vs ${weights(fp32)}`);
+  // no auto-cast, nothing to compare: a coded error, and no file
+  const bad = cli('compile', m, '--output', join(dir, 'bad.neff'), '--accuracy-check');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /NCC_BAD_OPTION/);
+  assert.equal(existsSync(join(dir, 'bad.neff')), false);
+});

@@ -3,6 +3,11 @@ import type { Command } from 'commander';
 import { NccError } from '../../errors.js';
 import { compileModel, type CompileSummary, type OptLevel, type Stage } from '../../driver/compile.js';
 import { parseAutoCast } from '../../options/auto-cast.js';
+import { accuracyLines, measureAccuracy, withAccuracy, type FeedSet } from '../../driver/accuracy.js';
+import type { NeffAccuracy } from '../../neff/contents.js';
+import { readNeff } from '../../neff/reader.js';
+import type { TensorInfo } from '../../runtime/index.js';
+import { feedsFromFlags } from './feeds.js';
 import type { Framework } from '../../driver/load-model.js';
 import { formatBytes } from './check.js';
 import { IO_CONFIG_HELP, ioConfigOf } from './io-options.js';
@@ -18,6 +23,9 @@ interface CompileFlags {
   autoCastType?: string;
   fp32Cast?: string;
   fastMath?: string[];
+  accuracyCheck?: boolean;
+  accuracySamples: string;
+  accuracyInput: string[];
 }
 
 /** `neuron-cc compile`: a model to one .neff file, written whole or not at all. */
@@ -40,8 +48,19 @@ export function compileCommand(program: Command): void {
       '--fast-math <values...>',
       'older spelling: none, all, fp32-cast-matmult[-bf16|-fp16], fp32-cast-all[-fp16]',
     )
+    .option(
+      '--accuracy-check',
+      'with --auto-cast: run the float32 and the cast model on the same inputs, report and store the errors',
+    )
+    .option('--accuracy-samples <n>', 'seeded random input sets when no --accuracy-input is given', '4')
+    .option(
+      '--accuracy-input <NAME=FILE.npy>',
+      'an input for the accuracy check (repeat per input; repeating a name adds an input set)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--verbose [level]', 'progress detail: DEBUG, INFO, WARN, ERROR or 0-3 (default INFO)')
-    .action((path: string, flags: CompileFlags) => {
+    .action(async (path: string, flags: CompileFlags) => {
       const verbosity = parseVerbosity(flags.verbose);
       const framework: Framework | undefined = flags.framework ? parseFramework(flags.framework) : undefined;
       const optLevel = Number(flags.optLevel);
@@ -51,13 +70,28 @@ export function compileCommand(program: Command): void {
         });
       }
       const started = performance.now();
-      const result = compileModel(path, {
+      const autoCast = parseAutoCast(flags);
+      const options = {
         ...(framework ? { framework } : {}),
         ioConfig: ioConfigOf(flags),
         optLevel: optLevel as OptLevel,
-        autoCast: parseAutoCast(flags),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),
-      });
+      };
+      if (flags.accuracyCheck && autoCast.mode === 'none')
+        throw new NccError('NCC_BAD_OPTION', '--accuracy-check compares an auto-cast model with float32', {
+          hint: 'add --auto-cast matmult (or another mode)',
+        });
+      let result = compileModel(path, { ...options, autoCast });
+      let report: NeffAccuracy | undefined;
+      if (flags.accuracyCheck) {
+        progress(verbosity, 'accuracy check: compiling float32...', started);
+        const fp32 = compileModel(path, { ...options, onStage: () => undefined });
+        const { inputs } = readNeff(result.neff).contents.metadata;
+        const { sets, from } = accuracySets(inputs, flags);
+        report = await measureAccuracy(fp32.neff, result.neff, sets, from);
+        const neff = withAccuracy(result.neff, report);
+        result = { neff, summary: { ...result.summary, neffBytes: neff.byteLength } };
+      }
       // write beside the target and rename: a crash or a full disk never leaves a partial NEFF
       const partial = `${flags.output}.partial-${process.pid}`;
       try {
@@ -80,10 +114,41 @@ export function compileCommand(program: Command): void {
           `  ops ${s.ops}, kernels ${s.kernels}, weights ${formatBytes(s.weightBytes)}, peak arena ${formatBytes(s.arenaBytes)}`,
           `  variants: ${s.variants.map((v) => v.join('+')).join(', ')}`,
           ...(s.autoCast ? [autoCastLine(s.autoCast)] : []),
+          ...(report ? accuracyLines(report).map((l) => `  ${l}`) : []),
           `  time: ${stages}`,
         ].join('\n'),
       );
     });
+}
+
+/** Input sets for --accuracy-check: from --accuracy-input files, else seeded random data. */
+function accuracySets(
+  inputs: readonly TensorInfo[],
+  flags: CompileFlags,
+): { sets: FeedSet[]; from: 'files' | 'random' } {
+  if (flags.accuracyInput.length) {
+    // the k-th file given for a name belongs to set k
+    const perSet: string[][] = [];
+    const seen = new Map<string, number>();
+    for (const spec of flags.accuracyInput) {
+      const name = spec.slice(0, Math.max(0, spec.indexOf('=')));
+      const k = seen.get(name) ?? 0;
+      seen.set(name, k + 1);
+      (perSet[k] ??= []).push(spec);
+    }
+    return { sets: perSet.map((specs) => feedsFromFlags(inputs, specs)), from: 'files' };
+  }
+  const n = Number(flags.accuracySamples);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new NccError('NCC_BAD_OPTION', `--accuracy-samples ${flags.accuracySamples} is not a count`, {
+      hint: 'use an integer from 1 to 1000',
+    });
+  return {
+    sets: Array.from({ length: n }, (_, k) =>
+      feedsFromFlags(inputs, [], { random: true, seed: 1 + k * 1000 }),
+    ),
+    from: 'random',
+  };
 }
 
 function autoCastLine(a: NonNullable<CompileSummary['autoCast']>): string {

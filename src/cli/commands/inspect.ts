@@ -1,3 +1,4 @@
+import { accuracyLines } from '../../driver/accuracy.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { NccError } from '../../errors.js';
@@ -52,6 +53,7 @@ export function inspectCommand(program: Command): void {
                   .join(', ')}`,
               ]
             : []),
+          ...(m.accuracy ? accuracyLines(m.accuracy) : []),
         ].join('\n'),
       );
     });
