@@ -14,6 +14,7 @@ import {
   type Stage,
 } from './driver/compile.js';
 import { parseIoConfig } from './options/io-config.js';
+import { parseAutoCast } from './options/auto-cast.js';
 import { NccError, isNccError, type ErrorCode } from './errors.js';
 import type { Framework } from './driver/load-model.js';
 
@@ -23,6 +24,10 @@ export interface CompileApiOptions {
   /** The --io-config object (or its JSON text, or a path to a JSON file). */
   readonly ioConfig?: string | Readonly<Record<string, unknown>>;
   readonly optLevel?: OptLevel;
+  /** --auto-cast: 'none' (default), 'matmult' or 'all'. */
+  readonly autoCast?: string;
+  /** --auto-cast-type: 'bf16' (default) or 'fp16'. */
+  readonly autoCastType?: string;
   readonly onStage?: (stage: Stage) => void;
 }
 
@@ -37,6 +42,10 @@ export async function compile(modelPath: string, options: CompileApiOptions = {}
     ...(options.framework ? { framework: options.framework.toLowerCase() as Framework } : {}),
     ...(ioConfig ? { ioConfig } : {}),
     ...(options.optLevel !== undefined ? { optLevel: options.optLevel } : {}),
+    autoCast: parseAutoCast({
+      ...(options.autoCast !== undefined ? { autoCast: options.autoCast } : {}),
+      ...(options.autoCastType !== undefined ? { autoCastType: options.autoCastType } : {}),
+    }),
     ...(options.onStage ? { onStage: options.onStage } : {}),
   });
 }

@@ -43,7 +43,9 @@ export async function benchModel(
   compiled?: Compiled,
 ): Promise<ModelReport> {
   const ctx: Context = { model, plan, log, problems: [] };
-  const neff = compiled?.neff ?? join(plan.workDir, `${model.name.replace(/[^\w.-]/g, '_')}.neff`);
+  const stem = join(plan.workDir, model.name.replace(/[^\w.-]/g, '_'));
+  const neff = compiled?.neff ?? `${stem}.neff`;
+  const neffCast = `${stem}.bf16.neff`;
   let compile = compiled?.result;
   if (!compile && plan.runtimes.includes('neuron-cc')) {
     compile = await compileModel(model, neff, plan.timeoutMs).catch((e: unknown) =>
@@ -51,14 +53,30 @@ export async function benchModel(
     );
     if (compile) log(compileLine(compile));
   }
+  let compileCast: CompileResult | undefined;
+  if (plan.runtimes.includes('neuron-cc-bf16')) {
+    compileCast = await compileModel(model, neffCast, plan.timeoutMs, true).catch((e: unknown) =>
+      failed(ctx, 'compile with --auto-cast matmult', e),
+    );
+    if (compileCast) log(compileLine(compileCast, '--auto-cast matmult'));
+  }
   // without a NEFF the peers are still measured, and the report says why neuron-cc is missing
-  const runtimes = compile ? plan.runtimes : plan.runtimes.filter((r) => r !== 'neuron-cc');
+  const runtimes = plan.runtimes.filter(
+    (r) => (r !== 'neuron-cc' || compile) && (r !== 'neuron-cc-bf16' || compileCast),
+  );
   const gflop = model.gflop ?? (compile ? compile.flops / 1e9 : NaN);
   const { name, onnx, inputs, outputs, tolerance } = model;
-  const files: ModelFiles = { name, onnx, neff, inputs, outputs, tolerance };
+  const files: ModelFiles = { name, onnx, neff, neffCast, inputs, outputs, tolerance };
   const threads: ThreadReport[] = [];
   for (const t of plan.threads) threads.push(await benchThreads(ctx, files, runtimes, t, gflop));
-  return { name, gflop, ...(compile ? { compile } : {}), threads, problems: ctx.problems };
+  return {
+    name,
+    gflop,
+    ...(compile ? { compile } : {}),
+    ...(compileCast ? { compileCast } : {}),
+    threads,
+    problems: ctx.problems,
+  };
 }
 
 interface Context {
@@ -111,16 +129,29 @@ async function benchThreads(
   return { threads, ...(interleaved ? { interleaved } : {}), cold };
 }
 
-export function compileModel(model: BenchModel, neffOut: string, timeoutMs: number): Promise<CompileResult> {
+export function compileModel(
+  model: BenchModel,
+  neffOut: string,
+  timeoutMs: number,
+  autoCast = false,
+): Promise<CompileResult> {
   const { onnx, framework, ioConfig } = model;
   return runJob(
-    { kind: 'compile', model: onnx, framework, ...(ioConfig ? { ioConfig } : {}), neffOut },
+    {
+      kind: 'compile',
+      model: onnx,
+      framework,
+      ...(ioConfig ? { ioConfig } : {}),
+      neffOut,
+      ...(autoCast ? { autoCast } : {}),
+    },
     timeoutMs,
   );
 }
 
-export function compileLine(c: CompileResult): string {
-  return `  compile ${(c.ms / 1000).toFixed(1)} s, NEFF ${mib(c.neffBytes)} MiB, ${c.kernels} kernels`;
+export function compileLine(c: CompileResult, how = ''): string {
+  const label = how ? ` ${how}` : '';
+  return `  compile${label} ${(c.ms / 1000).toFixed(1)} s, NEFF ${mib(c.neffBytes)} MiB, ${c.kernels} kernels`;
 }
 
 function logInterleaved(ctx: Context, r: InterleavedResult): void {

@@ -14,6 +14,8 @@ export function compareOutputs(
 ): Check {
   let maxAbsError = 0;
   let worstRatio = 0;
+  let cosine = 1;
+  let maxRelError = 0;
   const problems: string[] = [];
   for (const [name, want] of Object.entries(expected)) {
     const got = actual[name];
@@ -25,6 +27,9 @@ export function compareOutputs(
       problems.push(`'${name}' has ${got.length} elements, expected ${want.length}`);
       continue;
     }
+    const figures = similarity(got, want);
+    cosine = Math.min(cosine, figures.cosine);
+    maxRelError = Math.max(maxRelError, figures.maxRelError);
     for (let i = 0; i < want.length; i++) {
       const e = Number(want[i]);
       // a NaN compares false everywhere, so it is turned into the worst error there is
@@ -42,8 +47,33 @@ export function compareOutputs(
     against,
     maxAbsError,
     worstRatio,
+    cosine,
+    maxRelError,
     ...(problems.length ? { detail: problems.join('; ') } : {}),
   };
+}
+
+/** Cosine similarity and max |error| / max |expected| (NaN anywhere makes both NaN). */
+function similarity(
+  got: ArrayLike<unknown>,
+  want: ArrayLike<unknown>,
+): { cosine: number; maxRelError: number } {
+  let [dot, na, nb, err, scale] = [0, 0, 0, 0, 0];
+  for (let i = 0; i < want.length; i++) {
+    const [x, y] = [Number(got[i]), Number(want[i])];
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+    err = Math.max(err, Math.abs(x - y));
+    scale = Math.max(scale, Math.abs(y));
+  }
+  const cosine = na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
+  return { cosine, maxRelError: scale > 0 ? err / scale : err };
+}
+
+/** The same comparison, reported as figures: auto-cast outputs are not held to float32's tolerance. */
+export function figuresOnly(check: Check): Check {
+  return check.status === 'unchecked' ? check : { ...check, status: 'figures' };
 }
 
 export const UNCHECKED: Check = {

@@ -3,7 +3,7 @@
  * check each one's outputs, time them round-robin, then measure throughput and neuron-cc's per-layer
  * profile. With `scaling`, neuron-cc is also opened at one thread and timed in the same rounds.
  */
-import { compareOutputs, UNCHECKED } from './check.js';
+import { compareOutputs, figuresOnly, UNCHECKED } from './check.js';
 import { readFeeds, readOutputs, reversedFeeds, type Feed, type Outputs } from './feeds.js';
 import { layerEfficiency } from './layers.js';
 import { interleave, throughput, warmUp } from './measure.js';
@@ -114,9 +114,11 @@ function checkAll(job: InterleavedJob, sessions: readonly Warm[]): Check[] {
   const expected = files ? readOutputs(job.files.outputs) : node?.first;
   if (!expected) return sessions.map(() => UNCHECKED);
   const against = files ? 'reference' : 'onnxruntime-node';
-  return sessions.map((s) =>
-    !files && s === node ? UNCHECKED : compareOutputs(s.first, expected, job.files.tolerance, against),
-  );
+  return sessions.map((s) => {
+    if (!files && s === node) return UNCHECKED;
+    const check = compareOutputs(s.first, expected, job.files.tolerance, against);
+    return s.session.runtime === 'neuron-cc-bf16' ? figuresOnly(check) : check;
+  });
 }
 
 async function throughputOf(job: InterleavedJob, sessions: readonly Warm[]) {

@@ -8,7 +8,13 @@ import { WASM_FMA_GFLOPS_PER_CORE } from './figures.js';
 /** Above this 1-minute load average before the run, the machine was not idle: say so. */
 export const BUSY_LOAD = 0.5;
 
-export function renderMarkdown(report: SuiteReport, targets: readonly TargetResult[]): string {
+export function renderMarkdown(
+  report: SuiteReport,
+  targets: readonly TargetResult[],
+  castTargets: readonly TargetResult[] = [],
+): string {
+  const list = (ts: readonly TargetResult[]): string[] =>
+    ts.map((t) => `- ${t.verdict === 'met' ? 'met' : `**${t.verdict}**`}: ${t.target}. ${t.figures}`);
   return [
     '# neuron-cc benchmarks',
     '',
@@ -17,8 +23,9 @@ export function renderMarkdown(report: SuiteReport, targets: readonly TargetResu
     '## Targets (issue 4, part 3)',
     '',
     // a list, not a table: the figures run long, and a table would pad every row to the longest
-    ...targets.map((t) => `- ${t.verdict === 'met' ? 'met' : `**${t.verdict}**`}: ${t.target}. ${t.figures}`),
+    ...list(targets),
     '',
+    ...(castTargets.length ? ['## Targets (issue 5, part 5: auto-cast)', '', ...list(castTargets), ''] : []),
     ...allTables(report.models).flatMap(section),
     ...skipped(report),
     ...problems(report),

@@ -5,9 +5,10 @@
  * per process), and compiles in their own process so the parent never holds a model's memory.
  */
 
-export const RUNTIMES = ['neuron-cc', 'onnxruntime-node', 'onnxruntime-web'] as const;
+/** neuron-cc-bf16: the same model compiled with --auto-cast matmult (bf16 weights), beside float32. */
+export const RUNTIMES = ['neuron-cc', 'neuron-cc-bf16', 'onnxruntime-node', 'onnxruntime-web'] as const;
 export type RuntimeId = (typeof RUNTIMES)[number];
-export type PeerId = Exclude<RuntimeId, 'neuron-cc'>;
+export type PeerId = Exclude<RuntimeId, 'neuron-cc' | 'neuron-cc-bf16'>;
 
 export interface Tolerance {
   readonly atol: number;
@@ -20,6 +21,8 @@ export interface ModelFiles {
   readonly onnx: string;
   /** The compiled NEFF (written by the compile job). */
   readonly neff: string;
+  /** The NEFF compiled with --auto-cast matmult (bf16), for the neuron-cc-bf16 runtime. */
+  readonly neffCast: string;
   /** Input name -> .npy file. */
   readonly inputs: Readonly<Record<string, string>>;
   /** Output name -> reference .npy file; empty: results are checked against onnxruntime-node's. */
@@ -47,6 +50,8 @@ export interface CompileJob {
   /** The io-config object, or its JSON text or file (as the CLI's --io-config takes it). */
   readonly ioConfig?: string | Readonly<Record<string, unknown>>;
   readonly neffOut: string;
+  /** --auto-cast matmult with bf16 (the neuron-cc-bf16 runtime's NEFF). */
+  readonly autoCast?: boolean;
 }
 
 export interface InterleavedJob {
@@ -81,7 +86,8 @@ export interface CompileResult {
   readonly batch: string;
 }
 
-export type CheckStatus = 'pass' | 'fail' | 'unchecked';
+/** 'figures': compared, but judged by its figures, not a tolerance (auto-cast runs on random weights). */
+export type CheckStatus = 'pass' | 'fail' | 'unchecked' | 'figures';
 
 export interface Check {
   readonly status: CheckStatus;
@@ -90,6 +96,9 @@ export interface Check {
   readonly maxAbsError: number;
   /** The largest |error| / (atol + rtol * |expected|): pass when at most 1. */
   readonly worstRatio: number;
+  /** Worst over the outputs: cosine similarity, and max |error| / max |expected| (auto-cast figures). */
+  readonly cosine?: number;
+  readonly maxRelError?: number;
   readonly detail?: string;
 }
 

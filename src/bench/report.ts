@@ -3,6 +3,7 @@
  * Markdown writer prints them over all models. Columns name runtimes as ncc (neuron-cc), node
  * (onnxruntime-node) and web (onnxruntime-web).
  */
+import { castTable } from './auto-cast.js';
 import {
   coldOf,
   latency,
@@ -56,6 +57,8 @@ export function compileTable(models: readonly ModelReport[]): Table {
 export function checkText(check: Check | undefined): string {
   if (!check) return 'not run';
   if (check.status === 'unchecked') return 'unchecked';
+  if (check.status === 'figures')
+    return `cosine ${check.cosine?.toFixed(6)}, max rel error ${check.maxRelError?.toExponential(1)} vs ${check.against}`;
   const worst = sig(check.worstRatio);
   const against = check.against === 'onnxruntime-node' ? ' vs onnxruntime-node' : '';
   return `${check.status}${against} (err/tol ${worst})${check.detail ? `: ${check.detail}` : ''}`;
@@ -216,5 +219,6 @@ export function allTables(models: readonly ModelReport[]): Table[] {
     throughputTable(models),
     coldTable(models),
     layerTable(models),
+    castTable(models),
   ];
 }

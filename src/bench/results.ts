@@ -12,6 +12,8 @@ export interface ModelReport {
   /** Conv/GEMM/MatMul GFLOP of one inference (the suite's models.json, else the NEFF's kernel table). */
   readonly gflop: number;
   readonly compile?: CompileResult;
+  /** The same model compiled with --auto-cast matmult (bf16). */
+  readonly compileCast?: CompileResult;
   readonly threads: readonly ThreadReport[];
   /** Jobs that failed, and peers that were skipped, in words. */
   readonly problems: readonly string[];

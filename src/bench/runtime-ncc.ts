@@ -3,21 +3,21 @@ import { load, type Feeds, type Model, type TypedArray } from '../runtime/index.
 import type { Feed } from './feeds.js';
 import type { KernelTime, OpenOptions, RuntimeAdapter, Session } from './runtimes.js';
 
-export function nccAdapter(): RuntimeAdapter {
+export function nccAdapter(runtime: 'neuron-cc' | 'neuron-cc-bf16' = 'neuron-cc'): RuntimeAdapter {
   return {
     async open({ files, threads, feeds }: OpenOptions): Promise<Session> {
-      const model = await load(files.neff, { threads });
-      return new NccSession(model, feeds.map(toFeeds));
+      const model = await load(runtime === 'neuron-cc' ? files.neff : files.neffCast, { threads });
+      return new NccSession(runtime, model, feeds.map(toFeeds));
     },
   };
 }
 
 class NccSession implements Session {
-  readonly runtime = 'neuron-cc';
   readonly backend: string;
   readonly features: readonly string[];
 
   constructor(
+    readonly runtime: 'neuron-cc' | 'neuron-cc-bf16',
     private readonly model: Model,
     private readonly sets: readonly Feeds[],
   ) {

@@ -44,7 +44,7 @@ export class RuntimeUnavailable extends Error {}
 
 /** The adapters for `ids`, imported in the order that keeps each peer on its own backend. */
 export async function adapters(ids: readonly RuntimeId[]): Promise<Map<RuntimeId, RuntimeAdapter | Error>> {
-  const order: RuntimeId[] = ['onnxruntime-node', 'onnxruntime-web', 'neuron-cc'];
+  const order: RuntimeId[] = ['onnxruntime-node', 'onnxruntime-web', 'neuron-cc', 'neuron-cc-bf16'];
   const out = new Map<RuntimeId, RuntimeAdapter | Error>();
   for (const id of order.filter((r) => ids.includes(r))) {
     try {
@@ -59,7 +59,8 @@ export async function adapters(ids: readonly RuntimeId[]): Promise<Map<RuntimeId
 async function importAdapter(id: RuntimeId): Promise<RuntimeAdapter> {
   switch (id) {
     case 'neuron-cc':
-      return (await import('./runtime-ncc.js')).nccAdapter();
+    case 'neuron-cc-bf16':
+      return (await import('./runtime-ncc.js')).nccAdapter(id);
     case 'onnxruntime-node':
       return (await import('./peer-ort-node.js')).ortNodeAdapter();
     case 'onnxruntime-web':

@@ -14,6 +14,7 @@ import { allTables } from './report.js';
 import type { ModelReport, SuiteReport } from './results.js';
 import { textTable } from './table.js';
 import { evaluateTargets } from './targets.js';
+import { evaluateCastTargets } from './auto-cast.js';
 
 export interface SuiteOptions {
   readonly dir: string;
@@ -99,12 +100,21 @@ export async function runSuite(
     skipped,
     minutes: (Date.now() - started) / 60_000,
   };
-  const targets = evaluateTargets(reports, options.models);
-  log('\nTargets (issue 4, part 3)');
-  for (const t of targets) log(`  ${t.verdict.padEnd(12)} ${t.target}\n  ${' '.repeat(12)} ${t.figures}`);
+  const targets = evaluateTargets(
+    reports,
+    options.models.filter((m) => m !== 'bert_base_seq1'),
+  );
+  const castTargets = runtimes.includes('neuron-cc-bf16') ? evaluateCastTargets(reports, options.models) : [];
+  for (const [title, list] of [
+    ['Targets (issue 4, part 3)', targets],
+    ['Targets (issue 5, part 5: auto-cast)', castTargets],
+  ] as const) {
+    if (list.length) log(`\n${title}`);
+    for (const t of list) log(`  ${t.verdict.padEnd(12)} ${t.target}\n  ${' '.repeat(12)} ${t.figures}`);
+  }
   for (const s of skipped) log(`SKIPPED ${s.name}: ${s.reason} (make it with: ${s.command})`);
   if (options.out) {
-    const markdown = renderMarkdown(report, targets);
+    const markdown = renderMarkdown(report, targets, castTargets);
     writeAtomic(options.out, options.format ? await options.format(markdown, options.out) : markdown);
     log(`\nwrote ${options.out}`);
   }
