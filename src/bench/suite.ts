@@ -100,9 +100,11 @@ export async function runSuite(
     skipped,
     minutes: (Date.now() - started) / 60_000,
   };
+  // issue 4's targets are over its seven models; bert_base_seq1 is auto-cast's (issue 5)
+  const issue4 = (name: string): boolean => name !== 'bert_base_seq1';
   const targets = evaluateTargets(
-    reports,
-    options.models.filter((m) => m !== 'bert_base_seq1'),
+    reports.filter((m) => issue4(m.name)),
+    options.models.filter(issue4),
   );
   const castTargets = runtimes.includes('neuron-cc-bf16') ? evaluateCastTargets(reports, options.models) : [];
   for (const [title, list] of [

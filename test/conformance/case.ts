@@ -7,7 +7,7 @@ import { decodeTensor } from '../../src/frontends/onnx/onnx-proto.js';
 import { tensorFromProto } from '../../src/frontends/onnx/tensor-proto.js';
 import { runGraph } from '../../src/interpreter/run-graph.js';
 import { isStaticShape } from '../../src/ir/shape.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import { getNumber, type Tensor } from '../../src/ir/tensor.js';
 import { checkSupported } from '../../src/passes/check-supported.js';
 import { inferShapes } from '../../src/passes/infer-shapes.js';
 import { pinInputs } from '../../src/passes/pin-inputs.js';
@@ -15,7 +15,9 @@ import { compareTensors } from './compare.js';
 import { requireStaticShapes } from '../../src/passes/require-static.js';
 import { compileStaticModel } from '../../src/driver/compile.js';
 import { load } from '../../src/runtime/index.js';
-import type { Model } from '../../src/ir/graph.js';
+import type { Graph, Model } from '../../src/ir/graph.js';
+import { lookupOp } from '../../src/ops/registry.js';
+import type { AutoCast } from '../../src/options/auto-cast.js';
 import type { TensorData } from '../../src/ir/dtype.js';
 import { TOLERANCE_OVERRIDES } from './tolerances.js';
 
@@ -43,7 +45,12 @@ function readSet(dir: string, prefix: 'input' | 'output'): Tensor[] {
  */
 export type Mode = 'reference' | 'compiled';
 
-export async function runCase(caseDir: string, name = '', mode: Mode = 'reference'): Promise<CaseOutcome> {
+export async function runCase(
+  caseDir: string,
+  name = '',
+  mode: Mode = 'reference',
+  autoCast?: AutoCast,
+): Promise<CaseOutcome> {
   try {
     const model = importOnnxFile(join(caseDir, 'model.onnx'));
     checkSupported(model.graph);
@@ -69,19 +76,23 @@ export async function runCase(caseDir: string, name = '', mode: Mode = 'referenc
         };
       }
     }
-    const feeds = new Map(graphInputs.map((v, i) => [v.name, inputs[i]!]));
+    let feeds = new Map(graphInputs.map((v, i) => [v.name, inputs[i]!]));
+    let toCompile = pinned;
+    if (autoCast) ({ graph: toCompile, feeds } = weightsAsConstants(pinned, feeds));
     let frozen: string[] = [];
     let actual: Map<string, Tensor>;
     if (mode === 'reference') actual = runGraph(graph, feeds);
     else {
-      const compiled = await runCompiledFreezing({ ...model, graph: pinned }, feeds);
+      const compiled = await runCompiledFreezing({ ...model, graph: toCompile }, feeds, autoCast);
       actual = compiled.outputs;
       frozen = compiled.frozen;
     }
     for (const [i, o] of graph.outputs.entries()) {
       const want = expected[i];
       if (!want) return { status: 'fail', reason: `no expected value for output ${i}` };
-      const diff = compareTensors(actual.get(o.name)!, want, TOLERANCE_OVERRIDES[name]?.atol);
+      const diff = autoCast
+        ? compareBf16(actual.get(o.name)!, want)
+        : compareTensors(actual.get(o.name)!, want, TOLERANCE_OVERRIDES[name]?.atol);
       if (diff) return { status: 'fail', reason: `output ${i} (${o.name}): ${diff}` };
     }
     return frozen.length
@@ -110,6 +121,7 @@ const FREEZABLE_ELEMENTS = 64;
 async function runCompiledFreezing(
   model: Model,
   feeds: ReadonlyMap<string, Tensor>,
+  autoCast?: AutoCast,
 ): Promise<{ outputs: Map<string, Tensor>; frozen: string[] }> {
   const size = (name: string): number => feeds.get(name)!.data.length;
   const isInt = (name: string): boolean => ['int64', 'int32'].includes(feeds.get(name)!.dtype);
@@ -141,7 +153,7 @@ async function runCompiledFreezing(
     const remaining = new Map([...feeds].filter(([k]) => !stage.frozen.includes(k)));
     try {
       const graph = inferShapes({ ...model.graph, inputs: rest, initializers }, { fold: stage.fold });
-      const outputs = await runCompiled({ ...model, graph }, remaining);
+      const outputs = await runCompiled({ ...model, graph }, remaining, autoCast);
       return {
         outputs,
         frozen: stage.fold ? stage.frozen : [...stage.frozen, '(all inputs: nodes kept, not folded)'],
@@ -157,9 +169,13 @@ async function runCompiledFreezing(
 }
 
 /** Compiles the inferred graph to a NEFF and runs it with the runtime, as a user would. */
-async function runCompiled(model: Model, feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
+async function runCompiled(
+  model: Model,
+  feeds: ReadonlyMap<string, Tensor>,
+  autoCast?: AutoCast,
+): Promise<Map<string, Tensor>> {
   requireStaticShapes(model.graph);
-  const { neff } = compileStaticModel(model, { optLevel: 1 });
+  const { neff } = compileStaticModel(model, { optLevel: 1, ...(autoCast ? { autoCast } : {}) });
   const compiled = await load(neff);
   try {
     const outputs = await compiled.run(Object.fromEntries([...feeds].map(([k, t]) => [k, t.data])));
@@ -172,4 +188,52 @@ async function runCompiled(model: Model, feeds: ReadonlyMap<string, Tensor>): Pr
   } finally {
     compiled.dispose();
   }
+}
+
+/**
+ * Graph inputs that ops read as weights (their registry auto-cast policy), made constants with the
+ * case's values, as an exported model carries them: what auto-cast casts.
+ */
+function weightsAsConstants(
+  graph: Graph,
+  feeds: ReadonlyMap<string, Tensor>,
+): { graph: Graph; feeds: Map<string, Tensor> } {
+  const weights = new Set<string>();
+  for (const node of graph.nodes) {
+    const policy = lookupOp(node.domain, node.op)?.autoCast?.weights ?? [];
+    for (const i of policy) if (node.inputs[i]) weights.add(node.inputs[i]!);
+  }
+  const constant = graph.inputs.filter((v) => weights.has(v.name) && feeds.get(v.name)?.dtype === 'float32');
+  if (!constant.length) return { graph, feeds: new Map(feeds) };
+  const initializers = new Map(graph.initializers);
+  for (const v of constant) initializers.set(v.name, feeds.get(v.name)!);
+  const names = new Set(constant.map((v) => v.name));
+  return {
+    graph: { ...graph, inputs: graph.inputs.filter((v) => !names.has(v.name)), initializers },
+    feeds: new Map([...feeds].filter(([k]) => !names.has(k))),
+  };
+}
+
+/** The BF16 tolerance: |actual - expected| <= 1e-2 * (max|expected| + |expected|) on float outputs. */
+function compareBf16(actual: Tensor, expected: Tensor): string | undefined {
+  if (expected.dtype !== 'float32' && expected.dtype !== 'float64') return compareTensors(actual, expected);
+  if (actual.dtype !== expected.dtype) return `dtype ${actual.dtype}, expected ${expected.dtype}`;
+  if (actual.shape.join() !== expected.shape.join())
+    return `shape [${actual.shape}], expected [${expected.shape}]`;
+  let scale = 0;
+  for (let i = 0; i < expected.data.length; i++) {
+    const e = getNumber(expected, i);
+    if (Number.isFinite(e)) scale = Math.max(scale, Math.abs(e));
+  }
+  for (let i = 0; i < expected.data.length; i++) {
+    const [a, e] = [getNumber(actual, i), getNumber(expected, i)];
+    if (Number.isNaN(a) || Number.isNaN(e) || !Number.isFinite(e)) {
+      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e)))
+        return `element ${i}: ${a}, expected ${e}`;
+      continue;
+    }
+    if (Math.abs(a - e) > 1e-2 * (scale + Math.abs(e)))
+      return `element ${i}: ${a}, expected ${e} (BF16 tolerance)`;
+  }
+  return undefined;
 }

@@ -24,7 +24,7 @@ function count(records: readonly CaseRecord[]): Counts {
 /** docs/conformance.md: totals, per-suite and per-op tables, every skip and failure with its reason. */
 export function renderReport(
   records: readonly CaseRecord[],
-  meta: { date: string; data: string; mode: 'reference' | 'compiled' },
+  meta: { date: string; data: string; mode: 'reference' | 'compiled'; autoCast?: string },
 ): string {
   const total = count(records);
   const attempted = total.pass + total.fail;
@@ -32,15 +32,23 @@ export function renderReport(
   const how =
     meta.mode === 'reference'
       ? 'shape inference with constant folding and the reference interpreter'
-      : 'shape inference, compilation to a NEFF (wasm SIMD, -O1) and the runtime';
-  lines.push(`# ONNX conformance (${meta.mode})`, '');
+      : `shape inference, compilation to a NEFF (wasm SIMD, -O1${meta.autoCast ? `, --auto-cast ${meta.autoCast}` : ''}) and the runtime`;
+  lines.push(`# ONNX conformance (${meta.mode}${meta.autoCast ? `, --auto-cast ${meta.autoCast}` : ''})`, '');
+  if (meta.autoCast)
+    lines.push(
+      'Inputs that an op reads as weights (its registry auto-cast policy) are made constants first, as in an',
+      'exported model, so the cast applies to them. A case passes when every float output is within the',
+      'BF16 tolerance |actual - expected| <= 1e-2 * (max|expected| + |expected|): auto-cast results are not',
+      "held to float32's tolerance. No baseline: the count is reported, not enforced.",
+      '',
+    );
   lines.push(
     `The ONNX backend test cases (\`${meta.data}\`, ONNX v1.22.0) run through neuron-cc's ONNX import, input pinning,`,
     `${how}; each output is compared with the`,
     "expected one (float: numpy allclose with ONNX's rtol 1e-3 / atol 1e-7; float16 4e-3 / 1e-3;",
     'bfloat16 2e-2 / 1e-2; integers and bool exactly). Inferred output shapes must match too.',
     '',
-    `Regenerate with \`npm run conformance${meta.mode === 'compiled' ? ' -- --mode compiled' : ''}\` (written ${meta.date}).`,
+    `Regenerate with \`npm run conformance${meta.mode === 'compiled' ? ' -- --mode compiled' : ''}${meta.autoCast ? ` --auto-cast ${meta.autoCast.split(' ')[0]}` : ''}\` (written ${meta.date}).`,
     '',
     `**${total.pass} passed, ${total.fail} failed, ${total.skip} skipped** — ${((100 * total.pass) / Math.max(1, attempted)).toFixed(1)}% of the ${attempted} attempted cases pass.`,
     '',

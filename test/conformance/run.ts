@@ -8,6 +8,7 @@ import { skipReason, type IndexEntry } from './classify.js';
 import { renderReport, type CaseRecord } from './report.js';
 import { SKIPPED_OPS } from './skips.js';
 import { lookupOp } from '../../src/ops/all.js';
+import { describeAutoCast, parseAutoCast } from '../../src/options/auto-cast.js';
 
 /**
  * `npm run conformance`: the ONNX backend test cases through import -> shape inference -> reference
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     'update-baseline': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     mode: { type: 'string', default: 'reference' },
+    'auto-cast': { type: 'string' },
+    'auto-cast-type': { type: 'string', default: 'bf16' },
   },
 });
 
@@ -38,16 +41,31 @@ interface Job {
 }
 
 const MODE = args.mode as Mode;
+/** With --auto-cast (compiled mode only): the cast setting, judged by the BF16 tolerance, no baseline. */
+const AUTO_CAST = args['auto-cast']
+  ? parseAutoCast({ autoCast: args['auto-cast'], autoCastType: args['auto-cast-type']! })
+  : undefined;
 /** Cases that passed before in this mode: a case listed here that fails now fails the run. */
 const BASELINE = join(
   ROOT,
   MODE === 'reference' ? 'test/conformance/passing.txt' : 'test/conformance/passing-compiled.txt',
 );
-const REPORT = join(ROOT, MODE === 'reference' ? 'docs/conformance.md' : 'docs/conformance-compiled.md');
+const REPORT = join(
+  ROOT,
+  AUTO_CAST
+    ? 'docs/conformance-auto-cast.md'
+    : MODE === 'reference'
+      ? 'docs/conformance.md'
+      : 'docs/conformance-compiled.md',
+);
 
 async function main(): Promise<number> {
   if (MODE !== 'reference' && MODE !== 'compiled') {
     console.log(`--mode must be reference or compiled, not ${MODE}`);
+    return 2;
+  }
+  if (AUTO_CAST && MODE !== 'compiled') {
+    console.log('--auto-cast needs --mode compiled');
     return 2;
   }
   const data = resolve(args.data!);
@@ -88,7 +106,7 @@ async function main(): Promise<number> {
   const pass = records.filter((r) => r.status === 'pass');
   const fail = records.filter((r) => r.status === 'fail');
   const skip = records.filter((r) => r.status === 'skip');
-  const regressions = checkBaseline(records, !filter);
+  const regressions = AUTO_CAST ? [] : checkBaseline(records, !filter);
   if (!filter) {
     writeFileSync(
       REPORT,
@@ -96,13 +114,19 @@ async function main(): Promise<number> {
         date: new Date().toISOString().slice(0, 10),
         data: relative(ROOT, data),
         mode: MODE,
+        ...(AUTO_CAST ? { autoCast: describeAutoCast(AUTO_CAST) } : {}),
       }),
     );
-    if (args['update-baseline']) writeFileSync(BASELINE, pass.map((r) => r.name).join('\n') + '\n');
+    if (args['update-baseline'] && !AUTO_CAST)
+      writeFileSync(BASELINE, pass.map((r) => r.name).join('\n') + '\n');
   }
-  console.log(`conformance (${MODE}): ${jobs.length} cases attempted in ${seconds}s`);
+  const label = AUTO_CAST ? `${MODE}, --auto-cast ${describeAutoCast(AUTO_CAST)}` : MODE;
+  console.log(`conformance (${label}): ${jobs.length} cases attempted in ${seconds}s`);
   for (const r of regressions) console.log(`REGRESSION ${r.name}: ${r.reason ?? r.status}`);
-  console.log(`${pass.length} passed, ${fail.length} failed, ${skip.length} skipped`);
+  console.log(
+    `${pass.length} ${AUTO_CAST ? 'within the BF16 tolerance' : 'passed'}, ${fail.length} failed, ${skip.length} skipped`,
+  );
+  if (AUTO_CAST) return 0;
   // the test command adds these to its closing totals
   writeFileSync(
     join(ROOT, `dist/conformance-summary-${MODE}.json`),
@@ -166,7 +190,7 @@ function runAll(jobs: readonly Job[], parallel: number, timeoutMs: number): Prom
           });
           void worker.terminate(); // the exit handler starts a fresh worker
         }, timeoutMs);
-        worker.postMessage({ id: next, dir: job.dir, name: job.name, mode: MODE });
+        worker.postMessage({ id: next, dir: job.dir, name: job.name, mode: MODE, autoCast: AUTO_CAST });
       };
       worker.on(
         'message',

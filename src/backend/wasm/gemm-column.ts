@@ -117,7 +117,7 @@ function columnTile(
       body.push(
         b.set(
           bHalf
-            ? splatHalf(ctx, bHalf, pb.get(), 2 * c * g.b.colStride)
+            ? splatHalf(ctx, masks, bHalf, pb.get(), 2 * c * g.b.colStride)
             : m.v128.load32_splat(4 * c * g.b.colStride, 4, pb.get()),
         ),
       );

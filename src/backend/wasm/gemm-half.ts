@@ -54,6 +54,20 @@ export class HalfMasks {
     return local.get();
   }
 
+  /** 0xffff0000 in every lane: keeps the high halves of 32-bit words. */
+  highHalves(): Ref {
+    const key = 'high';
+    let local = this.locals.get(key);
+    if (!local) {
+      local = this.ctx.temp(v128);
+      this.locals.set(key, local);
+      this.setup.push(
+        local.set(this.ctx.m.v128.const(Array.from({ length: 16 }, (_, b) => (b % 4 >= 2 ? 0xff : 0)))),
+      );
+    }
+    return local.get();
+  }
+
   /** The statements that set the masks used so far (put them before the loop). */
   init(): Ref[] {
     return [...this.setup];
@@ -89,17 +103,27 @@ export function widenHalfs(
 
 /**
  * The element at ptr + offset (bytes) in every lane of an f32x4: a tile's A value. For bfloat16 a
- * broadcasting 16-bit load and a shift: measured faster than one load of the tile's values and a
- * shuffle per row (resnet18's stride-2 convs: 2.7 ms in float32, 4.7 with shuffles, 3.1 so).
+ * 32-bit broadcast load that ends at the element (its low half is the element before, masked off):
+ * a plain load and an AND, which runs on any vector port, where a 16-bit broadcast needs the shuffle
+ * port and a shift competes with the FMAs (measured on resnet18's stride-2 convs: 2.7 ms in float32,
+ * 4.7 with a shuffle per row, 3.1 with broadcast and shift).
  */
 export function splatHalf(
   ctx: KernelContext,
+  masks: HalfMasks,
   half: NonNullable<MatrixRef['half']>,
   ptr: Ref,
   offset: number,
 ): Ref {
   const m = ctx.m;
-  if (half === 'bfloat16') return m.i32x4.shl(m.v128.load16_splat(offset, 2, ptr), m.i32.const(16));
+  if (half === 'bfloat16') {
+    // offsets are unsigned: the first element's word starts before the pointer
+    const word =
+      offset >= 2
+        ? m.v128.load32_splat(offset - 2, 2, ptr)
+        : m.v128.load32_splat(0, 2, m.i32.sub(ptr, m.i32.const(2 - offset)));
+    return m.v128.and(word, masks.highHalves());
+  }
   return m.f32x4.splat(loadHalfScalar(ctx, half, ptr, offset));
 }
 

@@ -23,7 +23,8 @@ import { convGemmNchw, convGemmNhwc, type GemmConvOperands } from './conv-gemm.j
 import { planConv, type ConvPlan } from './conv-plan.js';
 import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
 import { volume } from './geometry.js';
-import { block, chooseTile, packColumns, packRows, type Tile } from './gemm-tile.js';
+import { block, chooseTile, encodeHalf, packColumns, packRows, type Tile } from './gemm-tile.js';
+import type { HalfType } from '../../../options/auto-cast.js';
 import { levelVar, nest } from './nest.js';
 
 /**
@@ -47,7 +48,12 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
   const nhwc = p.layout === 'NHWC';
   if (p.Cg === 1) {
     const pre: Kernel[] = [];
-    const wt = nhwc ? tapMajor(ctx, p, w, w.dtype, pre) : operand(w);
+    const wt =
+      w.half && w.constant
+        ? halfWeights(ctx, p, w, w.half)
+        : nhwc
+          ? tapMajor(ctx, p, w, w.dtype, pre)
+          : operand(w);
     const buffers = { x: operand(x), w: wt, bias: b && operand(b), y: operand(y) };
     return { kernels: [...pre, ...convDepthwiseKernels(ctx, p, buffers, e)] };
   }
@@ -195,6 +201,19 @@ export function tapMajor(
   );
   pre.push(kernel(ctx, `conv_weights_tapmajor_${suffix(w.dtype)}_${suffix(dtype)}`, body));
   return { buffer, dtype };
+}
+
+/**
+ * Auto-cast depthwise weights: a 16-bit copy in the layout the loops read ([M][tap] for NCHW,
+ * tap-major for NHWC), widened as they are loaded.
+ */
+function halfWeights(ctx: LowerContext, p: ConvPlan, w: LoweredValue, half: HalfType): Operand {
+  const data = p.layout === 'NHWC' ? tapMajorTensor(w.constant!, p, 'float32').data : toFloat32(w.constant!);
+  const bits = encodeHalf(data as Float32Array, half);
+  return {
+    buffer: ctx.constant({ dtype: half, shape: [bits.length], data: bits }, `conv_w_${half}`),
+    dtype: half,
+  };
 }
 
 /** Constant weights [M, Cg, taps] as [taps * Cg, M] in `dtype`. */

@@ -124,10 +124,16 @@ export function packColumns(
  */
 export function packedConstant(ctx: LowerContext, data: Float32Array, hint: string, half?: HalfType): string {
   if (!half) return ctx.constant(f32Tensor([data.length], data), hint);
-  const bits = new Uint16Array(data.length + HALF_PADDING / 2);
+  const bits = encodeHalf(data, half, HALF_PADDING / 2);
+  return ctx.constant({ dtype: half, shape: [bits.length], data: bits }, `${hint}_${half}`);
+}
+
+/** float32 values as 16-bit bit patterns (nearest, ties to even), then `padding` zero elements. */
+export function encodeHalf(data: Float32Array, half: HalfType, padding = 0): Uint16Array {
+  const bits = new Uint16Array(data.length + padding);
   const encode = half === 'bfloat16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
   for (let i = 0; i < data.length; i++) bits[i] = encode(data[i]!);
-  return ctx.constant({ dtype: half, shape: [bits.length], data: bits }, `${hint}_${half}`);
+  return bits;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { indexValues } from '../../../ops/movement/copy.js';
 import { elementOffsets, ndAddressing } from '../../../ops/movement/gather.js';
 import { normalizeAxis } from '../../../ops/support/axes.js';
-import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../../ir/half.js';
+import { encodeHalf } from '../linalg/gemm-tile.js';
 import { toFloat32 } from '../../../ir/tensor.js';
 import { binary, load, store } from '../../kernel/build.js';
 import type { Expr, Index, Stmt } from '../../kernel/ir.js';
@@ -56,9 +56,7 @@ interface Rows {
  */
 function halfTable(ctx: LowerContext, x: LoweredValue): LoweredValue | undefined {
   if (!x.half || !x.constant) return undefined;
-  const data = toFloat32(x.constant);
-  const encode = x.half === 'bfloat16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
-  const bits = Uint16Array.from(data, (v) => encode(v));
+  const bits = encodeHalf(toFloat32(x.constant), x.half);
   const buffer = ctx.constant({ dtype: x.half, shape: [...x.shape], data: bits }, `table_${x.half}`);
   return { buffer, dtype: x.half, shape: x.shape };
 }
