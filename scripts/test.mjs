@@ -59,6 +59,11 @@ const suites = [
     ['dist/test/conformance/run.js', '--mode', 'reference'],
   ],
   ['ONNX conformance, compiled', process.execPath, ['dist/test/conformance/run.js', '--mode', 'compiled']],
+  [
+    'ONNX conformance, compiled with --auto-cast matmult (BF16 tolerance)',
+    process.execPath,
+    ['dist/test/conformance/run.js', '--mode', 'compiled', '--auto-cast', 'matmult'],
+  ],
 ];
 
 /** Counts from the TAP summary, so the unit-test totals are printed like the conformance ones. */

@@ -78,7 +78,8 @@ export async function runCase(
     }
     let feeds = new Map(graphInputs.map((v, i) => [v.name, inputs[i]!]));
     let toCompile = pinned;
-    if (autoCast) ({ graph: toCompile, feeds } = weightsAsConstants(pinned, feeds));
+    let cast: string[] = [];
+    if (autoCast) ({ graph: toCompile, feeds, constant: cast } = weightsAsConstants(pinned, feeds));
     let frozen: string[] = [];
     let actual: Map<string, Tensor>;
     if (mode === 'reference') actual = runGraph(graph, feeds);
@@ -95,9 +96,11 @@ export async function runCase(
         : compareTensors(actual.get(o.name)!, want, TOLERANCE_OVERRIDES[name]?.atol);
       if (diff) return { status: 'fail', reason: `output ${i} (${o.name}): ${diff}` };
     }
-    return frozen.length
-      ? { status: 'pass', note: `shape inputs frozen: ${frozen.join(', ')}` }
-      : { status: 'pass' };
+    const notes = [
+      ...(frozen.length ? [`shape inputs frozen: ${frozen.join(', ')}`] : []),
+      ...(cast.length ? [`weights made constant and cast: ${cast.join(', ')}`] : []),
+    ];
+    return notes.length ? { status: 'pass', note: notes.join('; ') } : { status: 'pass' };
   } catch (e) {
     if (mode === 'compiled' && isNccError(e) && e.code === 'NCC_DYNAMIC_SHAPE') {
       // data-dependent output shapes (NonZero, Unique...) cannot be compiled statically: the partitioner runs them on the host
@@ -197,20 +200,21 @@ async function runCompiled(
 function weightsAsConstants(
   graph: Graph,
   feeds: ReadonlyMap<string, Tensor>,
-): { graph: Graph; feeds: Map<string, Tensor> } {
+): { graph: Graph; feeds: Map<string, Tensor>; constant: string[] } {
   const weights = new Set<string>();
   for (const node of graph.nodes) {
     const policy = lookupOp(node.domain, node.op)?.autoCast?.weights ?? [];
     for (const i of policy) if (node.inputs[i]) weights.add(node.inputs[i]!);
   }
   const constant = graph.inputs.filter((v) => weights.has(v.name) && feeds.get(v.name)?.dtype === 'float32');
-  if (!constant.length) return { graph, feeds: new Map(feeds) };
+  if (!constant.length) return { graph, feeds: new Map(feeds), constant: [] };
   const initializers = new Map(graph.initializers);
   for (const v of constant) initializers.set(v.name, feeds.get(v.name)!);
   const names = new Set(constant.map((v) => v.name));
   return {
     graph: { ...graph, inputs: graph.inputs.filter((v) => !names.has(v.name)), initializers },
     feeds: new Map([...feeds].filter(([k]) => !names.has(k))),
+    constant: [...names],
   };
 }
 
