@@ -39,7 +39,7 @@ export function renderReport(
       'Inputs that an op reads as weights (its registry auto-cast policy) are made constants first, as in an',
       'exported model, so the cast applies to them. A case passes when every float output is within the',
       'BF16 tolerance |actual - expected| <= 1e-2 * (max|expected| + |expected|): auto-cast results are not',
-      "held to float32's tolerance. Any failing case fails the test run. Cases whose weights
+      "held to float32's tolerance. Any failing case fails the test run. Cases whose weights",
       'were cast say so in their note (the others have no weight an auto-cast policy names).',
       '',
     );
