@@ -1,5 +1,5 @@
 import type { Kernel, Scalar } from '../kernel/ir.js';
-import { binaryen, FunctionBuilder, type Local, type Module, type WasmType } from './binaryen.js';
+import { binaryen, FunctionBuilder, type Local, type Module, type Ref, type WasmType } from './binaryen.js';
 import type { MathLibrary } from './math/library.js';
 
 /** What the module may use: SIMD128, relaxed-SIMD FMA, shared memory + atomics. */
@@ -99,5 +99,22 @@ export class KernelContext {
   /** A fresh temporary. */
   temp(type: WasmType): Local {
     return this.fb.local(type);
+  }
+
+  private readonly entryCode: Ref[] = [];
+
+  /**
+   * A local set once when the kernel starts, for constants its loops reuse (V8 rebuilds a v128
+   * constant with several instructions wherever it appears).
+   */
+  entryLocal(type: WasmType, value: Ref): Local {
+    const local = this.temp(type);
+    this.entryCode.push(local.set(value));
+    return local;
+  }
+
+  /** The entry statements requested while rendering the body (put them before it). */
+  entry(): Ref[] {
+    return [...this.entryCode];
   }
 }

@@ -97,7 +97,7 @@ function columnTile(
   const aOffset = (q: number): number =>
     elementBytes(g.a) * (Math.floor((4 * q) / p.width) * p.stride + ((4 * q) % p.width));
   const aHalf = g.a.half;
-  const masks = new HalfMasks(ctx);
+  const masks = HalfMasks.of(ctx);
   const init = (q: number, c: number): Ref => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
     if (g.bias?.along === 'row') v = loadPartial(ctx, pbias.get, 16 * q, lanes(q));
@@ -149,12 +149,7 @@ function columnTile(
   for (let q = 0; q < vectors; q++) for (let c = 0; c < width; c++) code.push(acc[q]![c]!.set(init(q, c)));
   if (g.k > 0) {
     const loop = countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false);
-    code.push(
-      pa.set(at(ctx, L.a, g.a, i.get, zero)),
-      pb.set(at(ctx, L.b, g.b, zero, j.get)),
-      ...masks.init(),
-      loop,
-    );
+    code.push(pa.set(at(ctx, L.a, g.a, i.get, zero)), pb.set(at(ctx, L.b, g.b, zero, j.get)), loop);
   }
   if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));
   for (let q = 0; q < vectors; q++) for (let c = 0; c < width; c++) code.push(store(q, c));

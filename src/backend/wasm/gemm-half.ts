@@ -31,46 +31,41 @@ function swizzle(ctx: KernelContext, v: Ref, mask: Ref): Ref {
   return e;
 }
 
-/**
- * The shuffle masks a tile uses, in locals set once before its K loop: V8 builds a v128 constant
- * with several instructions wherever it appears, which inside the loop cost more than the FMAs.
- */
+/** The shuffle and AND masks of a kernel's 16-bit loads, each set once at the kernel's entry. */
 export class HalfMasks {
   private readonly locals = new Map<string, Local>();
-  private readonly setup: Ref[] = [];
 
-  constructor(private readonly ctx: KernelContext) {}
+  private constructor(private readonly ctx: KernelContext) {}
 
-  /** The mask for elements e(0..3) -> lanes 0..3. */
-  get(element: (lane: number) => number): Ref {
-    const bytes = laneMask(element);
-    const key = bytes.join(',');
-    let local = this.locals.get(key);
-    if (!local) {
-      local = this.ctx.temp(v128);
-      this.locals.set(key, local);
-      this.setup.push(local.set(this.ctx.m.v128.const(bytes)));
+  private static readonly byKernel = new WeakMap<KernelContext, HalfMasks>();
+
+  static of(ctx: KernelContext): HalfMasks {
+    let masks = HalfMasks.byKernel.get(ctx);
+    if (!masks) {
+      masks = new HalfMasks(ctx);
+      HalfMasks.byKernel.set(ctx, masks);
     }
-    return local.get();
+    return masks;
+  }
+
+  /** The swizzle mask for elements e(0..3) -> lanes 0..3. */
+  get(element: (lane: number) => number): Ref {
+    return this.local(laneMask(element));
   }
 
   /** 0xffff0000 in every lane: keeps the high halves of 32-bit words. */
   highHalves(): Ref {
-    const key = 'high';
-    let local = this.locals.get(key);
-    if (!local) {
-      local = this.ctx.temp(v128);
-      this.locals.set(key, local);
-      this.setup.push(
-        local.set(this.ctx.m.v128.const(Array.from({ length: 16 }, (_, b) => (b % 4 >= 2 ? 0xff : 0)))),
-      );
-    }
-    return local.get();
+    return this.local(Array.from({ length: 16 }, (_, b) => (b % 4 >= 2 ? 0xff : 0)));
   }
 
-  /** The statements that set the masks used so far (put them before the loop). */
-  init(): Ref[] {
-    return [...this.setup];
+  private local(bytes: readonly number[]): Ref {
+    const key = bytes.join(',');
+    let local = this.locals.get(key);
+    if (!local) {
+      local = this.ctx.entryLocal(v128, this.ctx.m.v128.const([...bytes]));
+      this.locals.set(key, local);
+    }
+    return local.get();
   }
 }
 
@@ -117,7 +112,8 @@ export function splatHalf(
 ): Ref {
   const m = ctx.m;
   if (half === 'bfloat16') {
-    // offsets are unsigned: the first element's word starts before the pointer
+    // offsets are unsigned: at offset 0 the word starts before the pointer (tiles avoid that by
+    // starting their A pointer one element early)
     const word =
       offset >= 2
         ? m.v128.load32_splat(offset - 2, 2, ptr)

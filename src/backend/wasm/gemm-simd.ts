@@ -61,7 +61,7 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
       storeLanes(ctx, g.c, pc, row(r, c), t),
     ]);
   };
-  const masks = new HalfMasks(ctx);
+  const masks = HalfMasks.of(ctx);
   const bHalf = g.b.half;
   // 16-bit B: a one-row tile (GEMV, weight traffic first) loads 8 values at a time, each half widened
   // by its own shuffle; taller tiles, which hold their B vectors in registers, load 4 at a time and
@@ -87,7 +87,7 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
       body.push(
         a.set(
           aHalf
-            ? splatHalf(ctx, masks, aHalf, pa.get(), 2 * r)
+            ? splatHalf(ctx, masks, aHalf, pa.get(), 2 + 2 * r)
             : m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get()),
         ),
       );
@@ -113,10 +113,11 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
   if (g.k > 0) {
     const loop = countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false);
+    // a 16-bit A pointer starts one element early: each row's 32-bit broadcast then has a positive offset
+    const aStart = at(ctx, L.a, g.a, i.get, zero);
     code.push(
-      pa.set(at(ctx, L.a, g.a, i.get, zero)),
+      pa.set(aHalf ? m.i32.sub(aStart, m.i32.const(2)) : aStart),
       pb.set(at(ctx, L.b, g.b, zero, j.get)),
-      ...masks.init(),
       loop,
     );
   }

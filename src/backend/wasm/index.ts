@@ -62,7 +62,8 @@ export function renderWasm(program: Program, layout: WasmLayout, target: WasmTar
       const name = names[i]!;
       try {
         const ctx = new KernelContext(m, lib, t, kernel, baseOf);
-        ctx.fb.finish(name, binaryen.none, renderKernelBody(ctx, plan?.modes[i]));
+        const body = renderKernelBody(ctx, plan?.modes[i]);
+        ctx.fb.finish(name, binaryen.none, seq(m, [...ctx.entry(), body]));
       } catch (e) {
         throw kernelError(kernel.name, kernel.node, i, e);
       }
