@@ -53,3 +53,22 @@ export function float16BitsToFloat32(h: number): number {
   if (exp === 0x1f) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+/**
+ * float32ToBfloat16Bits over a whole array, on the bit patterns (no per-value float round trip):
+ * what auto-cast runs over every weight of a model (bert_base: 110M values).
+ */
+export function float32ArrayToBfloat16Bits(
+  values: Float32Array,
+  out = new Uint16Array(values.length),
+): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    out[i] =
+      (b & 0x7f800000) === 0x7f800000 && (b & 0x007fffff) !== 0
+        ? ((b >>> 16) | 0x0040) & 0xffff
+        : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+  }
+  return out;
+}

@@ -1,11 +1,6 @@
 import { NccError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import {
-  bfloat16BitsToFloat32,
-  float16BitsToFloat32,
-  float32ToBfloat16Bits,
-  float32ToFloat16Bits,
-} from '../ir/half.js';
+import { float16BitsToFloat32, float32ArrayToBfloat16Bits, float32ToFloat16Bits } from '../ir/half.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { AutoCast, HalfType } from '../options/auto-cast.js';
 import { lookupOp } from '../ops/registry.js';
@@ -70,11 +65,14 @@ export function autoCastGraph(graph: Graph, autoCast: AutoCast): AutoCastPlan {
 /** The tensor's values rounded to `type` (still float32). */
 export function roundTo(t: Tensor, type: HalfType): Tensor {
   const from = t.data as Float32Array;
+  if (type === 'bfloat16') {
+    // the bf16 bits are the top half of the rounded float32
+    const bits = float32ArrayToBfloat16Bits(from);
+    const wide = new Uint32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) wide[i] = bits[i]! << 16;
+    return { ...t, data: new Float32Array(wide.buffer) };
+  }
   const data = new Float32Array(from.length);
-  const [encode, decode] =
-    type === 'bfloat16'
-      ? [float32ToBfloat16Bits, bfloat16BitsToFloat32]
-      : [float32ToFloat16Bits, float16BitsToFloat32];
-  for (let i = 0; i < from.length; i++) data[i] = decode(encode(from[i]!));
+  for (let i = 0; i < from.length; i++) data[i] = float16BitsToFloat32(float32ToFloat16Bits(from[i]!));
   return { ...t, data };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   bfloat16BitsToFloat32,
   float16BitsToFloat32,
+  float32ArrayToBfloat16Bits,
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from '../../src/ir/half.js';
@@ -207,4 +208,21 @@ test('float16 and bfloat16 agree with exact rounding on a sweep of float32 value
     const gotBf = bfloat16BitsToFloat32(float32ToBfloat16Bits(x));
     if (gotBf !== wantBf) assert.fail(`bf16 of ${x} (0x${bits.toString(16)}): ${gotBf}, want ${wantBf}`);
   }
+});
+
+test('bfloat16: the array encoder gives the scalar encoder bit for bit (ties, NaN payloads, subnormals)', () => {
+  const patterns = [
+    0x00000000, 0x80000000, 0x3f808000, 0x3f818000, 0x3f807fff, 0x3f808001, 0x7f7fffff, 0xff7fffff,
+    0x7f800000, 0xff800000, 0x7f800001, 0xffc00000, 0x7fbfffff, 0x00000001, 0x807fffff, 0x00ff8000,
+    0x3dcccccd, 0xc2f6e979,
+  ];
+  let s = 12345;
+  for (let i = 0; i < 5000; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    patterns.push(s);
+  }
+  const values = new Float32Array(new Uint32Array(patterns).buffer);
+  const bulk = float32ArrayToBfloat16Bits(values);
+  for (let i = 0; i < values.length; i++)
+    assert.equal(hex(bulk[i]!), hex(float32ToBfloat16Bits(values[i]!)), `0x${patterns[i]!.toString(16)}`);
 });

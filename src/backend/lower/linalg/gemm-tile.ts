@@ -1,7 +1,7 @@
 import { HALF_PADDING, type MatrixRef } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
 import { f32Tensor } from './common.js';
-import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../../ir/half.js';
+import { float32ArrayToBfloat16Bits, float32ToFloat16Bits } from '../../../ir/half.js';
 import type { HalfType } from '../../../options/auto-cast.js';
 
 /**
@@ -131,8 +131,8 @@ export function packedConstant(ctx: LowerContext, data: Float32Array, hint: stri
 /** float32 values as 16-bit bit patterns (nearest, ties to even), then `padding` zero elements. */
 export function encodeHalf(data: Float32Array, half: HalfType, padding = 0): Uint16Array {
   const bits = new Uint16Array(data.length + padding);
-  const encode = half === 'bfloat16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
-  for (let i = 0; i < data.length; i++) bits[i] = encode(data[i]!);
+  if (half === 'bfloat16') return float32ArrayToBfloat16Bits(data, bits);
+  for (let i = 0; i < data.length; i++) bits[i] = float32ToFloat16Bits(data[i]!);
   return bits;
 }
 
