@@ -66,36 +66,63 @@ async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Mod
   const compile = await codeCompiler(options.compile ?? 'optimized');
   const compiling = guard(api, index, () => compile(api, wasm));
   compiling.catch(() => undefined); // awaited below unless the weights are corrupt
+  const compiled = async (): Promise<CompiledCode> => {
+    const code = await compiling;
+    if (!api.Module.exports(code.module).some((e) => e.name === 'run' && e.kind === 'function'))
+      throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
+    return code;
+  };
+  const threads = await resolveThreads(wasm, selection, options);
+  if (canBlock()) {
+    const code = { compiled, verifyWeights, index };
+    return new LoadedModel(
+      metadata,
+      selection.features,
+      await local(api, code, metadata.memory, selection, weights, threads),
+    );
+  }
   verifyWeights();
-  const code = await compiling;
-  const { module } = code;
-  if (!api.Module.exports(module).some((e) => e.name === 'run' && e.kind === 'function'))
-    throw corrupt(`code variant ${index + 1} exports no run(tid, threads) function`);
-  const threads = await resolveThreads(api, module, selection, options);
-  const executor = canBlock()
-    ? await local(api, code, metadata.memory, selection, weights, threads, index)
-    : await remote(api, code, metadata.memory, selection, weights, threads);
+  const executor = await remote(api, await compiled(), metadata.memory, selection, weights, threads);
   return new LoadedModel(metadata, selection.features, executor);
 }
 
-/** The calling thread runs thread 0; workers (threads > 1) run the others over the same memory. */
+/**
+ * The calling thread runs thread 0; workers (threads > 1) run the others over the same memory. The
+ * workers boot, and the weights are copied and checked, while the engine compiles the code.
+ */
 async function local(
   api: WasmApi,
-  { module, optimized }: CompiledCode,
+  code: {
+    readonly compiled: () => Promise<CompiledCode>;
+    readonly verifyWeights: () => void;
+    readonly index: number;
+  },
   plan: NeffMemory,
   selection: Selection,
   weights: Uint8Array,
   threads: number,
-  index: number,
 ): Promise<Executor> {
   const memory = allocate(api, plan, selection.shared);
   new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
-  const instance = await guard(api, index, () => api.instantiate(module, { env: { memory } }));
   const tids = Array.from({ length: threads - 1 }, (_, i) => i + 1);
   const pages = plan.totalBytes / WASM_PAGE;
-  const workers = tids.length ? await WorkerSet.start({ module, memory, pages, tids, threads }) : undefined;
-  const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
-  return new LocalExecutor(memory, instance.exports, threads, workers, isTrap, optimized);
+  const spawning = tids.length ? WorkerSet.spawn({ threads, memory, tids }) : undefined;
+  spawning?.catch(() => undefined);
+  try {
+    code.verifyWeights();
+    const { module, optimized } = await code.compiled();
+    const instance = await guard(api, code.index, () => api.instantiate(module, { env: { memory } }));
+    const workers = await spawning;
+    await workers?.init({ module, memory, pages, tids, threads });
+    const isTrap = (e: unknown): boolean => e instanceof api.RuntimeError;
+    return new LocalExecutor(memory, instance.exports, threads, workers, isTrap, optimized);
+  } catch (e) {
+    void spawning?.then(
+      (w) => w.terminate(),
+      () => undefined,
+    );
+    throw e;
+  }
 }
 
 /** Every thread is a worker; an unshared memory is the one worker's own. */

@@ -6,7 +6,6 @@
 import { THREADS_SECTION } from './abi.js';
 import { processorCount } from './host.js';
 import type { Selection } from './select.js';
-import type { WasmApi, WasmModule } from './wasm-api.js';
 import type { WasmFeature } from '../neff/contents.js';
 
 /** More threads rarely pay on batch-1 inference, and each one costs a worker and its memory. */
@@ -15,8 +14,7 @@ export const DEFAULT_CAP = 8;
 let warned = false;
 
 export async function resolveThreads(
-  api: WasmApi,
-  module: WasmModule,
+  wasm: Uint8Array,
   selection: Selection,
   options: { readonly threads?: number; readonly features?: readonly WasmFeature[] },
 ): Promise<number> {
@@ -27,12 +25,15 @@ export async function resolveThreads(
   }
   if (options.threads !== undefined) return options.threads;
   const cores = await processorCount();
-  return Math.max(1, Math.min(cores, DEFAULT_CAP, limitOf(api, module)));
+  return Math.max(1, Math.min(cores, DEFAULT_CAP, limitOf(wasm)));
 }
 
-/** The module's `neuron-cc.threads` section, { "max": n }; no section (or a bad one): no limit. */
-export function limitOf(api: WasmApi, module: WasmModule): number {
-  const [section] = api.Module.customSections(module, THREADS_SECTION);
+/**
+ * The module's `neuron-cc.threads` section, { "max": n }, read from the bytes (so the workers can
+ * start before the module is compiled); no section (or a bad one): no limit.
+ */
+export function limitOf(wasm: Uint8Array): number {
+  const section = customSection(wasm, THREADS_SECTION);
   if (!section) return Infinity;
   try {
     const { max } = JSON.parse(new TextDecoder().decode(section)) as { max?: unknown };
@@ -40,6 +41,40 @@ export function limitOf(api: WasmApi, module: WasmModule): number {
   } catch {
     return Infinity;
   }
+}
+
+/** The payload of the first custom section named `name`, or undefined (also for malformed bytes). */
+function customSection(wasm: Uint8Array, name: string): Uint8Array | undefined {
+  let at = 8; // magic and version
+  const leb = (): number => {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (at >= wasm.length) return -1;
+      const b = wasm[at++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return value;
+    }
+    return -1;
+  };
+  const wanted = new TextEncoder().encode(name);
+  while (at < wasm.length) {
+    const id = wasm[at++]!;
+    const size = leb();
+    if (size < 0 || at + size > wasm.length) return undefined;
+    const end = at + size;
+    if (id === 0) {
+      const length = leb();
+      if (
+        length >= 0 &&
+        at + length <= end &&
+        length === wanted.length &&
+        wanted.every((b, i) => wasm[at + i] === b)
+      )
+        return wasm.subarray(at + length, end);
+    }
+    at = end;
+  }
+  return undefined;
 }
 
 function warnOnce(): void {

@@ -41,10 +41,21 @@ export class WorkerSet {
   }
 
   static async start(o: WorkerSetOptions): Promise<WorkerSet> {
+    const set = await WorkerSet.spawn(o);
+    await set.init(o);
+    return set;
+  }
+
+  /**
+   * Starts the workers without a module: they boot (tens of ms each in Node) while the caller's
+   * engine compiles the code; `init` then gives them the module.
+   */
+  static async spawn(o: {
+    readonly threads: number;
+    readonly memory?: WasmMemory;
+    readonly tids: readonly number[];
+  }): Promise<WorkerSet> {
     const set = new WorkerSet(o.threads, o.memory);
-    const fault = testing.fault;
-    testing.fault = undefined;
-    const readies: Promise<unknown>[] = [];
     try {
       for (const tid of o.tids) {
         const w = await spawnWorker({
@@ -52,10 +63,23 @@ export class WorkerSet {
           failure: (why) => set.fail(tid, why),
         });
         set.workers.set(tid, w);
-        // listen before the worker can answer (later spawns yield to the event loop)
-        const ready = set.next(tid, 'ready');
+      }
+    } catch (e) {
+      set.terminate();
+      throw e;
+    }
+    return set;
+  }
+
+  /** Gives every worker its module (and memory or weights) and waits until all are ready. */
+  async init(o: WorkerSetOptions): Promise<void> {
+    const fault = testing.fault;
+    testing.fault = undefined;
+    try {
+      const readies = o.tids.map((tid) => {
+        // listen before the worker can answer
+        const ready = this.next(tid, 'ready');
         ready.catch(() => undefined);
-        readies.push(ready);
         const init: ToWorker = {
           type: 'init',
           module: o.module,
@@ -67,14 +91,14 @@ export class WorkerSet {
           control: { generation: CONTROL.generation, abort: CONTROL.abort },
           ...(fault?.tid === tid ? { fault: fault.kind } : {}),
         };
-        w.post(init);
-      }
+        this.workers.get(tid)!.post(init);
+        return ready;
+      });
       await Promise.all(readies);
     } catch (e) {
-      set.terminate();
+      this.terminate();
       throw e;
     }
-    return set;
   }
 
   /** Throws the failure that ended these workers, if one did. */
