@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import type { CodeVariant, NeffKernel, NeffMetadata, NeffTensor, WasmFeature } from '../neff/contents.js';
 import { nodeFlops } from '../ops/flops.js';
 import { optimizeGraph } from '../passes/pipeline.js';
+import { tileTuner, type TunedShape } from '../backend/tune/tile-tuner.js';
 import { autoCastGraph } from '../passes/auto-cast.js';
 import { describeAutoCast, NO_AUTO_CAST, type AutoCast } from '../options/auto-cast.js';
 import { writeNeff } from '../neff/writer.js';
@@ -11,6 +12,7 @@ import { lowerGraph } from '../backend/schedule/lower-graph.js';
 import { alignUp, planMemory, type MemoryPlan } from '../backend/schedule/memory-plan.js';
 import type { Program } from '../backend/schedule/program.js';
 import { renderWasm } from '../backend/wasm/index.js';
+import { weightsImage } from '../backend/schedule/weights-image.js';
 import type { IoConfig } from '../options/io-config.js';
 import { loadStaticModel, type Framework } from './load-model.js';
 
@@ -23,6 +25,8 @@ export interface CompileOptions {
   readonly optLevel?: OptLevel;
   /** Which float32 data is stored in a 16-bit type (default: none). */
   readonly autoCast?: AutoCast;
+  /** Time candidate GEMM tiles on this machine instead of trusting the cost model (--tune). */
+  readonly tune?: boolean;
   /** Called as each stage starts, for progress reporting. */
   readonly onStage?: (stage: Stage) => void;
 }
@@ -38,6 +42,8 @@ export interface CompileSummary {
   readonly neffBytes: number;
   readonly variants: readonly (readonly WasmFeature[])[];
   readonly stageMs: Readonly<Record<Stage, number>>;
+  /** With --tune: every GEMM shape timed, the tile taken and the cost model's. */
+  readonly tuned?: readonly TunedShape[];
   /** With --auto-cast: the setting, how many constants are stored in 16 bits, and which stayed float32. */
   readonly autoCast?: {
     readonly setting: string;
@@ -94,7 +100,8 @@ export function compileStaticModel(
     autoCastGraph(optimizeGraph(model.graph, { optLevel }), autoCast),
   );
   const { graph } = cast;
-  const program = clock.timed('lower', () => lowerGraph(graph, model.name, cast.storage));
+  const tuner = options.tune ? tileTuner(VARIANTS[0]!) : undefined;
+  const program = clock.timed('lower', () => lowerGraph(graph, model.name, cast.storage, tuner?.choose));
   const plan = clock.timed('plan', () => planMemory(program));
   const layout = memoryLayout(plan);
   const variants: CodeVariant[] = clock.timed('codegen', () =>
@@ -124,6 +131,7 @@ export function compileStaticModel(
       ...(autoCast.mode !== 'none'
         ? { autoCast: { setting: describeAutoCast(autoCast), constants: cast.storage.size, kept: cast.kept } }
         : {}),
+      ...(tuner ? { tuned: tuner.tuned() } : {}),
     },
   };
 }
@@ -163,16 +171,6 @@ export function memoryLayout(plan: MemoryPlan): MemoryLayout {
 }
 
 /** The weights region as it must appear in memory at weightsOffset. */
-function weightsImage(program: Program, plan: MemoryPlan): Uint8Array {
-  const image = new Uint8Array(plan.weightsBytes);
-  for (const [name, p] of plan.weights) {
-    const data = program.buffers.get(name)?.data;
-    if (!data) throw new NccError('NCC_INTERNAL', `weight buffer ${name} has no data`);
-    image.set(new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength), p.offset);
-  }
-  return image;
-}
-
 function metadata(
   model: Model,
   program: Program,
@@ -203,6 +201,7 @@ function metadata(
       framework: model.source.format,
       optLevel,
       ...(options.ioConfig ? { ioConfig: ioConfigJson(options.ioConfig) } : {}),
+      ...(options.tune ? { tune: true } : {}),
       ...(options.autoCast && options.autoCast.mode !== 'none'
         ? { autoCast: options.autoCast.mode, autoCastType: options.autoCast.type }
         : {}),

@@ -1,3 +1,4 @@
+import { costModelTile } from '../../src/backend/lower/linalg/gemm-tile.js';
 import { byteSize, type DType } from '../../src/ir/dtype.js';
 import type { Attrs, AttrValue, Graph, Node } from '../../src/ir/graph.js';
 import { sizeOf, type Tensor } from '../../src/ir/tensor.js';
@@ -140,6 +141,7 @@ export function lowerConvNode(
   add({ name: y.buffer, kind: 'output', dtype: 'float32', bytes: bytes('float32', outShape) });
   let counter = 0;
   const ctx: LowerContext = {
+    chooseTile: costModelTile,
     node: conv,
     attrs: attrsOf(conv, opOf(conv)),
     inputs: conv.inputs.map((n) => (n === '' ? undefined : values.get(n))),

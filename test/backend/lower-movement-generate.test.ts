@@ -1,3 +1,4 @@
+import { costModelTile } from '../../src/backend/lower/linalg/gemm-tile.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DType } from '../../src/ir/dtype.js';
@@ -146,6 +147,7 @@ test('Dropout: a copy and an all-true mask; training mode refused, or checked at
   const checks = new Int32Array(1);
   let n = 0;
   const ctx = (inputs: LowerContext['inputs']): LowerContext => ({
+    chooseTile: costModelTile,
     node: { name: 'd', op: 'Dropout', domain: '', inputs: [], outputs: [], attrs: {} },
     attrs: {},
     inputs,

@@ -147,3 +147,18 @@ test('--auto-cast matmult --accuracy-check: weights in bf16, the errors printed 
   assert.match(bad.stderr, /NCC_BAD_OPTION/);
   assert.equal(existsSync(join(dir, 'bad.neff')), false);
 });
+
+test('--tune times the GEMM tiles on this machine and says what it chose', () => {
+  const dir = tempDir();
+  const w = Array.from({ length: 64 * 32 }, (_, i) => Math.cos(i * 0.11) * 0.1);
+  const m = writeModel({
+    inputs: [['x', 'float32', [4, 64]]],
+    outputs: [['y', 'float32', [4, 32]]],
+    nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+    initializers: [initializer('w', fromNumbers('float32', [64, 32], w))],
+  });
+  const c = cli('compile', m, '--output', join(dir, 't.neff'), '--tune');
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /tuned 1 GEMM shapes on this machine: [01] take another tile than the cost model/);
+  assert.match(cli('inspect', join(dir, 't.neff')).stdout, /"tune":true/);
+});

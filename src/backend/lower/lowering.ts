@@ -1,5 +1,6 @@
 import type { DType } from '../../ir/dtype.js';
 import type { HalfType } from '../../options/auto-cast.js';
+import type { GemmShape, Tile } from './linalg/gemm-tile.js';
 import type { Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { Expr, Kernel, Stmt } from '../kernel/ir.js';
@@ -30,6 +31,8 @@ export interface LowerContext<A = Readonly<Record<string, unknown>>> {
   constant(value: Tensor, hint: string): string;
   /** A unique prefix for loop variables and locals. */
   fresh(prefix: string): string;
+  /** The register tile of a GEMM: the cost model's, or measured on this machine (--tune). */
+  chooseTile(shape: GemmShape): Tile;
   /**
    * A check only the run can settle: the statement records a failure when `cond` (i32) is non-zero,
    * and the runtime raises `message` after the run. For input values the compiled code cannot honour.

@@ -1,5 +1,6 @@
 import { byteSize, type DType } from '../../ir/dtype.js';
 import type { HalfType } from '../../options/auto-cast.js';
+import { costModelTile, type TileChooser } from '../lower/linalg/gemm-tile.js';
 import type { Graph } from '../../ir/graph.js';
 import { sizeOf, type Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
@@ -21,6 +22,7 @@ export function lowerGraph(
   graph: Graph,
   name: string,
   half: ReadonlyMap<string, HalfType> = new Map(),
+  chooseTile: TileChooser = costModelTile,
 ): Program {
   const missing = new Map<string, string[]>();
   for (const node of graph.nodes) {
@@ -96,6 +98,7 @@ export function lowerGraph(
         return name;
       },
       fresh: (prefix: string) => `${prefix}${freshes++}_`,
+      chooseTile: (shape) => chooseTile(shape, { node, inputs: ins, outputs: outs }),
       check: (cond: Expr, message: string): Stmt => {
         if (!buffers.has(CHECKS)) addBuffer({ name: CHECKS, kind: 'activation', dtype: 'int32', bytes: 4 });
         checkMessages.push(`${node.op} node '${node.name}': ${message}`);

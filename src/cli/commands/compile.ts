@@ -24,6 +24,7 @@ interface CompileFlags {
   fp32Cast?: string;
   fastMath?: string[];
   accuracyCheck?: boolean;
+  tune?: boolean;
   accuracySamples: string;
   accuracyInput: string[];
 }
@@ -48,6 +49,7 @@ export function compileCommand(program: Command): void {
       '--fast-math <values...>',
       'older spelling: none, all, fp32-cast-matmult[-bf16|-fp16], fp32-cast-all[-fp16]',
     )
+    .option('--tune', 'time candidate GEMM tiles on this machine (slower compile, machine-specific NEFF)')
     .option(
       '--accuracy-check',
       'with --auto-cast: run the float32 and the cast model on the same inputs, report and store the errors',
@@ -75,6 +77,7 @@ export function compileCommand(program: Command): void {
         ...(framework ? { framework } : {}),
         ioConfig: ioConfigOf(flags),
         optLevel: optLevel as OptLevel,
+        ...(flags.tune ? { tune: true } : {}),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),
       };
       if (flags.accuracyCheck && autoCast.mode === 'none')
@@ -114,6 +117,7 @@ export function compileCommand(program: Command): void {
           `  ops ${s.ops}, kernels ${s.kernels}, weights ${formatBytes(s.weightBytes)}, peak arena ${formatBytes(s.arenaBytes)}`,
           `  variants: ${s.variants.map((v) => v.join('+')).join(', ')}`,
           ...(s.autoCast ? [autoCastLine(s.autoCast)] : []),
+          ...(s.tuned ? [tunedLine(s.tuned)] : []),
           ...(report ? accuracyLines(report).map((l) => `  ${l}`) : []),
           `  time: ${stages}`,
         ].join('\n'),
@@ -149,6 +153,17 @@ function accuracySets(
     ),
     from: 'random',
   };
+}
+
+function tunedLine(tuned: NonNullable<CompileSummary['tuned']>): string {
+  const changed = tuned.filter((t) => t.tile.mr !== t.model.mr || t.tile.nr !== t.model.nr);
+  const gain = changed.reduce((g, t) => Math.max(g, 1 - t.ms / t.modelMs), 0);
+  return (
+    `  tuned ${tuned.length} GEMM shapes on this machine: ${changed.length} take another tile than the cost model` +
+    (changed.length
+      ? ` (up to ${(100 * gain).toFixed(0)}% faster: ${changed.map((t) => `${t.shape.m}x${t.shape.n}x${t.shape.k} ${t.tile.mr}x${t.tile.nr}`).join(', ')})`
+      : '')
+  );
 }
 
 function autoCastLine(a: NonNullable<CompileSummary['autoCast']>): string {

@@ -87,6 +87,7 @@ function innerContext(
     constant: ctx.constant,
     fresh: ctx.fresh,
     check: ctx.check,
+    chooseTile: ctx.chooseTile,
   };
 }
 

@@ -42,9 +42,11 @@ export function convWinograd(
   epilogue: Epilogue = NO_EPILOGUE,
   tuning = winogradTuning,
 ): Kernel[] {
-  const w = winogradPlan(p, tuning);
-  if (!w) throw new LoweringUnsupported(`Winograd for conv ${p.stem} with ${p.Cg} channels per group`);
-  return winogradKernels(ctx, w, buffers, epilogue);
+  const plan = winogradPlan(p, tuning);
+  if (!plan) throw new LoweringUnsupported(`Winograd for conv ${p.stem} with ${p.Cg} channels per group`);
+  // the per-position GEMMs: tiles x Mg over Cg, the transformed weights packed as B
+  const gemmTile = ctx.chooseTile({ m: tilesPerBlock(plan), n: p.Mg, k: p.Cg, packed: 'b' });
+  return winogradKernels(ctx, { ...plan, gemmTile }, buffers, epilogue);
 }
 
 /** The kernels for an explicit plan (tests and measurements pick the tile themselves). */

@@ -23,7 +23,7 @@ import { convGemmNchw, convGemmNhwc, type GemmConvOperands } from './conv-gemm.j
 import { planConv, type ConvPlan } from './conv-plan.js';
 import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
 import { volume } from './geometry.js';
-import { block, chooseTile, encodeHalf, packColumns, packRows, type Tile } from './gemm-tile.js';
+import { block, encodeHalf, packColumns, packRows, type Tile } from './gemm-tile.js';
 import type { HalfType } from '../../../options/auto-cast.js';
 import { levelVar, nest } from './nest.js';
 
@@ -76,7 +76,7 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
     const body = convWinograd(ctx, p, { x: fx, w: fw, bias: fb, y: fy.buffer }, e);
     return { kernels: [...pre, ...body, ...fy.post] };
   }
-  const tile = gemmTile(p);
+  const tile = gemmTile(ctx, p, w.constant !== undefined);
   const weights = nhwc ? nhwcWeights(ctx, p, w, tile, pre) : nchwWeights(ctx, p, w, tile, stage);
   const fb = b && stage(b, 'conv_b');
   const fy = f32Output(ctx, y, 'conv_y');
@@ -93,10 +93,12 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
 }
 
 /** The register tile of the conv's GEMMs: NCHW computes Y_g[Mg, pixels], NHWC Y[pixels, Mg]. */
-function gemmTile(p: ConvPlan): Tile {
+function gemmTile(ctx: LowerContext, p: ConvPlan, constantWeights: boolean): Tile {
   const pixels = volume(p.g.output);
   const k = p.Cg * volume(p.g.kernel);
-  return p.layout === 'NHWC' ? chooseTile(p.N * pixels, p.Mg, k) : chooseTile(p.Mg, pixels, k);
+  return p.layout === 'NHWC'
+    ? ctx.chooseTile({ m: p.N * pixels, n: p.Mg, k, packed: constantWeights ? 'b' : 'none' })
+    : ctx.chooseTile({ m: p.Mg, n: pixels, k, packed: constantWeights ? 'a' : 'none' });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { HALF_PADDING, type MatrixRef } from '../../kernel/ir.js';
-import type { LowerContext } from '../lowering.js';
+import type { Node } from '../../../ir/graph.js';
+import type { LowerContext, LoweredValue } from '../lowering.js';
 import { f32Tensor } from './common.js';
 import { float32ArrayToBfloat16Bits, float32ToFloat16Bits } from '../../../ir/half.js';
 import type { HalfType } from '../../../options/auto-cast.js';
@@ -19,6 +20,33 @@ import type { HalfType } from '../../../options/auto-cast.js';
 export interface Tile {
   readonly mr: number;
   readonly nr: number;
+}
+
+/** A GEMM as tile choice sees it: C[m, n] over k, and which operand is packed by the tile. */
+export interface GemmShape {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** 'a': A in row panels of mr (NCHW conv weights); 'b': B in column panels of nr; 'none'. */
+  readonly packed: 'a' | 'b' | 'none';
+}
+
+/** Where a GEMM is: the node being lowered and its values (constants included). */
+export interface TileSite {
+  readonly node: Node;
+  readonly inputs: readonly (LoweredValue | undefined)[];
+  readonly outputs: readonly (LoweredValue | undefined)[];
+}
+
+/** Chooses a GEMM's register tile. */
+export type TileChooser = (shape: GemmShape, site?: TileSite) => Tile;
+
+/** The cost model's choice (chooseTile), whatever the packing. */
+export const costModelTile: TileChooser = (s) => chooseTile(s.m, s.n, s.k);
+
+/** Every tile the generators take that fits the register budget: what --tune times. */
+export function tileCandidates(): Tile[] {
+  return CANDIDATES.filter((t) => registersOf(t) <= REGISTERS);
 }
 
 const CANDIDATES: readonly Tile[] = [

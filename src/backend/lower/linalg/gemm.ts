@@ -5,7 +5,7 @@ import type { LowerContext, Lowered, LoweredValue } from '../lowering.js';
 import { LoweringUnsupported } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
-import { chooseTile, packColumns } from './gemm-tile.js';
+import { packColumns } from './gemm-tile.js';
 import {
   f32Input,
   f32Output,
@@ -102,7 +102,7 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
   const { a, b, c, y } = ops;
   const { M, N, K } = d;
   const pre: Kernel[] = [];
-  const tile = chooseTile(M, N, K);
+  const tile = ctx.chooseTile({ m: M, n: N, k: K, packed: b.constant ? 'b' : 'none' });
   let alphaLeft = at.alpha;
   let bRef: MatrixRef;
   if (b.constant) {

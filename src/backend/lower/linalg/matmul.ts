@@ -6,7 +6,7 @@ import type { LowerContext, Lowered, LoweredValue } from '../lowering.js';
 import { LoweringUnsupported } from '../lowering.js';
 import { registerLowerings } from '../registry.js';
 import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue.js';
-import { block, chooseTile, packColumns, type Tile } from './gemm-tile.js';
+import { block, packColumns, type Tile } from './gemm-tile.js';
 import {
   f32Input,
   f32Output,
@@ -107,7 +107,12 @@ function matmulGemm(ctx: LowerContext, ops: Operands, p: MatmulPlan, e: Epilogue
   const { a, b, y } = ops;
   const { M, K, N } = p;
   const pre: Kernel[] = [];
-  const tile = chooseTile(stacks(p) ? M * p.batches : M, N, K);
+  const tile = ctx.chooseTile({
+    m: stacks(p) ? M * p.batches : M,
+    n: N,
+    k: K,
+    packed: b.constant ? 'b' : 'none',
+  });
   const fa = f32Input(ctx, a, 'matmul_a');
   pre.push(...fa.pre);
   const bOf = bOperand(ctx, b, p, tile, pre);
