@@ -75,10 +75,29 @@ for (const features of FEATURES) {
         checkGemms(SHAPES, { features, packA, halfA: half, transB: true, residual: true });
       }
       checkGemms(SHAPES, { features, packA: 4, halfA: half, packB: 8, bias: 'row' });
+      // 16-bit activations: unpacked A or B, C and the residual, read and written exactly
+      checkGemms(SHAPES, { features, halfA: half, halfC: half, bias: 'col', residual: true });
+      checkGemms(SHAPES, {
+        features,
+        halfB: half,
+        halfC: half,
+        activation: { kind: 'gelu', approximate: 'none' },
+      });
+      checkGemms(SHAPES, { features, halfA: half, halfB: half, transB: true });
+      checkGemms(SHAPES, { features, packA: 4, halfA: half, halfB: half, halfC: half, accumulate: true });
+      checkGemms(SHAPES, {
+        features,
+        halfA: half,
+        packB: 8,
+        halfB: half,
+        halfC: half,
+        tile: { mr: 1, nr: 32 },
+      });
       if (features.length) {
         const threaded = [...features, 'threads'] as const;
         checkGemms(SHAPES, { features: threaded, packA: 4, packB: 8, halfB: half, threads: 3 });
         checkGemms(SHAPES, { features: threaded, packA: 4, halfA: half, packB: 8, threads: 2 });
+        checkGemms(SHAPES, { features: threaded, halfA: half, halfC: half, residual: true, threads: 3 });
       }
     });
   }

@@ -36,6 +36,8 @@ export interface GemmVariant {
   /** 16-bit storage of the packed A or B operand (auto-cast weights). */
   readonly halfA?: HalfType;
   readonly halfB?: HalfType;
+  /** 16-bit C (and residual): activations stored in 16 bits (no padding). */
+  readonly halfC?: HalfType;
 }
 
 type HalfType = NonNullable<MatrixRef['half']>;
@@ -56,6 +58,7 @@ function layout(
   cols: number,
   pack?: { along: 'row' | 'col'; width: number; half?: HalfType | undefined },
   trans = false,
+  unpackedHalf?: HalfType,
 ): Layout {
   if (pack) {
     const w = pack.width;
@@ -85,9 +88,10 @@ function layout(
     const padding = pack.half ? HALF_PADDING / 2 : 0;
     return { ref, elements: 2 + panels * stride + padding };
   }
+  const half = unpackedHalf;
   const ref: MatrixRef = trans
-    ? { buffer, offset: 3, rowStride: 1, colStride: rows }
-    : { buffer, offset: 3, rowStride: cols, colStride: 1 };
+    ? { buffer, offset: 3, rowStride: 1, colStride: rows, ...(half ? { half } : {}) }
+    : { buffer, offset: 3, rowStride: cols, colStride: 1, ...(half ? { half } : {}) };
   return { ref, elements: 3 + rows * cols };
 }
 
@@ -100,16 +104,24 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
   const data = new Map<string, Float32Array>();
   const logical: { name: string; ref: MatrixRef; rows: number; cols: number; padded?: number }[] = [];
   shapes.forEach(([m, n, k], t) => {
-    const a = layout(`a${t}`, m, k, v.packA ? { along: 'row', width: v.packA, half: v.halfA } : undefined);
+    const a = layout(
+      `a${t}`,
+      m,
+      k,
+      v.packA ? { along: 'row', width: v.packA, half: v.halfA } : undefined,
+      false,
+      v.halfA,
+    );
     const b = layout(
       `b${t}`,
       k,
       n,
       v.packB ? { along: 'col', width: v.packB, half: v.halfB } : undefined,
       v.transB,
+      v.halfB,
     );
-    const c = layout(`c${t}`, m, n);
-    const r = v.residual ? layout(`r${t}`, m, n) : undefined;
+    const c = layout(`c${t}`, m, n, undefined, false, v.halfC);
+    const r = v.residual ? layout(`r${t}`, m, n, undefined, false, v.halfC) : undefined;
     for (const [x, rows, cols] of [
       [a, m, k],
       [b, k, n],
@@ -157,7 +169,7 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
           d[p.along === 'row' ? elementOf(x.ref, e, o) : elementOf(x.ref, o, e)] = 0;
       }
     }
-    if (x.ref.half) d.fill(0, d.length - HALF_PADDING / 2);
+    if (x.ref.half && x.ref.panels) d.fill(0, d.length - HALF_PADDING / 2);
     if (x.name.startsWith('c') && !v.accumulate) continue;
     // a 16-bit operand's values are exact in its type
     const value = x.ref.half
@@ -179,15 +191,19 @@ export function checkGemms(shapes: readonly Shape[], v: GemmVariant): void {
   const threads = v.threads ?? 1;
   for (let t = 0; t < threads; t++) built.run(t, threads);
   shapes.forEach(([m, n, k], t) => {
-    const got = built.view(`c${t}`) as Float32Array;
-    const want = expected.get(`c${t}`)! as Float32Array;
     const cref = calls[t]!.c;
+    // a 16-bit C is compared as values, one rounding step apart at most
+    const values = (x: Float32Array | Uint16Array): Float32Array =>
+      cref.half ? Float32Array.from(x as Uint16Array, (h) => decoders[cref.half!](h)) : (x as Float32Array);
+    const got = values(built.view(`c${t}`) as Float32Array | Uint16Array);
+    const want = values(expected.get(`c${t}`)!);
+    const step = cref.half === 'bfloat16' ? 2 ** -7 : cref.half === 'float16' ? 2 ** -10 : 0;
     const inC = new Set<number>();
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         const e = elementOf(cref, i, j);
         inC.add(e);
-        const tol = 2e-6 * (k + 8) * magnitude(calls[t]!, data, i, j) + 1e-5 * Math.abs(want[e]!);
+        const tol = 2e-6 * (k + 8) * magnitude(calls[t]!, data, i, j) + (1e-5 + step) * Math.abs(want[e]!);
         const ok =
           got[e] === want[e] ||
           Math.abs(got[e]! - want[e]!) <= tol ||

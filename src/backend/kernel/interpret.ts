@@ -418,22 +418,31 @@ function operand(bufs: Buffers, ref: MatrixRef): (index: number) => number {
   return (k) => (data as Float32Array)[k]!;
 }
 
+/** Element writer of a gemm's C: float32, or rounded to its 16-bit storage. */
+function writer(bufs: Buffers, ref: MatrixRef): (index: number, value: number) => void {
+  const data = buffer(bufs, ref.buffer);
+  if (ref.half === 'bfloat16') return (k, v) => void ((data as Uint16Array)[k] = float32ToBfloat16Bits(v));
+  if (ref.half === 'float16') return (k, v) => void ((data as Uint16Array)[k] = float32ToFloat16Bits(v));
+  return (k, v) => void ((data as Float32Array)[k] = v);
+}
+
 function gemm(g: GemmCall, bufs: Buffers): void {
   const a = operand(bufs, g.a);
   const b = operand(bufs, g.b);
-  const c = buffer(bufs, g.c.buffer) as Float32Array;
+  const c = operand(bufs, g.c);
+  const write = writer(bufs, g.c);
   const bias = g.bias ? (buffer(bufs, g.bias.buffer) as Float32Array) : undefined;
-  const res = g.residual ? (buffer(bufs, g.residual.buffer) as Float32Array) : undefined;
+  const res = g.residual ? operand(bufs, g.residual) : undefined;
   for (let i = 0; i < g.m; i++) {
     for (let j = 0; j < g.n; j++) {
       const ci = elementOf(g.c, i, j);
-      let acc = g.accumulate ? c[ci]! : 0;
+      let acc = g.accumulate ? c(ci) : 0;
       for (let p = 0; p < g.k; p++) acc += a(elementOf(g.a, i, p)) * b(elementOf(g.b, p, j));
       if (bias) acc += bias[bias === undefined ? 0 : g.bias!.offset + (g.bias!.along === 'row' ? i : j)]!;
-      if (res) acc += res[elementOf(g.residual!, i, j)]!;
+      if (res) acc += res(elementOf(g.residual!, i, j));
       if (g.activation) acc = activate(g.activation, acc);
       if (g.clamp) acc = Math.min(g.clamp.max, Math.max(g.clamp.min, acc));
-      c[ci] = acc;
+      write(ci, acc);
     }
   }
 }

@@ -164,9 +164,10 @@ export interface MatrixRef {
   readonly colStride: number;
   readonly panels?: Panels;
   /**
-   * A 16-bit float storage of the matrix (auto-cast weights), widened to float32 in registers;
-   * absent: float32. Only panel-packed A and B operands are stored so, with HALF_PADDING zero bytes
-   * after the last panel (renderers may load a tile's values as one vector).
+   * A 16-bit float storage of the matrix, widened to float32 in registers (and C rounded to it when
+   * stored); absent: float32. Panel-packed operands (auto-cast weights) carry HALF_PADDING zero bytes
+   * after their last panel, so renderers may load a tile's values as one vector; other matrices (16-bit
+   * activations: A, B, C, the residual) are read and written exactly. Arithmetic stays float32.
    */
   readonly half?: 'bfloat16' | 'float16';
 }

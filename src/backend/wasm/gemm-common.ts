@@ -2,6 +2,7 @@ import type { GemmCall, MatrixRef } from '../kernel/ir.js';
 import type { Local, Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { finishScalar } from './gemm-epilogue.js';
+import { loadHalfScalar, storeHalfScalar } from './gemm-half.js';
 
 /** Addressing and scalar pieces shared by the gemm generators. */
 
@@ -86,7 +87,7 @@ export function scalarInit(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: (
     const idx = g.bias.along === 'row' ? i() : j();
     init = m.f32.load(0, 4, m.i32.add(addressOf(ctx, L.bias), m.i32.mul(idx, m.i32.const(4))));
   }
-  if (g.accumulate) init = m.f32.add(init, m.f32.load(0, 4, at(ctx, L.c, g.c, i, j)));
+  if (g.accumulate) init = m.f32.add(init, loadElement(ctx, g.c, at(ctx, L.c, g.c, i, j)));
   return init;
 }
 
@@ -94,6 +95,13 @@ export function scalarInit(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: (
 export function scalarStore(ctx: KernelContext, L: GemmLayout, i: () => Ref, j: () => Ref, s: Local): Ref[] {
   const m = ctx.m;
   const { g } = L;
-  const residual = g.residual ? m.f32.load(0, 4, at(ctx, L.r, g.residual, i, j)) : undefined;
-  return [...finishScalar(ctx, g, s, residual), m.f32.store(0, 4, at(ctx, L.c, g.c, i, j), s.get())];
+  const residual = g.residual ? loadElement(ctx, g.residual, at(ctx, L.r, g.residual, i, j)) : undefined;
+  const ptr = at(ctx, L.c, g.c, i, j);
+  const store = g.c.half ? storeHalfScalar(ctx, g.c.half, ptr, 0, s.get()) : m.f32.store(0, 4, ptr, s.get());
+  return [...finishScalar(ctx, g, s, residual), store];
+}
+
+/** An operand's element at `ptr` as f32 (16-bit storage widened). */
+export function loadElement(ctx: KernelContext, ref: MatrixRef, ptr: Ref): Ref {
+  return ref.half ? loadHalfScalar(ctx, ref.half, ptr, 0) : ctx.m.f32.load(0, 4, ptr);
 }

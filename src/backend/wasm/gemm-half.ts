@@ -138,3 +138,63 @@ export function loadHalfScalar(
 
 /** A vector register type, for callers that hold raw lanes in a local. */
 export const RAW = v128;
+
+/**
+ * Exactly `lanes` (1..4) consecutive 16-bit elements at ptr + offset into the low 16-bit lanes,
+ * reading nothing more: for operands without padding (activations).
+ */
+export function loadHalfsExact(ctx: KernelContext, ptr: () => Ref, offset: number, lanes: number): Ref {
+  const m = ctx.m;
+  switch (lanes) {
+    case 4:
+      return m.v128.load64_zero(offset, 2, ptr());
+    case 3:
+      return m.v128.load16_lane(offset + 4, 2, 2, ptr(), m.v128.load32_zero(offset, 2, ptr()));
+    case 2:
+      return m.v128.load32_zero(offset, 2, ptr());
+    default:
+      return m.v128.load16_lane(offset, 2, 0, ptr(), m.v128.const(new Array<number>(16).fill(0)));
+  }
+}
+
+/** f32x4 `v` rounded to the 16-bit type, its low `lanes` lanes stored consecutively at ptr + offset. */
+export function storeHalfs(
+  ctx: KernelContext,
+  half: NonNullable<MatrixRef['half']>,
+  ptr: () => Ref,
+  offset: number,
+  lanes: number,
+  v: Ref,
+): Ref {
+  const m = ctx.m;
+  const bits = ctx.lib.call(half === 'bfloat16' ? 'f32x4_to_bf16x4' : 'f32x4_to_f16x4', [v]);
+  const packed = ctx.temp(v128);
+  // the four low halves side by side in the low 8 bytes
+  const low = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];
+  const set = packed.set(m.i8x16.shuffle(bits, m.v128.const(new Array<number>(16).fill(0)), low));
+  switch (lanes) {
+    case 4:
+      return m.block(null, [set, m.v128.store64_lane(offset, 2, 0, ptr(), packed.get())]);
+    case 3:
+      return m.block(null, [
+        set,
+        m.v128.store32_lane(offset, 2, 0, ptr(), packed.get()),
+        m.v128.store16_lane(offset + 4, 2, 2, ptr(), packed.get()),
+      ]);
+    case 2:
+      return m.block(null, [set, m.v128.store32_lane(offset, 2, 0, ptr(), packed.get())]);
+    default:
+      return m.block(null, [set, m.v128.store16_lane(offset, 2, 0, ptr(), packed.get())]);
+  }
+}
+
+/** f32 `value` rounded to the 16-bit type and stored at ptr + offset. */
+export function storeHalfScalar(
+  ctx: KernelContext,
+  half: NonNullable<MatrixRef['half']>,
+  ptr: Ref,
+  offset: number,
+  value: Ref,
+): Ref {
+  return ctx.m.i32.store16(offset, 2, ptr, ctx.lib.call(half === 'bfloat16' ? 'f32_to_bf16' : 'f32_to_f16', [value]));
+}

@@ -1,8 +1,7 @@
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import { addressOf, at, elementBytes, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
-import { HalfMasks, loadHalfs, splatHalf, widenHalfs } from './gemm-half.js';
-import { RenderError } from './context.js';
+import { HalfMasks, loadHalfs, loadHalfsExact, splatHalf, widenHalfs } from './gemm-half.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
@@ -67,18 +66,20 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   // by its own shuffle; taller tiles, which hold their B vectors in registers, load 4 at a time and
   // widen with one mask (a second mask and the wider loads spilled registers: resnet18's Winograd
   // layers ran 1.5x slower)
-  const paired = bHalf !== undefined && mr === 1;
+  const paired = bHalf !== undefined && mr === 1 && g.b.panels !== undefined;
   const bRaw = paired ? Array.from({ length: Math.ceil(nv / 2) }, () => ctx.temp(v128)) : [];
   const bRawLoads = (): Ref[] =>
     bRaw.map((raw, p) => raw.set(loadHalfs(ctx, pb.get(), 16 * p, Math.min(8, width - 8 * p))));
   const bLoad = (c: number): Ref => {
     if (!bHalf) return loadPartial(ctx, pb.get, 16 * c, lanesOf(c));
     if (paired) return widenHalfs(ctx, masks, bHalf, bRaw[c >> 1]!.get(), (c & 1) as 0 | 1);
-    return widenHalfs(ctx, masks, bHalf, loadHalfs(ctx, pb.get(), 8 * c, lanesOf(c)), 0);
+    // packed panels are padded (a load may run past a row); activations are read exactly
+    const raw = g.b.panels
+      ? loadHalfs(ctx, pb.get(), 8 * c, lanesOf(c))
+      : loadHalfsExact(ctx, pb.get, 8 * c, lanesOf(c));
+    return widenHalfs(ctx, masks, bHalf, raw, 0);
   };
   const aHalf = g.a.half;
-  if (aHalf && g.a.rowStride !== 1)
-    throw new RenderError('a 16-bit A operand needs rows contiguous in panels');
   const step = (): Ref[] => {
     const a = ctx.temp(v128);
     const held = mr > 1 ? Array.from({ length: nv }, () => ctx.temp(v128)) : [];
@@ -87,7 +88,7 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
       body.push(
         a.set(
           aHalf
-            ? splatHalf(ctx, masks, aHalf, pa.get(), 2 + 2 * r)
+            ? splatHalf(ctx, masks, aHalf, pa.get(), 2 + 2 * r * g.a.rowStride)
             : m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get()),
         ),
       );

@@ -1,6 +1,7 @@
 import type { MatrixRef } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
+import { HalfMasks, loadHalfScalar, loadHalfsExact, storeHalfScalar, storeHalfs, widenHalfs } from './gemm-half.js';
 
 /** Vector pieces shared by the SIMD gemm tiles: the multiply-add and partial, strided lane access. */
 
@@ -72,7 +73,7 @@ export interface Lanes {
 
 function laneOffset(ref: MatrixRef, at: Lanes, l: number): number {
   const [r, c] = at.along === 'row' ? [at.r, at.c + l] : [at.r + l, at.c];
-  return 4 * (r * ref.rowStride + c * ref.colStride);
+  return (ref.half ? 2 : 4) * (r * ref.rowStride + c * ref.colStride);
 }
 
 const contiguous = (ref: MatrixRef, at: Lanes): boolean =>
@@ -80,6 +81,7 @@ const contiguous = (ref: MatrixRef, at: Lanes): boolean =>
 
 export function loadLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: Lanes): Ref {
   const m = ctx.m;
+  if (ref.half) return loadHalfLanes(ctx, ref, ptr, at);
   if (contiguous(ref, at)) return loadPartial(ctx, ptr.get, laneOffset(ref, at, 0), at.lanes);
   let v = m.f32x4.splat(m.f32.load(laneOffset(ref, at, 0), 4, ptr.get()));
   for (let l = 1; l < at.lanes; l++) {
@@ -90,6 +92,15 @@ export function loadLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: La
 
 export function storeLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: Lanes, v: Local): Ref {
   const m = ctx.m;
+  const half = ref.half;
+  if (half && contiguous(ref, at)) return storeHalfs(ctx, half, ptr.get, laneOffset(ref, at, 0), at.lanes, v.get());
+  if (half)
+    return seq(
+      m,
+      Array.from({ length: at.lanes }, (_, l) =>
+        storeHalfScalar(ctx, half, ptr.get(), laneOffset(ref, at, l), m.f32x4.extract_lane(v.get(), l)),
+      ),
+    );
   if (contiguous(ref, at)) return storePartial(ctx, ptr.get, laneOffset(ref, at, 0), at.lanes, v);
   return seq(
     m,
@@ -97,4 +108,18 @@ export function storeLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: L
       m.f32.store(laneOffset(ref, at, l), 4, ptr.get(), m.f32x4.extract_lane(v.get(), l)),
     ),
   );
+}
+
+/** loadLanes of a 16-bit C or residual: exact loads (no padding), widened. */
+function loadHalfLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: Lanes): Ref {
+  const m = ctx.m;
+  const half = ref.half!;
+  if (contiguous(ref, at)) {
+    const raw = loadHalfsExact(ctx, ptr.get, laneOffset(ref, at, 0), at.lanes);
+    return widenHalfs(ctx, HalfMasks.of(ctx), half, raw, 0);
+  }
+  let v = m.f32x4.splat(loadHalfScalar(ctx, half, ptr.get(), laneOffset(ref, at, 0)));
+  for (let l = 1; l < at.lanes; l++)
+    v = m.f32x4.replace_lane(v, l, loadHalfScalar(ctx, half, ptr.get(), laneOffset(ref, at, l)));
+  return v;
 }

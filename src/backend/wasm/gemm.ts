@@ -1,4 +1,4 @@
-import type { GemmCall, MatrixRef } from '../kernel/ir.js';
+import type { GemmCall } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import { RenderError, type KernelContext } from './context.js';
 import { columnTiles, columnTilesApply } from './gemm-column.js';
@@ -7,12 +7,12 @@ import {
   at,
   elementBytes,
   layoutOf,
+  loadElement,
   scalarInit,
   scalarStore,
   type GemmLayout,
   type GemmShifts,
 } from './gemm-common.js';
-import { loadHalfScalar } from './gemm-half.js';
 import { countedLoop } from './loops.js';
 
 /**
@@ -64,11 +64,11 @@ export function tilingOf(ctx: KernelContext, g: GemmCall): Tiling | undefined {
     r.colStride,
   ]);
   const simd = ctx.target.simd && strides.every((s) => s >= 0);
-  if ((g.a.half && !g.a.panels) || (g.b.half && !g.b.panels))
-    throw new RenderError('a 16-bit gemm operand must be panel-packed');
   if (!simd) return undefined;
   const packed = g.a.panels !== undefined || g.b.panels !== undefined;
-  const dot = !packed && g.a.colStride === 1 && g.b.rowStride === 1 && g.k >= 4;
+  // the dot tile reads whole f32x4 rows of A and columns of B: float32 operands only
+  const half = g.a.half !== undefined || g.b.half !== undefined;
+  const dot = !packed && !half && g.a.colStride === 1 && g.b.rowStride === 1 && g.k >= 4;
   if (g.b.colStride === 1 && (g.n >= 8 || !dot || packed)) {
     const mr = g.a.panels?.along === 'row' ? g.a.panels.width : (g.tile?.mr ?? DEFAULT_TILE.mr);
     const nr = g.b.panels?.along === 'col' ? g.b.panels.width : (g.tile?.nr ?? DEFAULT_TILE.nr);
@@ -263,7 +263,7 @@ function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
         () => m.i32.const(g.k),
         1,
         () => [
-          s.set(m.f32.add(s.get(), m.f32.mul(element(ctx, g.a, pa.get()), element(ctx, g.b, pb.get())))),
+          s.set(m.f32.add(s.get(), m.f32.mul(loadElement(ctx, g.a, pa.get()), loadElement(ctx, g.b, pb.get())))),
           pa.set(m.i32.add(pa.get(), m.i32.const(elementBytes(g.a) * g.a.colStride))),
           pb.set(m.i32.add(pb.get(), m.i32.const(elementBytes(g.b) * g.b.rowStride))),
         ],
@@ -273,9 +273,4 @@ function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
   }
   code.push(...scalarStore(ctx, L, i.get, j.get, s));
   return seq(m, code);
-}
-
-/** A's or B's element at `ptr` as f32. */
-function element(ctx: KernelContext, ref: MatrixRef, ptr: Ref): Ref {
-  return ref.half ? loadHalfScalar(ctx, ref.half, ptr, 0) : ctx.m.f32.load(0, 4, ptr);
 }
