@@ -196,5 +196,10 @@ export function storeHalfScalar(
   offset: number,
   value: Ref,
 ): Ref {
-  return ctx.m.i32.store16(offset, 2, ptr, ctx.lib.call(half === 'bfloat16' ? 'f32_to_bf16' : 'f32_to_f16', [value]));
+  return ctx.m.i32.store16(
+    offset,
+    2,
+    ptr,
+    ctx.lib.call(half === 'bfloat16' ? 'f32_to_bf16' : 'f32_to_f16', [value]),
+  );
 }

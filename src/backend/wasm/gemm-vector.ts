@@ -1,7 +1,14 @@
 import type { MatrixRef } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { HalfMasks, loadHalfScalar, loadHalfsExact, storeHalfScalar, storeHalfs, widenHalfs } from './gemm-half.js';
+import {
+  HalfMasks,
+  loadHalfScalar,
+  loadHalfsExact,
+  storeHalfScalar,
+  storeHalfs,
+  widenHalfs,
+} from './gemm-half.js';
 
 /** Vector pieces shared by the SIMD gemm tiles: the multiply-add and partial, strided lane access. */
 
@@ -93,7 +100,8 @@ export function loadLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: La
 export function storeLanes(ctx: KernelContext, ref: MatrixRef, ptr: Local, at: Lanes, v: Local): Ref {
   const m = ctx.m;
   const half = ref.half;
-  if (half && contiguous(ref, at)) return storeHalfs(ctx, half, ptr.get, laneOffset(ref, at, 0), at.lanes, v.get());
+  if (half && contiguous(ref, at))
+    return storeHalfs(ctx, half, ptr.get, laneOffset(ref, at, 0), at.lanes, v.get());
   if (half)
     return seq(
       m,

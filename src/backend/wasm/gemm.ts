@@ -263,7 +263,9 @@ function scalarDot(ctx: KernelContext, L: GemmLayout, i: Local, j: Local): Ref {
         () => m.i32.const(g.k),
         1,
         () => [
-          s.set(m.f32.add(s.get(), m.f32.mul(loadElement(ctx, g.a, pa.get()), loadElement(ctx, g.b, pb.get())))),
+          s.set(
+            m.f32.add(s.get(), m.f32.mul(loadElement(ctx, g.a, pa.get()), loadElement(ctx, g.b, pb.get()))),
+          ),
           pa.set(m.i32.add(pa.get(), m.i32.const(elementBytes(g.a) * g.a.colStride))),
           pb.set(m.i32.add(pb.get(), m.i32.const(elementBytes(g.b) * g.b.rowStride))),
         ],
