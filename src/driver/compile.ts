@@ -245,5 +245,6 @@ function ioConfigJson(io: IoConfig): Record<string, unknown> {
     inputs: Object.fromEntries([...io.inputs].map(([k, v]) => [k, [v.shape, v.dtype ?? null]])),
     dims: Object.fromEntries(io.dims),
     ...(io.outputs ? { outputs: io.outputs } : {}),
+    ...(io.ranges ? { ranges: Object.fromEntries(io.ranges) } : {}),
   };
 }

@@ -6,6 +6,8 @@ import { NccError } from '../errors.js';
  * The --io-config contract: static shapes (and dtypes) for inputs, symbolic dims pinned by name,
  * and optionally the subset of outputs to keep.
  *   {"inputs": {"NAME": [[1,3,224,224], "float32"]}, "dims": {"batch": 1}, "outputs": ["NAME"]}
+ * plus, for tools that make up inputs (--accuracy-check, profile, bench), the range of each input's
+ * values: "ranges": {"input_ids": [0, 30522]} (floats uniform in [lo, hi), integers lo..hi-1).
  */
 export interface IoConfig {
   readonly inputs: ReadonlyMap<
@@ -14,6 +16,7 @@ export interface IoConfig {
   >;
   readonly dims: ReadonlyMap<string, number>;
   readonly outputs: readonly string[] | undefined;
+  readonly ranges?: ReadonlyMap<string, readonly [number, number]>;
 }
 
 export const EMPTY_IO_CONFIG: IoConfig = { inputs: new Map(), dims: new Map(), outputs: undefined };
@@ -35,10 +38,30 @@ export function parseIoConfig(text: string): IoConfig {
   }
   if (!isRecord(raw)) throw optionError('--io-config must be a JSON object');
   for (const key of Object.keys(raw)) {
-    if (!['inputs', 'dims', 'outputs'].includes(key))
+    if (!['inputs', 'dims', 'outputs', 'ranges'].includes(key))
       throw optionError(`--io-config has an unknown key "${key}"`);
   }
-  return { inputs: parseInputs(raw.inputs), dims: parseDims(raw.dims), outputs: parseOutputs(raw.outputs) };
+  return {
+    inputs: parseInputs(raw.inputs),
+    dims: parseDims(raw.dims),
+    outputs: parseOutputs(raw.outputs),
+    ...(raw.ranges === undefined ? {} : { ranges: parseRanges(raw.ranges) }),
+  };
+}
+
+function parseRanges(v: unknown): ReadonlyMap<string, readonly [number, number]> {
+  const out = new Map<string, readonly [number, number]>();
+  if (!isRecord(v)) throw optionError('"ranges" must map input names to [low, high]');
+  for (const [name, range] of Object.entries(v)) {
+    const ok =
+      Array.isArray(range) &&
+      range.length === 2 &&
+      range.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+      (range[0] as number) < (range[1] as number);
+    if (!ok) throw optionError(`range of input "${name}" must be [low, high] with low < high`);
+    out.set(name, [range[0] as number, range[1] as number]);
+  }
+  return out;
 }
 
 function parseInputs(v: unknown): IoConfig['inputs'] {

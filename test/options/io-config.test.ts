@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { EMPTY_IO_CONFIG, parseIoConfig } from '../../src/options/io-config.js';
 import { tempDir } from '../helpers/onnx-builder.js';
 import { expectNccError } from '../frontends/expect-error.js';
+import { isNccError } from '../../src/errors.js';
+import { randomData } from '../../src/cli/commands/feeds.js';
 
 test('inline JSON: inputs with and without dtype, dims and outputs', () => {
   const c = parseIoConfig(
@@ -69,4 +71,35 @@ test('malformed configs are NCC_BAD_OPTION with a hint', () => {
     assert.match(e.message, message, what);
     assert.match(e.hint ?? '', /--io-config/, `${what}: hint`);
   }
+});
+
+test('"ranges" declares the values tools make up for an input; bad ranges are option errors', () => {
+  const io = parseIoConfig(
+    '{"inputs": {"ids": [[1, 8], "int64"]}, "ranges": {"ids": [5, 9], "x": [-0.5, 0.5]}}',
+  );
+  assert.deepEqual(
+    [...io.ranges!],
+    [
+      ['ids', [5, 9]],
+      ['x', [-0.5, 0.5]],
+    ],
+  );
+  assert.equal(parseIoConfig('{"inputs": {}}').ranges, undefined);
+  for (const bad of [
+    '{"ranges": {"x": [1, 1]}}',
+    '{"ranges": {"x": [0]}}',
+    '{"ranges": {"x": ["a", 2]}}',
+    '{"ranges": []}',
+  ])
+    assert.throws(
+      () => parseIoConfig(bad),
+      (e: unknown) => isNccError(e) && e.code === 'NCC_BAD_OPTION',
+      bad,
+    );
+  const ids = randomData({ name: 'ids', dtype: 'int64', shape: [1, 400] }, 3, io.ranges!.get('ids'));
+  const values = [...(ids as BigInt64Array)].map(Number);
+  assert.ok(values.every((v) => v >= 5 && v <= 8 && Number.isInteger(v)));
+  assert.deepEqual([...new Set(values)].sort(), [5, 6, 7, 8]);
+  const x = randomData({ name: 'x', dtype: 'float32', shape: [500] }, 4, [-0.5, 0.5]) as Float32Array;
+  assert.ok([...x].every((v) => v >= -0.5 && v < 0.5));
 });

@@ -90,7 +90,7 @@ export function compileCommand(program: Command): void {
         progress(verbosity, 'accuracy check: compiling float32...', started);
         const fp32 = compileModel(path, { ...options, onStage: () => undefined });
         const { inputs } = readNeff(result.neff).contents.metadata;
-        const { sets, from } = accuracySets(inputs, flags);
+        const { sets, from } = accuracySets(inputs, flags, options.ioConfig?.ranges);
         report = await measureAccuracy(fp32.neff, result.neff, sets, from);
         const neff = withAccuracy(result.neff, report);
         result = { neff, summary: { ...result.summary, neffBytes: neff.byteLength } };
@@ -129,6 +129,7 @@ export function compileCommand(program: Command): void {
 function accuracySets(
   inputs: readonly TensorInfo[],
   flags: CompileFlags,
+  ranges: ReadonlyMap<string, readonly [number, number]> | undefined,
 ): { sets: FeedSet[]; from: 'files' | 'random' } {
   if (flags.accuracyInput.length) {
     // the k-th file given for a name belongs to set k
@@ -149,7 +150,7 @@ function accuracySets(
     });
   return {
     sets: Array.from({ length: n }, (_, k) =>
-      feedsFromFlags(inputs, [], { random: true, seed: 1 + k * 1000 }),
+      feedsFromFlags(inputs, [], { random: true, seed: 1 + k * 1000, ...(ranges ? { ranges } : {}) }),
     ),
     from: 'random',
   };

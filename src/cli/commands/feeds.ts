@@ -14,7 +14,12 @@ import type { TensorInfo } from '../../runtime/index.js';
 export function feedsFromFlags(
   inputs: readonly TensorInfo[],
   specs: readonly string[],
-  options: { readonly random?: boolean; readonly seed?: number } = {},
+  options: {
+    readonly random?: boolean;
+    readonly seed?: number;
+    /** Value ranges of random inputs (--io-config "ranges"). */
+    readonly ranges?: ReadonlyMap<string, readonly [number, number]>;
+  } = {},
 ): Record<string, TensorData> {
   const given = new Map<string, Tensor>();
   for (const spec of specs) {
@@ -42,7 +47,7 @@ export function feedsFromFlags(
     const t = given.get(input.name);
     if (!t) {
       if (options.random) {
-        feeds[input.name] = randomData(input, seed++);
+        feeds[input.name] = randomData(input, seed++, options.ranges?.get(input.name));
         continue;
       }
       throw new NccError('NCC_BAD_INPUT', `no value for input '${input.name}'`, {
@@ -62,8 +67,12 @@ export function feedsFromFlags(
   return feeds;
 }
 
-/** Seeded uniform data for one input (a small xorshift generator: the same seed, the same data). */
-export function randomData(input: TensorInfo, seed: number): TensorData {
+/**
+ * Seeded uniform data for one input (a small xorshift generator: the same seed, the same data):
+ * floats in [lo, hi), integers lo..hi-1, booleans 0/1; the range defaults to [-1, 1) for floats and
+ * [0, 100) for integers.
+ */
+export function randomData(input: TensorInfo, seed: number, range?: readonly [number, number]): TensorData {
   const n = input.shape.reduce((a, b) => a * b, 1);
   let s = (seed * 2654435761) >>> 0 || 1;
   const next = (): number => {
@@ -74,27 +83,31 @@ export function randomData(input: TensorInfo, seed: number): TensorData {
     s >>>= 0;
     return s / 2 ** 32;
   };
+  const [flo, fhi] = range ?? [-1, 1];
+  const [ilo, ihi] = range ? [Math.ceil(range[0]), Math.ceil(range[1])] : [0, 100];
+  const float = (): number => flo + next() * (fhi - flo);
+  const int = (): number => ilo + Math.floor(next() * Math.max(1, ihi - ilo));
   switch (input.dtype) {
     case 'float32':
-      return Float32Array.from({ length: n }, () => next() * 2 - 1);
+      return Float32Array.from({ length: n }, float);
     case 'float64':
-      return Float64Array.from({ length: n }, () => next() * 2 - 1);
+      return Float64Array.from({ length: n }, float);
     case 'int64':
-      return BigInt64Array.from({ length: n }, () => BigInt(Math.floor(next() * 100)));
+      return BigInt64Array.from({ length: n }, () => BigInt(int()));
     case 'uint64':
-      return BigUint64Array.from({ length: n }, () => BigInt(Math.floor(next() * 100)));
+      return BigUint64Array.from({ length: n }, () => BigInt(int()));
     case 'int32':
-      return Int32Array.from({ length: n }, () => Math.floor(next() * 100));
+      return Int32Array.from({ length: n }, int);
     case 'int16':
-      return Int16Array.from({ length: n }, () => Math.floor(next() * 100));
+      return Int16Array.from({ length: n }, int);
     case 'int8':
-      return Int8Array.from({ length: n }, () => Math.floor(next() * 100));
+      return Int8Array.from({ length: n }, int);
     case 'uint32':
-      return Uint32Array.from({ length: n }, () => Math.floor(next() * 100));
+      return Uint32Array.from({ length: n }, int);
     case 'uint16':
-      return Uint16Array.from({ length: n }, () => Math.floor(next() * 100));
+      return Uint16Array.from({ length: n }, int);
     case 'uint8':
-      return Uint8Array.from({ length: n }, () => Math.floor(next() * 100));
+      return Uint8Array.from({ length: n }, int);
     case 'bool':
       return Uint8Array.from({ length: n }, () => (next() < 0.5 ? 0 : 1));
     case 'float16':
