@@ -9,10 +9,12 @@ import { autoCastGraph } from '../passes/auto-cast.js';
 import { describeAutoCast, NO_AUTO_CAST, type AutoCast } from '../options/auto-cast.js';
 import { writeNeff } from '../neff/writer.js';
 import { lowerGraph } from '../backend/schedule/lower-graph.js';
-import { alignUp, planMemory, type MemoryPlan } from '../backend/schedule/memory-plan.js';
+import { planMemory, type MemoryPlan } from '../backend/schedule/memory-plan.js';
 import type { Program } from '../backend/schedule/program.js';
 import { renderWasm } from '../backend/wasm/index.js';
 import { weightsImage } from '../backend/schedule/weights-image.js';
+import { memoryLayout, type MemoryLayout } from '../backend/schedule/memory-layout.js';
+export { memoryLayout, type MemoryLayout } from '../backend/schedule/memory-layout.js';
 import type { IoConfig } from '../options/io-config.js';
 import { loadStaticModel, type Framework } from './load-model.js';
 
@@ -56,10 +58,6 @@ export interface CompileResult {
   readonly neff: Uint8Array;
   readonly summary: CompileSummary;
 }
-
-/** Bytes below the weights: address 0 stays unused so a stray null offset reads nothing that matters. */
-const RESERVED_BYTES = 1024;
-const PAGE = 65536;
 
 /**
  * Code variants, best first: the runtime takes the first its host supports. Both are threads
@@ -157,20 +155,6 @@ function stageClock(onStage?: (stage: Stage) => void): StageClock {
   };
 }
 
-export interface MemoryLayout {
-  readonly weightsOffset: number;
-  readonly arenaOffset: number;
-  readonly totalBytes: number;
-}
-
-export function memoryLayout(plan: MemoryPlan): MemoryLayout {
-  const weightsOffset = RESERVED_BYTES;
-  const arenaOffset = alignUp(weightsOffset + plan.weightsBytes);
-  const totalBytes = alignUp(arenaOffset + plan.arenaBytes, PAGE);
-  return { weightsOffset, arenaOffset, totalBytes };
-}
-
-/** The weights region as it must appear in memory at weightsOffset. */
 function metadata(
   model: Model,
   program: Program,

@@ -23,7 +23,8 @@ import {
 } from '../lower/linalg/gemm-tile.js';
 import { lowerGraph } from '../schedule/lower-graph.js';
 import { weightsImage } from '../schedule/weights-image.js';
-import { alignUp, planMemory } from '../schedule/memory-plan.js';
+import { planMemory } from '../schedule/memory-plan.js';
+import { memoryLayout } from '../schedule/memory-layout.js';
 import { renderWasm } from '../wasm/index.js';
 import type { WasmFeature } from '../../neff/contents.js';
 
@@ -42,7 +43,6 @@ const MIN_GAIN = 0.03;
 /** Each candidate runs until this much time or RUNS runs, whichever comes first. */
 const BUDGET_MS = 40;
 const RUNS = 15;
-const RESERVED = 1024;
 const PAGE = 65536;
 
 /** The synchronous WebAssembly API of Node (the project's TypeScript libs declare no WebAssembly global). */
@@ -101,9 +101,7 @@ export function timeSite(
   const { graph, half } = nodeGraph(site);
   const program = lowerGraph(graph, 'tune', half, forced);
   const plan = planMemory(program);
-  const weightsOffset = RESERVED;
-  const arenaOffset = alignUp(weightsOffset + plan.weightsBytes);
-  const totalBytes = Math.max(PAGE, alignUp(arenaOffset + plan.arenaBytes, PAGE));
+  const { weightsOffset, arenaOffset, totalBytes } = memoryLayout(plan);
   const single = features.filter((f) => f !== 'threads');
   const bytes = renderWasm(
     program,
