@@ -40,14 +40,18 @@ export async function codeCompiler(how: CodeCompilation): Promise<CodeCompiler> 
   return async (api, wasm) => {
     // flags the process was started with are the user's choice: leave those alone
     const flags = EAGER_FLAGS.filter(([set, restore]) => !startedWith(set) && !startedWith(restore));
-    for (const [set] of flags) v8.setFlagsFromString(set);
+    // concurrent loads share the setting: the last one to finish puts the defaults back
+    if (inFlight++ === 0) for (const [set] of flags) v8.setFlagsFromString(set);
     try {
       return { module: await api.compile(wasm), optimized: true };
     } finally {
-      for (const [, restore] of flags) v8.setFlagsFromString(restore);
+      if (--inFlight === 0) for (const [, restore] of flags) v8.setFlagsFromString(restore);
     }
   };
 }
+
+/** Optimizing compiles under way (their flags stay set until the last one ends). */
+let inFlight = 0;
 
 async function nodeV8(): Promise<NodeV8 | undefined> {
   if (!isNode()) return undefined;
