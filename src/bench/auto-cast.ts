@@ -9,7 +9,7 @@ import type { ModelReport, ThreadReport } from './results.js';
 import { medianOfRatios } from './stats.js';
 import type { Table } from './report.js';
 import { mib, ratio } from './table.js';
-import type { TargetResult, Verdict } from './targets.js';
+import { judge, type TargetResult } from './targets.js';
 
 /** bf16 median over float32 median, per interleaved round; below 1 the cast model is faster. */
 export function castLatencyRatio(t: ThreadReport): number | undefined {
@@ -100,17 +100,4 @@ export function evaluateCastTargets(
     ),
     judge('matmult latency at most 0.75x of float32 on bert_base at sequence length 1', gain),
   ];
-}
-
-function judge(
-  target: string,
-  figures: readonly { label: string; ok: boolean | undefined; text: string }[],
-): TargetResult {
-  const verdict: Verdict = figures.some((f) => f.ok === false)
-    ? 'missed'
-    : figures.length > 0 && figures.every((f) => f.ok === true)
-      ? 'met'
-      : 'not measured';
-  const text = figures.map((f) => `${f.label} ${f.ok === undefined ? 'not measured' : f.text}`).join('; ');
-  return { target, verdict, figures: text };
 }

@@ -17,13 +17,13 @@ export interface TargetResult {
 }
 
 /** One model's figure for a target: undefined when it was not measured. */
-interface Figure {
+export interface Figure {
   readonly label: string;
   readonly ok: boolean | undefined;
   readonly text: string;
 }
 
-function judge(target: string, figures: readonly Figure[]): TargetResult {
+export function judge(target: string, figures: readonly Figure[]): TargetResult {
   const verdict: Verdict = figures.some((f) => f.ok === false)
     ? 'missed'
     : figures.length > 0 && figures.every((f) => f.ok === true)
