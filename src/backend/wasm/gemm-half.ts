@@ -136,8 +136,6 @@ export function loadHalfScalar(
   return ctx.lib.call('f16_to_f32', [bits]);
 }
 
-/** A vector register type, for callers that hold raw lanes in a local. */
-export const RAW = v128;
 
 /**
  * Exactly `lanes` (1..4) consecutive 16-bit elements at ptr + offset into the low 16-bit lanes,
