@@ -136,7 +136,6 @@ export function loadHalfScalar(
   return ctx.lib.call('f16_to_f32', [bits]);
 }
 
-
 /**
  * Exactly `lanes` (1..4) consecutive 16-bit elements at ptr + offset into the low 16-bit lanes,
  * reading nothing more: for operands without padding (activations).
