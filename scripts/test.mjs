@@ -64,6 +64,11 @@ const suites = [
     process.execPath,
     ['dist/test/conformance/run.js', '--mode', 'compiled', '--auto-cast', 'matmult'],
   ],
+  [
+    'ONNX conformance, compiled with --auto-cast all (BF16 tolerance, inputs rounded)',
+    process.execPath,
+    ['dist/test/conformance/run.js', '--mode', 'compiled', '--auto-cast', 'all'],
+  ],
 ];
 
 /** Counts from the TAP summary, so the unit-test totals are printed like the conformance ones. */

@@ -50,6 +50,8 @@ export interface CompileSummary {
   readonly autoCast?: {
     readonly setting: string;
     readonly constants: number;
+    /** Activations stored in 16 bits ('all'). */
+    readonly activations: number;
     readonly kept: readonly { readonly name: string; readonly why: string }[];
   };
 }
@@ -99,7 +101,8 @@ export function compileStaticModel(
   );
   const { graph } = cast;
   const tuner = options.tune ? tileTuner(VARIANTS[0]!) : undefined;
-  const program = clock.timed('lower', () => lowerGraph(graph, model.name, cast.storage, tuner?.choose));
+  const half = new Map([...cast.storage, ...cast.activations]);
+  const program = clock.timed('lower', () => lowerGraph(graph, model.name, half, tuner?.choose));
   const plan = clock.timed('plan', () => planMemory(program));
   const layout = memoryLayout(plan);
   const variants: CodeVariant[] = clock.timed('codegen', () =>
@@ -127,7 +130,14 @@ export function compileStaticModel(
       variants: VARIANTS,
       stageMs: { ...clock.ms },
       ...(autoCast.mode !== 'none'
-        ? { autoCast: { setting: describeAutoCast(autoCast), constants: cast.storage.size, kept: cast.kept } }
+        ? {
+            autoCast: {
+              setting: describeAutoCast(autoCast),
+              constants: cast.storage.size,
+              activations: cast.activations.size,
+              kept: cast.kept,
+            },
+          }
         : {}),
       ...(tuner ? { tuned: tuner.tuned() } : {}),
     },

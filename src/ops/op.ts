@@ -55,11 +55,22 @@ export interface AutoCastPolicy {
    */
   readonly weights?: readonly number[];
   /**
-   * Whether, in 'all' mode, the float32 activations this op reads and writes may be stored in the
-   * 16-bit type. False (the default) for ops that need float32 data: reductions over many values,
-   * softmax denominators, normalization statistics.
+   * How the op treats float32 activations in 'all' mode; absent: they stay float32 (ops that need
+   * float32 data: reductions over many values, softmax denominators, normalization statistics).
+   * - 'convert': its kernels widen every float input as they load it and round every float output as
+   *   they store it, so each activation it reads or writes may be stored in the 16-bit type on its own;
+   * - 'copy': it moves values without arithmetic (views, copies, gathers), so its float inputs and
+   *   outputs share one storage type.
    */
-  readonly activations?: boolean;
+  readonly activations?: 'convert' | 'copy';
+}
+
+/** The definitions with `activations` added to their auto-cast policy (weights kept). */
+export function storingActivations<D extends AnyOpDef>(
+  activations: 'convert' | 'copy',
+  defs: readonly D[],
+): D[] {
+  return defs.map((d) => ({ ...d, autoCast: { ...d.autoCast, activations } }));
 }
 
 /** Identity helper that keeps the attribute types of a definition precise. */

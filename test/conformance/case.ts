@@ -20,6 +20,7 @@ import { lookupOp } from '../../src/ops/registry.js';
 import type { AutoCast } from '../../src/options/auto-cast.js';
 import type { TensorData } from '../../src/ir/dtype.js';
 import { TOLERANCE_OVERRIDES } from './tolerances.js';
+import { castAtBoundaries, roundFeeds, seedOf } from './boundaries.js';
 
 export interface CaseOutcome {
   readonly status: 'pass' | 'fail' | 'skip';
@@ -79,17 +80,26 @@ export async function runCase(
     let feeds = new Map(graphInputs.map((v, i) => [v.name, inputs[i]!]));
     let toCompile = pinned;
     let cast: string[] = [];
+    // 'all': the oracle is the reference interpreter on inputs rounded to the 16-bit type, which the
+    // compiled model reads too, so ops with discrete results (Floor, comparisons) see the same values
+    let oracle: Map<string, Tensor> | undefined;
+    if (autoCast?.mode === 'all') {
+      feeds = roundFeeds(feeds, autoCast.type);
+      oracle = runGraph(graph, feeds);
+    }
     if (autoCast) ({ graph: toCompile, feeds, constant: cast } = weightsAsConstants(pinned, feeds));
     let frozen: string[] = [];
+    let halves = 0;
     let actual: Map<string, Tensor>;
     if (mode === 'reference') actual = runGraph(graph, feeds);
     else {
-      const compiled = await runCompiledFreezing({ ...model, graph: toCompile }, feeds, autoCast);
+      const compiled = await runCompiledFreezing({ ...model, graph: toCompile }, feeds, autoCast, name);
       actual = compiled.outputs;
       frozen = compiled.frozen;
+      halves = compiled.activations;
     }
     for (const [i, o] of graph.outputs.entries()) {
-      const want = expected[i];
+      const want = oracle ? oracle.get(o.name) : expected[i];
       if (!want) return { status: 'fail', reason: `no expected value for output ${i}` };
       const diff = autoCast
         ? compareBf16(actual.get(o.name)!, want)
@@ -99,6 +109,7 @@ export async function runCase(
     const notes = [
       ...(frozen.length ? [`shape inputs frozen: ${frozen.join(', ')}`] : []),
       ...(cast.length ? [`weights made constant and cast: ${cast.join(', ')}`] : []),
+      ...(halves ? [`activations stored in 16 bits: ${halves}`] : []),
     ];
     return notes.length ? { status: 'pass', note: notes.join('; ') } : { status: 'pass' };
   } catch (e) {
@@ -125,7 +136,8 @@ async function runCompiledFreezing(
   model: Model,
   feeds: ReadonlyMap<string, Tensor>,
   autoCast?: AutoCast,
-): Promise<{ outputs: Map<string, Tensor>; frozen: string[] }> {
+  name = '',
+): Promise<{ outputs: Map<string, Tensor>; frozen: string[]; activations: number }> {
   const size = (name: string): number => feeds.get(name)!.data.length;
   const isInt = (name: string): boolean => ['int64', 'int32'].includes(feeds.get(name)!.dtype);
   const names = model.graph.inputs.map((v) => v.name);
@@ -155,10 +167,14 @@ async function runCompiledFreezing(
     const rest = model.graph.inputs.filter((v) => !stage.frozen.includes(v.name));
     const remaining = new Map([...feeds].filter(([k]) => !stage.frozen.includes(k)));
     try {
-      const graph = inferShapes({ ...model.graph, inputs: rest, initializers }, { fold: stage.fold });
-      const outputs = await runCompiled({ ...model, graph }, remaining, autoCast);
+      const staged: Graph = { ...model.graph, inputs: rest, initializers };
+      // the frozen inputs are constants now: only the remaining ones pass through 16-bit storage
+      const wrapped = autoCast?.mode === 'all' ? castAtBoundaries(staged, seedOf(name)) : staged;
+      const graph = inferShapes(wrapped, { fold: stage.fold });
+      const { outputs, activations } = await runCompiled({ ...model, graph }, remaining, autoCast);
       return {
         outputs,
+        activations,
         frozen: stage.fold ? stage.frozen : [...stage.frozen, '(all inputs: nodes kept, not folded)'],
       };
     } catch (e) {
@@ -176,18 +192,24 @@ async function runCompiled(
   model: Model,
   feeds: ReadonlyMap<string, Tensor>,
   autoCast?: AutoCast,
-): Promise<Map<string, Tensor>> {
+): Promise<{ outputs: Map<string, Tensor>; activations: number }> {
   requireStaticShapes(model.graph);
-  const { neff } = compileStaticModel(model, { optLevel: 1, ...(autoCast ? { autoCast } : {}) });
+  const { neff, summary } = compileStaticModel(model, {
+    optLevel: 1,
+    ...(autoCast ? { autoCast } : {}),
+  });
   const compiled = await load(neff);
   try {
     const outputs = await compiled.run(Object.fromEntries([...feeds].map(([k, t]) => [k, t.data])));
-    return new Map(
-      compiled.outputs.map((o) => [
-        o.name,
-        { dtype: o.dtype, shape: [...o.shape], data: outputs[o.name] as TensorData },
-      ]),
-    );
+    return {
+      outputs: new Map(
+        compiled.outputs.map((o) => [
+          o.name,
+          { dtype: o.dtype, shape: [...o.shape], data: outputs[o.name] as TensorData },
+        ]),
+      ),
+      activations: summary.autoCast?.activations ?? 0,
+    };
   } finally {
     compiled.dispose();
   }

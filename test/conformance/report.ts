@@ -41,6 +41,16 @@ export function renderReport(
       'BF16 tolerance |actual - expected| <= 1e-2 * (max|expected| + |expected|): auto-cast results are not',
       "held to float32's tolerance. Any failing case fails the test run. Cases whose weights",
       'were cast say so in their note (the others have no weight an auto-cast policy names).',
+      ...(meta.autoCast.startsWith('all')
+        ? [
+            '',
+            'With `all`, each float32 input passes through a one-input Sum and each float32 output comes out',
+            'of one, so the op under test reads and writes activations that auto-cast may store in 16 bits',
+            '(the note counts them). The expected values are the reference interpreter run on the inputs',
+            'rounded to the 16-bit type, which the compiled model reads too: ops with discrete results',
+            '(Floor, comparisons, ArgMax) then see the same values.',
+          ]
+        : []),
       '',
     );
   lines.push(

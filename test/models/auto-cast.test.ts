@@ -18,6 +18,8 @@ import { allclose, sharedModels } from '../helpers/shared-models.js';
 interface Bf16Check {
   readonly cosine: number;
   readonly top1?: number;
+  /** The same check with every op's output rounded too (--auto-cast all, emulated op by op). */
+  readonly all_activations_bf16?: { readonly cosine: number };
 }
 
 const trained = sharedModels('onnx').flatMap((m) => {
@@ -76,6 +78,38 @@ for (const { model, check } of trained) {
     }
     assert.ok(worst >= check.cosine - 0.0005, `cosine ${worst} below ${check.cosine} - 0.0005`);
   });
+}
+
+/**
+ * --auto-cast all: activations between kernels in bf16 too. The bar is the README's emulation of it
+ * (every op's output rounded, which rounds more often than fused kernels do) minus 0.0005; the arena
+ * of activations must shrink.
+ */
+for (const { model, check } of trained) {
+  test(
+    `auto-cast all (bf16) on trained onnx/${model.folder}`,
+    { skip: !check.all_activations_bf16 },
+    async () => {
+      const [c] = model.cases();
+      const ioConfig = parseIoConfig(JSON.stringify(c!.ioConfig));
+      const matmult = compileModel(model.file, { ioConfig, autoCast: { mode: 'matmult', type: 'bfloat16' } });
+      const all = compileModel(model.file, { ioConfig, autoCast: { mode: 'all', type: 'bfloat16' } });
+      assert.ok(all.summary.autoCast!.activations > 0, 'some activations are stored in 16 bits');
+      assert.ok(
+        all.summary.arenaBytes < matmult.summary.arenaBytes,
+        `arena ${all.summary.arenaBytes} B against ${matmult.summary.arenaBytes} B with float32 activations`,
+      );
+      const outputs = await runCompiled(all.neff, c!.inputs);
+      let worst = 1;
+      for (const [name, want] of c!.outputs) {
+        const got = outputs[name] as Float32Array;
+        worst = Math.min(worst, cosine(got, want.data as Float32Array));
+        if (check.top1 !== undefined) assert.equal(argmax(got), check.top1, `top-1 of ${name}`);
+      }
+      const bar = check.all_activations_bf16!.cosine - 0.0005;
+      assert.ok(worst >= bar, `cosine ${worst} below ${bar}`);
+    },
+  );
 }
 
 for (const { model, check } of trained.slice(0, 2)) {

@@ -91,12 +91,81 @@ test('mode none changes nothing', () => {
   assert.equal(r.storage.size, 0);
 });
 
-test("'all' (16-bit activations) is refused with a coded error until it exists", () => {
-  assert.throws(
-    () => autoCastGraph(sample(), { mode: 'all', type: 'bfloat16' }),
-    (e: unknown) =>
-      e instanceof Error &&
-      (e as { code?: string }).code === 'NCC_BAD_OPTION' &&
-      /not implemented/.test(e.message),
-  );
+/**
+ * x -> Conv -> a -> Relu -> b -> Reshape -> c -> Softmax -> d -> Add(d, bias) -> y, plus
+ * b -> Concat(b, K) -> k -> Sum -> z and b -> Transpose -> t -> Sum -> u (u an output).
+ */
+function chain(): Graph {
+  const t = (shape: number[]) => ({ dtype: 'float32' as const, shape });
+  return {
+    name: 'chain',
+    inputs: [{ name: 'x', type: t([1, 2, 2, 2]) }],
+    outputs: [
+      { name: 'y', type: t([1, 8]) },
+      { name: 'z', type: t([2, 2, 2, 2]) },
+      { name: 'u', type: t([1, 2, 2, 2]) },
+    ],
+    initializers: new Map([
+      ['W', f32([2, 2, 1, 1], [1, 2, 3, 4])],
+      ['bias', f32([8], [0, 0, 0, 0, 0, 0, 0, 0])],
+      ['K', f32([1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8])],
+      ['shape', { dtype: 'int64', shape: [2], data: BigInt64Array.from([1n, 8n]) }],
+    ]),
+    nodes: [
+      node('conv', 'Conv', ['x', 'W'], ['a']),
+      node('relu', 'Relu', ['a'], ['b']),
+      node('reshape', 'Reshape', ['b', 'shape'], ['c']),
+      node('softmax', 'Softmax', ['c'], ['d']),
+      node('add', 'Add', ['d', 'bias'], ['y']),
+      node('concat', 'Concat', ['b', 'K'], ['k']),
+      node('sum', 'Sum', ['k'], ['z']),
+      node('transpose', 'Transpose', ['b'], ['t']),
+      node('sum2', 'Sum', ['t'], ['u']),
+    ],
+    valueTypes: new Map([
+      ['a', t([1, 2, 2, 2])],
+      ['b', t([1, 2, 2, 2])],
+      ['c', t([1, 8])],
+      ['d', t([1, 8])],
+      ['k', t([2, 2, 2, 2])],
+      ['t', t([1, 2, 2, 2])],
+    ]),
+  };
+}
+
+test("'all': activations between ops whose policies allow it are stored in 16 bits, by the registry's policy", () => {
+  const { activations, storage } = autoCastGraph(chain(), { mode: 'all', type: 'bfloat16' });
+  // weights are cast as in matmult
+  assert.deepEqual([...storage.keys()], ['W']);
+  // a: Conv -> Relu, both convert
+  assert.equal(activations.get('a'), 'bfloat16');
+  // t: Transpose copies b, so it shares b's storage (below)
+  assert.equal(activations.get('t'), undefined);
+  // b is copied by Reshape into c, which Softmax reads (no policy: float32), so b's group stays float32;
+  // Concat joins b with the constant K as well
+  assert.equal(activations.get('b'), undefined);
+  assert.equal(activations.get('c'), undefined);
+  // Softmax writes d: float32; k is Concat's output with a constant; outputs keep their dtypes
+  for (const n of ['d', 'k', 'x', 'y', 'z', 'u']) assert.equal(activations.get(n), undefined, n);
+  const fp16 = autoCastGraph(chain(), { mode: 'all', type: 'float16' }).activations;
+  assert.equal(fp16.get('a'), 'float16');
+  assert.equal(autoCastGraph(chain(), { mode: 'matmult', type: 'bfloat16' }).activations.size, 0);
+});
+
+test("'all': a copy op joins its input and output, so a view never changes storage", () => {
+  const g = chain();
+  // with a Relu for the Softmax, d (Relu -> Add) is 16-bit; b also feeds Concat with the constant K,
+  // so the group (b, c, K, k) stays float32: the Reshape view c too
+  const nodes = g.nodes.map((n) => (n.op === 'Softmax' ? { ...n, op: 'Relu' } : n));
+  const { activations } = autoCastGraph({ ...g, nodes }, { mode: 'all', type: 'bfloat16' });
+  assert.equal(activations.get('d'), 'bfloat16');
+  assert.equal(activations.get('b'), undefined);
+  assert.equal(activations.get('c'), undefined);
+  // without the Concat, b and its view c share 16-bit storage
+  const noConcat = nodes.filter((n) => n.op !== 'Concat' && n.name !== 'sum');
+  const outputs = g.outputs.filter((o) => o.name !== 'z');
+  const r = autoCastGraph({ ...g, nodes: noConcat, outputs }, { mode: 'all', type: 'bfloat16' });
+  assert.equal(r.activations.get('b'), 'bfloat16');
+  assert.equal(r.activations.get('c'), 'bfloat16');
+  assert.equal(r.activations.get('t'), 'bfloat16');
 });

@@ -8,6 +8,7 @@ import { attrsOf, opOf, qualifiedOp, withNodeErrors } from '../../ops/node-conte
 import type { Expr, Kernel, Stmt } from '../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext, type LoweredValue } from '../lower/lowering.js';
 import { lookupLowering } from '../lower/all.js';
+import { convertKernel } from '../lower/linalg/common.js';
 import type { BufferInfo, BufferKind, Program, ProgramIo } from './program.js';
 
 /**
@@ -15,8 +16,9 @@ import type { BufferInfo, BufferKind, Program, ProgramIo } from './program.js';
  * input's buffer. Nodes without a lowering are collected and reported together.
  */
 /**
- * `half`: float32 constants auto-cast stores in a 16-bit type (their values already exact in it);
- * lowerings that repack them store the 16-bit copies.
+ * `half`: float32 data auto-cast stores in a 16-bit type. Constants keep their float32 values (already
+ * exact in the type) and lowerings that repack them store the 16-bit copies; activations get buffers
+ * of the 16-bit dtype, which kernels widen as they load and round as they store.
  */
 export function lowerGraph(
   graph: Graph,
@@ -80,7 +82,10 @@ export function lowerGraph(
           value: n,
         });
       }
-      return { buffer: `v:${n}`, dtype: t.dtype, shape: t.shape as number[] };
+      const stored = half.get(n);
+      if (stored && t.dtype !== 'float32')
+        throw new NccError('NCC_INTERNAL', `${t.dtype} value '${n}' cast to ${stored}`);
+      return { buffer: `v:${n}`, dtype: stored ?? t.dtype, shape: t.shape as number[] };
     });
     const ctx: LowerContext = {
       node,
@@ -112,7 +117,7 @@ export function lowerGraph(
         return { op: 'if', cond, then: [failure], else: [] };
       },
     };
-    const lowered = withNodeErrors(node, () => {
+    let lowered = withNodeErrors(node, () => {
       try {
         return lookupLowering(node.domain, node.op)!(ctx);
       } catch (e) {
@@ -129,8 +134,13 @@ export function lowerGraph(
     if ('aliasOf' in lowered) {
       const src = ins[lowered.aliasOf]!;
       const out = outs[0]!;
-      values.set(node.outputs[0]!, { ...src, dtype: out.dtype, shape: out.shape });
-      continue;
+      const cast = (value: string): boolean => !graph.initializers.has(value) && half.has(value);
+      if (cast(node.inputs[lowered.aliasOf]!) === cast(node.outputs[0]!)) {
+        values.set(node.outputs[0]!, { ...src, dtype: out.dtype, shape: out.shape });
+        continue;
+      }
+      // a view whose output auto-cast stores in another float type than its input: one conversion
+      lowered = { kernels: [convertKernel(ctx, src, out, sizeOf(out.shape))] };
     }
     outs.forEach((o, i) => {
       if (!o) return;

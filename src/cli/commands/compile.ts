@@ -169,7 +169,8 @@ function tunedLine(tuned: NonNullable<CompileSummary['tuned']>): string {
 
 function autoCastLine(a: NonNullable<CompileSummary['autoCast']>): string {
   const kept = a.kept.map((k) => `${k.name} (${k.why})`).join('; ');
-  return `  auto-cast ${a.setting}: ${a.constants} weight tensors stored in 16 bits${kept ? `; kept float32: ${kept}` : ''}`;
+  const activations = a.activations ? `, ${a.activations} activations` : '';
+  return `  auto-cast ${a.setting}: ${a.constants} weight tensors${activations} stored in 16 bits${kept ? `; kept float32: ${kept}` : ''}`;
 }
 
 function progress(verbosity: Verbosity, message: string, started: number): void {

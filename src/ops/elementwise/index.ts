@@ -1,4 +1,4 @@
-import type { AnyOpDef } from '../op.js';
+import { storingActivations, type AnyOpDef } from '../op.js';
 import { activationOps } from './activations.js';
 import { arithOps } from './arith.js';
 import { castOps } from './cast.js';
@@ -9,12 +9,15 @@ import { unaryMathOps } from './unary.js';
 import { variadicOps } from './variadic.js';
 
 export const elementwiseOps: readonly AnyOpDef[] = [
-  ...unaryMathOps,
-  ...activationOps,
-  ...clipOps,
-  ...arithOps,
-  ...logicOps,
-  ...variadicOps,
+  // arithmetic in float32 on widened values; Cast and BitCast read their input's declared type
+  ...storingActivations('convert', [
+    ...unaryMathOps,
+    ...activationOps,
+    ...clipOps,
+    ...arithOps,
+    ...logicOps,
+    ...variadicOps,
+    fusedElementwise,
+  ]),
   ...castOps,
-  fusedElementwise,
 ];

@@ -112,7 +112,7 @@ export const convTranspose = defineOp({
   type: 'ConvTranspose',
   attrs,
   arity: { inputs: [2, 3], outputs: [1, 1] },
-  autoCast: { weights: [1], activations: true },
+  autoCast: { weights: [1], activations: 'convert' },
   infer(ctx) {
     const x = input(ctx, 0);
     const w = input(ctx, 1);

@@ -73,7 +73,7 @@ export const conv = defineOp({
   type: 'Conv',
   attrs: convAttrs,
   arity: { inputs: [2, 3], outputs: [1, 1] },
-  autoCast: { weights: [1], activations: true },
+  autoCast: { weights: [1], activations: 'convert' },
   infer(ctx) {
     const x = input(ctx, 0);
     return [convInfer('Conv', x, input(ctx, 1), ctx.attrs, x.dtype)];

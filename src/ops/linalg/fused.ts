@@ -54,7 +54,7 @@ export const fusedConv = defineOp({
   domain: FUSED_DOMAIN,
   attrs: { ...convAttrs, ...activationAttrs },
   arity: { inputs: [2, 4], outputs: [1, 1] },
-  autoCast: { weights: [1], activations: true },
+  autoCast: { weights: [1], activations: 'convert' },
   infer(ctx) {
     checkActivation(ctx.attrs, 'FusedConv');
     const [y] = conv.infer(inner(ctx, 3));
@@ -70,7 +70,7 @@ export const fusedGemm = defineOp({
   domain: FUSED_DOMAIN,
   attrs: { ...gemm.attrs, ...activationAttrs },
   arity: { inputs: [2, 4], outputs: [1, 1] },
-  autoCast: { weights: [0, 1], activations: true },
+  autoCast: { weights: [0, 1], activations: 'convert' },
   infer(ctx) {
     checkActivation(ctx.attrs, 'FusedGemm');
     const [y] = gemm.infer(inner(ctx, 3));
@@ -86,7 +86,7 @@ export const fusedMatMul = defineOp({
   domain: FUSED_DOMAIN,
   attrs: activationAttrs,
   arity: { inputs: [2, 4], outputs: [1, 1] },
-  autoCast: { weights: [0, 1], activations: true },
+  autoCast: { weights: [0, 1], activations: 'convert' },
   infer(ctx) {
     checkActivation(ctx.attrs, 'FusedMatMul');
     const [y] = matMul.infer(inner(ctx, 2));

@@ -11,7 +11,7 @@ export const gemm = defineOp({
   type: 'Gemm',
   attrs: { alpha: attr.float(1), beta: attr.float(1), transA: attr.int(0), transB: attr.int(0) },
   arity: { inputs: [2, 3], outputs: [1, 1] },
-  autoCast: { weights: [0, 1], activations: true },
+  autoCast: { weights: [0, 1], activations: 'convert' },
   infer(ctx) {
     const a = input(ctx, 0);
     const b = input(ctx, 1);

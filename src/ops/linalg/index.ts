@@ -1,4 +1,4 @@
-import type { AnyOpDef } from '../op.js';
+import { storingActivations, type AnyOpDef } from '../op.js';
 import { col2im } from './col2im.js';
 import { convInteger, qLinearConv } from './conv-quantized.js';
 import { convTranspose } from './conv-transpose.js';
@@ -28,12 +28,10 @@ export const linalgOps: readonly AnyOpDef[] = [
   qLinearConv,
   deformConv,
   col2im,
-  maxPool,
-  globalMaxPool,
+  // windows of a few values, accumulated in float32
+  ...storingActivations('convert', [maxPool, globalMaxPool, averagePool, globalAveragePool]),
   maxUnpool,
-  averagePool,
   lpPool,
-  globalAveragePool,
   globalLpPool,
   quantizeLinear,
   dequantizeLinear,

@@ -9,7 +9,7 @@ export const matMul = defineOp({
   type: 'MatMul',
   attrs: {},
   arity: { inputs: [2, 2], outputs: [1, 1] },
-  autoCast: { weights: [0, 1], activations: true },
+  autoCast: { weights: [0, 1], activations: 'convert' },
   infer(ctx) {
     const a = input(ctx, 0);
     const b = input(ctx, 1);

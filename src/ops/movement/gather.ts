@@ -28,7 +28,7 @@ export const Gather = defineOp({
   type: 'Gather',
   attrs: { axis: attr.int(0) },
   arity: { inputs: [2, 2], outputs: [1, 1] },
-  autoCast: { weights: [0], activations: true },
+  autoCast: { weights: [0], activations: 'copy' },
   infer(ctx) {
     const x = input(ctx, 0);
     const shape = maybeShape(x, 'Gather data');

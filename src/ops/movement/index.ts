@@ -1,4 +1,4 @@
-import type { AnyOpDef } from '../op.js';
+import { storingActivations, type AnyOpDef } from '../op.js';
 import { Concat, Split } from './concat-split.js';
 import { Constant, ConstantOfShape, EyeLike } from './constant.js';
 import { Expand, Tile } from './expand-tile.js';
@@ -18,14 +18,7 @@ import { Unique } from './unique.js';
 
 /** Shape and data movement: views, permutations, selections, scatters and constants. */
 export const movementOps: readonly AnyOpDef[] = [
-  Reshape,
-  Flatten,
-  Squeeze,
-  Unsqueeze,
-  Transpose,
-  Concat,
-  Split,
-  Slice,
+  ...storingActivations('copy', [Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Split, Slice]),
   Gather,
   GatherElements,
   GatherND,
@@ -33,20 +26,17 @@ export const movementOps: readonly AnyOpDef[] = [
   ScatterElements,
   ScatterND,
   TensorScatter,
-  Expand,
-  Tile,
-  Pad,
+  ...storingActivations('copy', [Expand, Tile, Pad]),
   CenterCropPad,
   Shape,
   Size,
-  Identity,
+  ...storingActivations('copy', [Identity]),
   Dropout,
   Constant,
   ConstantOfShape,
   EyeLike,
   Range,
-  DepthToSpace,
-  SpaceToDepth,
+  ...storingActivations('copy', [DepthToSpace, SpaceToDepth]),
   Trilu,
   OneHot,
   Compress,

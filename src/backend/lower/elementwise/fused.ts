@@ -54,7 +54,9 @@ const fusedElementwise: Lowering = (ctx) => {
       throw new LoweringUnsupported(`body value ${node.outputs[0]} has no static shape`);
     }
     const virtual = `${prefix}%${node.outputs[0]}`;
-    const own: LoweredValue = { buffer: virtual, dtype: type.dtype, shape };
+    // the last node stores the result: in the output's storage type (auto-cast may make it 16-bit)
+    const isResult = node.outputs[0] === body.outputs[0]?.name;
+    const own: LoweredValue = { buffer: virtual, dtype: isResult ? out.dtype : type.dtype, shape };
     const lowered = plan(innerContext(ctx, node, values, own));
     if ('aliasOf' in lowered) {
       values.set(node.outputs[0]!, values.get(node.inputs[lowered.aliasOf]!)!);

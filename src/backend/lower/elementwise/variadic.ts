@@ -47,16 +47,30 @@ function variadic(op: string): MapLowering {
   };
 }
 
-/** Where(c, x, y): pure selection, so halves move as their bits. */
+/**
+ * Where(c, x, y): pure selection, so halves move as their bits; when auto-cast stores x, y and the
+ * output in different float types, values are widened and rounded instead.
+ */
 const where: MapLowering = (ctx) => {
   const [c, x, y] = [inputOf(ctx, 0), inputOf(ctx, 1), inputOf(ctx, 2)];
+  const out = outputOf(ctx);
+  if (x.dtype !== out.dtype || y.dtype !== out.dtype) {
+    const n = new Num(computeType(out.dtype));
+    return {
+      op: 'where',
+      suffix: `${dtypeName(x.dtype)}_${dtypeName(y.dtype)}_${dtypeName(out.dtype)}`,
+      operands: [operandOf(c), operandOf(x), operandOf(y)],
+      out,
+      body: (_s, [cv, xv, yv]) => n.sel(cv!, xv!, yv!),
+    };
+  }
   const bits = copyDType(x.dtype);
   const n = new Num(computeType(bits));
   return {
     op: 'where',
     suffix: dtypeName(x.dtype),
     operands: [operandOf(c), operandOf(x, x.shape, bits), operandOf(y, y.shape, bits)],
-    out: outputOf(ctx),
+    out,
     storeAs: bits,
     body: (_s, [cv, xv, yv]) => n.sel(cv!, xv!, yv!),
   };

@@ -28,7 +28,7 @@ function lowerGlobal(kind: Kind, op: string) {
     const plane = sizeOf(xs.slice(2));
     if (sizeOf(y.shape) === 0) return { kernels: [] };
     const pw = a.p ?? 2;
-    const spec = { kind, pw, N, C, plane, x: x.buffer, y: y.buffer, dtype: y.dtype };
+    const spec = { kind, pw, N, C, plane, x: x.buffer, y: y.buffer, dtype: y.dtype, xDtype: x.dtype };
     const name = `global_${kind}pool${a.layout === 'NHWC' ? '_nhwc' : ''}_${suffix(y.dtype)}`;
     if (a.layout === 'NCHW' || xs.length < 3) return { kernels: [kernel(ctx, name, planes(ctx, spec))] };
     const wide = y.dtype === 'float32' || y.dtype === 'float64' || kind === 'max';
@@ -49,7 +49,9 @@ interface Spec {
   readonly plane: number;
   readonly x: string;
   readonly y: string;
+  /** The output's storage type; `xDtype` the input's (auto-cast may store either in 16 bits). */
   readonly dtype: DType;
+  readonly xDtype: DType;
 }
 
 function step(s: Spec, t: Scalar, acc: Expr, x: Expr): Expr {
@@ -79,7 +81,7 @@ function planes(ctx: LowerContext, s: Spec): Stmt[] {
     t,
     load(
       s.x,
-      s.dtype,
+      s.xDtype,
       ix(0, [
         [p, s.plane],
         [i, 1],
@@ -105,7 +107,7 @@ function channelsLast(ctx: LowerContext, s: Spec, acc: { buffer: string; dtype: 
   const accL = load(acc.buffer, acc.dtype, accIx);
   const x = load(
     s.x,
-    s.dtype,
+    s.xDtype,
     ix(0, [
       [n, s.plane * s.C],
       [i, s.C],

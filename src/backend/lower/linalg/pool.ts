@@ -53,7 +53,9 @@ interface PoolPlan {
   readonly layout: Layout;
   readonly N: number;
   readonly C: number;
+  /** The output's storage type; `xDtype` the input's (auto-cast may store either in 16 bits). */
   readonly dtype: DType;
+  readonly xDtype: DType;
   readonly t: Scalar;
   readonly a: PoolAttrs;
 }
@@ -83,6 +85,7 @@ function lowerPool(kind: Kind, op: string) {
       N: xs[0]!,
       C: xs[1]!,
       dtype: y.dtype,
+      xDtype: x.dtype,
       t: computeType(y.dtype),
       a,
     };
@@ -132,7 +135,7 @@ function poolBody(ctx: LowerContext, p: PoolPlan, x: string, y: string, indices:
             y,
             p.dtype,
             yIx,
-            straightValue(p, r, (tap) => load(x, p.dtype, xAt(tap))),
+            straightValue(p, r, (tap) => load(x, p.xDtype, xAt(tap))),
           ),
         ]
       : localsBody(
@@ -222,7 +225,7 @@ function localsBody(
   const isFloat = t === 'f32' || t === 'f64';
   const init = p.kind === 'max' ? constant(t, isFloat ? -Infinity : -2147483648) : constant(t, 0);
   const step = (tap: Tap, tapVars: TapVars): Stmt[] => {
-    const v = load(x, p.dtype, xAt(tap, tapVars));
+    const v = load(x, p.xDtype, xAt(tap, tapVars));
     if (!argmax) return [{ op: 'set', name: acc, type: t, value: combine(p, local, v) }];
     const vName = `${f}v`;
     const vl: Expr = { op: 'local', name: vName, type: t };
