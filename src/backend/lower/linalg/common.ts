@@ -1,3 +1,4 @@
+import type { HalfType } from '../../../options/auto-cast.js';
 import type { DType } from '../../../ir/dtype.js';
 import { sizeOf, toFloat32, type Tensor } from '../../../ir/tensor.js';
 import { computeType, load, store, DTYPE_SHORT_NAMES } from '../../kernel/build.js';
@@ -22,6 +23,19 @@ export function ix(offset: number, terms: readonly (readonly [string | undefined
 
 export function matrix(buffer: string, offset: number, rowStride: number, colStride = 1): MatrixRef {
   return { buffer, offset, rowStride, colStride };
+}
+
+/** The 16-bit float type of a storage dtype, if it is one (GEMM operands widen it in registers). */
+export function halfOf(dtype: DType): HalfType | undefined {
+  return dtype === 'bfloat16' || dtype === 'float16' ? dtype : undefined;
+}
+
+/** The matrix stored in `half` (unchanged when undefined: float32). */
+export function inHalf(m: MatrixRef, half: HalfType | undefined): MatrixRef {
+  if (half) return { ...m, half };
+  if (!m.half) return m;
+  const { half: _, ...f32 } = m;
+  return f32;
 }
 
 /** One loop; `vectorize`/`parallel` are set only when asked so printed kernels stay small. */
@@ -150,6 +164,20 @@ export function f32Input(
   const n = sizeOf(v.shape);
   const buffer = ctx.scratch('float32', n, hint);
   return { buffer, pre: [convertKernel(ctx, v, { buffer, dtype: 'float32' }, n)] };
+}
+
+/**
+ * A GEMM operand read in place: float32 values, and 16-bit values computed at run time (auto-cast's
+ * activations, widened in registers: `half`); other dtypes staged as f32Input does.
+ */
+export function gemmInput(
+  ctx: LowerContext,
+  v: LoweredValue,
+  hint: string,
+): { buffer: string; half: HalfType | undefined; pre: Kernel[] } {
+  const half = halfOf(v.dtype);
+  if (v.dtype === 'float32' || (half && !v.constant)) return { buffer: v.buffer, half, pre: [] };
+  return { ...f32Input(ctx, v, hint), half: undefined };
 }
 
 /** Where a float32 result goes: the output itself, or scratch narrowed into it afterwards (`post`). */

@@ -1,6 +1,7 @@
+import type { DType } from '../../../ir/dtype.js';
 import type { GemmCall, Kernel, MatrixRef } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
-import { kernel, matrix } from './common.js';
+import { halfOf, inHalf, kernel, matrix } from './common.js';
 import { padInput, xStrides, yStrides, type ConvPlan } from './conv-plan.js';
 import { rowTiles, volume, type Geometry } from './geometry.js';
 import type { Tile } from './gemm-tile.js';
@@ -26,6 +27,9 @@ export interface ConvBuffers {
   readonly w: string;
   readonly bias: string | undefined;
   readonly y: string;
+  /** X's and Y's storage when not float32: auto-cast's 16-bit activations, widened and rounded in the kernels. */
+  readonly xType?: DType;
+  readonly yType?: DType;
 }
 
 /** The GEMM paths' operands: ConvBuffers with the weights as (maybe panel-packed) matrices. */
@@ -90,6 +94,10 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
   const ys = yStrides(p);
   const bias = (grp: number): GemmCall['bias'] | undefined =>
     buf.bias ? { buffer: buf.bias, offset: grp * Mg, along: 'row' } : undefined;
+  const xType = buf.xType ?? 'float32';
+  const xHalf = halfOf(xType);
+  const yAt = (offset: number, rowStride: number): MatrixRef =>
+    inHalf(matrix(buf.y, offset, rowStride), halfOf(buf.yType ?? 'float32'));
   const kernels: Kernel[] = [];
   if (isPointwise(g)) {
     for (let n = 0; n < N; n++) {
@@ -98,8 +106,8 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
           buf,
           { m: Mg, n: sIn, k: Cg },
           buf.w(grp),
-          matrix(buf.x, n * xs.n + grp * Cg * xs.c, xs.c),
-          matrix(buf.y, n * ys.n + grp * Mg * ys.c, ys.c),
+          inHalf(matrix(buf.x, n * xs.n + grp * Cg * xs.c, xs.c), xHalf),
+          yAt(n * ys.n + grp * Mg * ys.c, ys.c),
           bias(grp),
         ),
       );
@@ -107,7 +115,7 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
     }
     return kernels;
   }
-  const padded = padInput(ctx, p, { buffer: buf.x, dtype: 'float32' });
+  const padded = padInput(ctx, p, { buffer: buf.x, dtype: xType });
   kernels.push(...padded.kernels);
   const gp = padded.g;
   const ps = xStrides(p, gp.input);
@@ -130,6 +138,7 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
           [Cg, KD, KH, KW, t.dn, t.hn, OW],
           {
             buffer: padded.buffer,
+            dtype: xType,
             offset: n * ps.n + grp * Cg * ps.c + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1],
             strides: [
               ps.c,
@@ -150,7 +159,7 @@ export function convGemmNchw(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
           { m: Mg, n: cols, k: KK },
           buf.w(grp),
           matrix(col, 0, ld),
-          matrix(buf.y, out, sOut),
+          yAt(out, sOut),
           bias(grp),
         );
         kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, [gemm]));
@@ -168,22 +177,25 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
   const ys = yStrides(p);
   const bias = (grp: number): GemmCall['bias'] | undefined =>
     buf.bias ? { buffer: buf.bias, offset: grp * Mg, along: 'col' } : undefined;
+  const xType = buf.xType ?? 'float32';
+  const yAt = (offset: number): MatrixRef =>
+    inHalf(matrix(buf.y, offset, M), halfOf(buf.yType ?? 'float32'));
   if (isPointwise(g)) {
     // every image's pixels stack into one tall matrix per group
     const calls = Array.from({ length: G }, (_, grp) =>
       call(
         buf,
         { m: N * sIn, n: Mg, k: Cg },
-        matrix(buf.x, grp * Cg, C),
+        inHalf(matrix(buf.x, grp * Cg, C), halfOf(xType)),
         buf.w(grp),
-        matrix(buf.y, grp * Mg, M),
+        yAt(grp * Mg),
         bias(grp),
       ),
     );
     return [kernel(ctx, `${p.stem}_gemm_f32`, calls)];
   }
   const kernels: Kernel[] = [];
-  const padded = padInput(ctx, p, { buffer: buf.x, dtype: 'float32' });
+  const padded = padInput(ctx, p, { buffer: buf.x, dtype: xType });
   kernels.push(...padded.kernels);
   const gp = padded.g;
   const ps = xStrides(p, gp.input);
@@ -205,6 +217,7 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
           [t.dn, t.hn, OW, KD, KH, KW, Cg],
           {
             buffer: padded.buffer,
+            dtype: xType,
             offset: n * ps.n + grp * Cg + t.d0 * sd * ps.s[0] + t.h0 * sh * ps.s[1],
             strides: [sd * ps.s[0], sh * ps.s[1], sw * ps.s[2], dd * ps.s[0], dh * ps.s[1], dw * ps.s[2], 1],
           },
@@ -217,7 +230,7 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
           { m: rows, n: Mg, k: KK },
           matrix(col, 0, KK),
           buf.w(grp),
-          matrix(buf.y, out, M),
+          yAt(out),
           bias(grp),
         );
         kernels.push(kernel(ctx, `${p.stem}_gemm_f32`, [gemm]));

@@ -1,3 +1,4 @@
+import type { DType } from '../../../ir/dtype.js';
 import { load, store } from '../../kernel/build.js';
 import type { Activation, Expr, Kernel, Stmt } from '../../kernel/ir.js';
 import type { LowerContext } from '../lowering.js';
@@ -25,8 +26,17 @@ interface Coord {
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** Zero-padded channels-last copy of the input: the zero border first, then the interior. */
-export function copyInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: string): Kernel[] {
+/**
+ * Zero-padded channels-last float32 copy of the input (read in its storage type `xType`): the zero
+ * border first, then the interior.
+ */
+export function copyInput(
+  ctx: LowerContext,
+  w: WinogradPlan,
+  x: string,
+  xp: string,
+  xType: DType = 'float32',
+): Kernel[] {
   const { N, C, H, W, Hp, Wp, padTop: pt, padLeft: pl } = w;
   const row = Wp * C;
   const image = Hp * row;
@@ -56,7 +66,7 @@ export function copyInput(ctx: LowerContext, w: WinogradPlan, x: string, xp: str
     ctx.fresh('wc'),
     'float32',
     [N, H, W, C],
-    { buffer: x, offset: 0, strides: src },
+    { buffer: x, offset: 0, strides: src, dtype: xType },
     { buffer: xp, offset: (pt * Wp + pl) * C, strides: [image, row, C, 1] },
   );
   kernels.push(kernel(ctx, `${w.stem}_copy_f32`, copy));
@@ -140,6 +150,9 @@ export interface OutputBuffers {
   readonly bias: string | undefined;
   readonly residual: string | undefined;
   readonly activation: Activation | undefined;
+  /** Y's and the residual's storage (float32, or auto-cast's 16-bit activations). */
+  readonly yType: DType;
+  readonly residualType: DType;
 }
 
 /**
@@ -258,11 +271,11 @@ function leaf(
     ]);
     let value = bias ? e.bind({ op: 'binary', fn: 'add', type: 'f32', a: y, b: bias }) : y;
     if (o.residual) {
-      const r = load(o.residual, 'float32', index);
+      const r = load(o.residual, o.residualType, index);
       value = e.bind({ op: 'binary', fn: 'add', type: 'f32', a: value, b: r });
     }
     if (o.activation) value = activationExpr(o.activation, 'f32', e.bind(value));
-    return store(o.y, 'float32', index, value);
+    return store(o.y, o.yType, index, value);
   });
   return [...e.stmts, ...stores];
 }

@@ -1,7 +1,8 @@
+import type { DType } from '../../../ir/dtype.js';
 import { toFloat32 } from '../../../ir/tensor.js';
 import type { GemmCall, Kernel, MatrixRef } from '../../kernel/ir.js';
 import { LoweringUnsupported, type LowerContext } from '../lowering.js';
-import { f32Input, kernel, matrix } from './common.js';
+import { f32Input, halfOf, kernel, matrix } from './common.js';
 import type { ConvBuffers } from './conv-gemm.js';
 import type { ConvPlan } from './conv-plan.js';
 import { inputTransform, outputTransform, copyInput, weightTransform } from './conv-winograd-kernels.js';
@@ -61,18 +62,32 @@ export function winogradKernels(
   const kernels: Kernel[] = [];
   const u = transformedWeights(ctx, w, buffers.w, kernels);
   let residual: string | undefined;
-  if (epilogue.residual) {
+  let residualType: DType = 'float32';
+  if (epilogue.residual && (halfOf(epilogue.residual.dtype) || epilogue.residual.dtype === 'float32')) {
+    residual = epilogue.residual.buffer;
+    residualType = epilogue.residual.dtype;
+  } else if (epilogue.residual) {
     const staged = f32Input(ctx, epilogue.residual, 'residual');
     kernels.push(...staged.pre);
     residual = staged.buffer;
   }
-  const copied = needsCopy(w);
+  const xType = buffers.xType ?? 'float32';
+  // the input transform reads float32: a 16-bit input is widened by the copy
+  const copied = needsCopy(w) || xType !== 'float32';
   const xp = copied ? ctx.scratch('float32', N * w.Hp * w.Wp * C, 'wino_input') : buffers.x;
-  if (copied) kernels.push(...copyInput(ctx, w, buffers.x, xp));
+  if (copied) kernels.push(...copyInput(ctx, w, buffers.x, xp, xType));
   const Tmax = tilesPerBlock(w);
   const v = ctx.scratch('float32', a2 * positionStride(Tmax, C), 'wino_v');
   const mo = ctx.scratch('float32', a2 * positionStride(Tmax, M), 'wino_m');
-  const out = { mo, y: buffers.y, bias: buffers.bias, residual, activation: epilogue.activation };
+  const out = {
+    mo,
+    y: buffers.y,
+    yType: buffers.yType ?? 'float32',
+    bias: buffers.bias,
+    residual,
+    residualType,
+    activation: epilogue.activation,
+  };
   for (const b of w.blocks) {
     const Tb = b.dn * b.hn * w.TW;
     kernels.push(inputTransform(ctx, w, xp, v, b));

@@ -6,7 +6,6 @@ import { LoweringUnsupported, type LowerContext, type Lowered, type LoweredValue
 import { registerLowerings } from '../registry.js';
 import {
   f32Input,
-  f32Output,
   isFloatType,
   ix,
   kernel,
@@ -67,29 +66,27 @@ export function lowerConvWith(ctx: LowerContext, e: Epilogue): Lowered {
     pre.push(...s.pre);
     return s.buffer;
   };
-  const fx = stage(x, 'conv_x');
+  // x and y are read and written in their storage type (16-bit ones widened and rounded in the kernels)
+  const io = { x: x.buffer, xType: x.dtype, y: y.buffer, yType: y.dtype };
   if (winogradApplies(p)) {
     // constant weights are transformed at compile time: staged only when read at run time
     const fw = w.constant ? w.buffer : stage(w, 'conv_w');
     const fb = b && stage(b, 'conv_b');
-    const fy = f32Output(ctx, y, 'conv_y');
-    const body = convWinograd(ctx, p, { x: fx, w: fw, bias: fb, y: fy.buffer }, e);
-    return { kernels: [...pre, ...body, ...fy.post] };
+    const body = convWinograd(ctx, p, { ...io, w: fw, bias: fb }, e);
+    return { kernels: [...pre, ...body] };
   }
   const tile = gemmTile(ctx, p, w.constant !== undefined);
   const weights = nhwc ? nhwcWeights(ctx, p, w, tile, pre) : nchwWeights(ctx, p, w, tile, stage);
   const fb = b && stage(b, 'conv_b');
-  const fy = f32Output(ctx, y, 'conv_y');
   const buffers: GemmConvOperands = {
-    x: fx,
+    ...io,
     w: weights,
     bias: fb,
-    y: fy.buffer,
     tile,
     epilogue: gemmEpilogue(ctx, e, pre),
   };
   const body = nhwc ? convGemmNhwc(ctx, p, buffers) : convGemmNchw(ctx, p, buffers);
-  return { kernels: [...pre, ...body, ...fy.post] };
+  return { kernels: [...pre, ...body] };
 }
 
 /** The register tile of the conv's GEMMs: NCHW computes Y_g[Mg, pixels], NHWC Y[pixels, Mg]. */

@@ -1,9 +1,10 @@
+import type { HalfType } from '../../../options/auto-cast.js';
 import { sizeOf } from '../../../ir/tensor.js';
 import type { ActivationAttrs } from '../../../ops/linalg/fused-activation.js';
 import { binary, compare, computeType, constant, load, select, store, unary } from '../../kernel/build.js';
 import type { Activation, Expr, GemmCall, Kernel, MatrixRef, Scalar, Stmt } from '../../kernel/ir.js';
 import type { LowerContext, LoweredValue } from '../lowering.js';
-import { f32Input, ix, kernel, suffix } from './common.js';
+import { f32Input, halfOf, inHalf, ix, kernel, suffix } from './common.js';
 import { levelVar, nest } from './nest.js';
 
 /**
@@ -55,22 +56,26 @@ export function epilogueOf(ctx: LowerContext, residualInput: number): Epilogue {
 }
 
 /**
- * GemmCall fields of the epilogue, its residual laid out as C (`c` with R's float32 buffer); a
- * non-float32 residual is widened into scratch first (`pre`).
+ * GemmCall fields of the epilogue, its residual laid out as C (`c` with R's buffer, read in its
+ * float32 or 16-bit storage); a residual of another dtype is widened into scratch first (`pre`).
  */
 export function gemmEpilogue(
   ctx: LowerContext,
   e: Epilogue,
   pre: Kernel[],
 ): (c: MatrixRef) => Pick<GemmCall, 'residual' | 'activation'> {
-  let residual: string | undefined;
+  let residual: { buffer: string; half: HalfType | undefined } | undefined;
   if (e.residual) {
-    const staged = f32Input(ctx, e.residual, 'residual');
-    pre.push(...staged.pre);
-    residual = staged.buffer;
+    const half = halfOf(e.residual.dtype);
+    if (half || e.residual.dtype === 'float32') residual = { buffer: e.residual.buffer, half };
+    else {
+      const staged = f32Input(ctx, e.residual, 'residual');
+      pre.push(...staged.pre);
+      residual = { buffer: staged.buffer, half: undefined };
+    }
   }
   return (c) => ({
-    ...(residual ? { residual: { ...c, buffer: residual } } : {}),
+    ...(residual ? { residual: inHalf({ ...c, buffer: residual.buffer }, residual.half) } : {}),
     ...(e.activation ? { activation: e.activation } : {}),
   });
 }

@@ -8,6 +8,9 @@ import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } 
 import { packColumns } from './gemm-tile.js';
 import {
   f32Input,
+  gemmInput,
+  halfOf,
+  inHalf,
   f32Output,
   f32Tensor,
   ix,
@@ -113,9 +116,9 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
     bRef = packColumns(ctx, { blocks: 1, K, N }, tile.nr, src, 'gemm_b', b.half).ref;
     alphaLeft = 1;
   } else {
-    const fb = f32Input(ctx, b, 'gemm_b');
+    const fb = gemmInput(ctx, b, 'gemm_b');
     pre.push(...fb.pre);
-    bRef = at.transB ? matrix(fb.buffer, 0, 1, K) : matrix(fb.buffer, 0, N);
+    bRef = inHalf(at.transB ? matrix(fb.buffer, 0, 1, K) : matrix(fb.buffer, 0, N), fb.half);
   }
   let aRef: MatrixRef;
   if (a.constant && alphaLeft !== 1) {
@@ -126,12 +129,15 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
     );
     alphaLeft = 1;
   } else {
-    const fa = f32Input(ctx, a, 'gemm_a');
+    const fa = gemmInput(ctx, a, 'gemm_a');
     pre.push(...fa.pre);
-    aRef = at.transA ? matrix(fa.buffer, 0, 1, M) : matrix(fa.buffer, 0, K);
+    aRef = inHalf(at.transA ? matrix(fa.buffer, 0, 1, M) : matrix(fa.buffer, 0, K), fa.half);
   }
-  const fy = f32Output(ctx, y, 'gemm_y');
-  const cRef = matrix(fy.buffer, 0, N);
+  const cs = c && cStrides(c, d);
+  // the GEMM stores y itself (float32 or 16-bit) unless a float32 pass follows it (alpha, a full C)
+  const direct = alphaLeft === 1 && !(c && cs && cs.rs !== 0 && cs.cs !== 0);
+  const fy = direct ? { buffer: y.buffer, post: [] } : f32Output(ctx, y, 'gemm_y');
+  const cRef = inHalf(matrix(fy.buffer, 0, N), direct ? halfOf(y.dtype) : undefined);
   // alpha left over is applied by a pass after the GEMM, so the epilogue must follow that pass
   const fused = alphaLeft === 1 ? gemmEpilogue(ctx, e, pre)(cRef) : {};
   const call: GemmCall = {
@@ -148,7 +154,6 @@ function gemmF32(ctx: LowerContext, at: GemmAttrs, d: Dims, ops: Operands, e: Ep
   };
   const name = `gemm_${at.transA ? 't' : 'n'}${at.transB ? 't' : 'n'}`;
   const ks: Kernel[] = [];
-  const cs = c && cStrides(c, d);
   if (alphaLeft !== 1) {
     ks.push(kernel(ctx, `${name}_${suffix(y.dtype)}`, [call]));
     const scaled = epilogue(

@@ -9,6 +9,9 @@ import { epilogueKernel, epilogueOf, gemmEpilogue, NO_EPILOGUE, type Epilogue } 
 import { block, packColumns, type Tile } from './gemm-tile.js';
 import {
   f32Input,
+  gemmInput,
+  halfOf,
+  inHalf,
   f32Output,
   ix,
   kernel,
@@ -98,9 +101,9 @@ function bOperand(
     );
     return (t) => block(packed, t);
   }
-  const fb = f32Input(ctx, b, 'matmul_b');
+  const fb = gemmInput(ctx, b, 'matmul_b');
   pre.push(...fb.pre);
-  return (t) => matrix(fb.buffer, t * K * N, N);
+  return (t) => inHalf(matrix(fb.buffer, t * K * N, N), fb.half);
 }
 
 function matmulGemm(ctx: LowerContext, ops: Operands, p: MatmulPlan, e: Epilogue): Kernel[] {
@@ -113,22 +116,22 @@ function matmulGemm(ctx: LowerContext, ops: Operands, p: MatmulPlan, e: Epilogue
     k: K,
     packed: b.constant ? 'b' : 'none',
   });
-  const fa = f32Input(ctx, a, 'matmul_a');
+  const fa = gemmInput(ctx, a, 'matmul_a');
   pre.push(...fa.pre);
   const bOf = bOperand(ctx, b, p, tile, pre);
   const fbias = ops.bias && f32Input(ctx, ops.bias, 'matmul_bias');
   if (fbias) pre.push(...fbias.pre);
-  const fy = f32Output(ctx, y, 'matmul_y');
   const fused = gemmEpilogue(ctx, e, pre);
   const calls: GemmCall[] = [];
   const call = (m: number, ao: number, bt: number, co: number): GemmCall => {
-    const c = matrix(fy.buffer, co, N);
+    // y is float32 or 16-bit (rounded as stored)
+    const c = inHalf(matrix(y.buffer, co, N), halfOf(y.dtype));
     return {
       op: 'gemm',
       m,
       n: N,
       k: K,
-      a: matrix(fa.buffer, ao, K),
+      a: inHalf(matrix(fa.buffer, ao, K), fa.half),
       b: bOf(bt),
       c,
       accumulate: false,
@@ -140,7 +143,7 @@ function matmulGemm(ctx: LowerContext, ops: Operands, p: MatmulPlan, e: Epilogue
   if (stacks(p)) calls.push(call(M * p.batches, 0, p.bBatch[0]!, 0));
   else for (let t = 0; t < p.batches; t++) calls.push(call(M, p.aBatch[t]! * M * K, p.bBatch[t]!, t * M * N));
   const name = `${p.batches > 1 && calls.length > 1 ? 'batch_matmul' : 'matmul'}_gemm_${suffix(y.dtype)}`;
-  return [...pre, kernel(ctx, name, calls), ...fy.post];
+  return [...pre, kernel(ctx, name, calls)];
 }
 
 /** Per batch dim of the output: the stride of each operand (0 where it broadcasts). */
