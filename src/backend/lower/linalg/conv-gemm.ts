@@ -178,8 +178,7 @@ export function convGemmNhwc(ctx: LowerContext, p: ConvPlan, buf: GemmConvOperan
   const bias = (grp: number): GemmCall['bias'] | undefined =>
     buf.bias ? { buffer: buf.bias, offset: grp * Mg, along: 'col' } : undefined;
   const xType = buf.xType ?? 'float32';
-  const yAt = (offset: number): MatrixRef =>
-    inHalf(matrix(buf.y, offset, M), halfOf(buf.yType ?? 'float32'));
+  const yAt = (offset: number): MatrixRef => inHalf(matrix(buf.y, offset, M), halfOf(buf.yType ?? 'float32'));
   if (isPointwise(g)) {
     // every image's pixels stack into one tall matrix per group
     const calls = Array.from({ length: G }, (_, grp) =>
