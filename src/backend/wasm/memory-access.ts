@@ -176,9 +176,77 @@ export function storeVector(ctx: KernelContext, dtype: DType, a: Address, value:
   }
 }
 
-/** 32-bit storage types a vectorized loop can gather and scatter lane by lane at any stride. */
+/**
+ * Storage types a vectorized loop can gather and scatter lane by lane at any stride: the 32-bit
+ * ones, and the 16-bit ones (auto-cast's activations among them), widened and narrowed as loadVector
+ * and storeVector do.
+ */
 export function laneAccessible(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'int32' || dtype === 'uint32';
+  return (
+    dtype === 'float32' ||
+    dtype === 'int32' ||
+    dtype === 'uint32' ||
+    dtype === 'bfloat16' ||
+    dtype === 'float16' ||
+    dtype === 'int16' ||
+    dtype === 'uint16'
+  );
+}
+
+const WIDTH16: Partial<Record<DType, true>> = { bfloat16: true, float16: true, int16: true, uint16: true };
+
+/** Four 16-bit elements `byteStride` bytes apart, gathered lane by lane, widened as loadVector does. */
+export function loadLanes16(ctx: KernelContext, dtype: DType, a: Address, byteStride: number): Ref {
+  const m = ctx.m;
+  const p = ctx.temp(binaryen.i32);
+  let v = m.v128.const(new Array<number>(16).fill(0));
+  for (let l = 0; l < 4; l++) {
+    const at = laneAddress(ctx, p.get, a, l, byteStride);
+    v = m.v128.load16_lane(at.offset, 2, l, at.ptr, v);
+  }
+  const raw = m.block(null, [p.set(a.ptr), v], binaryen.v128);
+  switch (dtype) {
+    case 'int16':
+      return m.i32x4.extend_low_i16x8_s(raw);
+    case 'uint16':
+      return m.i32x4.extend_low_i16x8_u(raw);
+    case 'bfloat16':
+      return m.i32x4.shl(m.i32x4.extend_low_i16x8_u(raw), m.i32.const(16));
+    case 'float16':
+      return ctx.lib.call('f16x4_to_f32x4', [m.i32x4.extend_low_i16x8_u(raw)]);
+    default:
+      throw new RenderError(`no 16-bit lane load for ${dtype}`);
+  }
+}
+
+/** Narrows four lanes as storeVector does and scatters them `byteStride` bytes apart. */
+export function storeLanes16(
+  ctx: KernelContext,
+  dtype: DType,
+  a: Address,
+  byteStride: number,
+  value: Ref,
+): Ref {
+  const m = ctx.m;
+  const p = ctx.temp(binaryen.i32);
+  const v = ctx.temp(binaryen.v128);
+  const bits =
+    dtype === 'bfloat16'
+      ? ctx.lib.call('f32x4_to_bf16x4', [value])
+      : dtype === 'float16'
+        ? ctx.lib.call('f32x4_to_f16x4', [value])
+        : value;
+  // lane l's low 16 bits are 16-bit lane 2l
+  const stores = [0, 1, 2, 3].map((l) => {
+    const at = laneAddress(ctx, p.get, a, l, byteStride);
+    return m.v128.store16_lane(at.offset, 2, 2 * l, at.ptr, v.get());
+  });
+  return m.block(null, [p.set(a.ptr), v.set(bits), ...stores]);
+}
+
+/** Whether a strided access of `dtype` goes through loadLanes16 / storeLanes16. */
+export function isWidth16(dtype: DType): boolean {
+  return WIDTH16[dtype] === true;
 }
 
 /** Address of lane l (0..3) of a strided access whose lane 0 is at `a`. */

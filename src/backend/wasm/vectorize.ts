@@ -3,7 +3,10 @@ import { binaryen, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
 import {
   elementAddress,
+  isWidth16,
   laneAccessible,
+  loadLanes16,
+  storeLanes16,
   loadVector,
   storeLanes,
   storeVector,
@@ -246,6 +249,8 @@ export class VectorBody {
       const dynamic = s.index.dynamic ? scalarExpr(ctx, s.index.dynamic) : undefined;
       const addr = elementAddress(ctx, s.buffer, s.dtype, s.index, dynamic);
       const stride = strideIn(s, this.loop.v);
+      if (stride !== 1 && isWidth16(s.dtype))
+        return storeLanes16(ctx, s.dtype, addr, 2 * stride, this.value(s.value));
       if (stride !== 1) return storeLanes(ctx, addr, 4 * stride, this.value(s.value));
       return storeVector(ctx, s.dtype, addr, this.value(s.value));
     }
@@ -280,7 +285,10 @@ export class VectorBody {
         const dynamic = e.index.dynamic ? scalarExpr(this.ctx, e.index.dynamic) : undefined;
         const addr = elementAddress(this.ctx, e.buffer, e.dtype, e.index, dynamic);
         const stride = strideIn(e, this.loop.v);
-        return stride === 1 ? loadVector(this.ctx, e.dtype, addr) : loadStrided(this.ctx, addr, stride);
+        if (stride === 1) return loadVector(this.ctx, e.dtype, addr);
+        return isWidth16(e.dtype)
+          ? loadLanes16(this.ctx, e.dtype, addr, 2 * stride)
+          : loadStrided(this.ctx, addr, stride);
       }
       case 'compare':
         return m.v128.and(this.mask(e), one());
