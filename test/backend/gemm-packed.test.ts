@@ -84,6 +84,24 @@ for (const features of FEATURES) {
         activation: { kind: 'gelu', approximate: 'none' },
       });
       checkGemms(SHAPES, { features, halfA: half, halfB: half, transB: true });
+      // unpacked 16-bit B eight columns at a time, even and odd columns apart (gemm-bf16-pairs.ts):
+      // float32 and 16-bit C, bias along columns and rows, residual, clamp, two pairs per tile
+      for (const tile of [
+        { mr: 4, nr: 8 },
+        { mr: 2, nr: 16 },
+        { mr: 3, nr: 16 },
+      ]) {
+        checkGemms(SHAPES, { features, halfB: half, tile, bias: 'col', residual: true });
+        checkGemms(SHAPES, {
+          features,
+          halfB: half,
+          halfC: half,
+          tile,
+          bias: 'row',
+          clamp: { min: 0, max: 1 },
+        });
+        checkGemms(SHAPES, { features, packA: tile.mr, halfA: half, halfB: half, tile, accumulate: true });
+      }
       checkGemms(SHAPES, { features, packA: 4, halfA: half, halfB: half, halfC: half, accumulate: true });
       checkGemms(SHAPES, {
         features,

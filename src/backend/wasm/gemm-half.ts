@@ -1,6 +1,7 @@
 import type { MatrixRef } from '../kernel/ir.js';
 import { binaryen, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
+import { bf16x4Bits } from './memory-access.js';
 
 /**
  * Loads of 16-bit gemm operands (auto-cast weights), widened to float32 in registers.
@@ -164,7 +165,7 @@ export function storeHalfs(
   v: Ref,
 ): Ref {
   const m = ctx.m;
-  const bits = ctx.lib.call(half === 'bfloat16' ? 'f32x4_to_bf16x4' : 'f32x4_to_f16x4', [v]);
+  const bits = half === 'bfloat16' ? bf16x4Bits(ctx, v) : ctx.lib.call('f32x4_to_f16x4', [v]);
   const packed = ctx.temp(v128);
   // the four low halves side by side in the low 8 bytes
   const low = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];

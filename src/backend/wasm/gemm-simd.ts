@@ -5,6 +5,7 @@ import { HalfMasks, loadHalfs, loadHalfsExact, splatHalf, widenHalfs } from './g
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
+import { pairTile, splitsPairs } from './gemm-bf16-pairs.js';
 
 /**
  * The SIMD tiles of gemm.ts. A tile covers rows [i, i+mr) and `width` columns from j (both locals
@@ -31,6 +32,7 @@ const i32 = binaryen.i32;
  * a one-row tile (GEMV) loads each B vector into its FMA, so 8 accumulators fit without spills.
  */
 export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
+  if (splitsPairs(L.g, mr, width)) return pairTile(ctx, L, i, j, mr, width);
   const m = ctx.m;
   const { g } = L;
   const nv = Math.ceil(width / 4);
