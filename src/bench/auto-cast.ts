@@ -11,10 +11,16 @@ import type { Table } from './report.js';
 import { mib, ratio } from './table.js';
 import { judge, type TargetResult } from './targets.js';
 
-/** bf16 median over float32 median, per interleaved round; below 1 the cast model is faster. */
-export function castLatencyRatio(t: ThreadReport): number | undefined {
+/**
+ * The cast model's time over float32's, median of the per-round ratios (`runtime`: matmult by
+ * default, or all); below 1 the cast model is faster.
+ */
+export function castLatencyRatio(
+  t: ThreadReport,
+  runtime: 'neuron-cc-bf16' | 'neuron-cc-bf16-all' = 'neuron-cc-bf16',
+): number | undefined {
   const fp32 = runOf(t.interleaved, 'neuron-cc')?.samples;
-  const bf16 = runOf(t.interleaved, 'neuron-cc-bf16')?.samples;
+  const bf16 = runOf(t.interleaved, runtime)?.samples;
   return fp32 && bf16 && fp32.length > 0 ? medianOfRatios(bf16, fp32) : undefined;
 }
 
@@ -26,22 +32,26 @@ export function castTable(models: readonly ModelReport[]): Table {
   const threads = [...new Set(models.flatMap((m) => m.threads.map((t) => t.threads)))].sort((a, b) => a - b);
   return {
     title:
-      'Auto-cast matmult (bf16 weights) beside float32 (latency: median of interleaved bf16/fp32 ratios)',
+      'Auto-cast matmult (bf16 weights) and all (bf16 activations too) beside float32 (latency: median of interleaved cast/fp32 ratios)',
     header: [
       'model',
       'NEFF MiB fp32',
       'NEFF MiB bf16',
       'size',
       ...threads.map((t) => `latency ${t}T`),
+      ...threads.map((t) => `all: latency ${t}T`),
       'cosine vs ref',
       'max rel err',
+      'all: cosine',
+      'all: max rel err',
       'fp32 cosine',
-      ...threads.map((t) => `RSS ${t}T fp32/bf16 MiB`),
+      ...threads.map((t) => `RSS ${t}T fp32/bf16/all MiB`),
     ],
     rows: models
       .filter((m) => m.compileCast)
       .map((m) => {
         const cast = m.threads.map((t) => runOf(t.interleaved, 'neuron-cc-bf16')?.check).find((c) => c);
+        const all = m.threads.map((t) => runOf(t.interleaved, 'neuron-cc-bf16-all')?.check).find((c) => c);
         const fp32 = m.threads.map((t) => runOf(t.interleaved, 'neuron-cc')?.check).find((c) => c);
         return [
           m.name,
@@ -49,13 +59,16 @@ export function castTable(models: readonly ModelReport[]): Table {
           mib(m.compileCast?.neffBytes),
           ratio(castSizeRatio(m)),
           ...threads.map((n) => ratio(at(m, n) && castLatencyRatio(at(m, n)!))),
+          ...threads.map((n) => ratio(at(m, n) && castLatencyRatio(at(m, n)!, 'neuron-cc-bf16-all'))),
           cast?.cosine?.toFixed(6) ?? '-',
           cast?.maxRelError?.toExponential(1) ?? '-',
+          all?.cosine?.toFixed(6) ?? '-',
+          all?.maxRelError?.toExponential(1) ?? '-',
           fp32?.cosine?.toFixed(6) ?? '-',
           ...threads.map((n) => {
             const t = at(m, n);
-            const [a, b] = t ? [coldOf(t, 'neuron-cc'), coldOf(t, 'neuron-cc-bf16')] : [];
-            return `${mib(a?.peakRssBytes)} / ${mib(b?.peakRssBytes)}`;
+            const runtimes = ['neuron-cc', 'neuron-cc-bf16', 'neuron-cc-bf16-all'] as const;
+            return runtimes.map((r) => mib(t && coldOf(t, r)?.peakRssBytes)).join(' / ');
           }),
         ];
       }),

@@ -46,6 +46,7 @@ export async function benchModel(
   const stem = join(plan.workDir, model.name.replace(/[^\w.-]/g, '_'));
   const neff = compiled?.neff ?? `${stem}.neff`;
   const neffCast = `${stem}.bf16.neff`;
+  const neffCastAll = `${stem}.bf16-all.neff`;
   let compile = compiled?.result;
   if (!compile && plan.runtimes.includes('neuron-cc')) {
     compile = await compileModel(model, neff, plan.timeoutMs).catch((e: unknown) =>
@@ -55,18 +56,28 @@ export async function benchModel(
   }
   let compileCast: CompileResult | undefined;
   if (plan.runtimes.includes('neuron-cc-bf16')) {
-    compileCast = await compileModel(model, neffCast, plan.timeoutMs, true).catch((e: unknown) =>
+    compileCast = await compileModel(model, neffCast, plan.timeoutMs, 'matmult').catch((e: unknown) =>
       failed(ctx, 'compile with --auto-cast matmult', e),
     );
     if (compileCast) log(compileLine(compileCast, '--auto-cast matmult'));
   }
+  let compileCastAll: CompileResult | undefined;
+  if (plan.runtimes.includes('neuron-cc-bf16-all')) {
+    compileCastAll = await compileModel(model, neffCastAll, plan.timeoutMs, 'all').catch((e: unknown) =>
+      failed(ctx, 'compile with --auto-cast all', e),
+    );
+    if (compileCastAll) log(compileLine(compileCastAll, '--auto-cast all'));
+  }
   // without a NEFF the peers are still measured, and the report says why neuron-cc is missing
   const runtimes = plan.runtimes.filter(
-    (r) => (r !== 'neuron-cc' || compile) && (r !== 'neuron-cc-bf16' || compileCast),
+    (r) =>
+      (r !== 'neuron-cc' || compile) &&
+      (r !== 'neuron-cc-bf16' || compileCast) &&
+      (r !== 'neuron-cc-bf16-all' || compileCastAll),
   );
   const gflop = model.gflop ?? (compile ? compile.flops / 1e9 : NaN);
   const { name, onnx, inputs, outputs, tolerance } = model;
-  const files: ModelFiles = { name, onnx, neff, neffCast, inputs, outputs, tolerance };
+  const files: ModelFiles = { name, onnx, neff, neffCast, neffCastAll, inputs, outputs, tolerance };
   const threads: ThreadReport[] = [];
   for (const t of plan.threads) threads.push(await benchThreads(ctx, files, runtimes, t, gflop));
   return {
@@ -74,6 +85,7 @@ export async function benchModel(
     gflop,
     ...(compile ? { compile } : {}),
     ...(compileCast ? { compileCast } : {}),
+    ...(compileCastAll ? { compileCastAll } : {}),
     threads,
     problems: ctx.problems,
   };
@@ -133,7 +145,7 @@ export function compileModel(
   model: BenchModel,
   neffOut: string,
   timeoutMs: number,
-  autoCast = false,
+  autoCast?: 'matmult' | 'all',
 ): Promise<CompileResult> {
   const { onnx, framework, ioConfig } = model;
   return runJob(

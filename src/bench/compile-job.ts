@@ -15,7 +15,7 @@ export async function runCompile(job: CompileJob): Promise<CompileResult> {
   const { neff, summary } = await compile(job.model, {
     ...(job.framework ? { framework: job.framework } : {}),
     ...(job.ioConfig ? { ioConfig: job.ioConfig } : {}),
-    ...(job.autoCast ? { autoCast: 'matmult' } : {}),
+    ...(job.autoCast ? { autoCast: job.autoCast } : {}),
   });
   const ms = performance.now() - t0;
   writeFileSync(job.neffOut, neff);

@@ -117,7 +117,8 @@ function checkAll(job: InterleavedJob, sessions: readonly Warm[]): Check[] {
   return sessions.map((s) => {
     if (!files && s === node) return UNCHECKED;
     const check = compareOutputs(s.first, expected, job.files.tolerance, against);
-    return s.session.runtime === 'neuron-cc-bf16' ? figuresOnly(check) : check;
+    const cast = s.session.runtime === 'neuron-cc-bf16' || s.session.runtime === 'neuron-cc-bf16-all';
+    return cast ? figuresOnly(check) : check;
   });
 }
 

@@ -5,7 +5,7 @@ import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../version.js';
-import type { RuntimeId } from './protocol.js';
+import { isNccRuntime, type RuntimeId } from './protocol.js';
 import type { Machine } from './results.js';
 
 export function machine(): Machine {
@@ -73,7 +73,7 @@ function commit(): string {
 /** The runtimes whose packages are installed; each missing peer is named with how to install it. */
 export function installedRuntimes(wanted: readonly RuntimeId[], log: (line: string) => void): RuntimeId[] {
   return wanted.filter((r) => {
-    if (r === 'neuron-cc' || r === 'neuron-cc-bf16' || packageVersion(r) !== 'not installed') return true;
+    if (isNccRuntime(r) || packageVersion(r) !== 'not installed') return true;
     log(`SKIPPED peer ${r}: not installed (npm install --save-dev ${r})`);
     return false;
   });

@@ -5,10 +5,24 @@
  * per process), and compiles in their own process so the parent never holds a model's memory.
  */
 
-/** neuron-cc-bf16: the same model compiled with --auto-cast matmult (bf16 weights), beside float32. */
-export const RUNTIMES = ['neuron-cc', 'neuron-cc-bf16', 'onnxruntime-node', 'onnxruntime-web'] as const;
+/**
+ * neuron-cc-bf16: the same model compiled with --auto-cast matmult (bf16 weights), beside float32;
+ * neuron-cc-bf16-all: with --auto-cast all (bf16 activations between kernels too).
+ */
+export const RUNTIMES = [
+  'neuron-cc',
+  'neuron-cc-bf16',
+  'neuron-cc-bf16-all',
+  'onnxruntime-node',
+  'onnxruntime-web',
+] as const;
 export type RuntimeId = (typeof RUNTIMES)[number];
-export type PeerId = Exclude<RuntimeId, 'neuron-cc' | 'neuron-cc-bf16'>;
+export type NccRuntime = 'neuron-cc' | 'neuron-cc-bf16' | 'neuron-cc-bf16-all';
+export type PeerId = Exclude<RuntimeId, NccRuntime>;
+
+export function isNccRuntime(r: RuntimeId): r is NccRuntime {
+  return r === 'neuron-cc' || r === 'neuron-cc-bf16' || r === 'neuron-cc-bf16-all';
+}
 
 export interface Tolerance {
   readonly atol: number;
@@ -23,6 +37,8 @@ export interface ModelFiles {
   readonly neff: string;
   /** The NEFF compiled with --auto-cast matmult (bf16), for the neuron-cc-bf16 runtime. */
   readonly neffCast: string;
+  /** The NEFF compiled with --auto-cast all (bf16), for the neuron-cc-bf16-all runtime. */
+  readonly neffCastAll: string;
   /** Input name -> .npy file. */
   readonly inputs: Readonly<Record<string, string>>;
   /** Output name -> reference .npy file; empty: results are checked against onnxruntime-node's. */
@@ -50,8 +66,8 @@ export interface CompileJob {
   /** The io-config object, or its JSON text or file (as the CLI's --io-config takes it). */
   readonly ioConfig?: string | Readonly<Record<string, unknown>>;
   readonly neffOut: string;
-  /** --auto-cast matmult with bf16 (the neuron-cc-bf16 runtime's NEFF). */
-  readonly autoCast?: boolean;
+  /** --auto-cast matmult or all, with bf16 (the neuron-cc-bf16 and -bf16-all runtimes' NEFFs). */
+  readonly autoCast?: 'matmult' | 'all';
 }
 
 export interface InterleavedJob {

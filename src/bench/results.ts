@@ -14,6 +14,8 @@ export interface ModelReport {
   readonly compile?: CompileResult;
   /** The same model compiled with --auto-cast matmult (bf16). */
   readonly compileCast?: CompileResult;
+  /** --auto-cast all (bf16). */
+  readonly compileCastAll?: CompileResult;
   readonly threads: readonly ThreadReport[];
   /** Jobs that failed, and peers that were skipped, in words. */
   readonly problems: readonly string[];

@@ -2,11 +2,17 @@
 import { load, type Feeds, type Model, type TypedArray } from '../runtime/index.js';
 import type { Feed } from './feeds.js';
 import type { KernelTime, OpenOptions, RuntimeAdapter, Session } from './runtimes.js';
+import type { NccRuntime } from './protocol.js';
 
-export function nccAdapter(runtime: 'neuron-cc' | 'neuron-cc-bf16' = 'neuron-cc'): RuntimeAdapter {
+export function nccAdapter(runtime: NccRuntime = 'neuron-cc'): RuntimeAdapter {
   return {
     async open({ files, threads, feeds }: OpenOptions): Promise<Session> {
-      const model = await load(runtime === 'neuron-cc' ? files.neff : files.neffCast, { threads });
+      const neff = {
+        'neuron-cc': files.neff,
+        'neuron-cc-bf16': files.neffCast,
+        'neuron-cc-bf16-all': files.neffCastAll,
+      };
+      const model = await load(neff[runtime], { threads });
       return new NccSession(runtime, model, feeds.map(toFeeds));
     },
   };
@@ -17,7 +23,7 @@ class NccSession implements Session {
   readonly features: readonly string[];
 
   constructor(
-    readonly runtime: 'neuron-cc' | 'neuron-cc-bf16',
+    readonly runtime: NccRuntime,
     private readonly model: Model,
     private readonly sets: readonly Feeds[],
   ) {

@@ -44,7 +44,13 @@ export class RuntimeUnavailable extends Error {}
 
 /** The adapters for `ids`, imported in the order that keeps each peer on its own backend. */
 export async function adapters(ids: readonly RuntimeId[]): Promise<Map<RuntimeId, RuntimeAdapter | Error>> {
-  const order: RuntimeId[] = ['onnxruntime-node', 'onnxruntime-web', 'neuron-cc', 'neuron-cc-bf16'];
+  const order: RuntimeId[] = [
+    'onnxruntime-node',
+    'onnxruntime-web',
+    'neuron-cc',
+    'neuron-cc-bf16',
+    'neuron-cc-bf16-all',
+  ];
   const out = new Map<RuntimeId, RuntimeAdapter | Error>();
   for (const id of order.filter((r) => ids.includes(r))) {
     try {
@@ -60,6 +66,7 @@ async function importAdapter(id: RuntimeId): Promise<RuntimeAdapter> {
   switch (id) {
     case 'neuron-cc':
     case 'neuron-cc-bf16':
+    case 'neuron-cc-bf16-all':
       return (await import('./runtime-ncc.js')).nccAdapter(id);
     case 'onnxruntime-node':
       return (await import('./peer-ort-node.js')).ortNodeAdapter();

@@ -49,7 +49,15 @@ function model(name: string, fp32: number[], bf16: number[], bytes: [number, num
         interleaved: {
           threads: 1,
           skipped: [],
-          runs: [run('neuron-cc', fp32), run('neuron-cc-bf16', bf16, 0.9999)],
+          runs: [
+            run('neuron-cc', fp32),
+            run('neuron-cc-bf16', bf16, 0.9999),
+            run(
+              'neuron-cc-bf16-all',
+              bf16.map((x) => 2 * x),
+              0.999,
+            ),
+          ],
         },
         cold: [],
       },
@@ -65,15 +73,20 @@ test('auto-cast figures: size ratio, and latency as the median of the interleave
   const skewed = model('x', [10, 20, 30], [30, 10, 20], [1, 1]);
   // per round 3, 0.5, 0.67: median 0.67, where medians alone would say 1
   assert.ok(Math.abs(castLatencyRatio(skewed.threads[0]!)! - 2 / 3) < 1e-12);
+  // all: twice matmult's time each round, so per round 2.2, 1.8, 2.0
+  assert.equal(castLatencyRatio(m.threads[0]!, 'neuron-cc-bf16-all'), 2);
   const t = castTable([m]);
-  assert.deepEqual(t.rows[0]!.slice(0, 7), [
+  assert.deepEqual(t.rows[0]!.slice(0, 10), [
     'resnet50',
     '0.0',
     '0.0',
     '0.52x',
     '1.00x',
+    '2.00x',
     '0.999900',
     '1.0e-4',
+    '0.999000',
+    '1.0e-3',
   ]);
 });
 
