@@ -148,6 +148,41 @@ test('--auto-cast matmult --accuracy-check: weights in bf16, the errors printed 
   assert.equal(existsSync(join(dir, 'bad.neff')), false);
 });
 
+test('--auto-cast all: activations between kernels in bf16, the arena smaller, the errors small', () => {
+  const dir = tempDir();
+  const w = (n: number, f: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.1);
+  // x -> MatMul -> Relu -> MatMul -> y: the hidden [16, 256] value is an activation between kernels
+  const m = writeModel({
+    inputs: [['x', 'float32', [16, 64]]],
+    outputs: [['y', 'float32', [16, 32]]],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'w1'], outputs: ['h'] },
+      { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+      { op: 'Sigmoid', inputs: ['r'], outputs: ['s'] },
+      { op: 'MatMul', inputs: ['s', 'w2'], outputs: ['y'] },
+    ],
+    initializers: [
+      initializer('w1', fromNumbers('float32', [64, 256], w(64 * 256, 0.37))),
+      initializer('w2', fromNumbers('float32', [256, 32], w(256 * 32, 0.11))),
+    ],
+  });
+  const [mm, all] = [join(dir, 'mm.neff'), join(dir, 'all.neff')];
+  assert.equal(cli('compile', m, '--output', mm, '--auto-cast', 'matmult').status, 0);
+  const c = cli('compile', m, '--output', all, '--auto-cast', 'all', '--accuracy-check');
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /auto-cast all \(bf16\): 2 weight tensors, \d+ activations stored in 16 bits/);
+  const line = /y: max abs error ([\d.e+-]+), max rel error ([\d.e+-]+), cosine ([\d.]+)/.exec(c.stdout);
+  assert.ok(line, c.stdout);
+  assert.ok(Number(line[2]) > 0 && Number(line[2]) < 0.05, line[0]);
+  assert.ok(Number(line[3]) > 0.999, line[0]);
+  assert.match(cli('inspect', all).stdout, /"autoCast":"all"/);
+  const arena = (file: string): number => {
+    const j = JSON.parse(cli('inspect', file, '--json').stdout) as { memory: { arenaBytes: number } };
+    return j.memory.arenaBytes;
+  };
+  assert.ok(arena(all) < arena(mm), `arena ${arena(all)} vs ${arena(mm)}`);
+});
+
 test('--tune times the GEMM tiles on this machine and says what it chose', () => {
   const dir = tempDir();
   const w = Array.from({ length: 64 * 32 }, (_, i) => Math.cos(i * 0.11) * 0.1);
