@@ -173,8 +173,9 @@ test('--auto-cast all: activations between kernels in bf16, the arena smaller, t
   assert.match(c.stdout, /auto-cast all \(bf16\): 2 weight tensors, \d+ activations stored in 16 bits/);
   const line = /y: max abs error ([\d.e+-]+), max rel error ([\d.e+-]+), cosine ([\d.]+)/.exec(c.stdout);
   assert.ok(line, c.stdout);
-  assert.ok(Number(line[2]) > 0 && Number(line[2]) < 0.05, line[0]);
-  assert.ok(Number(line[3]) > 0.999, line[0]);
+  // bf16 weights and activations (8 significant bits each): a few percent of the largest output
+  assert.ok(Number(line[2]) > 0 && Number(line[2]) < 0.1, line[0]);
+  assert.ok(Number(line[3]) > 0.998, line[0]);
   assert.match(cli('inspect', all).stdout, /"autoCast":"all"/);
   const arena = (file: string): number => {
     const j = JSON.parse(cli('inspect', file, '--json').stdout) as { memory: { arenaBytes: number } };
