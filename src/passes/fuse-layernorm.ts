@@ -1,7 +1,7 @@
-import { valuesRead, type Graph, type Node } from '../ir/graph.js';
-import type { TensorType } from '../ir/shape.js';
+import { valuesRead, type Node } from '../ir/graph.js';
 import { getNumber, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import type { GraphPass } from './pipeline.js';
+import { indexOf, other, soleReader, type Index } from './graph-index.js';
 
 /**
  * LayerNorm matching: exporters decompose LayerNormalization (PyTorch before opset 17 always) into
@@ -15,49 +15,6 @@ import type { GraphPass } from './pipeline.js';
  * output. gamma and beta must broadcast over the normalized axes alone (they are reshaped to them
  * when constant); a missing gamma becomes ones. float32 only.
  */
-
-interface Index {
-  readonly graph: Graph;
-  readonly readers: ReadonlyMap<string, readonly Node[]>;
-  readonly producer: ReadonlyMap<string, Node>;
-  readonly outputs: ReadonlySet<string>;
-  type(v: string): TensorType | undefined;
-}
-
-function indexOf(graph: Graph): Index {
-  const readers = new Map<string, Node[]>();
-  const producer = new Map<string, Node>();
-  for (const n of graph.nodes) {
-    for (const v of new Set(valuesRead(n))) readers.set(v, [...(readers.get(v) ?? []), n]);
-    for (const o of n.outputs) producer.set(o, n);
-  }
-  const inputs = new Map(graph.inputs.map((v) => [v.name, v.type]));
-  return {
-    graph,
-    readers,
-    producer,
-    outputs: new Set(graph.outputs.map((o) => o.name)),
-    type: (v) => {
-      const c = graph.initializers.get(v);
-      return c ? { dtype: c.dtype, shape: c.shape } : (inputs.get(v) ?? graph.valueTypes.get(v));
-    },
-  };
-}
-
-/** The one node reading intermediate `v` (not a graph output), if it is an ONNX `op`. */
-function soleReader(ix: Index, v: string, ops: readonly string[]): Node | undefined {
-  if (ix.outputs.has(v)) return undefined;
-  const r = ix.readers.get(v) ?? [];
-  const n = r[0];
-  return r.length === 1 && n!.domain === '' && ops.includes(n!.op) ? n : undefined;
-}
-
-/** The other input of a two-input node, given one of them. */
-function other(node: Node, v: string): string | undefined {
-  const [a, b] = node.inputs;
-  if (node.inputs.length !== 2) return undefined;
-  return a === v ? b : b === v ? a : undefined;
-}
 
 function scalarOf(ix: Index, v: string | undefined): number | undefined {
   const t = v === undefined ? undefined : ix.graph.initializers.get(v);

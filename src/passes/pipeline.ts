@@ -1,4 +1,5 @@
 import type { Graph } from '../ir/graph.js';
+import { fuseAttention } from './fuse-attention.js';
 import { fuseEpilogue } from './fuse-epilogue.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
@@ -19,10 +20,13 @@ interface PassEntry {
 }
 
 /**
- * The optimization passes, in order. Epilogue fusion (conv/matmul + bias/activation/residual) goes
- * before elementwise-chain fusion, so chains that end in a conv's epilogue join the conv instead.
+ * The optimization passes, in order. Attention matching goes first, while its scalings are still
+ * plain Div/Mul nodes (epilogue fusion would fold them into the MatMuls). Epilogue fusion
+ * (conv/matmul + bias/activation/residual) goes before elementwise-chain fusion, so chains that end
+ * in a conv's epilogue join the conv instead.
  */
 const PASSES: readonly PassEntry[] = [
+  { name: 'fuse-attention', minLevel: 1, run: fuseAttention },
   { name: 'fuse-epilogue', minLevel: 1, run: fuseEpilogue },
   { name: 'fuse-layernorm', minLevel: 1, run: fuseLayerNorm },
   { name: 'fuse-elementwise', minLevel: 1, run: fuseElementwise },

@@ -54,10 +54,11 @@ export function softmaxRows(
   const work = scalarDtype(type);
   const minusInf = constant(type, -Infinity);
   const p = ctx.fresh('sm');
-  const sv: Expr = { op: 'local', name: `${p}s`, type };
-  const set = (value: Expr): Stmt => ({ op: 'set', name: `${p}s`, type, value });
-  const saveQk = (at: At, m: number): Stmt[] =>
-    mode === m ? [store(qk!.buffer, qk!.dtype, at.index(X), sv)] : [];
+  // a local per pass: the vectorizer keeps a loop's locals in registers only if no other loop uses them
+  const sv = (pass: number): Expr => ({ op: 'local', name: `${p}s${pass}`, type });
+  const set = (pass: number, value: Expr): Stmt => ({ op: 'set', name: `${p}s${pass}`, type, value });
+  const saveQk = (at: At, m: number, pass: number): Stmt[] =>
+    mode === m ? [store(qk!.buffer, qk!.dtype, at.index(X), sv(pass))] : [];
   const scale = attrs.scale ?? 1 / Math.sqrt(headSize);
 
   const bias = (at: At): Expr => {
@@ -98,42 +99,43 @@ export function softmaxRows(
       kind: 'reduce',
       accs: [{ name: 'max', type, init: () => minusInf }],
       body: (at) => [
-        set(binary('mul', type, load(scores, work, at.index(X)), constant(type, scale))),
-        ...saveQk(at, 0),
+        set(0, binary('mul', type, load(scores, work, at.index(X)), constant(type, scale))),
+        ...saveQk(at, 0, 0),
         ...(attrs.softcap > 0
           ? [
               set(
+                0,
                 binary(
                   'mul',
                   type,
                   constant(type, attrs.softcap),
-                  unary('tanh', type, binary('div', type, sv, constant(type, attrs.softcap))),
+                  unary('tanh', type, binary('div', type, sv(0), constant(type, attrs.softcap))),
                 ),
               ),
             ]
           : []),
-        ...saveQk(at, 1),
-        set(binary('add', type, sv, bias(at))),
-        ...saveQk(at, 2),
-        store(scores, work, at.index(X), sv),
-        at.assign('max', select(type, compare('gt', type, sv, at.acc('max')), sv, at.acc('max'))),
+        ...saveQk(at, 1, 0),
+        ...(mask || nonpad || attrs.is_causal ? [set(0, binary('add', type, sv(0), bias(at)))] : []),
+        ...saveQk(at, 2, 0),
+        store(scores, work, at.index(X), sv(0)),
+        at.assign('max', select(type, compare('gt', type, sv(0), at.acc('max')), sv(0), at.acc('max'))),
       ],
     },
     {
       kind: 'reduce',
       accs: [{ name: 'sum', type, init: () => zero(type) }],
       body: (at) => [
-        set(unary('exp', type, binary('sub', type, load(scores, work, at.index(X)), at.acc('max')))),
-        store(scores, work, at.index(X), sv),
-        at.assign('sum', binary('add', type, at.acc('sum'), sv)),
+        set(1, unary('exp', type, binary('sub', type, load(scores, work, at.index(X)), at.acc('max')))),
+        store(scores, work, at.index(X), sv(1)),
+        at.assign('sum', binary('add', type, at.acc('sum'), sv(1))),
       ],
     },
     {
       kind: 'map',
       body: (at) => [
-        set(binary('div', type, load(scores, work, at.index(X)), at.acc('sum'))),
-        store(scores, work, at.index(X), sv),
-        ...saveQk(at, 3),
+        set(2, binary('div', type, load(scores, work, at.index(X)), at.acc('sum'))),
+        store(scores, work, at.index(X), sv(2)),
+        ...saveQk(at, 3, 2),
       ],
     },
   ];
