@@ -1,8 +1,8 @@
-import { valuesRead, type Node } from '../ir/graph.js';
+import type { Node } from '../ir/graph.js';
 import type { TensorType } from '../ir/shape.js';
 import { getNumber, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import { attrsOf, opOf } from '../ops/node-context.js';
-import { indexOf, soleReader, type Index } from './graph-index.js';
+import { freshNames, indexOf, soleReader, withNodes, type Index } from './graph-index.js';
 import type { GraphPass } from './pipeline.js';
 
 /**
@@ -208,13 +208,7 @@ export const fuseAttention: GraphPass = (graph) => {
   const replaced = new Map<Node, Node[]>();
   const constants = new Map<string, Tensor>();
   const types = new Map<string, TensorType>();
-  const names = new Set([...graph.initializers.keys(), ...graph.nodes.flatMap((n) => n.outputs)]);
-  const fresh = (hint: string): string => {
-    let name = hint;
-    for (let i = 1; names.has(name); i++) name = `${hint}_${i}`;
-    names.add(name);
-    return name;
-  };
+  const fresh = freshNames(graph);
   for (const node of graph.nodes) {
     const m = matchAt(ix, node);
     if (!m || m.nodes.some((n) => taken.has(n))) continue;
@@ -263,12 +257,5 @@ export const fuseAttention: GraphPass = (graph) => {
   }
   if (replaced.size === 0) return graph;
   const nodes = graph.nodes.flatMap((n) => replaced.get(n) ?? (taken.has(n) ? [] : [n]));
-  const live = new Set(graph.outputs.map((o) => o.name));
-  for (const n of nodes) for (const v of [...valuesRead(n), ...n.outputs]) live.add(v);
-  return {
-    ...graph,
-    nodes,
-    initializers: new Map([...graph.initializers, ...constants].filter(([k]) => live.has(k))),
-    valueTypes: new Map([...graph.valueTypes, ...types].filter(([k]) => live.has(k))),
-  };
+  return withNodes(graph, nodes, { constants, types });
 };

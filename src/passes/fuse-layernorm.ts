@@ -1,7 +1,7 @@
-import { valuesRead, type Node } from '../ir/graph.js';
+import type { Node } from '../ir/graph.js';
 import { getNumber, sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import type { GraphPass } from './pipeline.js';
-import { indexOf, other, soleReader, type Index } from './graph-index.js';
+import { freshNames, indexOf, other, soleReader, withNodes, type Index } from './graph-index.js';
 
 /**
  * LayerNorm matching: exporters decompose LayerNormalization (PyTorch before opset 17 always) into
@@ -138,13 +138,7 @@ export const fuseLayerNorm: GraphPass = (graph) => {
   const taken = new Set<Node>();
   const replaced = new Map<Node, Node>();
   const constants = new Map<string, Tensor>();
-  const names = new Set([...graph.initializers.keys(), ...graph.nodes.flatMap((n) => n.outputs)]);
-  const fresh = (hint: string): string => {
-    let name = hint;
-    for (let i = 1; names.has(name); i++) name = `${hint}_${i}`;
-    names.add(name);
-    return name;
-  };
+  const fresh = freshNames(graph);
   for (const node of graph.nodes) {
     if (taken.has(node)) continue;
     const m = matchAt(ix, node);
@@ -182,12 +176,5 @@ export const fuseLayerNorm: GraphPass = (graph) => {
   }
   if (replaced.size === 0) return graph;
   const nodes = graph.nodes.flatMap((n) => (replaced.has(n) ? [replaced.get(n)!] : taken.has(n) ? [] : [n]));
-  const live = new Set(graph.outputs.map((o) => o.name));
-  for (const n of nodes) for (const v of [...valuesRead(n), ...n.outputs]) live.add(v);
-  return {
-    ...graph,
-    nodes,
-    initializers: new Map([...graph.initializers, ...constants].filter(([k]) => live.has(k))),
-    valueTypes: new Map([...graph.valueTypes].filter(([k]) => live.has(k))),
-  };
+  return withNodes(graph, nodes, { constants });
 };

@@ -1,5 +1,6 @@
 import { valuesRead, type Graph, type Node } from '../ir/graph.js';
 import type { TensorType } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 
 /** Who reads and who writes each value of a graph: what the pattern-matching passes walk. */
 export interface Index {
@@ -43,4 +44,36 @@ export function other(node: Node, v: string): string | undefined {
   const [a, b] = node.inputs;
   if (node.inputs.length !== 2) return undefined;
   return a === v ? b : b === v ? a : undefined;
+}
+
+/** Names not yet used by the graph's constants or node outputs: `hint`, or `hint_1`, `hint_2`... */
+export function freshNames(graph: Graph): (hint: string) => string {
+  const names = new Set([...graph.initializers.keys(), ...graph.nodes.flatMap((n) => n.outputs)]);
+  return (hint) => {
+    let name = hint;
+    for (let i = 1; names.has(name); i++) name = `${hint}_${i}`;
+    names.add(name);
+    return name;
+  };
+}
+
+/**
+ * The graph with `nodes`, its constants and value types joined by `added` ones and limited to what a
+ * node or output still uses.
+ */
+export function withNodes(
+  graph: Graph,
+  nodes: readonly Node[],
+  added: { constants?: ReadonlyMap<string, Tensor>; types?: ReadonlyMap<string, TensorType> } = {},
+): Graph {
+  const live = new Set(graph.outputs.map((o) => o.name));
+  for (const n of nodes) for (const v of [...valuesRead(n), ...n.outputs]) live.add(v);
+  const keep = <T>(entries: Iterable<[string, T]>): Map<string, T> =>
+    new Map([...entries].filter(([k]) => live.has(k)));
+  return {
+    ...graph,
+    nodes,
+    initializers: keep([...graph.initializers, ...(added.constants ?? [])]),
+    valueTypes: keep([...graph.valueTypes, ...(added.types ?? [])]),
+  };
 }

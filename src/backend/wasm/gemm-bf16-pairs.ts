@@ -1,11 +1,11 @@
 import type { GemmCall, MatrixRef } from '../kernel/ir.js';
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
-import type { KernelContext } from './context.js';
-import { addressOf, at, elementBytes, type GemmLayout } from './gemm-common.js';
+import { elementBytes } from './gemm-common.js';
+import type { GemmTile } from './gemm-simd.js';
 import { HalfMasks, splatHalf } from './gemm-half.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, madd } from './gemm-vector.js';
-import { countedLoop } from './loops.js';
+import { tileFrame, tilePointers } from './gemm-tile-frame.js';
 import { bf16x4Bits } from './memory-access.js';
 
 /**
@@ -21,7 +21,6 @@ import { bf16x4Bits } from './memory-access.js';
  */
 
 const v128 = binaryen.v128;
-const i32 = binaryen.i32;
 
 /** Whether the tile can take B eight columns at a time with the columns split (see above). */
 export function splitsPairs(g: GemmCall, mr: number, width: number): boolean {
@@ -46,26 +45,13 @@ const HIGH = [2, 6, 3, 7];
 const bytesOf = (lanes: readonly number[]): number[] =>
   lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
 
-export function pairTile(
-  ctx: KernelContext,
-  L: GemmLayout,
-  i: Local,
-  j: Local,
-  mr: number,
-  width: number,
-): Ref {
+export const pairTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const m = ctx.m;
   const { g } = L;
   const pairs = width / 8;
   const acc = grid(mr, 2 * pairs, () => ctx.temp(v128));
-  const [pa, pb, pc, pr, pbias, kk] = Array.from({ length: 6 }, () => ctx.temp(i32)) as [
-    Local,
-    Local,
-    Local,
-    Local,
-    Local,
-    Local,
-  ];
+  const pointers = tilePointers(ctx);
+  const { pa, pb, pc, pr, pbias } = pointers;
   const masks = HalfMasks.of(ctx);
   /** Columns 8p..8p+7 of row r of `ref` (float32 or bfloat16) as [evens, odds]. */
   const loadPair = (ref: MatrixRef, ptr: Local, r: number, p: number): [Ref, Ref] => {
@@ -155,26 +141,9 @@ export function pairTile(
     aHalf
       ? splatHalf(ctx, masks, aHalf, pa.get(), 2 + 2 * r * g.a.rowStride)
       : m.v128.load32_splat(4 * r * g.a.rowStride, 4, pa.get());
-  const zero = (): Ref => m.i32.const(0);
-  const setC = (): Ref => pc.set(at(ctx, L.c, g.c, i.get, j.get));
-  const code: Ref[] = g.accumulate ? [setC()] : [];
-  if (g.bias) {
-    const along = g.bias.along === 'col' ? j : i;
-    code.push(pbias.set(m.i32.add(addressOf(ctx, L.bias), m.i32.mul(along.get(), m.i32.const(4)))));
-  }
-  for (let r = 0; r < mr; r++) for (let p = 0; p < pairs; p++) code.push(...init(r, p));
-  if (g.k > 0) {
-    const loop = countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false);
-    // a 16-bit A pointer starts one element early (splatHalf reads the word ending at the element)
-    const aStart = at(ctx, L.a, g.a, i.get, zero);
-    code.push(
-      pa.set(aHalf ? m.i32.sub(aStart, m.i32.const(2)) : aStart),
-      pb.set(at(ctx, L.b, g.b, zero, j.get)),
-      loop,
-    );
-  }
-  if (!g.accumulate) code.push(setC());
-  if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));
-  for (let r = 0; r < mr; r++) for (let p = 0; p < pairs; p++) code.push(store(r, p));
-  return seq(m, code);
-}
+  const inits: Ref[] = [];
+  const stores: Ref[] = [];
+  for (let r = 0; r < mr; r++) for (let p = 0; p < pairs; p++) inits.push(...init(r, p));
+  for (let r = 0; r < mr; r++) for (let p = 0; p < pairs; p++) stores.push(store(r, p));
+  return tileFrame(ctx, L, i, j, pointers, { init: inits, step, stores });
+};

@@ -1,10 +1,11 @@
 import { binaryen, seq, type Local, type Ref } from './binaryen.js';
 import type { KernelContext } from './context.js';
-import { addressOf, at, elementBytes, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
+import { at, elementBytes, scalarInit, scalarStore, type GemmLayout } from './gemm-common.js';
 import { HalfMasks, loadHalfs, loadHalfsExact, splatHalf, widenHalfs } from './gemm-half.js';
 import { finishVector } from './gemm-epilogue.js';
 import { grid, loadLanes, loadPartial, madd, storeLanes, type Lanes } from './gemm-vector.js';
 import { countedLoop } from './loops.js';
+import { tileFrame, tilePointers } from './gemm-tile-frame.js';
 import { pairTile, splitsPairs } from './gemm-bf16-pairs.js';
 
 /**
@@ -39,14 +40,8 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const lanesOf = (c: number): number => Math.min(4, width - 4 * c);
   const row = (r: number, c: number): Lanes => ({ r, c: 4 * c, along: 'row', lanes: lanesOf(c) });
   const acc = grid(mr, nv, () => ctx.temp(v128));
-  const [pa, pb, pc, pr, pbias, kk] = Array.from({ length: 6 }, () => ctx.temp(i32)) as [
-    Local,
-    Local,
-    Local,
-    Local,
-    Local,
-    Local,
-  ];
+  const pointers = tilePointers(ctx);
+  const { pa, pb, pc, pr, pbias } = pointers;
   const init = (r: number, c: number): Ref => {
     let v: Ref = m.v128.const(new Array<number>(16).fill(0));
     if (g.bias?.along === 'col') v = loadPartial(ctx, pbias.get, 16 * c, lanesOf(c));
@@ -105,29 +100,11 @@ export const splatTile: GemmTile = (ctx, L, i, j, mr, width) => {
     );
     return body;
   };
-  const zero = (): Ref => m.i32.const(0);
-  // pointers the K loop does not use are set around it, not across it: x86 has few spare registers
-  const setC = (): Ref => pc.set(at(ctx, L.c, g.c, i.get, j.get));
-  const code: Ref[] = g.accumulate ? [setC()] : [];
-  if (g.bias) {
-    const along = g.bias.along === 'col' ? j : i;
-    code.push(pbias.set(m.i32.add(addressOf(ctx, L.bias), m.i32.mul(along.get(), m.i32.const(4)))));
-  }
-  for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(acc[r]![c]!.set(init(r, c)));
-  if (g.k > 0) {
-    const loop = countedLoop(ctx, kk, m.i32.const(0), () => m.i32.const(g.k), 1, step, false);
-    // a 16-bit A pointer starts one element early: each row's 32-bit broadcast then has a positive offset
-    const aStart = at(ctx, L.a, g.a, i.get, zero);
-    code.push(
-      pa.set(aHalf ? m.i32.sub(aStart, m.i32.const(2)) : aStart),
-      pb.set(at(ctx, L.b, g.b, zero, j.get)),
-      loop,
-    );
-  }
-  if (!g.accumulate) code.push(setC());
-  if (g.residual) code.push(pr.set(at(ctx, L.r, g.residual, i.get, j.get)));
-  for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) code.push(store(r, c));
-  return seq(m, code);
+  const inits: Ref[] = [];
+  const stores: Ref[] = [];
+  for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) inits.push(acc[r]![c]!.set(init(r, c)));
+  for (let r = 0; r < mr; r++) for (let c = 0; c < nv; c++) stores.push(store(r, c));
+  return tileFrame(ctx, L, i, j, pointers, { init: inits, step, stores });
 };
 
 const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
