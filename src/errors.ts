@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'NCC_INVALID_GRAPH'
   | 'NCC_FILE_NOT_FOUND'
   | 'NCC_INTERNAL'
+  /** A compute thread (worker) failed or died at run time: the loaded model cannot run any more. */
+  | 'NCC_THREAD_FAILED'
   | 'NEFF_CORRUPT'
   | 'NEFF_VERSION'
   | 'NEFF_UNSUPPORTED_HOST';

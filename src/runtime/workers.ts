@@ -183,7 +183,7 @@ export class WorkerSet {
           hint: 'this is a compiler bug: please report it with the model and the neuron-cc version',
         })
       : new NccError(
-          'NCC_INTERNAL',
+          'NCC_THREAD_FAILED',
           `compute thread ${tid} of ${this.threads} failed: ${why}; the model cannot run any more`,
           { hint: 'load the NEFF again; if it keeps failing, try load(..., { threads: 1 })' },
         );

@@ -141,7 +141,7 @@ for (const [kind, compile] of [
         const why = kind === 'exit' ? /it exited with code 70/ : /fault injected by a test/;
         for (let i = 0; i < 2; i++) {
           await assert.rejects(m.run(c.feeds), (e: Error & { code?: string }) => {
-            assert.equal(e.code, 'NCC_INTERNAL');
+            assert.equal(e.code, 'NCC_THREAD_FAILED');
             assert.match(e.message, /compute thread 1 of 2 failed/);
             assert.match(e.message, why);
             return true;
