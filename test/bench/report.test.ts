@@ -4,20 +4,9 @@ import { renderMarkdown } from '../../src/bench/markdown.js';
 import { coldTable, latencyTable, scalingTable } from '../../src/bench/report.js';
 import { evaluateTargets } from '../../src/bench/targets.js';
 import { markdownTable } from '../../src/bench/table.js';
-import type { RuntimeId, RuntimeRun } from '../../src/bench/protocol.js';
+import type { RuntimeId } from '../../src/bench/protocol.js';
+import { run, threadReport } from './fixtures.js';
 import type { ModelReport, SuiteReport } from '../../src/bench/results.js';
-
-function run(runtime: RuntimeId, samples: number[], extra: Partial<RuntimeRun> = {}): RuntimeRun {
-  return {
-    runtime,
-    backend: 'b',
-    features: runtime === 'neuron-cc' ? ['simd128', 'relaxed-simd'] : [],
-    samples,
-    cores: 1,
-    check: { status: 'pass', against: 'reference', maxAbsError: 0, worstRatio: 0.25 },
-    ...extra,
-  };
-}
 
 const cold = (runtime: RuntimeId, threads: number, coldMs: number, mib: number) => ({
   runtime,
@@ -35,23 +24,19 @@ const resnet: ModelReport = {
   compile: { ms: 4000, neffBytes: 2 ** 20, kernels: 10, variants: [], flops: 4.3e9, batch: 'fixed at 1' },
   problems: [],
   threads: [
-    {
-      threads: 1,
-      interleaved: {
-        threads: 1,
-        skipped: [],
-        runs: [
-          run('neuron-cc', [200, 100, 300]),
-          run('onnxruntime-node', [50, 50, 50]),
-          run('onnxruntime-web', [400, 400, 400]),
-        ],
-      },
-      cold: [
+    threadReport(
+      1,
+      [
+        run('neuron-cc', [200, 100, 300]),
+        run('onnxruntime-node', [50, 50, 50]),
+        run('onnxruntime-web', [400, 400, 400]),
+      ],
+      [
         cold('neuron-cc', 1, 90, 100),
         cold('onnxruntime-node', 1, 100, 120),
         cold('onnxruntime-web', 1, 900, 300),
       ],
-    },
+    ),
     {
       threads: 2,
       interleaved: {

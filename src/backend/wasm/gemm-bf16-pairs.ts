@@ -53,10 +53,9 @@ export const pairTile: GemmTile = (ctx, L, i, j, mr, width) => {
   const pointers = tilePointers(ctx);
   const { pa, pb, pc, pr, pbias } = pointers;
   const masks = HalfMasks.of(ctx);
-  /** Columns 8p..8p+7 of row r of `ref` (float32 or bfloat16) as [evens, odds]. */
-  const loadPair = (ref: MatrixRef, ptr: Local, r: number, p: number): [Ref, Ref] => {
-    const offset = elementBytes(ref) * (r * ref.rowStride + 8 * p);
-    if (ref.half) {
+  /** Eight consecutive float32 or bfloat16 values at ptr + offset (bytes) as [evens, odds]. */
+  const loadPair = (ptr: Local, offset: number, half: boolean): [Ref, Ref] => {
+    if (half) {
       const raw = ctx.temp(v128);
       const set = raw.set(m.v128.load(offset, 2, ptr.get()));
       return [
@@ -85,25 +84,26 @@ export const pairTile: GemmTile = (ctx, L, i, j, mr, width) => {
       m.v128.store(offset + 16, 4, pc.get(), m.i8x16.shuffle(even.get(), odd.get(), bytesOf(HIGH))),
     ]);
   };
-  const biasCols: MatrixRef = { buffer: '', offset: 0, rowStride: 0, colStride: 1 };
+  /** Columns 8p..8p+7 of row r of C or the residual. */
+  const rowPair = (ref: MatrixRef, ptr: Local, r: number, p: number): [Ref, Ref] =>
+    loadPair(ptr, elementBytes(ref) * (r * ref.rowStride + 8 * p), ref.half !== undefined);
   const init = (r: number, p: number): Ref[] => {
     const [e, o] = [acc[r]![2 * p]!, acc[r]![2 * p + 1]!];
     let pair: [Ref, Ref];
-    if (g.bias?.along === 'col') pair = loadPair(biasCols, pbias, 0, p);
-    else if (g.bias?.along === 'row') {
-      const s = m.v128.load32_splat(4 * r, 4, pbias.get());
-      pair = [s, m.v128.load32_splat(4 * r, 4, pbias.get())];
-    } else pair = [m.v128.const(new Array<number>(16).fill(0)), m.v128.const(new Array<number>(16).fill(0))];
+    if (g.bias?.along === 'col') pair = loadPair(pbias, 32 * p, false);
+    else if (g.bias?.along === 'row') pair = [m.v128.load32_splat(4 * r, 4, pbias.get()), e.get()];
+    else pair = [m.v128.const(new Array<number>(16).fill(0)), e.get()];
+    // the odd columns start from the even ones' value when it is one for the whole row
     const code = [e.set(pair[0]), o.set(pair[1])];
     if (g.accumulate) {
-      const [ce, co] = loadPair(g.c, pc, r, p);
+      const [ce, co] = rowPair(g.c, pc, r, p);
       code.push(e.set(m.f32x4.add(e.get(), ce)), o.set(m.f32x4.add(o.get(), co)));
     }
     return code;
   };
   const store = (r: number, p: number): Ref => {
     const [e, o] = [acc[r]![2 * p]!, acc[r]![2 * p + 1]!];
-    const residual = g.residual ? loadPair(g.residual, pr, r, p) : undefined;
+    const residual = g.residual ? rowPair(g.residual, pr, r, p) : undefined;
     const [te, to] = [ctx.temp(v128), ctx.temp(v128)];
     return seq(m, [
       te.set(e.get()),
@@ -115,15 +115,11 @@ export const pairTile: GemmTile = (ctx, L, i, j, mr, width) => {
   };
   const step = (): Ref[] => {
     const a = ctx.temp(v128);
-    const raw = ctx.temp(v128);
     const held = Array.from({ length: 2 * pairs }, () => ctx.temp(v128));
     const body: Ref[] = [];
     for (let p = 0; p < pairs; p++) {
-      body.push(
-        raw.set(m.v128.load(16 * p, 2, pb.get())),
-        held[2 * p]!.set(m.i32x4.shl(raw.get(), m.i32.const(16))),
-        held[2 * p + 1]!.set(m.v128.and(raw.get(), masks.highHalves())),
-      );
+      const [evens, odds] = loadPair(pb, 16 * p, true);
+      body.push(held[2 * p]!.set(evens), held[2 * p + 1]!.set(odds));
     }
     for (let r = 0; r < mr; r++) {
       body.push(a.set(aSplat(r)));
