@@ -8,7 +8,8 @@ import type { NeffDType, WasmFeature } from './contents.js';
 export const MAGIC: readonly number[] = [0x89, 0x4e, 0x45, 0x46, 0x46, 0x0d, 0x0a, 0x1a]; // \x89 N E F F \r \n \x1a
 
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+/** 1.1 added the blocked XXH32 checksum flag (for the weights section). */
+export const FORMAT_MINOR = 1;
 
 /** Header fields: byte offsets inside the 64-byte header. */
 export const HEADER = {
@@ -28,14 +29,22 @@ export const HEADER = {
 export const ENTRY = {
   bytes: 32,
   type: 0,
-  /** Must be zero in v1. */
+  /** SECTION_FLAGS bits; 1.0 defines none. */
   flags: 4,
   offset: 8,
   length: 16,
-  crc: 24,
+  /** CRC-32 of the payload, or blocked XXH32 with SECTION_FLAGS.blockXxh32. */
+  checksum: 24,
   /** Must be zero. */
   reserved: 28,
 } as const;
+
+/** Section entry flag bits. */
+export const SECTION_FLAGS = {
+  /** The entry's checksum is blocked XXH32 of the payload (checksum.ts), not CRC-32 (format 1.1). */
+  blockXxh32: 1 << 0,
+} as const;
+export const KNOWN_SECTION_FLAGS = SECTION_FLAGS.blockXxh32;
 
 export const SECTION_ALIGN = 64;
 /** Far above any real NEFF (one metadata, one weights, a few variants); bounds the table scan. */

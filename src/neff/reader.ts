@@ -6,7 +6,8 @@
  */
 import { NccError } from '../errors.js';
 import type { CodeVariant, NeffContents, WasmFeature } from './contents.js';
-import { crc32, headerCrc } from './crc32.js';
+import { checksumKindOf, checksumOf, type ChecksumKind } from './checksum.js';
+import { headerCrc } from './crc32.js';
 import {
   CODE_HEADER_BYTES,
   ENTRY,
@@ -15,6 +16,7 @@ import {
   FORMAT_MAJOR,
   FORMAT_MINOR,
   HEADER,
+  KNOWN_SECTION_FLAGS,
   MAGIC,
   MAX_SECTIONS,
   SECTION_ALIGN,
@@ -31,7 +33,8 @@ export interface NeffSection {
   readonly type: number;
   readonly offset: number;
   readonly length: number;
-  readonly crc32: number;
+  readonly checksumKind: ChecksumKind;
+  readonly checksum: number;
 }
 
 export interface NeffFile {
@@ -51,14 +54,49 @@ export function readNeff(bytes: Uint8Array): NeffFile {
 }
 
 /**
- * readNeff, less the checksum of the weights section (most of the bytes), which `verifyWeights`
- * checks (throwing NEFF_CORRUPT) when called: a loader checks it while the engine compiles the
- * code on other threads, instead of before.
+ * readNeff, less the checksum of the weights section (most of the bytes): `weights` says where it
+ * lies and what its checksum must be, and `verifyWeights` checks it over `bytes` (throwing
+ * NEFF_CORRUPT). A loader checks the weights as it places them in memory instead, while the engine
+ * compiles the code on other threads; `bytes` may then hold zeros where the weights would lie.
  */
-export function readNeffDeferred(bytes: Uint8Array): { file: NeffFile; verifyWeights(): void } {
+export function readNeffDeferred(bytes: Uint8Array): {
+  file: NeffFile;
+  weights: NeffSection;
+  verifyWeights(): void;
+} {
   const file = corruptOnViolation(() => read(bytes));
-  const weights = file.sections.filter((s) => s.kind === 'weights');
-  return { file, verifyWeights: () => corruptOnViolation(() => weights.forEach((s) => checkCrc(bytes, s))) };
+  const weights = file.sections.find((s) => s.kind === 'weights')!;
+  return { file, weights, verifyWeights: () => corruptOnViolation(() => checkSection(bytes, weights)) };
+}
+
+/** NEFF_CORRUPT for a weights section whose checksum came out as `actual`. */
+export function damagedWeights(section: NeffSection, actual: number): NccError | undefined {
+  if (actual === section.checksum) return undefined;
+  return corruptError(new Violation(damageMessage(section)));
+}
+
+/**
+ * Where a file's weights section lies, read from its header and table alone (`prefix`: at least the
+ * first 64 bytes, and the table if they say it fits) without checking them: a loader reads the rest
+ * of the file first and the weights straight into memory after; the full read checks everything.
+ */
+export function weightsRange(prefix: Uint8Array): { offset: number; length: number } | undefined {
+  if (prefix.length < HEADER.bytes) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  const count = view.getUint32(HEADER.sectionCount, true);
+  if (count < 1 || count > MAX_SECTIONS || prefix.length < tableBytes(count)) return undefined;
+  const found = Array.from({ length: count }, (_, i) => HEADER.bytes + i * ENTRY.bytes)
+    .filter((at) => view.getUint32(at + ENTRY.type, true) === SECTION_TYPES.weights)
+    .map((at) => ({
+      offset: Number(view.getBigUint64(at + ENTRY.offset, true)),
+      length: Number(view.getBigUint64(at + ENTRY.length, true)),
+    }));
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** Bytes of the header and a table of `count` entries. */
+export function tableBytes(count: number): number {
+  return HEADER.bytes + count * ENTRY.bytes;
 }
 
 function corruptOnViolation<T>(step: () => T): T {
@@ -66,13 +104,24 @@ function corruptOnViolation<T>(step: () => T): T {
     return step();
   } catch (e) {
     if (!(e instanceof Violation)) throw e;
-    throw new NccError('NEFF_CORRUPT', `invalid NEFF: ${e.message}`, { hint: CORRUPT_HINT, cause: e });
+    throw corruptError(e);
   }
 }
 
-function checkCrc(bytes: Uint8Array, s: NeffSection): void {
-  if (crc32(bytes.subarray(s.offset, s.offset + s.length)) !== s.crc32)
-    violation(`checksum mismatch in the ${s.kind} section at offset ${s.offset}: the section is damaged`);
+function corruptError(e: Violation): NccError {
+  return new NccError('NEFF_CORRUPT', `invalid NEFF: ${e.message}`, { hint: CORRUPT_HINT, cause: e });
+}
+
+function checkSection(bytes: Uint8Array, s: NeffSection): void {
+  if (checksumOf(s.checksumKind, bytes.subarray(s.offset, s.offset + s.length)) !== s.checksum) damaged(s);
+}
+
+function damaged(s: NeffSection): never {
+  return violation(damageMessage(s));
+}
+
+function damageMessage(s: NeffSection): string {
+  return `checksum mismatch in the ${s.kind} section at offset ${s.offset}: the section is damaged`;
 }
 
 /** Everything but the weights' checksum. */
@@ -102,20 +151,21 @@ function read(bytes: Uint8Array): NeffFile {
     );
   const count = view.getUint32(HEADER.sectionCount, true);
   if (count < 1 || count > MAX_SECTIONS) violation(`section count ${count} is outside 1..${MAX_SECTIONS}`);
-  const tableEnd = HEADER.bytes + count * ENTRY.bytes;
+  const tableEnd = tableBytes(count);
   if (tableEnd > bytes.length)
     violation(`the section table (${count} entries) runs past the end of the file`);
   if (view.getUint32(HEADER.crc, true) !== headerCrc(bytes, count))
     violation('header checksum mismatch: the header or section table is damaged');
   if (!newer && !isZero(bytes, HEADER.reserved, HEADER.crc)) violation('reserved header bytes are not zero');
 
-  const sections = readTable(view, count, newer);
+  const sections = readTable(view, count, version);
   checkLayout(bytes, sections, tableEnd);
-  for (const s of sections) if (s.kind !== 'weights') checkCrc(bytes, s);
+  for (const s of sections) if (s.kind !== 'weights') checkSection(bytes, s);
   return { version, contents: readContents(bytes, sections, version), sections };
 }
 
-function readTable(view: DataView, count: number, newer: boolean): NeffSection[] {
+function readTable(view: DataView, count: number, version: FormatVersion): NeffSection[] {
+  const newer = version.minor > FORMAT_MINOR;
   const fileBytes = BigInt(view.byteLength);
   const kinds = new Map<number, SectionKind>(
     Object.entries(SECTION_TYPES).map(([k, v]) => [v, k as SectionKind]),
@@ -128,8 +178,12 @@ function readTable(view: DataView, count: number, newer: boolean): NeffSection[]
     const length = view.getBigUint64(at + ENTRY.length, true);
     const kind = kinds.get(type) ?? 'unknown';
     if (kind === 'unknown' && !newer) violation(`section ${i} has unknown type ${type}`);
-    if (view.getUint32(at + ENTRY.flags, true) !== 0)
-      refuse(newer, `section ${i} has flags ${view.getUint32(at + ENTRY.flags, true)} (v1 defines none)`);
+    const flags = view.getUint32(at + ENTRY.flags, true);
+    if ((flags & ~KNOWN_SECTION_FLAGS) !== 0 || (flags !== 0 && version.minor < 1))
+      refuse(
+        newer,
+        `section ${i} has flags ${flags} (format ${version.major}.${version.minor} defines ${version.minor < 1 ? 'none' : KNOWN_SECTION_FLAGS})`,
+      );
     if (!newer && view.getUint32(at + ENTRY.reserved, true) !== 0)
       violation(`section ${i} has non-zero reserved bytes`);
     if (offset > fileBytes || length > fileBytes - offset)
@@ -138,8 +192,9 @@ function readTable(view: DataView, count: number, newer: boolean): NeffSection[]
       );
     if (offset % BigInt(SECTION_ALIGN) !== 0n)
       violation(`section ${i} starts at offset ${offset}, not a multiple of ${SECTION_ALIGN}`);
-    const crc = view.getUint32(at + ENTRY.crc, true);
-    sections.push({ kind, type, offset: Number(offset), length: Number(length), crc32: crc });
+    const checksumKind = checksumKindOf(flags);
+    const checksum = view.getUint32(at + ENTRY.checksum, true);
+    sections.push({ kind, type, offset: Number(offset), length: Number(length), checksumKind, checksum });
   }
   return sections;
 }

@@ -6,7 +6,8 @@
 import { NccError } from '../errors.js';
 import { canonicalJson } from './canonical-json.js';
 import type { CodeVariant, NeffContents } from './contents.js';
-import { crc32, headerCrc } from './crc32.js';
+import { checksumKindOf, checksumOf } from './checksum.js';
+import { headerCrc } from './crc32.js';
 import {
   CODE_HEADER_BYTES,
   ENTRY,
@@ -17,6 +18,7 @@ import {
   MAGIC,
   MAX_SECTIONS,
   SECTION_ALIGN,
+  SECTION_FLAGS,
   SECTION_TYPES,
   WASM_HEADER,
   alignUp,
@@ -28,6 +30,8 @@ export interface RawSection {
   /** A SECTION_TYPES value (or any number, to build malformed files in tests). */
   readonly type: number;
   readonly payload: Uint8Array;
+  /** SECTION_FLAGS bits (default none: a CRC-32 checksum). */
+  readonly flags?: number;
 }
 
 export function writeNeff(contents: NeffContents): Uint8Array {
@@ -38,7 +42,8 @@ export function writeNeff(contents: NeffContents): Uint8Array {
     const sections: RawSection[] = [
       { type: SECTION_TYPES.metadata, payload: metadata },
       ...contents.variants.map((v, i) => ({ type: SECTION_TYPES.code, payload: codePayload(v, i) })),
-      { type: SECTION_TYPES.weights, payload: contents.weights },
+      // loaders check blocked XXH32 four blocks at a time in SIMD (runtime/xxh32-simd.ts)
+      { type: SECTION_TYPES.weights, payload: contents.weights, flags: SECTION_FLAGS.blockXxh32 },
     ];
     return assembleNeff(sections, format);
   } catch (e) {
@@ -103,10 +108,12 @@ export function assembleNeff(sections: readonly RawSection[], format: FormatVers
   view.setBigUint64(HEADER.fileBytes, BigInt(fileBytes), true);
   sections.forEach((s, i) => {
     const at = HEADER.bytes + i * ENTRY.bytes;
+    const flags = s.flags ?? 0;
     view.setUint32(at + ENTRY.type, s.type, true);
+    view.setUint32(at + ENTRY.flags, flags, true);
     view.setBigUint64(at + ENTRY.offset, BigInt(offsets[i]!), true);
     view.setBigUint64(at + ENTRY.length, BigInt(s.payload.length), true);
-    view.setUint32(at + ENTRY.crc, crc32(s.payload), true);
+    view.setUint32(at + ENTRY.checksum, checksumOf(checksumKindOf(flags), s.payload), true);
     out.set(s.payload, offsets[i]!);
   });
   view.setUint32(HEADER.crc, headerCrc(out, sections.length), true);

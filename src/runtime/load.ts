@@ -5,7 +5,8 @@
  */
 import type { NeffMemory, WasmFeature } from '../neff/contents.js';
 import { FEATURES, WASM_PAGE } from '../neff/format.js';
-import { readNeffDeferred } from '../neff/reader.js';
+import { checksummer, type BlockHasher } from '../neff/checksum.js';
+import { damagedWeights, readNeffDeferred, type NeffSection } from '../neff/reader.js';
 import { NccError } from '../errors.js';
 import { LocalExecutor, RemoteExecutor, type Executor } from './executor.js';
 import { codeCompiler, type CodeCompilation, type CompiledCode } from './compile-code.js';
@@ -13,11 +14,12 @@ import { hostHas, hostRunsUnshared } from './features.js';
 import { canBlock } from './host.js';
 import { LoadedModel, type Model } from './model.js';
 import { selectVariant, type Selection } from './select.js';
-import { readSource, type NeffSource } from './source.js';
+import { readSource, type DeferredWeights, type NeffSource, type SourceBytes } from './source.js';
 import { resolveThreads } from './thread-count.js';
 import { unsharedModule } from './unshare.js';
 import { wasmApi, type WasmApi, type WasmMemory } from './wasm-api.js';
 import { WorkerSet } from './workers.js';
+import { memoryBlockHasher } from './xxh32-simd.js';
 
 export interface LoadOptions {
   /**
@@ -43,21 +45,35 @@ export interface LoadOptions {
 
 export async function load(source: NeffSource, options: LoadOptions = {}): Promise<Model> {
   checkOptions(options);
-  const { bytes, file } = await readSource(source);
+  const read = await readSource(source);
   try {
-    return await instantiate(bytes, options);
+    return await instantiate(read, options);
   } catch (e) {
+    const file = read.file;
     if (e instanceof NccError && file !== undefined && e.subject.file === undefined)
       throw new NccError(e.code, e.message, { ...e.subject, file, hint: e.hint, cause: e });
     throw e;
+  } finally {
+    await read.weights?.close();
   }
 }
 
-async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Model> {
+/**
+ * The weights section and where its bytes come from: in hand, or still in the file (read straight
+ * into memory). Either way they are checked against the section's checksum as they are placed.
+ */
+interface Weights {
+  readonly section: NeffSection;
+  readonly bytes: Uint8Array;
+  readonly deferred: DeferredWeights | undefined;
+}
+
+async function instantiate(read: SourceBytes, options: LoadOptions): Promise<Model> {
   const api = wasmApi();
   checkLittleEndian();
-  const { file, verifyWeights } = readNeffDeferred(bytes);
-  const { metadata, variants, weights } = file.contents;
+  const { file, weights: section } = readNeffDeferred(read.bytes);
+  const { metadata, variants } = file.contents;
+  const weights: Weights = { section, bytes: file.contents.weights, deferred: read.weights };
   const selection = await selectVariant(variants, hostHas, options.features, hostRunsUnshared);
   const { variant, index } = selection;
   const threaded = variant.features.includes('threads');
@@ -74,15 +90,14 @@ async function instantiate(bytes: Uint8Array, options: LoadOptions): Promise<Mod
   };
   const threads = await resolveThreads(wasm, selection, options);
   if (canBlock()) {
-    const code = { compiled, verifyWeights, index };
+    const code = { compiled, index };
     return new LoadedModel(
       metadata,
       selection.features,
       await local(api, code, metadata.memory, selection, weights, threads),
     );
   }
-  verifyWeights();
-  const executor = await remote(api, await compiled(), metadata.memory, selection, weights, threads);
+  const executor = await remote(api, compiled, metadata.memory, selection, weights, threads);
   return new LoadedModel(metadata, selection.features, executor);
 }
 
@@ -94,22 +109,21 @@ async function local(
   api: WasmApi,
   code: {
     readonly compiled: () => Promise<CompiledCode>;
-    readonly verifyWeights: () => void;
     readonly index: number;
   },
   plan: NeffMemory,
   selection: Selection,
-  weights: Uint8Array,
+  weights: Weights,
   threads: number,
 ): Promise<Executor> {
   const memory = allocate(api, plan, selection.shared);
-  new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
   const tids = Array.from({ length: threads - 1 }, (_, i) => i + 1);
   const pages = plan.totalBytes / WASM_PAGE;
   const spawning = tids.length ? WorkerSet.spawn({ threads, memory, tids }) : undefined;
   spawning?.catch(() => undefined);
   try {
-    code.verifyWeights();
+    const target = new Uint8Array(memory.buffer, plan.weightsOffset, plan.weightsBytes);
+    await placeWeights(weights, target, await memoryBlockHasher(api, memory, selection.shared));
     const { module, optimized } = await code.compiled();
     const instance = await guard(api, code.index, () => api.instantiate(module, { env: { memory } }));
     const workers = await spawning;
@@ -128,16 +142,18 @@ async function local(
 /** Every thread is a worker; an unshared memory is the one worker's own. */
 async function remote(
   api: WasmApi,
-  { module, optimized }: CompiledCode,
+  compiled: () => Promise<CompiledCode>,
   plan: NeffMemory,
   selection: Selection,
-  weights: Uint8Array,
+  weights: Weights,
   threads: number,
 ): Promise<Executor> {
   const tids = Array.from({ length: threads }, (_, i) => i);
   const pages = plan.totalBytes / WASM_PAGE;
   if (!selection.shared) {
-    const copy = weights.slice();
+    const copy = new Uint8Array(plan.weightsBytes);
+    await placeWeights(weights, copy);
+    const { module, optimized } = await compiled();
     const workers = await WorkerSet.start({
       module,
       pages,
@@ -148,9 +164,24 @@ async function remote(
     return new RemoteExecutor(workers, threads, undefined, optimized);
   }
   const memory: WasmMemory = allocate(api, plan, true);
-  new Uint8Array(memory.buffer).set(weights, plan.weightsOffset);
+  const target = new Uint8Array(memory.buffer, plan.weightsOffset, plan.weightsBytes);
+  await placeWeights(weights, target, await memoryBlockHasher(api, memory, true));
+  const { module, optimized } = await compiled();
   const workers = await WorkerSet.start({ module, memory, pages, tids, threads });
   return new RemoteExecutor(workers, threads, memory, optimized);
+}
+
+/** Puts the weights in `target` (copied, or read from the file) and checks them there. */
+async function placeWeights(weights: Weights, target: Uint8Array, hasher?: BlockHasher): Promise<void> {
+  const sum = checksummer(weights.section.checksumKind, hasher);
+  if (weights.deferred) {
+    await weights.deferred.read(target, (chunk) => sum.update(chunk));
+  } else {
+    target.set(weights.bytes);
+    sum.update(target);
+  }
+  const damaged = damagedWeights(weights.section, sum.digest());
+  if (damaged) throw damaged;
 }
 
 function allocate(api: WasmApi, plan: NeffMemory, shared: boolean): WasmMemory {

@@ -193,7 +193,7 @@ test('empty weights and tensors with a zero dim are valid', () => {
 test('another major version is NEFF_VERSION, checked before anything else', () => {
   const bytes = writeNeff(sampleContents());
   view(bytes).setUint16(HEADER.major, 2, true);
-  const e = expectError(() => readNeff(bytes), 'NEFF_VERSION', /format 2\.0 is not supported/);
+  const e = expectError(() => readNeff(bytes), 'NEFF_VERSION', /format 2\.\d+ is not supported/);
   assert.match(e.hint!, /release that compiled it/);
 });
 
@@ -235,6 +235,6 @@ test('a newer minor version: unknown sections and feature bits are skipped', () 
 
   // section flags of a newer minor: cannot be interpreted, so the runtime must be newer
   const flagged = assemble(sections, FORMAT_MINOR + 1);
-  view(flagged).setUint32(entryAt(0) + ENTRY.flags, 1, true);
-  expectError(() => readNeff(fixHeaderCrc(flagged)), 'NEFF_VERSION', /flags 1/);
+  view(flagged).setUint32(entryAt(0) + ENTRY.flags, 1 << 7, true);
+  expectError(() => readNeff(fixHeaderCrc(flagged)), 'NEFF_VERSION', /flags 128/);
 });

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import type { NeffContents, NeffMetadata, NeffTensor } from '../../src/neff/contents.js';
-import { crc32, headerCrc } from '../../src/neff/crc32.js';
+import { checksumKindOf, checksumOf } from '../../src/neff/checksum.js';
+import { headerCrc } from '../../src/neff/crc32.js';
 import {
   DTYPE_BYTES,
   ENTRY,
@@ -94,8 +95,9 @@ export function fixAllCrcs(bytes: Uint8Array): Uint8Array {
   for (let i = 0; i < count; i++) {
     const offset = Number(v.getBigUint64(entryAt(i) + ENTRY.offset, true));
     const length = Number(v.getBigUint64(entryAt(i) + ENTRY.length, true));
+    const kind = checksumKindOf(v.getUint32(entryAt(i) + ENTRY.flags, true));
     if (offset + length <= bytes.length)
-      v.setUint32(entryAt(i) + ENTRY.crc, crc32(bytes.subarray(offset, offset + length)), true);
+      v.setUint32(entryAt(i) + ENTRY.checksum, checksumOf(kind, bytes.subarray(offset, offset + length)), true);
   }
   return fixHeaderCrc(bytes);
 }

@@ -44,7 +44,7 @@ export function inspectCommand(program: Command): void {
           'sections:',
           ...file.sections.map(
             (s) =>
-              `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, crc32 ${s.crc32.toString(16).padStart(8, '0')}`,
+              `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, ${s.checksumKind} ${s.checksum.toString(16).padStart(8, '0')}`,
           ),
           ...(Object.keys(m.summary).length
             ? [
