@@ -97,7 +97,11 @@ export function fixAllCrcs(bytes: Uint8Array): Uint8Array {
     const length = Number(v.getBigUint64(entryAt(i) + ENTRY.length, true));
     const kind = checksumKindOf(v.getUint32(entryAt(i) + ENTRY.flags, true));
     if (offset + length <= bytes.length)
-      v.setUint32(entryAt(i) + ENTRY.checksum, checksumOf(kind, bytes.subarray(offset, offset + length)), true);
+      v.setUint32(
+        entryAt(i) + ENTRY.checksum,
+        checksumOf(kind, bytes.subarray(offset, offset + length)),
+        true,
+      );
   }
   return fixHeaderCrc(bytes);
 }
