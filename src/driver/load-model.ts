@@ -5,6 +5,7 @@ import { verifyGraph } from '../ir/verify.js';
 import { withGraph } from '../ir/graph.js';
 import { NccError, isNccError } from '../errors.js';
 import { importOnnxFile } from '../frontends/onnx/import.js';
+import { importTensorflowFile } from '../frontends/tensorflow/import.js';
 import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
 import { checkSupported } from '../passes/check-supported.js';
 import { inferShapes } from '../passes/infer-shapes.js';
@@ -13,7 +14,7 @@ import { pinHint, requireStaticInputs, requireStaticShapes } from '../passes/req
 import { selectOutputs } from '../passes/select-outputs.js';
 import '../ops/all.js';
 
-export const FRAMEWORKS = ['onnx'] as const;
+export const FRAMEWORKS = ['onnx', 'tensorflow'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface LoadOptions {
@@ -33,7 +34,9 @@ export function detectFramework(path: string, given?: string): Framework {
       hint: `use one of: ${FRAMEWORKS.join(', ')}`,
     });
   }
-  if (extname(path).toLowerCase() === '.onnx') return 'onnx';
+  const ext = extname(path).toLowerCase();
+  if (ext === '.onnx') return 'onnx';
+  if (ext === '.pb' || ext === '.pbtxt') return 'tensorflow';
   throw new NccError('NCC_BAD_OPTION', `cannot tell the framework of ${path}`, {
     file: path,
     hint: `pass --framework (${FRAMEWORKS.join(', ')})`,
@@ -47,10 +50,17 @@ export function detectFramework(path: string, given?: string): Framework {
 export function loadModel(path: string, options: LoadOptions = {}): Model {
   const framework = detectFramework(path, options.framework);
   const io = options.ioConfig ?? EMPTY_IO_CONFIG;
-  const model = framework === 'onnx' ? importOnnxFile(path) : unreachable(framework);
+  const model =
+    framework === 'onnx'
+      ? importOnnxFile(path)
+      : framework === 'tensorflow'
+        ? importTensorflowFile(path, { ioConfig: io })
+        : unreachable(framework);
   verifyGraph(model.graph);
   // prune first: a requested subset of outputs may cut away an unsupported tail (NMS after a detector)
-  const pinned = selectOutputs(pinInputs(model.graph, io), io.outputs);
+  // the TensorFlow frontend converts only what the requested outputs need, and names them itself
+  const outputs = framework === 'tensorflow' ? undefined : io.outputs;
+  const pinned = selectOutputs(pinInputs(model.graph, io), outputs);
   checkSupported(pinned, path);
   if (options.requireStatic) requireStaticInputs(pinned);
   let graph: Graph;

@@ -74,6 +74,23 @@ test('list-operators prints the registry', () => {
   assert.deepEqual(lines.slice(1), names);
 });
 
+test('list-operators --framework tensorflow prints the mapping table, including the ops issue 6 names', () => {
+  const r = cli('list-operators', '--framework', 'tensorflow');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, new RegExp(`^# ${lines.length - 1} TensorFlow operators`));
+  for (const op of [
+    'Conv2D',
+    'FusedBatchNormV3',
+    '_FusedConv2D',
+    'StridedSlice',
+    'Dequantize',
+    'SpaceToBatchND',
+  ])
+    assert.ok(lines.includes(op), op);
+  assert.deepEqual(lines.slice(1), [...lines.slice(1)].sort());
+});
+
 test('list-operators with an unknown framework is NCC_BAD_OPTION', () => {
   assertFails(cli('list-operators', '--framework', 'caffe'), 'NCC_BAD_OPTION');
 });

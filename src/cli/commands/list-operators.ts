@@ -1,15 +1,24 @@
 import type { Command } from 'commander';
 import { FRAMEWORKS, detectFramework } from '../../driver/load-model.js';
+import { TF_OPS } from '../../frontends/tensorflow/ops/index.js';
 import { registeredOps } from '../../ops/all.js';
 
-/** Supported op types, generated from the registry (there is no hand-kept list). */
+/** Supported op types, generated from the registry and the frontends' mapping tables (no hand-kept list). */
 export function listOperatorsCommand(program: Command): void {
   program
     .command('list-operators')
     .description('print the operators a framework frontend supports')
     .option('--framework <name>', `one of ${FRAMEWORKS.join(', ')}`, 'onnx')
     .action((opts: { framework: string }) => {
-      detectFramework('', opts.framework);
+      const framework = detectFramework('', opts.framework);
+      if (framework === 'tensorflow') {
+        const ops = [...TF_OPS.keys()].sort();
+        console.log(
+          `# ${ops.length} TensorFlow operators (mapped onto the IR by src/frontends/tensorflow/ops)`,
+        );
+        for (const op of ops) console.log(op);
+        return;
+      }
       const names = registeredOps().map((d) => (d.domain ? `${d.domain}::${d.type}` : d.type));
       console.log(`# ${names.length} ONNX operators (default domain ai.onnx unless prefixed)`);
       for (const n of names) console.log(n);

@@ -1,0 +1,80 @@
+/** Image resizing, top-k, einsum and seeded random numbers. */
+import { codeOfDType } from '../../../ops/support/dtype-codes.js';
+import { attr, type IrAttrs } from '../graph-builder.js';
+import type { MappingTable, OpMapping } from './types.js';
+import { int64Input } from './shape.js';
+
+/**
+ * ResizeBilinear / ResizeNearestNeighbor on NHWC: Resize over the NCHW-held tensor to [N, C, size].
+ * Coordinate modes as TensorFlow's flags define them (align_corners, half_pixel_centers, neither).
+ */
+function resize(mode: 'linear' | 'nearest'): OpMapping {
+  return (c) => {
+    const x = c.nchw(0);
+    const align = c.bool('align_corners', false);
+    const half = c.bool('half_pixel_centers', false);
+    const attrs: IrAttrs = { mode: attr.string(mode) };
+    if (mode === 'linear')
+      attrs.coordinate_transformation_mode = attr.string(
+        align ? 'align_corners' : half ? 'half_pixel' : 'asymmetric',
+      );
+    else {
+      attrs.coordinate_transformation_mode = attr.string(
+        align ? 'align_corners' : half ? 'tf_half_pixel_for_nn' : 'asymmetric',
+      );
+      attrs.nearest_mode = attr.string(align ? 'round_prefer_ceil' : 'floor');
+    }
+    const shape = c.g.one('Shape', [x], {}, `${c.base}/shape`);
+    const nc = c.g.one(
+      'Slice',
+      [shape, c.g.ints([0], `${c.base}/s0`), c.g.ints([2], `${c.base}/s2`), c.g.ints([0], `${c.base}/ax`)],
+      {},
+      `${c.base}/nc`,
+    );
+    const sizes = c.g.one('Concat', [nc, int64Input(c, 1)], { axis: attr.int(0) }, `${c.base}/sizes`);
+    c.output({ name: c.g.one('Resize', [x, '', '', sizes], attrs, c.base), layout: 'nchw' });
+  };
+}
+
+const topK: OpMapping = (c) => {
+  const k = c.g.one('Reshape', [int64Input(c, 1), c.g.ints([1], `${c.base}/one`)], {}, `${c.base}/k`);
+  const attrs = {
+    axis: attr.int(-1),
+    largest: attr.int(1),
+    sorted: attr.int(c.bool('sorted', true) ? 1 : 0),
+  };
+  const [values, indices] = c.g.node('TopK', [c.input(0), k], attrs, c.base, 2);
+  c.output(values!, 0);
+  c.output(c.g.one('Cast', [indices!], { to: attr.int(codeOfDType('int32')) }, `${c.base}:1`), 1);
+};
+
+const einsum: OpMapping = (c) => {
+  const inputs = Array.from({ length: c.inputCount }, (_, i) => c.input(i));
+  c.output(c.g.one('Einsum', inputs, { equation: attr.string(c.string('equation')) }, c.base));
+};
+
+/** Seeded, so a compiled model is deterministic (dropout at keep_prob 1 is then exactly the identity). */
+const randomUniform: OpMapping = (c) => {
+  const shape = c.constantInts(0, 'shape');
+  const seed = c.int('seed', 0) * 1000003 + c.int('seed2', 0);
+  c.output(
+    c.g.one(
+      'RandomUniform',
+      [],
+      {
+        dtype: attr.int(codeOfDType(c.dtype('dtype', 'float32'))),
+        shape: attr.ints(shape),
+        seed: attr.float(seed % 2 ** 24),
+      },
+      c.base,
+    ),
+  );
+};
+
+export const MISC_OPS: MappingTable = {
+  ResizeBilinear: resize('linear'),
+  ResizeNearestNeighbor: resize('nearest'),
+  TopKV2: topK,
+  Einsum: einsum,
+  RandomUniform: randomUniform,
+};

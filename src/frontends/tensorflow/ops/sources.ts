@@ -1,0 +1,41 @@
+/** Graph inputs, constants and the ops that only pass a tensor on. */
+import type { Dim, TensorType } from '../../../ir/shape.js';
+import type { MappingTable, OpMapping } from './types.js';
+
+const passThrough: OpMapping = (c) => c.output(c.ref(0));
+
+export const SOURCE_OPS: MappingTable = {
+  Const: (c) => c.output(c.g.constant(c.tensor('value'), c.base)),
+  Placeholder: (c) => {
+    const type = placeholderType(c.dtype('dtype'), c.shape('shape'), c.options.pinned?.get(c.base));
+    c.output(c.g.input(c.base, type));
+  },
+  // an input the caller may feed; pinned by --io-config it is one, else its default is a constant
+  PlaceholderWithDefault: (c) => {
+    const pinned = c.options.pinned?.get(c.base);
+    if (!pinned) return passThrough(c);
+    c.output(c.g.input(c.base, placeholderType(c.dtype('dtype'), undefined, pinned)));
+  },
+  Identity: passThrough,
+  StopGradient: passThrough,
+  PreventGradient: passThrough,
+  Snapshot: passThrough,
+  EnsureShape: passThrough,
+  CheckNumerics: passThrough,
+  IdentityN: (c) => {
+    for (let i = 0; i < c.inputCount; i++) c.output(c.ref(i), i);
+  },
+};
+
+/** A Placeholder's declared type, pinned by --io-config where given. */
+function placeholderType(
+  dtype: TensorType['dtype'],
+  shape: readonly number[] | undefined,
+  pinned?: readonly number[],
+): TensorType {
+  if (pinned) return { dtype, shape: [...pinned] };
+  if (!shape) return { dtype, shape: undefined };
+  let unknown = 0;
+  const dims: Dim[] = shape.map((d) => (d < 0 ? `unk__${unknown++}` : d));
+  return { dtype, shape: dims };
+}
