@@ -22,6 +22,9 @@ export type OptLevel = 0 | 1 | 2 | 3;
 
 export interface CompileOptions {
   readonly framework?: Framework;
+  /** TensorFlow SavedModels: which signature (default serving_default) of the meta graph with these tags (default serve). */
+  readonly signature?: string;
+  readonly tags?: readonly string[];
   readonly ioConfig?: IoConfig;
   /** -O level: 0 no optimization, 2 the default. */
   readonly optLevel?: OptLevel;
@@ -78,6 +81,8 @@ export function compileModel(path: string, options: CompileOptions = {}): Compil
     loadStaticModel(path, {
       ...(options.framework ? { framework: options.framework } : {}),
       ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
+      ...(options.signature ? { signature: options.signature } : {}),
+      ...(options.tags ? { tags: options.tags } : {}),
     }),
   );
   return compileStaticModel(model, options, clock);

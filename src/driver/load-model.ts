@@ -6,6 +6,7 @@ import { withGraph } from '../ir/graph.js';
 import { NccError, isNccError } from '../errors.js';
 import { importOnnxFile } from '../frontends/onnx/import.js';
 import { importTensorflowFile } from '../frontends/tensorflow/import.js';
+import { isSavedModelDir } from '../frontends/tensorflow/saved-model.js';
 import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
 import { checkSupported } from '../passes/check-supported.js';
 import { inferShapes } from '../passes/infer-shapes.js';
@@ -20,6 +21,9 @@ export type Framework = (typeof FRAMEWORKS)[number];
 export interface LoadOptions {
   readonly framework?: Framework;
   readonly ioConfig?: IoConfig;
+  /** TensorFlow SavedModels: the signature to compile (default serving_default) and the meta graph's tags (default serve). */
+  readonly signature?: string;
+  readonly tags?: readonly string[];
   /** Fail with NCC_DYNAMIC_SHAPE unless every value ends up with a static shape. */
   readonly requireStatic?: boolean;
 }
@@ -36,7 +40,7 @@ export function detectFramework(path: string, given?: string): Framework {
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.onnx') return 'onnx';
-  if (ext === '.pb' || ext === '.pbtxt') return 'tensorflow';
+  if (ext === '.pb' || ext === '.pbtxt' || ext === '.json' || isSavedModelDir(path)) return 'tensorflow';
   throw new NccError('NCC_BAD_OPTION', `cannot tell the framework of ${path}`, {
     file: path,
     hint: `pass --framework (${FRAMEWORKS.join(', ')})`,
@@ -54,12 +58,17 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
     framework === 'onnx'
       ? importOnnxFile(path)
       : framework === 'tensorflow'
-        ? importTensorflowFile(path, { ioConfig: io })
+        ? importTensorflowFile(path, {
+            ioConfig: io,
+            ...(options.signature ? { signature: options.signature } : {}),
+            ...(options.tags ? { tags: options.tags } : {}),
+          })
         : unreachable(framework);
   verifyGraph(model.graph);
   // prune first: a requested subset of outputs may cut away an unsupported tail (NMS after a detector)
   // the TensorFlow frontend converts only what the requested outputs need, and names them itself
-  const outputs = framework === 'tensorflow' ? undefined : io.outputs;
+  // (a SavedModel's outputs are its signature's, which --io-config may narrow as for ONNX)
+  const outputs = framework === 'tensorflow' && !isSavedModelDir(path) ? undefined : io.outputs;
   const pinned = selectOutputs(pinInputs(model.graph, io), outputs);
   checkSupported(pinned, path);
   if (options.requireStatic) requireStaticInputs(pinned);

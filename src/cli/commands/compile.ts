@@ -15,6 +15,8 @@ import { parseFramework, parseVerbosity, type Verbosity } from './flags.js';
 
 interface CompileFlags {
   framework?: string;
+  signature?: string;
+  tags?: string;
   ioConfig?: string;
   output: string;
   optLevel: string;
@@ -35,7 +37,9 @@ export function compileCommand(program: Command): void {
     .command('compile')
     .description('compile a model to a NEFF file')
     .argument('<model>', 'model file')
-    .option('--framework <name>', 'onnx (case-insensitive; default: from the file name)')
+    .option('--framework <name>', 'onnx or tensorflow (case-insensitive; default: from the file name)')
+    .option('--signature <name>', 'TensorFlow SavedModel: the signature to compile (default serving_default)')
+    .option('--tags <list>', "TensorFlow SavedModel: the meta graph's tags, comma-separated (default serve)")
     .option('--io-config <json|file>', IO_CONFIG_HELP)
     .option('--output <file>', 'the NEFF to write', 'out.neff')
     .option('-O, --opt-level <level>', 'optimization level 0-3', '2')
@@ -75,6 +79,15 @@ export function compileCommand(program: Command): void {
       const autoCast = parseAutoCast(flags);
       const options = {
         ...(framework ? { framework } : {}),
+        ...(flags.signature ? { signature: flags.signature } : {}),
+        ...(flags.tags
+          ? {
+              tags: flags.tags
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean),
+            }
+          : {}),
         ioConfig: ioConfigOf(flags),
         optLevel: optLevel as OptLevel,
         ...(flags.tune ? { tune: true } : {}),

@@ -7,6 +7,7 @@
  * layer (see layout.ts).
  */
 import type { Graph, ValueInfo } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
 import { GraphBuilder } from './graph-builder.js';
 import { NodeConverter, type TfNode, type Ref } from './node-converter.js';
@@ -17,8 +18,12 @@ export interface ConvertOptions {
   readonly file: string;
   /** Tensors to compute (`node` or `node:k`); default: the tensors no node reads. */
   readonly outputs?: readonly string[];
+  /** The graph outputs' names, one per output (default: `node`, or `node:k` past the first). */
+  readonly outputNames?: readonly string[];
   /** Shapes given by --io-config, by input name. */
   readonly pinned?: ReadonlyMap<string, readonly number[]>;
+  /** Checkpoint values of the variable nodes, by node name (SavedModels). */
+  readonly variables?: ReadonlyMap<string, Tensor>;
 }
 
 /** Ops a graph may contain that never compute anything an output can depend on. */
@@ -50,9 +55,10 @@ export function convertTfGraph(nodes: readonly TfNode[], options: ConvertOptions
   );
 
   const builder = new GraphBuilder();
-  const outputName = (o: { node: string; index: number }): string =>
-    o.index === 0 ? o.node : tensorKey(o.node, o.index);
-  builder.reserve(outputs.map(outputName));
+  const names = outputs.map(
+    (o, i) => options.outputNames?.[i] ?? (o.index === 0 ? o.node : tensorKey(o.node, o.index)),
+  );
+  builder.reserve(names);
   builder.reserve(
     order.filter((n) => n.op === 'Placeholder' || n.op === 'PlaceholderWithDefault').map((n) => n.name),
   );
@@ -76,7 +82,7 @@ export function convertTfGraph(nodes: readonly TfNode[], options: ConvertOptions
       );
     }
   }
-  const graphOutputs: ValueInfo[] = outputs.map((o) => {
+  const graphOutputs: ValueInfo[] = outputs.map((o, i) => {
     const key = tensorKey(o.node, o.index);
     const ref = values.get(key);
     if (!ref)
@@ -84,7 +90,7 @@ export function convertTfGraph(nodes: readonly TfNode[], options: ConvertOptions
         file: options.file,
         hint: 'name an existing output (node:k counts from 0)',
       });
-    const name = builder.output(outputName(o), toTfLayout(builder, ref, o.node));
+    const name = builder.output(names[i]!, toTfLayout(builder, ref, o.node));
     return { name, type: { dtype: builder.typeOf(name)?.dtype ?? 'float32', shape: undefined } };
   });
   return builder.graph(graphOutputs, 'tensorflow');

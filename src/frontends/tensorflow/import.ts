@@ -9,14 +9,22 @@ import type { Model } from '../../ir/graph.js';
 import { NccError, isNccError } from '../../errors.js';
 import type { IoConfig } from '../../options/io-config.js';
 import { convertTfGraph } from './convert-graph.js';
+import { importSavedModel, isSavedModelDir } from './saved-model.js';
+import { importTfjsModel, isTfjsModel } from './tfjs.js';
 import type { TfNode } from './node-converter.js';
-import { decodeGraphDef, type GraphDef, type NodeDef } from './tf-proto.js';
+import { parseTextMessage } from './text-format.js';
+import { decodeGraphDef, tfType, type GraphDef, type NodeDef } from './tf-proto.js';
 
 export interface TfImportOptions {
   readonly ioConfig?: IoConfig;
+  /** SavedModels: the signature (default serving_default) and meta graph tags (default serve). */
+  readonly signature?: string;
+  readonly tags?: readonly string[];
 }
 
 export function importTensorflowFile(path: string, options: TfImportOptions = {}): Model {
+  if (isSavedModelDir(path)) return importSavedModel(path, options);
+  if (isTfjsModel(path)) return importTfjsModel(path, options);
   const bytes = readModelFile(path);
   const graphDef = decode(path, bytes);
   return modelOf(
@@ -40,16 +48,20 @@ function readModelFile(path: string): Uint8Array {
 }
 
 function decode(path: string, bytes: Uint8Array): GraphDef {
-  if (extname(path).toLowerCase() === '.pbtxt')
-    throw new NccError('NCC_BAD_MODEL', 'text GraphDefs (.pbtxt) are not read yet', {
-      file: path,
-      hint: 'give the binary .pb of the frozen graph',
-    });
+  const text = extname(path).toLowerCase() === '.pbtxt';
   let graph: GraphDef;
   try {
-    graph = decodeGraphDef(bytes);
+    graph = text
+      ? parseTextMessage<GraphDef>(
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes),
+          tfType('GraphDef'),
+        )
+      : decodeGraphDef(bytes);
   } catch (e) {
-    throw badModel(path, `not a valid GraphDef protobuf (${(e as Error).message})`);
+    throw badModel(
+      path,
+      `not a valid GraphDef ${text ? 'text proto' : 'protobuf'} (${(e as Error).message})`,
+    );
   }
   if (graph.node.length === 0) throw badModel(path, 'the graph has no nodes');
   return graph;

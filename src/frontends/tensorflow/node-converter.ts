@@ -26,6 +26,7 @@ export interface TfNode {
 export interface ConverterOptions {
   readonly file: string;
   readonly pinned?: ReadonlyMap<string, readonly number[]>;
+  readonly variables?: ReadonlyMap<string, Tensor>;
 }
 
 export class NodeConverter {
