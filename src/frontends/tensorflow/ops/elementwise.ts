@@ -208,6 +208,12 @@ const BINARY: Readonly<Record<string, string>> = {
   LogicalOr: 'Or',
 };
 
+/** TF.js's fused Prelu(x, alpha): alpha broadcasts like the other operand of a binary op. */
+const prelu: OpMapping = (c) => {
+  const { a, b, layout } = operands(c);
+  c.output({ name: c.g.one('PRelu', [a, b], {}, c.base), layout });
+};
+
 export const ELEMENTWISE_OPS: MappingTable = {
   ...Object.fromEntries(Object.entries(UNARY).map(([tf, onnx]) => [tf, unary(onnx)])),
   ...Object.fromEntries(Object.entries(BINARY).map(([tf, onnx]) => [tf, binary(onnx)])),
@@ -227,6 +233,7 @@ export const ELEMENTWISE_OPS: MappingTable = {
   Select: select,
   SelectV2: selectV2,
   LeakyRelu: leakyRelu,
+  Prelu: prelu,
   ClipByValue: clipByValue,
 };
 

@@ -290,6 +290,10 @@ function fused(kind: 'conv' | 'depthwise' | 'matmul'): OpMapping {
             step,
           );
           break;
+        case 'Prelu':
+          y = c.g.one('PRelu', [y, kind === 'matmul' ? c.input(arg) : channelOf(arg)], {}, step);
+          arg++;
+          break;
         case 'LeakyRelu':
           y = c.g.one('LeakyRelu', [y], { alpha: attr.float(c.float('leakyrelu_alpha', 0.2)) }, step);
           break;
