@@ -10,14 +10,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileModel } from '../../../src/driver/compile.js';
 import { loadStaticModel } from '../../../src/driver/load-model.js';
 import { isNccError } from '../../../src/errors.js';
 import { fromNumbers, type Tensor } from '../../../src/ir/tensor.js';
 import { parseIoConfig } from '../../../src/options/io-config.js';
-import { load } from '../../../src/runtime/index.js';
 import { ROOT } from '../../helpers/shared-models.js';
-import { tfjsOutputs } from '../../helpers/tfjs-reference.js';
+import { compareWithTfjs } from '../../helpers/tfjs-reference.js';
 
 const MODELS = join(ROOT, 'node_modules/@vladmandic/human/models');
 const COMPILED = [
@@ -61,32 +59,6 @@ function inputsOf(file: string): { feeds: Map<string, Tensor>; io: string } {
     inputs[p.name] = [shape, dtype];
   }
   return { feeds, io: JSON.stringify({ inputs }) };
-}
-
-async function compareWithTfjs(file: string, feeds: Map<string, Tensor>, io: string): Promise<void> {
-  const ioConfig = parseIoConfig(io);
-  const outputs = loadStaticModel(file, { ioConfig }).graph.outputs.map((o) => o.name);
-  const { neff } = compileModel(file, { ioConfig });
-  const model = await load(neff, { threads: 1 });
-  try {
-    const ours = await model.run(Object.fromEntries([...feeds].map(([k, t]) => [k, t.data])));
-    const reference = await tfjsOutputs(file, feeds, outputs);
-    for (const name of outputs) {
-      const a = ours[name] as ArrayLike<number>;
-      const b = reference.get(name)!;
-      assert.equal(a.length, b.length, `${name}: ${a.length} values, TF.js gives ${b.length}`);
-      let scale = 0;
-      for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-      const tolerance = 1e-4 * Math.max(1, scale);
-      for (let i = 0; i < b.length; i++)
-        assert.ok(
-          Math.abs(a[i]! - b[i]!) <= tolerance,
-          `${name}[${i}]: ${a[i]} vs TF.js ${b[i]} (tolerance ${tolerance})`,
-        );
-    }
-  } finally {
-    model.dispose();
-  }
 }
 
 if (!existsSync(MODELS)) test('TF.js graph models', { skip: '@vladmandic/human is not installed' }, () => {});

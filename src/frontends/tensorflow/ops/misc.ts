@@ -19,10 +19,12 @@ function resize(mode: 'linear' | 'nearest'): OpMapping {
         align ? 'align_corners' : half ? 'half_pixel' : 'asymmetric',
       );
     else {
+      // TF: floor(out * scale), round(out * (in-1)/(out-1)) or floor((out + 0.5) * scale), i.e.
+      // the half-pixel source coordinate rounded half up
       attrs.coordinate_transformation_mode = attr.string(
-        align ? 'align_corners' : half ? 'tf_half_pixel_for_nn' : 'asymmetric',
+        align ? 'align_corners' : half ? 'half_pixel' : 'asymmetric',
       );
-      attrs.nearest_mode = attr.string(align ? 'round_prefer_ceil' : 'floor');
+      attrs.nearest_mode = attr.string(align || half ? 'round_prefer_ceil' : 'floor');
     }
     const shape = c.g.one('Shape', [x], {}, `${c.base}/shape`);
     const nc = c.g.one(

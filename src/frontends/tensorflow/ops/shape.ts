@@ -274,14 +274,50 @@ function pad(mode: 'constant' | 'mirror'): OpMapping {
     const onNchw = x.layout === 'nchw' && rows === 4;
     if (onNchw) order = [...NHWC_TO_NCHW];
     const pads = [...order.map((r) => paddings[2 * r]!), ...order.map((r) => paddings[2 * r + 1]!)];
-    const padMode =
-      mode === 'constant' ? 'constant' : c.string('mode', 'REFLECT') === 'REFLECT' ? 'reflect' : undefined;
-    if (!padMode) throw new Error('MirrorPad mode SYMMETRIC is not supported (REFLECT is)');
+    const mirror = mode === 'mirror' ? c.string('mode', 'REFLECT') : undefined;
+    if (mirror === 'SYMMETRIC') {
+      const name = symmetricPad(c, onNchw ? x.name : c.input(0), pads);
+      return c.output(onNchw ? { name, layout: 'nchw' } : name);
+    }
+    const padMode = mirror === undefined ? 'constant' : 'reflect';
     const inputs = [onNchw ? x.name : c.input(0), c.g.ints(pads, `${c.base}/pads`)];
     if (mode === 'constant' && c.inputCount > 2) inputs.push(c.input(2));
     const name = c.g.one('Pad', inputs, { mode: attr.string(padMode) }, c.base);
     c.output(onNchw ? { name, layout: 'nchw' } : name);
   };
+}
+
+/**
+ * SYMMETRIC mirror padding repeats the edge (ONNX's reflect does not): per padded axis, the first
+ * `before` and last `after` slices reversed, concatenated around the tensor.
+ */
+function symmetricPad(c: NodeConverter, x: string, pads: readonly number[]): string {
+  const rank = pads.length / 2;
+  let y = x;
+  for (let a = 0; a < rank; a++) {
+    const [before, after] = [pads[a]!, pads[a + rank]!];
+    if (before === 0 && after === 0) continue;
+    const slice = (start: number, end: number, tag: string): string =>
+      c.g.one(
+        'Slice',
+        [
+          y,
+          c.g.ints([start], `${c.base}/${tag}_s`),
+          c.g.ints([end], `${c.base}/${tag}_e`),
+          c.g.ints([a], `${c.base}/${tag}_a`),
+          c.g.ints([-1], `${c.base}/${tag}_step`),
+        ],
+        {},
+        `${c.base}/${tag}`,
+      );
+    const parts = [
+      ...(before > 0 ? [slice(before - 1, -BIG, `head${a}`)] : []),
+      y,
+      ...(after > 0 ? [slice(-1, -1 - after, `tail${a}`)] : []),
+    ];
+    y = c.g.one('Concat', parts, { axis: attr.int(a) }, `${c.base}/axis${a}`);
+  }
+  return y;
 }
 
 const tile: OpMapping = (c) => c.output(c.g.one('Tile', [c.input(0), int64Input(c, 1)], {}, c.base));

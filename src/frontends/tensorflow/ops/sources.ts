@@ -40,6 +40,8 @@ export const SOURCE_OPS: MappingTable = {
   Snapshot: passThrough,
   EnsureShape: passThrough,
   CheckNumerics: passThrough,
+  // only ever read through control edges, which the converter drops: it computes nothing
+  NoOp: () => undefined,
   IdentityN: (c) => {
     for (let i = 0; i < c.inputCount; i++) c.output(c.ref(i), i);
   },
