@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadStaticModel } from '../../src/driver/load-model.js';
@@ -251,3 +252,50 @@ test('evaluate on mlp_tiny reproduces the stored reference output', { skip: NO_S
     );
   }
 });
+
+const TF1_SAVED_MODEL = join(SHARED, 'models/tf/serving_half_plus_two_tf1/saved_model');
+test(
+  'compile takes a SavedModel directory with --signature and --tags; a wrong signature is NCC_BAD_OPTION',
+  { skip: existsSync(TF1_SAVED_MODEL) ? false : `${TF1_SAVED_MODEL} is not present` },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncc-cli-tf-'));
+    try {
+      const out = join(dir, 'half.neff');
+      const io = JSON.stringify({ inputs: { inputs: [[3, 1], 'float32'] } });
+      const ok = cli(
+        'compile',
+        TF1_SAVED_MODEL,
+        '--signature',
+        'regress_x2_to_y3',
+        '--tags',
+        'serve',
+        '--io-config',
+        io,
+        '--output',
+        out,
+      );
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.ok(existsSync(out));
+      const lines = assertFails(
+        cli(
+          'compile',
+          TF1_SAVED_MODEL,
+          '--signature',
+          'nope',
+          '--io-config',
+          io,
+          '--output',
+          join(dir, 'x.neff'),
+        ),
+        'NCC_BAD_OPTION',
+      );
+      assert.ok(
+        lines.some((l) => /regress_x2_to_y3/.test(l)),
+        lines.join('\n'),
+      );
+      assert.ok(!existsSync(join(dir, 'x.neff')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
