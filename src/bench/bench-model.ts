@@ -13,6 +13,7 @@ import type {
   RunPlan,
   RuntimeId,
 } from './protocol.js';
+import { isNccRuntime, peersFor } from './protocol.js';
 import type { ModelReport, ThreadReport } from './results.js';
 import { runJob } from './spawn.js';
 import { checkText } from './report.js';
@@ -69,15 +70,27 @@ export async function benchModel(
     if (compileCastAll) log(compileLine(compileCastAll, '--auto-cast all'));
   }
   // without a NEFF the peers are still measured, and the report says why neuron-cc is missing
+  // peers only for the formats they run
   const runtimes = plan.runtimes.filter(
     (r) =>
       (r !== 'neuron-cc' || compile) &&
       (r !== 'neuron-cc-bf16' || compileCast) &&
-      (r !== 'neuron-cc-bf16-all' || compileCastAll),
+      (r !== 'neuron-cc-bf16-all' || compileCastAll) &&
+      (isNccRuntime(r) || peersFor(model.format).includes(r)),
   );
   const gflop = model.gflop ?? (compile ? compile.flops / 1e9 : NaN);
-  const { name, onnx, inputs, outputs, tolerance } = model;
-  const files: ModelFiles = { name, onnx, neff, neffCast, neffCastAll, inputs, outputs, tolerance };
+  const { name, modelFile, format, inputs, outputs, tolerance } = model;
+  const files: ModelFiles = {
+    name,
+    modelFile,
+    format,
+    neff,
+    neffCast,
+    neffCastAll,
+    inputs,
+    outputs,
+    tolerance,
+  };
   const threads: ThreadReport[] = [];
   for (const t of plan.threads) threads.push(await benchThreads(ctx, files, runtimes, t, gflop));
   return {
@@ -114,6 +127,8 @@ async function benchThreads(
   gflop: number,
 ): Promise<ThreadReport> {
   const { plan, log } = ctx;
+  // TensorFlow.js's wasm backend has no threads in Node: it is measured at one thread only
+  const measured = runtimes.filter((r) => r !== 'tfjs-wasm' || threads === 1);
   const run = plan.run(gflop);
   const profile = threads === Math.min(...plan.threads);
   const interleaved = await runJob(
@@ -121,7 +136,7 @@ async function benchThreads(
       kind: 'interleaved',
       files,
       threads,
-      runtimes,
+      runtimes: measured,
       plan: profile ? run : { ...run, profileRuns: 0 },
       scaling: threads > 1,
     },
@@ -129,7 +144,7 @@ async function benchThreads(
   ).catch((e: unknown) => failed(ctx, `${threads}-thread interleaved run`, e));
   if (interleaved) logInterleaved(ctx, interleaved);
   const cold: ColdResult[] = [];
-  for (const runtime of runtimes) {
+  for (const runtime of measured) {
     const c = await runJob(
       { kind: 'cold', files, threads, runtime, runs: plan.coldRuns },
       plan.timeoutMs,
@@ -147,11 +162,11 @@ export function compileModel(
   timeoutMs: number,
   autoCast?: 'matmult' | 'all',
 ): Promise<CompileResult> {
-  const { onnx, framework, ioConfig } = model;
+  const { modelFile, framework, ioConfig } = model;
   return runJob(
     {
       kind: 'compile',
-      model: onnx,
+      model: modelFile,
       framework,
       ...(ioConfig ? { ioConfig } : {}),
       neffOut,

@@ -34,8 +34,16 @@ export function versions(): Record<string, string> {
     'neuron-cc': `${VERSION}${commit()}`,
     'onnxruntime-node': packageVersion('onnxruntime-node'),
     'onnxruntime-web': packageVersion('onnxruntime-web'),
+    '@tensorflow/tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm'),
   };
 }
+
+/** The npm packages a peer needs. */
+const PEER_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  'onnxruntime-node': ['onnxruntime-node'],
+  'onnxruntime-web': ['onnxruntime-web'],
+  'tfjs-wasm': ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm'],
+};
 
 /** The installed version of a package, found from where it resolves. */
 export function packageVersion(name: string): string {
@@ -73,8 +81,10 @@ function commit(): string {
 /** The runtimes whose packages are installed; each missing peer is named with how to install it. */
 export function installedRuntimes(wanted: readonly RuntimeId[], log: (line: string) => void): RuntimeId[] {
   return wanted.filter((r) => {
-    if (isNccRuntime(r) || packageVersion(r) !== 'not installed') return true;
-    log(`SKIPPED peer ${r}: not installed (npm install --save-dev ${r})`);
+    if (isNccRuntime(r)) return true;
+    const missing = (PEER_PACKAGES[r] ?? [r]).filter((p) => packageVersion(p) === 'not installed');
+    if (missing.length === 0) return true;
+    log(`SKIPPED peer ${r}: not installed (npm install --save-dev ${missing.join(' ')})`);
     return false;
   });
 }

@@ -50,7 +50,7 @@ function header(report: SuiteReport): string[] {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `- Command: \`${report.command}\``,
-    `- Runtimes: ${report.runtimes.join(', ')} (columns: ncc = neuron-cc, node = onnxruntime-node, web = onnxruntime-web; T = threads)`,
+    `- Runtimes: ${report.runtimes.join(', ')} (columns: ncc = neuron-cc, node = onnxruntime-node, web = onnxruntime-web, tfjs = TensorFlow.js's wasm backend; T = threads)`,
     '',
   ];
 }
@@ -90,7 +90,7 @@ function method(): string[] {
     "- Cold start: a fresh process per (runtime, model, thread count); the time from reading the model file (NEFF or ONNX) through load or session creation to the end of the first inference; importing the package is not included. Peak RSS: that process's maximum resident set (every thread, native and wasm memory) after a few more runs.",
     "- Throughput: a true batch of 8 needs a model whose batch dimension is not fixed; the column 'batch in model' shows what each model file declares (these export batch 1), so the figure is 8 concurrent run() calls on one loaded model, in items per second (median of rounds), for every runtime alike. Each result is compared with what its input gives alone (two different inputs alternate), which shows whether concurrent calls queue safely.",
     "- Correctness: each runtime's first output is compared with the model's reference outputs (PyTorch) within the model's tolerance (|err| <= atol + rtol |ref|); err/tol is the worst element's error over its allowance (at most 1 passes).",
-    "- Peers: onnxruntime-node with the CPU execution provider, onnxruntime-web's Node build (wasm, SIMD, threads as worker threads, numThreads = T); intra-op threads = T, inter-op 1, thread-pool spinning off (a spinning pool would steal a core from the next runtime of the round). onnxruntime-node is imported first and each session's backend is verified (the native handler for node, wasm for web). TensorFlow.js is not measured: it does not run ONNX models.",
+    "- Peers: onnxruntime-node with the CPU execution provider, onnxruntime-web's Node build (wasm, SIMD, threads as worker threads, numThreads = T); intra-op threads = T, inter-op 1, thread-pool spinning off (a spinning pool would steal a core from the next runtime of the round). onnxruntime-node is imported first and each session's backend is verified (the native handler for node, wasm for web). TensorFlow.js (`@tensorflow/tfjs-backend-wasm`, XNNPACK kernels with SIMD; no threads in Node, so one thread only) runs the TF.js graph model, loaded from model.json and its shards by its own converter; onnxruntime does not run TF.js models.",
     "- Layer efficiency: neuron-cc's kernel-by-kernel profile on one thread; a layer's GFLOP/s counts direct-convolution FLOPs over the layer's time (`neuron-cc profile OUT.neff` prints the same per layer).",
     '',
   ];

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Tolerance } from './protocol.js';
+import type { ModelFormat, Tolerance } from './protocol.js';
 import type { SkippedModel } from './results.js';
 
 export const BENCH_MODELS = [
@@ -19,16 +19,22 @@ export const BENCH_MODELS = [
   'bert_base',
   // bert_base at sequence length 1: where weight traffic dominates (auto-cast's target)
   'bert_base_seq1',
+  // a MobileNetV2-class TF.js graph model, against TensorFlow.js's wasm backend
+  'handlandmark_lite_tfjs',
 ] as const;
 
-/** Models the shared script does not make, and the project script that does. */
-const OWN_SCRIPTS: Readonly<Record<string, string>> = { bert_base_seq1: 'scripts/make-bert-seq1.py' };
+/** Models the shared script does not make, and the project command that does. */
+const OWN_SCRIPTS: Readonly<Record<string, string>> = {
+  bert_base_seq1: '/usr/bin/python3 scripts/make-bert-seq1.py',
+  handlandmark_lite_tfjs: 'node scripts/make-tfjs-bench-model.mjs',
+};
 
 export const MAKE_MODELS_SCRIPT = '../shared/scripts/make-bench-models.sh';
 
 export interface BenchModel {
   readonly name: string;
-  readonly onnx: string;
+  readonly modelFile: string;
+  readonly format: ModelFormat;
   /** Default: from the file name. */
   readonly framework?: string;
   readonly ioConfig?: string | Readonly<Record<string, unknown>>;
@@ -66,7 +72,7 @@ export function discoverModels(
         name,
         reason: found,
         command: OWN_SCRIPTS[name]
-          ? `/usr/bin/python3 ${OWN_SCRIPTS[name]} ${resolve(dir)}`
+          ? `${OWN_SCRIPTS[name]} ${resolve(dir)}`
           : `${MAKE_MODELS_SCRIPT} ${resolve(dir)} --only ${name}`,
       });
     else models.push(found);
@@ -84,10 +90,10 @@ function readModel(dir: string, name: string, gflop: number | undefined): BenchM
   } catch (e) {
     return `cannot read ${metaFile}: ${(e as Error).message}`;
   }
-  const onnx = join(folder, meta.files?.[0] ?? 'model.onnx');
-  if ((meta.framework ?? 'onnx') !== 'onnx' || !onnx.endsWith('.onnx'))
-    return `not an ONNX model (${meta.framework}): the peers run ONNX only`;
-  const files = [onnx, ...Object.values(meta.inputs ?? {}).map((f) => join(folder, f))];
+  const modelFile = join(folder, meta.files?.[0] ?? 'model.onnx');
+  const format = formatOf(modelFile, meta.framework);
+  if (format === 'other') return `${modelFile} is neither ONNX nor a TF.js graph model: no peer runs it`;
+  const files = [modelFile, ...Object.values(meta.inputs ?? {}).map((f) => join(folder, f))];
   const outputs = Object.fromEntries(
     Object.entries(meta.outputs ?? {}).map(([k, f]) => [k, join(folder, f)]),
   );
@@ -96,14 +102,22 @@ function readModel(dir: string, name: string, gflop: number | undefined): BenchM
   if (Object.keys(meta.inputs ?? {}).length === 0) return `${metaFile} names no inputs`;
   return {
     name,
-    onnx,
-    framework: 'onnx',
+    modelFile,
+    format,
+    framework: format === 'onnx' ? 'onnx' : 'tensorflow',
     ...(meta.io_config ? { ioConfig: meta.io_config } : {}),
     inputs: Object.fromEntries(Object.entries(meta.inputs ?? {}).map(([k, f]) => [k, join(folder, f)])),
     outputs,
     tolerance: { ...DEFAULT_TOLERANCE, ...meta.tolerance },
     ...((gflop ?? meta.gflops) !== undefined ? { gflop: gflop ?? meta.gflops } : {}),
   };
+}
+
+export function formatOf(file: string, framework: string | undefined): ModelFormat {
+  const lower = file.toLowerCase();
+  if ((framework ?? 'onnx') === 'onnx' && lower.endsWith('.onnx')) return 'onnx';
+  if ((framework ?? 'tensorflow') === 'tensorflow' && lower.endsWith('.json')) return 'tfjs';
+  return 'other';
 }
 
 function readGflops(dir: string): Map<string, number> {

@@ -9,7 +9,7 @@ export async function ortNodeAdapter(): Promise<RuntimeAdapter> {
   const ort = await importPeer<OrtModule>('onnxruntime-node');
   return {
     async open({ files, threads, feeds }: OpenOptions): Promise<Session> {
-      const session = await ort.InferenceSession.create(files.onnx, sessionOptions(threads, ['cpu']));
+      const session = await ort.InferenceSession.create(files.modelFile, sessionOptions(threads, ['cpu']));
       const handler = handlerName(session);
       // a session on another backend would make every ratio to onnxruntime-node a lie
       if (handler !== NATIVE_HANDLER)

@@ -16,7 +16,7 @@ export async function ortWebAdapter(): Promise<RuntimeAdapter> {
         throw new Error(`onnxruntime-web already runs ${started} threads in this process, not ${threads}`);
       ort.env.wasm.numThreads = threads;
       started = threads;
-      const session = await ort.InferenceSession.create(files.onnx, sessionOptions(threads, ['wasm']));
+      const session = await ort.InferenceSession.create(files.modelFile, sessionOptions(threads, ['wasm']));
       const handler = handlerName(session);
       if (handler !== 'wasm') throw new Error(`onnxruntime-web's session runs on '${handler}', not wasm`);
       const actual = ort.env.wasm.numThreads ?? threads;

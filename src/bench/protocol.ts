@@ -15,6 +15,7 @@ export const RUNTIMES = [
   'neuron-cc-bf16-all',
   'onnxruntime-node',
   'onnxruntime-web',
+  'tfjs-wasm',
 ] as const;
 export type RuntimeId = (typeof RUNTIMES)[number];
 export type NccRuntime = 'neuron-cc' | 'neuron-cc-bf16' | 'neuron-cc-bf16-all';
@@ -29,10 +30,20 @@ export interface Tolerance {
   readonly rtol: number;
 }
 
+/** Which peers can run a model: ONNX files run on onnxruntime, TF.js graph models on TensorFlow.js. */
+export type ModelFormat = 'onnx' | 'tfjs' | 'other';
+
+/** The peers that run models of a format (neuron-cc runs them all). */
+export function peersFor(format: ModelFormat): readonly PeerId[] {
+  return format === 'onnx' ? ['onnxruntime-node', 'onnxruntime-web'] : format === 'tfjs' ? ['tfjs-wasm'] : [];
+}
+
 /** The files of one benchmark model, as the children need them. */
 export interface ModelFiles {
   readonly name: string;
-  readonly onnx: string;
+  /** The model file (ONNX, or a TF.js model.json) that neuron-cc compiles and the peers load. */
+  readonly modelFile: string;
+  readonly format: ModelFormat;
   /** The compiled NEFF (written by the compile job). */
   readonly neff: string;
   /** The NEFF compiled with --auto-cast matmult (bf16), for the neuron-cc-bf16 runtime. */

@@ -211,10 +211,57 @@ export function layerTable(models: readonly ModelReport[]): Table {
   };
 }
 
+/** TF.js graph models against TensorFlow.js's wasm backend (one thread: it has no threads in Node). */
+export function tfjsTable(models: readonly ModelReport[]): Table {
+  const rows = models.flatMap((m) =>
+    m.threads
+      .filter((t) => runOf(t.interleaved, 'tfjs-wasm') || coldOf(t, 'tfjs-wasm'))
+      .map((t) => {
+        const [ncc, tfjs] = (['neuron-cc', 'tfjs-wasm'] as const).map((r) =>
+          latency(runOf(t.interleaved, r)),
+        );
+        const c = (r: RuntimeId) => coldOf(t, r);
+        return [
+          m.name,
+          String(t.threads),
+          ms(ncc?.median),
+          ms(ncc?.p90),
+          ms(tfjs?.median),
+          ms(tfjs?.p90),
+          ratio(speedup(t, 'tfjs-wasm')),
+          ms(c('neuron-cc')?.coldMs),
+          ms(c('tfjs-wasm')?.coldMs),
+          mib(c('neuron-cc')?.peakRssBytes),
+          mib(c('tfjs-wasm')?.peakRssBytes),
+          checkText(runOf(t.interleaved, 'neuron-cc')?.check),
+        ];
+      }),
+  );
+  return {
+    title: 'TF.js graph models: neuron-cc vs TensorFlow.js wasm (XNNPACK, SIMD, 1 thread in Node)',
+    header: [
+      'model',
+      'T',
+      'ncc med',
+      'ncc p90',
+      'tfjs med',
+      'tfjs p90',
+      'vs tfjs',
+      'ncc cold',
+      'tfjs cold',
+      'ncc RSS',
+      'tfjs RSS',
+      'ncc outputs',
+    ],
+    rows,
+  };
+}
+
 export function allTables(models: readonly ModelReport[]): Table[] {
   return [
     compileTable(models),
     latencyTable(models),
+    tfjsTable(models),
     scalingTable(models),
     throughputTable(models),
     coldTable(models),

@@ -47,6 +47,7 @@ export async function adapters(ids: readonly RuntimeId[]): Promise<Map<RuntimeId
   const order: RuntimeId[] = [
     'onnxruntime-node',
     'onnxruntime-web',
+    'tfjs-wasm',
     'neuron-cc',
     'neuron-cc-bf16',
     'neuron-cc-bf16-all',
@@ -72,6 +73,8 @@ async function importAdapter(id: RuntimeId): Promise<RuntimeAdapter> {
       return (await import('./peer-ort-node.js')).ortNodeAdapter();
     case 'onnxruntime-web':
       return (await import('./peer-ort-web.js')).ortWebAdapter();
+    case 'tfjs-wasm':
+      return (await import('./peer-tfjs-wasm.js')).tfjsWasmAdapter();
   }
 }
 

@@ -28,12 +28,21 @@ test('discoverModels reads meta.json and models.json, and skips what is incomple
   folder(dir, 'noinput', META, ['model.onnx']);
   folder(dir, 'nometa', undefined, ['model.onnx']);
   folder(dir, 'torch', { ...META, framework: 'pytorch', files: ['model.pt'] }, ['model.pt', 'inputs/x.npy']);
+  folder(dir, 'web', { ...META, framework: 'tensorflow', files: ['model.json'] }, [
+    'model.json',
+    'inputs/x.npy',
+  ]);
   writeFileSync(join(dir, 'models.json'), JSON.stringify({ good: { gflops: 1.5 } }));
-  const { models, skipped } = discoverModels(dir, ['good', 'noinput', 'nometa', 'torch', 'absent']);
-  assert.equal(models.length, 1);
+  const { models, skipped } = discoverModels(dir, ['good', 'noinput', 'nometa', 'torch', 'web', 'absent']);
+  assert.equal(models.length, 2);
+  assert.deepEqual(
+    [models[1]!.name, models[1]!.format, models[1]!.framework, models[1]!.modelFile],
+    ['web', 'tfjs', 'tensorflow', join(dir, 'web/model.json')],
+  );
   assert.deepEqual(models[0], {
     name: 'good',
-    onnx: join(dir, 'good/model.onnx'),
+    modelFile: join(dir, 'good/model.onnx'),
+    format: 'onnx',
     framework: 'onnx',
     ioConfig: META.io_config,
     inputs: { x: join(dir, 'good/inputs/x.npy') },
@@ -46,10 +55,11 @@ test('discoverModels reads meta.json and models.json, and skips what is incomple
     [
       ['noinput', 'missing'],
       ['nometa', 'cannot'],
-      ['torch', 'not'],
+      ['torch', join(dir, 'torch/model.pt')],
       ['absent', 'no'],
     ],
   );
+  assert.match(skipped[2]!.reason, /neither ONNX nor a TF\.js graph model/);
   assert.equal(skipped[3]!.command, `../shared/scripts/make-bench-models.sh ${dir} --only absent`);
 });
 

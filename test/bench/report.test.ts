@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderMarkdown } from '../../src/bench/markdown.js';
-import { coldTable, latencyTable, scalingTable } from '../../src/bench/report.js';
+import { coldTable, latencyTable, scalingTable, tfjsTable } from '../../src/bench/report.js';
 import { evaluateTargets } from '../../src/bench/targets.js';
 import { markdownTable } from '../../src/bench/table.js';
 import type { RuntimeId } from '../../src/bench/protocol.js';
@@ -71,6 +71,29 @@ test('scaling: neuron-cc by the median of round ratios, peers by the ratio of me
   assert.deepEqual(scalingTable([resnet]).rows, [['resnet50', '2T vs 1T', '1.80x', '1.67x', '2.67x']]);
 });
 
+test('the TF.js table: rows only where TensorFlow.js ran, with its speed-up, cold start and memory', () => {
+  const web: ModelReport = {
+    name: 'net_tfjs',
+    gflop: 0.3,
+    problems: [],
+    threads: [
+      threadReport(
+        1,
+        [run('neuron-cc', [10, 10, 10]), run('tfjs-wasm', [25, 25, 25])],
+        [cold('neuron-cc', 1, 70, 70), cold('tfjs-wasm', 1, 110, 130)],
+      ),
+      threadReport(2, [run('neuron-cc', [6, 6, 6])], [cold('neuron-cc', 2, 80, 78)]),
+    ],
+  };
+  const t = tfjsTable([resnet, web]);
+  assert.equal(t.rows.length, 1);
+  const row = t.rows[0]!;
+  assert.equal(row[0], 'net_tfjs');
+  assert.equal(row[t.header.indexOf('vs tfjs')], '2.50x');
+  assert.equal(row[t.header.indexOf('tfjs cold')], '110');
+  assert.equal(row[t.header.indexOf('tfjs RSS')], '130.0');
+});
+
 test('cold table: a runtime with no result shows -', () => {
   assert.deepEqual(coldTable([resnet]).rows[1], ['resnet50', '2', '110', '100', '-', '100.0', '120.0', '-']);
 });
@@ -124,7 +147,7 @@ test('the Markdown report: header, targets, tables, skipped models with their co
     '- Machine: Test CPU, 2 cores, 4.0 GiB RAM, TestOS; load average before the run 0.10',
     '- Versions: node v20.0.0, neuron-cc 0.1.0',
     '- Command: `npm run bench -- --quick`',
-    '- Runtimes: neuron-cc, onnxruntime-node, onnxruntime-web (columns: ncc = neuron-cc, node = onnxruntime-node, web = onnxruntime-web; T = threads)',
+    "- Runtimes: neuron-cc, onnxruntime-node, onnxruntime-web (columns: ncc = neuron-cc, node = onnxruntime-node, web = onnxruntime-web, tfjs = TensorFlow.js's wasm backend; T = threads)",
     '',
   ]);
   assert.ok(
@@ -144,7 +167,7 @@ test('the Markdown report: header, targets, tables, skipped models with their co
       ].join('\n'),
     ),
   );
-  assert.ok(md.includes('TensorFlow.js is not measured: it does not run ONNX models.'));
+  assert.ok(md.includes('onnxruntime does not run TF.js models'));
   assert.ok(!md.includes('Preliminary'));
 });
 

@@ -2,14 +2,13 @@
  * TensorFlow.js itself (its converter's graph executor on the pure-JS CPU backend) as the oracle for
  * TF.js graph models: it loads model.json and its shards from disk and runs them on given inputs.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import assert from 'node:assert/strict';
 import { compileModel } from '../../src/driver/compile.js';
 import { loadStaticModel } from '../../src/driver/load-model.js';
+import { tfjsArtifacts } from '../../src/bench/tfjs-model.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { parseIoConfig } from '../../src/options/io-config.js';
 import { load } from '../../src/runtime/index.js';
@@ -20,26 +19,7 @@ export async function tfjsOutputs(
   outputs: readonly string[],
 ): Promise<Map<string, Float32Array | Int32Array>> {
   await tf.setBackend('cpu');
-  const json = JSON.parse(readFileSync(modelJson, 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
-    signature?: object;
-  };
-  const dir = dirname(modelJson);
-  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))));
-  const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
-  const handler: tf.io.IOHandler = {
-    load: async () => ({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData,
-      ...(json.format ? { format: json.format } : {}),
-      ...(json.signature ? { signature: json.signature } : {}),
-    }),
-  };
+  const handler: tf.io.IOHandler = { load: async () => tfjsArtifacts(modelJson) as tf.io.ModelArtifacts };
   const model = await loadGraphModel(handler);
   const feeds: Record<string, tf.Tensor> = {};
   for (const [name, t] of inputs) {

@@ -8,8 +8,8 @@ import { readNeff } from '../../neff/reader.js';
 import { positiveInts } from '../../bench/args.js';
 import { benchModel, compileLine, compileModel } from '../../bench/bench-model.js';
 import { installedRuntimes } from '../../bench/machine.js';
-import { DEFAULT_TOLERANCE, type BenchModel } from '../../bench/models.js';
-import { RUNTIMES } from '../../bench/protocol.js';
+import { DEFAULT_TOLERANCE, formatOf, type BenchModel } from '../../bench/models.js';
+import { peersFor } from '../../bench/protocol.js';
 import { allTables } from '../../bench/report.js';
 import { textTable } from '../../bench/table.js';
 import { runPlan } from '../../bench/suite.js';
@@ -49,12 +49,14 @@ export function benchCommand(program: Command): void {
       const workDir = mkdtempSync(join(tmpdir(), 'neuron-cc-bench-'));
       try {
         const log = (line: string): void => console.log(line);
-        const onnx = (framework ?? (path.toLowerCase().endsWith('.onnx') ? 'onnx' : '')) === 'onnx';
-        if (!onnx) log('the peers run ONNX models only: measuring neuron-cc alone');
-        const runtimes = installedRuntimes(onnx ? RUNTIMES : ['neuron-cc'], log);
+        const format = formatOf(path, framework);
+        if (format === 'other')
+          log('no peer runs this model (ONNX or a TF.js model.json): measuring neuron-cc alone');
+        const runtimes = installedRuntimes(['neuron-cc', ...peersFor(format)], log);
         const partial: BenchModel = {
           name: basename(path),
-          onnx: path,
+          modelFile: path,
+          format,
           ...(framework ? { framework } : {}),
           ...(flags.ioConfig ? { ioConfig: flags.ioConfig } : {}),
           inputs: {},
