@@ -107,13 +107,22 @@ async function openAll(job: InterleavedJob, sets: readonly (readonly Feed[])[]):
   return { sessions, skipped, ...(single ? { single } : {}) };
 }
 
-/** Reference outputs if the model has them, else onnxruntime-node's (for a user's model). */
+/**
+ * Reference outputs if the model has them, else the first peer's (onnxruntime-node for an ONNX
+ * model, TensorFlow.js for a TF.js one: a user's model).
+ */
 function checkAll(job: InterleavedJob, sessions: readonly Warm[]): Check[] {
   const files = Object.keys(job.files.outputs).length > 0;
-  const node = sessions.find((s) => s.session.runtime === 'onnxruntime-node');
+  const node = sessions.find(
+    (s) => s.session.runtime === 'onnxruntime-node' || s.session.runtime === 'tfjs-wasm',
+  );
   const expected = files ? readOutputs(job.files.outputs) : node?.first;
   if (!expected) return sessions.map(() => UNCHECKED);
-  const against = files ? 'reference' : 'onnxruntime-node';
+  const against = files
+    ? 'reference'
+    : node!.session.runtime === 'tfjs-wasm'
+      ? 'tfjs-wasm'
+      : 'onnxruntime-node';
   return sessions.map((s) => {
     if (!files && s === node) return UNCHECKED;
     const check = compareOutputs(s.first, expected, job.files.tolerance, against);

@@ -52,7 +52,7 @@ export interface ModelFiles {
   readonly neffCastAll: string;
   /** Input name -> .npy file. */
   readonly inputs: Readonly<Record<string, string>>;
-  /** Output name -> reference .npy file; empty: results are checked against onnxruntime-node's. */
+  /** Output name -> reference .npy file; empty: results are checked against the peer's (see checkAll). */
   readonly outputs: Readonly<Record<string, string>>;
   readonly tolerance: Tolerance;
 }
@@ -119,7 +119,7 @@ export type CheckStatus = 'pass' | 'fail' | 'unchecked' | 'figures';
 export interface Check {
   readonly status: CheckStatus;
   /** What the outputs were compared with: the reference .npy files or onnxruntime-node's outputs. */
-  readonly against: 'reference' | 'onnxruntime-node' | 'nothing';
+  readonly against: 'reference' | 'onnxruntime-node' | 'tfjs-wasm' | 'nothing';
   readonly maxAbsError: number;
   /** The largest |error| / (atol + rtol * |expected|): pass when at most 1. */
   readonly worstRatio: number;

@@ -60,7 +60,7 @@ export function checkText(check: Check | undefined): string {
   if (check.status === 'figures')
     return `cosine ${check.cosine?.toFixed(6)}, max rel error ${check.maxRelError?.toExponential(1)} vs ${check.against}`;
   const worst = sig(check.worstRatio);
-  const against = check.against === 'onnxruntime-node' ? ' vs onnxruntime-node' : '';
+  const against = check.against === 'reference' ? '' : ` vs ${check.against}`;
   return `${check.status}${against} (err/tol ${worst})${check.detail ? `: ${check.detail}` : ''}`;
 }
 
