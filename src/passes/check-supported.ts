@@ -32,6 +32,18 @@ function subgraphsOf(node: Node): Graph[] {
 export function checkSupported(graph: Graph, file?: string): void {
   const missing = unsupportedOps(graph);
   if (missing.size === 0) return;
+  throw unsupportedOpsError(missing, {
+    what: 'unsupported ops',
+    ...(file ? { file } : {}),
+    hint: 'run `neuron-cc list-operators --framework onnx` for the supported set',
+  });
+}
+
+/** The NCC_UNSUPPORTED_OP error naming each op type and up to three of its nodes (every frontend's form). */
+export function unsupportedOpsError(
+  missing: ReadonlyMap<string, readonly string[]>,
+  { what, file, hint }: { what: string; file?: string; hint: string },
+): NccError {
   const list = [...missing].map(([op, nodes]) => {
     const shown = nodes
       .slice(0, 3)
@@ -39,9 +51,9 @@ export function checkSupported(graph: Graph, file?: string): void {
       .join(', ');
     return `${op} (${nodes.length} node${nodes.length > 1 ? 's' : ''}: ${shown}${nodes.length > 3 ? ', ...' : ''})`;
   });
-  throw new NccError('NCC_UNSUPPORTED_OP', `unsupported ops: ${list.join('; ')}`, {
+  return new NccError('NCC_UNSUPPORTED_OP', `${what}: ${list.join('; ')}`, {
     op: [...missing.keys()].join(','),
     ...(file ? { file } : {}),
-    hint: 'run `neuron-cc list-operators --framework onnx` for the supported set',
+    hint,
   });
 }

@@ -9,6 +9,7 @@
 import type { Graph, ValueInfo } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
+import { unsupportedOpsError } from '../../passes/check-supported.js';
 import { GraphBuilder } from './graph-builder.js';
 import { NodeConverter, type TfNode, type Ref } from './node-converter.js';
 import { TF_OPS } from './ops/index.js';
@@ -177,15 +178,8 @@ function checkMapped(nodes: readonly TfNode[], file: string): void {
   const missing = new Map<string, string[]>();
   for (const n of nodes) if (!TF_OPS.has(n.op)) missing.set(n.op, [...(missing.get(n.op) ?? []), n.name]);
   if (missing.size === 0) return;
-  const list = [...missing].map(([op, names]) => {
-    const shown = names
-      .slice(0, 3)
-      .map((n) => `'${n}'`)
-      .join(', ');
-    return `${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${shown}${names.length > 3 ? ', ...' : ''})`;
-  });
-  throw new NccError('NCC_UNSUPPORTED_OP', `unsupported TensorFlow ops: ${list.join('; ')}`, {
-    op: [...missing.keys()].join(','),
+  throw unsupportedOpsError(missing, {
+    what: 'unsupported TensorFlow ops',
     file,
     hint: 'run `neuron-cc list-operators --framework tensorflow` for the supported set; --io-config "outputs" can stop before them',
   });

@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { compileModel } from '../../../src/driver/compile.js';
 import { loadStaticModel } from '../../../src/driver/load-model.js';
 import { isNccError, type ErrorCode } from '../../../src/errors.js';
-import type { TensorData } from '../../../src/ir/dtype.js';
 import { parseIoConfig } from '../../../src/options/io-config.js';
-import { load } from '../../../src/runtime/index.js';
-import { allclose, sharedModels } from '../../helpers/shared-models.js';
+import { expectCasesMatch } from '../../helpers/compiled-cases.js';
+import { sharedModels } from '../../helpers/shared-models.js';
 
 const GRAPHDEFS = ['opencv_face_detector', 'tf2onnx_ae0', 'tf2onnx_fc_layers', 'tf2onnx_lstm', 'tf2onnx_gru'];
 const models = sharedModels('tf');
@@ -41,26 +40,8 @@ if (models.length === 0)
 for (const folder of GRAPHDEFS) {
   const model = byFolder.get(folder);
   if (!model) continue;
-  test(`compiled tf/${folder} matches its reference`, async () => {
-    for (const c of model.cases()) {
-      const ioConfig = parseIoConfig(JSON.stringify(c.ioConfig));
-      const { neff } = compileModel(model.file, { framework: 'tensorflow', ioConfig });
-      const compiled = await load(neff);
-      try {
-        const outputs = await compiled.run(Object.fromEntries([...c.inputs].map(([k, t]) => [k, t.data])));
-        assert.ok(model.tolerance);
-        for (const [name, expected] of c.outputs) {
-          const meta = compiled.outputs.find((o) => o.name === name);
-          assert.ok(meta, `output ${name}`);
-          const actual = { dtype: meta.dtype, shape: [...meta.shape], data: outputs[name] as TensorData };
-          const diff = allclose(actual, expected, model.tolerance.atol, model.tolerance.rtol);
-          assert.equal(diff, undefined, `output ${name}: ${diff}`);
-        }
-      } finally {
-        compiled.dispose();
-      }
-    }
-  });
+  test(`compiled tf/${folder} matches its reference`, () =>
+    expectCasesMatch(model, { framework: 'tensorflow' }));
 }
 
 const face = byFolder.get('opencv_face_detector');

@@ -20,6 +20,7 @@ import type { TensorData } from '../../../src/ir/dtype.js';
 import { parseIoConfig } from '../../../src/options/io-config.js';
 import { load } from '../../../src/runtime/index.js';
 import { readNpy } from '../../../src/io/npy.js';
+import { expectCasesMatch } from '../../helpers/compiled-cases.js';
 import { allclose, sharedModels, SHARED } from '../../helpers/shared-models.js';
 
 const SAVED_MODELS = [
@@ -50,26 +51,8 @@ function expectCode(f: () => unknown, code: ErrorCode, hint?: RegExp): void {
 for (const folder of SAVED_MODELS) {
   const model = byFolder.get(folder);
   if (!model) continue;
-  test(`compiled SavedModel tf/${folder} matches its reference`, async () => {
-    for (const c of model.cases()) {
-      const ioConfig = parseIoConfig(JSON.stringify(c.ioConfig));
-      const { neff } = compileModel(model.file, { framework: 'tensorflow', ioConfig });
-      const compiled = await load(neff);
-      try {
-        const outputs = await compiled.run(Object.fromEntries([...c.inputs].map(([k, t]) => [k, t.data])));
-        for (const [name, expected] of c.outputs) {
-          const meta = compiled.outputs.find((o) => o.name === name);
-          assert.ok(meta, `output ${name} among ${compiled.outputs.map((o) => o.name).join(', ')}`);
-          const actual = { dtype: meta.dtype, shape: [...meta.shape], data: outputs[name] as TensorData };
-          const tol = model.tolerance ?? { atol: 0, rtol: 0 };
-          const diff = allclose(actual, expected, tol.atol, tol.rtol);
-          assert.equal(diff, undefined, `output ${name}: ${diff}`);
-        }
-      } finally {
-        compiled.dispose();
-      }
-    }
-  });
+  test(`compiled SavedModel tf/${folder} matches its reference`, () =>
+    expectCasesMatch(model, { framework: 'tensorflow' }));
 }
 
 const multi = byFolder.get('tfjs_node_module_with_multiple_signatures');
