@@ -41,6 +41,10 @@ const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
   CharStorage: 'int8',
   ByteStorage: 'uint8',
   BoolStorage: 'bool',
+  // quantized tensors' integers (their scale and zero point come with the tensor: _rebuild_qtensor)
+  QInt8Storage: 'int8',
+  QUInt8Storage: 'uint8',
+  QInt32Storage: 'int32',
 };
 
 /** torch.dtype globals (newer pickles name the element type apart from an untyped storage). */
@@ -126,6 +130,7 @@ function pickleHooks(
       const name = `${callable.module}.${callable.name}`;
       if (name === 'torch._utils._rebuild_tensor_v2' || name === 'torch._utils._rebuild_tensor')
         return rebuildTensor(args);
+      if (name === 'torch._utils._rebuild_qtensor') return rebuildQuantized(args);
       if (name === 'torch._utils._rebuild_parameter') return args[0];
       if (name === 'collections.OrderedDict') return new Map();
       return undefined;
@@ -177,4 +182,43 @@ function rebuildTensor(args: readonly unknown[]): TorchTensor {
     }
   }
   return { kind: 'tensor', value: { dtype, shape: [...size], data }, requiresGrad: Boolean(requiresGrad) };
+}
+
+/**
+ * (storage, offset, size, stride, quantizer, requires_grad, hooks) with quantizer (per_tensor_affine,
+ * scale, zero_point) or (per_channel_affine, scales, zero_points, axis): dequantized to float32 here,
+ * as compiled code computes in floats ((q - zero_point) * scale).
+ */
+function rebuildQuantized(args: readonly unknown[]): TorchTensor {
+  const [storage, offset, size, stride, quantizer, requiresGrad] = args as [
+    Storage,
+    number,
+    number[],
+    number[],
+    readonly unknown[],
+    boolean,
+  ];
+  const q = rebuildTensor([storage, offset, size, stride, requiresGrad]).value;
+  const scheme = isGlobal(quantizer?.[0]) ? quantizer[0].name : String(quantizer?.[0]);
+  const ints = Array.from(q.data as ArrayLike<number>);
+  const out = new Float32Array(ints.length);
+  if (scheme === 'per_tensor_affine' || scheme === 'per_tensor_symmetric') {
+    const [scale, zero] = [Number(quantizer[1]), Number(quantizer[2])];
+    ints.forEach((v, i) => (out[i] = (v - zero) * scale));
+  } else if (scheme === 'per_channel_affine' || scheme === 'per_channel_symmetric') {
+    const scales = Array.from((quantizer[1] as TorchTensor).value.data as ArrayLike<number>, Number);
+    const zeros = Array.from((quantizer[2] as TorchTensor).value.data as ArrayLike<number | bigint>, Number);
+    const axis = Number(quantizer[3]);
+    const inner = size.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const channels = size[axis]!;
+    ints.forEach((v, i) => {
+      const c = Math.floor(i / inner) % channels;
+      out[i] = (v - zeros[c]!) * scales[c]!;
+    });
+  } else throw new ArchiveError(`quantization scheme ${scheme} is not supported`);
+  return {
+    kind: 'tensor',
+    value: { dtype: 'float32', shape: [...size], data: out },
+    requiresGrad: Boolean(requiresGrad),
+  };
 }
