@@ -10,7 +10,7 @@ import type { Graph, ValueInfo } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
 import { unsupportedOpsError } from '../../passes/check-supported.js';
-import { GraphBuilder } from './graph-builder.js';
+import { GraphBuilder } from '../graph-builder.js';
 import { NodeConverter, type TfNode, type Ref } from './node-converter.js';
 import { TF_OPS } from './ops/index.js';
 import { toTfLayout } from './layout.js';

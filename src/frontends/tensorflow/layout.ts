@@ -7,7 +7,7 @@
  */
 import { fromNumbers, sizeOf, type Tensor } from '../../ir/tensor.js';
 import { transposeData as transposeTensor } from '../../ops/movement/copy.js';
-import { attr, type GraphBuilder } from './graph-builder.js';
+import { attr, type GraphBuilder } from '../graph-builder.js';
 
 /** 'nchw': the IR value holds the TensorFlow NHWC tensor transposed to NCHW. */
 export type Layout = 'tf' | 'nchw';

@@ -8,7 +8,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { NccError } from '../../errors.js';
 import { int64ToNumber } from '../onnx/onnx-proto.js';
 import { dtypeFromTf, tfTypeName } from './dtypes.js';
-import type { GraphBuilder } from './graph-builder.js';
+import type { GraphBuilder } from '../graph-builder.js';
 import { toNchw, toTfLayout, type Ref } from './layout.js';
 import { shapeFromProto, tensorFromTfProto } from './tensor-proto.js';
 import type { AttrValue } from './tf-proto.js';

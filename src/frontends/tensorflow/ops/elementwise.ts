@@ -5,7 +5,7 @@
  */
 import type { DType } from '../../../ir/dtype.js';
 import { codeOfDType } from '../../../ops/support/dtype-codes.js';
-import { attr, type IrAttrs } from '../graph-builder.js';
+import { attr, type IrAttrs } from '../../graph-builder.js';
 import { broadcastInNchw, channelVector, type Layout, type Ref } from '../layout.js';
 import type { NodeConverter } from '../node-converter.js';
 import type { MappingTable, OpMapping } from './types.js';

@@ -1,6 +1,6 @@
 /** Image resizing, top-k, einsum and seeded random numbers. */
 import { codeOfDType } from '../../../ops/support/dtype-codes.js';
-import { attr, type IrAttrs } from '../graph-builder.js';
+import { attr, type IrAttrs } from '../../graph-builder.js';
 import type { MappingTable, OpMapping } from './types.js';
 import { int64Input } from './shape.js';
 

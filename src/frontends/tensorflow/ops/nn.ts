@@ -5,7 +5,7 @@
  */
 import { reshapeTensor, type Tensor } from '../../../ir/tensor.js';
 import { transposeData } from '../../../ops/movement/copy.js';
-import { attr, type IrAttrs } from '../graph-builder.js';
+import { attr, type IrAttrs } from '../../graph-builder.js';
 import { channelVector } from '../layout.js';
 import type { NodeConverter } from '../node-converter.js';
 import type { MappingTable, OpMapping } from './types.js';

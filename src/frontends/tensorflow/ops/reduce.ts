@@ -1,6 +1,6 @@
 /** Reductions. Over an NCHW-held tensor they reduce the matching axes and stay in NCHW with keep_dims. */
 import { codeOfDType } from '../../../ops/support/dtype-codes.js';
-import { attr } from '../graph-builder.js';
+import { attr } from '../../graph-builder.js';
 import { nchwAxis } from '../layout.js';
 import type { NodeConverter } from '../node-converter.js';
 import type { MappingTable, OpMapping } from './types.js';

@@ -5,7 +5,7 @@
  */
 import { codeOfDType } from '../../../ops/support/dtype-codes.js';
 import { fromNumbers } from '../../../ir/tensor.js';
-import { attr } from '../graph-builder.js';
+import { attr } from '../../graph-builder.js';
 import { nchwAxis, NCHW_TO_NHWC, NHWC_TO_NCHW } from '../layout.js';
 import type { NodeConverter } from '../node-converter.js';
 import type { MappingTable, OpMapping } from './types.js';

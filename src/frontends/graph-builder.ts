@@ -1,14 +1,15 @@
 /**
- * The IR graph a TensorFlow graph becomes, built node by node: fresh value names, constants, and the
- * value of any tensor that only depends on constants and pinned input shapes (TensorFlow graphs
- * compute reshape targets and slice bounds at run time: Shape -> StridedSlice -> Pack), found by
- * running shape inference with constant folding over what has been built so far.
+ * An IR graph built node by node by a frontend that translates another framework's ops: fresh value
+ * names, constants, and the value of any tensor that only depends on constants and pinned input
+ * shapes (TensorFlow graphs compute reshape targets and slice bounds at run time: Shape ->
+ * StridedSlice -> Pack; TorchScript code asks for sizes), found by running shape inference with
+ * constant folding over what has been built so far.
  */
-import type { AttrValue, Graph, Node, ValueInfo } from '../../ir/graph.js';
-import { scalar, fromNumbers, type Tensor } from '../../ir/tensor.js';
-import type { DType } from '../../ir/dtype.js';
-import { inferShapes } from '../../passes/infer-shapes.js';
-import type { TensorType } from '../../ir/shape.js';
+import type { AttrValue, Graph, Node, ValueInfo } from '../ir/graph.js';
+import { scalar, fromNumbers, type Tensor } from '../ir/tensor.js';
+import type { DType } from '../ir/dtype.js';
+import { inferShapes } from '../passes/infer-shapes.js';
+import type { TensorType } from '../ir/shape.js';
 
 export type IrAttrs = Record<string, AttrValue>;
 
