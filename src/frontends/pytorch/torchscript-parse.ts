@@ -7,240 +7,24 @@
  * expressions, numbers, strings, None/True/False). Errors name the line and column.
  */
 
-export class ParseError extends Error {}
+import {
+  ParseError,
+  type ClassDef,
+  type Expr,
+  type FunctionDef,
+  type Param,
+  type Stmt,
+} from './torchscript-ast.js';
+import { tokenize, type Token, type TokenKind } from './torchscript-tokenize.js';
 
-export type Expr =
-  | { readonly kind: 'name'; readonly id: string }
-  | { readonly kind: 'const'; readonly value: number | string | boolean | null; readonly float?: boolean }
-  | { readonly kind: 'attr'; readonly value: Expr; readonly attr: string }
-  | {
-      readonly kind: 'call';
-      readonly fn: Expr;
-      readonly args: readonly Expr[];
-      readonly kwargs: readonly [string, Expr][];
-    }
-  | { readonly kind: 'index'; readonly value: Expr; readonly index: Expr }
-  | { readonly kind: 'slice'; readonly lower?: Expr; readonly upper?: Expr; readonly step?: Expr }
-  | { readonly kind: 'list' | 'tuple'; readonly items: readonly Expr[] }
-  | { readonly kind: 'dict'; readonly entries: readonly [Expr, Expr][] }
-  | { readonly kind: 'unary'; readonly op: string; readonly operand: Expr }
-  | { readonly kind: 'binary'; readonly op: string; readonly left: Expr; readonly right: Expr }
-  | { readonly kind: 'ifexp'; readonly test: Expr; readonly then: Expr; readonly else: Expr };
-
-export type Stmt =
-  | {
-      readonly kind: 'assign';
-      readonly targets: readonly Expr[];
-      readonly value: Expr;
-      readonly line: number;
-    }
-  | {
-      readonly kind: 'annotated';
-      readonly target: string;
-      readonly type: Expr;
-      readonly value?: Expr;
-      readonly line: number;
-    }
-  | { readonly kind: 'expr'; readonly value: Expr; readonly line: number }
-  | { readonly kind: 'return'; readonly value?: Expr; readonly line: number }
-  | {
-      readonly kind: 'if';
-      readonly test: Expr;
-      readonly body: readonly Stmt[];
-      readonly orelse: readonly Stmt[];
-      readonly line: number;
-    }
-  | {
-      readonly kind: 'for';
-      readonly target: Expr;
-      readonly iter: Expr;
-      readonly body: readonly Stmt[];
-      readonly line: number;
-    }
-  | { readonly kind: 'while'; readonly test: Expr; readonly body: readonly Stmt[]; readonly line: number }
-  | { readonly kind: 'pass' | 'break' | 'continue'; readonly line: number }
-  | { readonly kind: 'assert'; readonly test: Expr; readonly message?: Expr; readonly line: number }
-  | { readonly kind: 'raise'; readonly value?: Expr; readonly line: number }
-  | { readonly kind: 'def'; readonly fn: FunctionDef; readonly line: number }
-  | { readonly kind: 'class'; readonly cls: ClassDef; readonly line: number };
-
-export interface Param {
-  readonly name: string;
-  readonly type?: Expr;
-  readonly default?: Expr;
-}
-
-export interface FunctionDef {
-  readonly name: string;
-  readonly params: readonly Param[];
-  readonly returns?: Expr;
-  readonly body: readonly Stmt[];
-}
-
-export interface ClassDef {
-  readonly name: string;
-  readonly bases: readonly Expr[];
-  readonly body: readonly Stmt[];
-}
-
-type TokenKind = 'name' | 'number' | 'string' | 'op' | 'newline' | 'indent' | 'dedent' | 'end';
-interface Token {
-  readonly kind: TokenKind;
-  readonly text: string;
-  readonly line: number;
-  readonly column: number;
-}
-
-const OPERATORS = [
-  '**=',
-  '//=',
-  '>>=',
-  '<<=',
-  '->',
-  '**',
-  '//',
-  '<<',
-  '>>',
-  '<=',
-  '>=',
-  '==',
-  '!=',
-  '+=',
-  '-=',
-  '*=',
-  '/=',
-  '%=',
-  '&=',
-  '|=',
-  '^=',
-  ':=',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  '@',
-  '<',
-  '>',
-  '=',
-  '(',
-  ')',
-  '[',
-  ']',
-  '{',
-  '}',
-  ',',
-  ':',
-  '.',
-  ';',
-  '&',
-  '|',
-  '^',
-  '~',
+const BINARY_LEVELS: readonly (readonly string[])[] = [
+  ['|'],
+  ['^'],
+  ['&'],
+  ['<<', '>>'],
+  ['+', '-'],
+  ['*', '/', '//', '%', '@'],
 ];
-
-export function tokenize(source: string): Token[] {
-  const tokens: Token[] = [];
-  const indents = [0];
-  let depth = 0; // open brackets: newlines inside them are not statement ends
-  const lines = source.split('\n');
-  for (let ln = 0; ln < lines.length; ln++) {
-    const text = lines[ln]!;
-    let col = 0;
-    if (depth === 0) {
-      const indent = /^[ \t]*/.exec(text)![0].replace(/\t/g, '        ').length;
-      const rest = text.trim();
-      if (rest === '' || rest.startsWith('#')) continue;
-      if (indent > indents[indents.length - 1]!) {
-        indents.push(indent);
-        tokens.push({ kind: 'indent', text: '', line: ln + 1, column: 1 });
-      }
-      while (indent < indents[indents.length - 1]!) {
-        indents.pop();
-        tokens.push({ kind: 'dedent', text: '', line: ln + 1, column: 1 });
-      }
-      if (indent !== indents[indents.length - 1])
-        throw new ParseError(`line ${ln + 1}: inconsistent indentation`);
-    }
-    while (col < text.length) {
-      const c = text[col]!;
-      if (c === ' ' || c === '\t') {
-        col++;
-        continue;
-      }
-      if (c === '#') break;
-      const at = { line: ln + 1, column: col + 1 };
-      const rest = text.slice(col);
-      const number = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?[jJ]?)/.exec(rest);
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
-      if (c === '"' || c === "'") {
-        const [value, length] = stringLiteral(rest, at.line);
-        tokens.push({ kind: 'string', text: value, ...at });
-        col += length;
-      } else if (name && !/^[rRbBuUfF]{1,2}["']/.test(rest)) {
-        tokens.push({ kind: 'name', text: name[0], ...at });
-        col += name[0].length;
-      } else if (/^[rRbBuUfF]{1,2}["']/.test(rest)) {
-        const prefix = /^[rRbBuUfF]{1,2}/.exec(rest)![0];
-        const [value, length] = stringLiteral(rest.slice(prefix.length), at.line);
-        tokens.push({ kind: 'string', text: value, ...at });
-        col += prefix.length + length;
-      } else if (number && /\d/.test(c + (rest[1] ?? ''))) {
-        tokens.push({ kind: 'number', text: number[0], ...at });
-        col += number[0].length;
-      } else {
-        const op = OPERATORS.find((o) => rest.startsWith(o));
-        if (!op) throw new ParseError(`line ${at.line}, column ${at.column}: unexpected '${c}'`);
-        if ('([{'.includes(op)) depth++;
-        if (')]}'.includes(op)) depth = Math.max(0, depth - 1);
-        tokens.push({ kind: 'op', text: op, ...at });
-        col += op.length;
-      }
-    }
-    if (depth === 0 && !text.trimEnd().endsWith('\\'))
-      tokens.push({ kind: 'newline', text: '', line: ln + 1, column: text.length + 1 });
-  }
-  while (indents.length > 1) {
-    indents.pop();
-    tokens.push({ kind: 'dedent', text: '', line: lines.length, column: 1 });
-  }
-  tokens.push({ kind: 'end', text: '', line: lines.length, column: 1 });
-  return tokens;
-}
-
-/** A quoted literal at the start of `text`: its value and how many characters it took. */
-function stringLiteral(text: string, line: number): [string, number] {
-  const quote = text.startsWith('"""') || text.startsWith("'''") ? text.slice(0, 3) : text[0]!;
-  let i = quote.length;
-  let value = '';
-  const escapes: Record<string, string> = {
-    n: '\n',
-    t: '\t',
-    r: '\r',
-    '0': '\0',
-    '\\': '\\',
-    "'": "'",
-    '"': '"',
-  };
-  while (i < text.length && !text.startsWith(quote, i)) {
-    const c = text[i]!;
-    if (c === '\\') {
-      const e = text[i + 1] ?? '';
-      if (e === 'x') {
-        value += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
-        i += 4;
-        continue;
-      }
-      value += escapes[e] ?? `\\${e}`;
-      i += 2;
-      continue;
-    }
-    value += c;
-    i++;
-  }
-  if (!text.startsWith(quote, i)) throw new ParseError(`line ${line}: a string is not closed on its line`);
-  return [value, i + quote.length];
-}
 
 export function parseModule(source: string): Stmt[] {
   return new Parser(tokenize(source)).module();
@@ -480,18 +264,18 @@ class Parser {
   }
 
   private comparison(): Expr {
-    let left = this.bitOr();
+    let left = this.binary();
     for (;;) {
       const op = ['==', '!=', '<=', '>=', '<', '>'].find((o) => this.peekOp(o));
       if (op) {
         this.next();
-        left = { kind: 'binary', op, left, right: this.bitOr() };
+        left = { kind: 'binary', op, left, right: this.binary() };
       } else if (this.acceptName('is')) {
         const op2 = this.acceptName('not') ? 'is not' : 'is';
-        left = { kind: 'binary', op: op2, left, right: this.bitOr() };
+        left = { kind: 'binary', op: op2, left, right: this.binary() };
       } else if (this.peek().kind === 'name' && this.peek().text === 'in') {
         this.next();
-        left = { kind: 'binary', op: 'in', left, right: this.bitOr() };
+        left = { kind: 'binary', op: 'in', left, right: this.binary() };
       } else if (
         this.peek().kind === 'name' &&
         this.peek().text === 'not' &&
@@ -499,42 +283,20 @@ class Parser {
       ) {
         this.next();
         this.next();
-        left = { kind: 'binary', op: 'not in', left, right: this.bitOr() };
+        left = { kind: 'binary', op: 'not in', left, right: this.binary() };
       } else return left;
     }
   }
 
-  private bitOr(): Expr {
-    return this.binaryLevel(['|'], () => this.bitXor());
-  }
-
-  private bitXor(): Expr {
-    return this.binaryLevel(['^'], () => this.bitAnd());
-  }
-
-  private bitAnd(): Expr {
-    return this.binaryLevel(['&'], () => this.shift());
-  }
-
-  private shift(): Expr {
-    return this.binaryLevel(['<<', '>>'], () => this.sum());
-  }
-
-  private sum(): Expr {
-    return this.binaryLevel(['+', '-'], () => this.product());
-  }
-
-  private product(): Expr {
-    return this.binaryLevel(['*', '/', '//', '%', '@'], () => this.unary());
-  }
-
-  private binaryLevel(ops: readonly string[], next: () => Expr): Expr {
-    let left = next();
+  /** Binary operators from the loosest level (|) to the tightest (* / // % @), left-associative. */
+  private binary(level = 0): Expr {
+    if (level === BINARY_LEVELS.length) return this.unary();
+    let left = this.binary(level + 1);
     for (;;) {
-      const op = ops.find((o) => this.peekOp(o));
+      const op = BINARY_LEVELS[level]!.find((o) => this.peekOp(o));
       if (!op) return left;
       this.next();
-      left = { kind: 'binary', op, left, right: next() };
+      left = { kind: 'binary', op, left, right: this.binary(level + 1) };
     }
   }
 

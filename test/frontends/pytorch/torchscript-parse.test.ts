@@ -7,12 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTorchArchive } from '../../../src/frontends/pytorch/archive.js';
-import {
-  ParseError,
-  parseModule,
-  type Expr,
-  type Stmt,
-} from '../../../src/frontends/pytorch/torchscript-parse.js';
+import { ParseError, type Expr, type Stmt } from '../../../src/frontends/pytorch/torchscript-ast.js';
+import { parseModule } from '../../../src/frontends/pytorch/torchscript-parse.js';
 import { SHARED } from '../../helpers/shared-models.js';
 
 const TS = join(SHARED, 'models/torchscript');
