@@ -8,7 +8,7 @@
 import type { AttrValue, Graph, Node, ValueInfo } from '../ir/graph.js';
 import { scalar, fromNumbers, type Tensor } from '../ir/tensor.js';
 import type { DType } from '../ir/dtype.js';
-import { inferShapes } from '../passes/infer-shapes.js';
+import { inferNode } from '../passes/infer-shapes.js';
 import type { TensorType } from '../ir/shape.js';
 
 export type IrAttrs = Record<string, AttrValue>;
@@ -29,9 +29,9 @@ export class GraphBuilder {
   private readonly used = new Set<string>();
   /** Names kept for graph inputs and outputs: fresh names avoid them, claim takes them. */
   private readonly reserved = new Set<string>();
-  /** Constants found by folding, by value name; cleared when nodes are added. */
-  private folded: ReadonlyMap<string, Tensor> | undefined;
-  private foldedTypes: ReadonlyMap<string, TensorType> | undefined;
+  /** Values folded to constants, and the inferred types of the others, by value name. */
+  private readonly folded = new Map<string, Tensor>();
+  private readonly types = new Map<string, TensorType>();
 
   /** A value name not used yet, close to `base`. */
   fresh(base: string): string {
@@ -89,8 +89,9 @@ export class GraphBuilder {
       typeof outputs === 'number'
         ? Array.from({ length: outputs }, (_, i) => this.fresh(outputs === 1 ? base : `${base}:${i}`))
         : outputs.map((n) => this.claim(n));
-    this.nodes.push({ name: this.fresh(`${base}/${op}`), op, domain: '', inputs, outputs: names, attrs });
-    this.folded = undefined;
+    const node: Node = { name: this.fresh(`${base}/${op}`), op, domain: '', inputs, outputs: names, attrs };
+    this.nodes.push(node);
+    this.infer(node);
     return names;
   }
 
@@ -100,10 +101,7 @@ export class GraphBuilder {
 
   /** The value of `name` if it is a constant, or folds to one given the pinned inputs. */
   constantValue(name: string): Tensor | undefined {
-    const direct = this.initializers.get(name);
-    if (direct) return direct;
-    this.fold();
-    return this.folded!.get(name);
+    return this.initializers.get(name) ?? this.folded.get(name);
   }
 
   /** The inferred type of a value (undefined if inference cannot tell yet). */
@@ -112,10 +110,7 @@ export class GraphBuilder {
     if (init) return { dtype: init.dtype, shape: init.shape };
     const input = this.inputs.find((v) => v.name === name);
     if (input) return input.type;
-    this.fold();
-    const folded = this.folded!.get(name);
-    if (folded) return { dtype: folded.dtype, shape: folded.shape };
-    return this.foldedTypes!.get(name);
+    return this.types.get(name);
   }
 
   /** Rank of a value if known. */
@@ -134,21 +129,26 @@ export class GraphBuilder {
     };
   }
 
-  private fold(): void {
-    if (this.folded) return;
-    const produced = this.nodes.flatMap((n) => n.outputs);
-    const partial = this.graph(
-      produced.map((name) => ({ name, type: { dtype: 'float32', shape: undefined } })),
-      'partial',
-    );
+  /** Types (and values, when they fold) of a new node's outputs; unknown if inference cannot tell. */
+  private infer(node: Node): void {
+    const typeOfInput = (name: string): TensorType => {
+      const t = this.typeOf(name);
+      if (t) return t;
+      throw new Error(`the type of ${name} is not known`);
+    };
     try {
-      const inferred = inferShapes(partial, { fold: true });
-      this.folded = inferred.initializers;
-      this.foldedTypes = inferred.valueTypes;
+      const { types, folded } = inferNode(node, typeOfInput, (n) => this.constantValue(n), MAX_FOLD);
+      node.outputs.forEach((name, i) => {
+        const value = folded?.[i];
+        if (value) this.folded.set(name, value);
+        const t = value ? { dtype: value.dtype, shape: value.shape } : types[i];
+        if (t) this.types.set(name, t);
+      });
     } catch {
-      // what cannot be inferred yet (unpinned inputs) is simply not known
-      this.folded = new Map();
-      this.foldedTypes = new Map();
+      // what cannot be inferred yet (unpinned inputs, unknown ranks) is simply not known
     }
   }
 }
+
+/** Folding while building serves shape arithmetic; big constant results wait for the compiler. */
+const MAX_FOLD = 1 << 20;

@@ -28,20 +28,16 @@ export function inferShapes(graph: Graph, options: InferOptions = { fold: true }
   for (const v of graph.inputs) types.set(v.name, v.type);
   const kept: Node[] = [];
   for (const node of graph.nodes) {
-    const def = opOf(node);
-    const inputTypes = node.inputs.map((name) =>
-      name === '' ? undefined : typeOfValue(name, types, graph, node),
-    );
-    const inputConsts = node.inputs.map((name) => (name === '' ? undefined : constants.get(name)));
-    const attrs = attrsOf(node, def);
-    const outTypes = withNodeErrors(node, () =>
-      def.infer({ inputs: inputTypes, constants: inputConsts, attrs, outputCount: node.outputs.length }),
+    const { types: outTypes, folded } = inferNode(
+      node,
+      (name) => typeOfValue(name, types, graph, node),
+      (name) => constants.get(name),
+      options.fold ? maxFold : undefined,
     );
     node.outputs.forEach((name, i) => {
       const t = outTypes[i];
       if (name !== '' && t) types.set(name, t);
     });
-    const folded = options.fold ? tryFold(node, def, inputTypes, inputConsts, outTypes, maxFold) : undefined;
     if (folded) {
       node.outputs.forEach((name, i) => {
         const t = folded[i];
@@ -64,6 +60,35 @@ export function inferShapes(graph: Graph, options: InferOptions = { fold: true }
   for (const node of kept) for (const name of valuesRead(node)) live.add(name);
   const initializers = new Map([...constants].filter(([name]) => live.has(name)));
   return { ...graph, nodes: kept, outputs, initializers, valueTypes };
+}
+
+export interface NodeInference {
+  readonly types: readonly (TensorType | undefined)[];
+  /** The outputs' values when the node folds (all its inputs known, small enough). */
+  readonly folded: readonly (Tensor | undefined)[] | undefined;
+}
+
+/**
+ * One node's output types, and its output values when every input is a compile-time constant and
+ * `maxFold` allows folding (inferShapes walks a graph with it; frontends infer node by node as they
+ * build).
+ */
+export function inferNode(
+  node: Node,
+  typeOfInput: (name: string) => TensorType,
+  constantOf: (name: string) => Tensor | undefined,
+  maxFold: number | undefined,
+): NodeInference {
+  const def = opOf(node);
+  const inputTypes = node.inputs.map((name) => (name === '' ? undefined : typeOfInput(name)));
+  const inputConsts = node.inputs.map((name) => (name === '' ? undefined : constantOf(name)));
+  const attrs = attrsOf(node, def);
+  const types = withNodeErrors(node, () =>
+    def.infer({ inputs: inputTypes, constants: inputConsts, attrs, outputCount: node.outputs.length }),
+  );
+  const folded =
+    maxFold === undefined ? undefined : tryFold(node, def, inputTypes, inputConsts, types, maxFold);
+  return { types, folded };
 }
 
 function typeOfValue(name: string, types: Map<string, TensorType>, graph: Graph, node: Node): TensorType {
