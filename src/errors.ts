@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'NCC_BAD_OPTION'
   | 'NCC_UNSUPPORTED_OP'
   | 'NCC_UNSUPPORTED_DTYPE'
+  /** A program construct a static tensor graph cannot express (data-dependent control flow, non-tensor I/O). */
+  | 'NCC_UNSUPPORTED_CONSTRUCT'
   | 'NCC_DYNAMIC_SHAPE'
   | 'NCC_SHAPE_MISMATCH'
   | 'NCC_INVALID_GRAPH'

@@ -7,6 +7,7 @@ import { NccError, isNccError } from '../errors.js';
 import { importOnnxFile } from '../frontends/onnx/import.js';
 import { importTensorflowFile } from '../frontends/tensorflow/import.js';
 import { isSavedModelDir } from '../frontends/tensorflow/saved-model.js';
+import { importPytorchFile } from '../frontends/pytorch/import.js';
 import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
 import { checkSupported } from '../passes/check-supported.js';
 import { inferShapes } from '../passes/infer-shapes.js';
@@ -15,7 +16,7 @@ import { pinHint, requireStaticInputs, requireStaticShapes } from '../passes/req
 import { selectOutputs } from '../passes/select-outputs.js';
 import '../ops/all.js';
 
-export const FRAMEWORKS = ['onnx', 'tensorflow'] as const;
+export const FRAMEWORKS = ['onnx', 'tensorflow', 'pytorch'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface LoadOptions {
@@ -41,6 +42,7 @@ export function detectFramework(path: string, given?: string): Framework {
   const ext = extname(path).toLowerCase();
   if (ext === '.onnx') return 'onnx';
   if (ext === '.pb' || ext === '.pbtxt' || ext === '.json' || isSavedModelDir(path)) return 'tensorflow';
+  if (ext === '.pt' || ext === '.pth' || ext === '.ptl') return 'pytorch';
   throw new NccError('NCC_BAD_OPTION', `cannot tell the framework of ${path}`, {
     file: path,
     hint: `pass --framework (${FRAMEWORKS.join(', ')})`,
@@ -63,12 +65,18 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
             ...(options.signature ? { signature: options.signature } : {}),
             ...(options.tags ? { tags: options.tags } : {}),
           })
-        : unreachable(framework);
+        : framework === 'pytorch'
+          ? importPytorchFile(path, { ioConfig: io })
+          : unreachable(framework);
   verifyGraph(model.graph);
   // prune first: a requested subset of outputs may cut away an unsupported tail (NMS after a detector)
   // the TensorFlow frontend converts only what the requested outputs need, and names them itself
   // (a SavedModel's outputs are its signature's, which --io-config may narrow as for ONNX)
-  const outputs = framework === 'tensorflow' && !isSavedModelDir(path) ? undefined : io.outputs;
+  // as does the PyTorch frontend (TorchScript outputs are unnamed: --io-config may name them)
+  const outputs =
+    (framework === 'tensorflow' && !isSavedModelDir(path)) || framework === 'pytorch'
+      ? undefined
+      : io.outputs;
   const pinned = selectOutputs(pinInputs(model.graph, io), outputs);
   checkSupported(pinned, path);
   if (options.requireStatic) requireStaticInputs(pinned);

@@ -32,6 +32,8 @@ export class GraphBuilder {
   /** Values folded to constants, and the inferred types of the others, by value name. */
   private readonly folded = new Map<string, Tensor>();
   private readonly types = new Map<string, TensorType>();
+  /** Why inference failed for a value (a shape mismatch the frontend should report). */
+  private readonly failures = new Map<string, string>();
 
   /** A value name not used yet, close to `base`. */
   fresh(base: string): string {
@@ -113,6 +115,11 @@ export class GraphBuilder {
     return this.types.get(name);
   }
 
+  /** Why a value's type is not known: the inference error of the node that made it. */
+  whyUnknown(name: string): string | undefined {
+    return this.failures.get(name);
+  }
+
   /** Rank of a value if known. */
   rankOf(name: string): number | undefined {
     return this.typeOf(name)?.shape?.length;
@@ -144,8 +151,9 @@ export class GraphBuilder {
         const t = value ? { dtype: value.dtype, shape: value.shape } : types[i];
         if (t) this.types.set(name, t);
       });
-    } catch {
+    } catch (e) {
       // what cannot be inferred yet (unpinned inputs, unknown ranks) is simply not known
+      for (const name of node.outputs) this.failures.set(name, (e as Error).message);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FRAMEWORKS, detectFramework } from '../../driver/load-model.js';
 import { TF_OPS } from '../../frontends/tensorflow/ops/index.js';
+import { supportedTorchOps } from '../../frontends/pytorch/calls.js';
 import { registeredOps } from '../../ops/all.js';
 
 /** Supported op types, generated from the registry and the frontends' mapping tables (no hand-kept list). */
@@ -15,6 +16,14 @@ export function listOperatorsCommand(program: Command): void {
         const ops = [...TF_OPS.keys()].sort();
         console.log(
           `# ${ops.length} TensorFlow operators (mapped onto the IR by src/frontends/tensorflow/ops)`,
+        );
+        for (const op of ops) console.log(op);
+        return;
+      }
+      if (framework === 'pytorch') {
+        const ops = supportedTorchOps();
+        console.log(
+          `# ${ops.length} TorchScript operators (aten ops mapped by src/frontends/pytorch/aten, computed at compile time when they work on sizes and lists)`,
         );
         for (const op of ops) console.log(op);
         return;

@@ -133,6 +133,9 @@ function pickleHooks(
       if (name === 'torch._utils._rebuild_qtensor') return rebuildQuantized(args);
       if (name === 'torch._utils._rebuild_parameter') return args[0];
       if (name === 'collections.OrderedDict') return new Map();
+      // typed lists of TorchScript's pickler (build_intlist, build_tensorlist, ...) are plain lists
+      if (callable.module === 'torch.jit._pickle' && /^build_\w+list$/.test(callable.name)) return args[0];
+      if (name === 'torch.jit._pickle.restore_type_tag') return args[0];
       return undefined;
     },
   };

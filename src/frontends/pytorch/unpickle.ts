@@ -29,6 +29,14 @@ export class PyObject {
   }
 }
 
+/** A Python float (JS numbers cannot tell 1.0 from 1; TorchScript's int/float typing needs it). */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+}
+
 export interface PickleHooks {
   /** The value a GLOBAL stands for (default: the PyGlobal itself). */
   global?(module: string, name: string): unknown;
@@ -99,7 +107,7 @@ class Unpickler {
           this.stack.push(this.long(this.u32()));
           break;
         case 0x47: // BINFLOAT (big-endian)
-          this.stack.push(this.view.getFloat64(this.skip(8), false));
+          this.stack.push(new PyFloat(this.view.getFloat64(this.skip(8), false)));
           break;
         case 0x49: // INT (text)
           this.stack.push(this.textInt(this.line()));
@@ -108,7 +116,7 @@ class Unpickler {
           this.stack.push(this.textInt(this.line().replace(/L$/, '')));
           break;
         case 0x46: // FLOAT (text)
-          this.stack.push(Number(this.line()));
+          this.stack.push(new PyFloat(Number(this.line())));
           break;
         case 0x58: // BINUNICODE
           this.stack.push(this.utf8(this.u32()));
