@@ -92,6 +92,63 @@ test('list-operators --framework tensorflow prints the mapping table, including 
   assert.deepEqual(lines.slice(1), [...lines.slice(1)].sort());
 });
 
+test('list-operators --framework pytorch prints the TorchScript mapping table, including the ops issue 7 names', () => {
+  const r = cli('list-operators', '--framework', 'pytorch');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, new RegExp(`^# ${lines.length - 1} TorchScript operators`));
+  const names = new Set(lines.slice(1).map((l) => l.replace(/[ (].*$/, '')));
+  for (const op of [
+    'aten::_convolution',
+    'aten::conv_transpose2d',
+    'aten::addmm',
+    'aten::layer_norm',
+    'aten::group_norm',
+    'aten::hardswish',
+    'aten::adaptive_avg_pool2d',
+    'aten::rsub',
+    'aten::masked_fill',
+    'aten::einsum',
+    'aten::upsample_bilinear2d',
+    'aten::type_as',
+    'prepacked::conv2d_clamp_run',
+    'prepacked::linear_clamp_run',
+    'quantized::linear_dynamic',
+    'aten::size',
+    'prim::NumToTensor',
+  ])
+    assert.ok(names.has(op), op);
+  assert.deepEqual(lines.slice(1), [...lines.slice(1)].sort());
+});
+
+const FOO = join(SHARED, 'models/torchscript/tch_foo/foo.pt');
+test(
+  'compile takes a TorchScript archive by its extension; without --io-config it says what to pin',
+  { skip: existsSync(FOO) ? false : `${FOO} is not present` },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncc-cli-pt-'));
+    try {
+      const out = join(dir, 'foo.neff');
+      const unpinned = cli('compile', FOO, '--output', out);
+      const [, hint] = assertFails(unpinned, 'NCC_DYNAMIC_SHAPE');
+      assert.match(hint ?? '', /--io-config/);
+      assert.equal(existsSync(out), false, 'no partial NEFF');
+      const ok = cli(
+        'compile',
+        FOO,
+        '--io-config',
+        '{"inputs": {"x": [[5], "float32"], "y": [[1], "float32"]}}',
+        '--output',
+        out,
+      );
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.ok(existsSync(out));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test('list-operators with an unknown framework is NCC_BAD_OPTION', () => {
   assertFails(cli('list-operators', '--framework', 'caffe'), 'NCC_BAD_OPTION');
 });

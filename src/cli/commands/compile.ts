@@ -37,7 +37,10 @@ export function compileCommand(program: Command): void {
     .command('compile')
     .description('compile a model to a NEFF file')
     .argument('<model>', 'model file')
-    .option('--framework <name>', 'onnx or tensorflow (case-insensitive; default: from the file name)')
+    .option(
+      '--framework <name>',
+      'onnx, tensorflow or pytorch (case-insensitive; default: from the file name)',
+    )
     .option('--signature <name>', 'TensorFlow SavedModel: the signature to compile (default serving_default)')
     .option('--tags <list>', "TensorFlow SavedModel: the meta graph's tags, comma-separated (default serve)")
     .option('--io-config <json|file>', IO_CONFIG_HELP)

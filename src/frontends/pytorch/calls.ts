@@ -4,13 +4,13 @@
  * (`ops.prepacked.conv2d_clamp_run`), free functions and methods of the archive's code. Ops are
  * looked up in the mapping table; what is missing is recorded, not thrown, so one run lists all.
  */
-import { isNccError } from '../../errors.js';
+import { NccError, isNccError } from '../../errors.js';
 import { AtenCall, DataDependentError, LowerError, ShapeError } from './aten/call.js';
 import { TORCH_OPS } from './aten/index.js';
 import { PRIM_OPS, PY_ATEN, PY_BUILTINS, type BuiltinContext } from './builtins.js';
 import { ModelRaised, namesOf, type Frame, type Interpreter } from './interpreter.js';
 import { SCALAR_ATEN, binaryOp } from './scalar-ops.js';
-import { BindError, bindArgs } from './schema.js';
+import { bindArgs } from './schema.js';
 import type { Expr, Stmt } from './torchscript-ast.js';
 import { NONE, UNKNOWN, bool, describe, float, str, type Value } from './values.js';
 
@@ -113,12 +113,14 @@ export class CallResolver {
       if (name?.kind !== 'str') throw new Error('getattr needs a constant name');
       return this.attributeOf(obj!, name.value, frame);
     }
-    const builtin = PY_BUILTINS[callee];
-    if (builtin)
+    if (callee in PY_BUILTINS) {
+      if ([...args, ...kwargs.map(([, v]) => v)].some(containsUnknown)) return UNKNOWN;
+      const builtin = PY_BUILTINS[callee]!;
       return (
         this.guard(callee, frame, () => builtin(args, this.builtinContext(frame))) ??
         this.unsupported(callee, frame)
       );
+    }
     if (callee.startsWith('__torch__.')) return this.scriptCall(callee, args, kwargs, frame);
     const op = opName(callee);
     if (op === undefined) return this.unsupported(callee, frame);
@@ -174,8 +176,11 @@ export class CallResolver {
         this.problems.op(name, where, e.message);
         return UNKNOWN;
       }
-      if (e instanceof ShapeError || e instanceof LowerError || e instanceof BindError)
-        throw new Error(`${name} at ${where}: ${e.message}`, { cause: e });
+      if (e instanceof ShapeError)
+        throw new NccError('NCC_SHAPE_MISMATCH', `${name} at ${where}: ${e.message}`, {
+          op: name,
+          hint: "the input shapes in --io-config do not fit what the model's code does with them; check them",
+        });
       throw new Error(`${name} at ${where}: ${(e as Error).message}`, { cause: e });
     }
   }

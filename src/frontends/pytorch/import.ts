@@ -38,6 +38,7 @@ export function importPytorchFile(path: string, options: TorchImportOptions = {}
   const forward = program.classes.get(root.cls)?.methods.get('forward');
   if (!forward) throw badModel(path, `its module ${root.cls} has no forward method (nothing to compile)`);
   const problems = new Problems();
+  checkReturnType(forward, problems);
   const args = bindInputs(forward, g, problems, path, options.ioConfig);
   const interp = new Interpreter(program, g, problems);
   let result: Value;
@@ -150,6 +151,17 @@ function bindInputs(
     );
   }
   return args;
+}
+
+/** forward's declared result: Tensors, or tuples and lists of them (nested). */
+function checkReturnType(forward: FunctionDef, problems: Problems): void {
+  const declared = forward.returns ? typeText(forward.returns) : 'Tensor';
+  const tensorsOnly = declared.replace(/\b(Tuple|List)\[|\]|,|\s|\bTensor\b/g, '') === '';
+  if (!tensorsOnly)
+    problems.construct(
+      `forward returns ${declared} (only Tensors, and tuples or lists of them, compile)`,
+      'forward',
+    );
 }
 
 /**
