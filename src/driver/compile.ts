@@ -25,6 +25,9 @@ export interface CompileOptions {
   /** TensorFlow SavedModels: which signature (default serving_default) of the meta graph with these tags (default serve). */
   readonly signature?: string;
   readonly tags?: readonly string[];
+  /** MXNet: the checkpoint's .params file, or its epoch. */
+  readonly params?: string;
+  readonly epoch?: number;
   readonly ioConfig?: IoConfig;
   /** -O level: 0 no optimization, 2 the default. */
   readonly optLevel?: OptLevel;
@@ -83,6 +86,8 @@ export function compileModel(path: string, options: CompileOptions = {}): Compil
       ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
       ...(options.signature ? { signature: options.signature } : {}),
       ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.params ? { params: options.params } : {}),
+      ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
     }),
   );
   return compileStaticModel(model, options, clock);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Graph, Model } from '../ir/graph.js';
 import { isStaticShape } from '../ir/shape.js';
@@ -8,6 +9,7 @@ import { importOnnxFile } from '../frontends/onnx/import.js';
 import { importTensorflowFile } from '../frontends/tensorflow/import.js';
 import { isSavedModelDir } from '../frontends/tensorflow/saved-model.js';
 import { importPytorchFile } from '../frontends/pytorch/import.js';
+import { importMxnetFiles } from '../frontends/mxnet/import.js';
 import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
 import { checkSupported } from '../passes/check-supported.js';
 import { inferShapes } from '../passes/infer-shapes.js';
@@ -16,7 +18,7 @@ import { pinHint, requireStaticInputs, requireStaticShapes } from '../passes/req
 import { selectOutputs } from '../passes/select-outputs.js';
 import '../ops/all.js';
 
-export const FRAMEWORKS = ['onnx', 'tensorflow', 'pytorch'] as const;
+export const FRAMEWORKS = ['onnx', 'tensorflow', 'pytorch', 'mxnet'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface LoadOptions {
@@ -25,6 +27,9 @@ export interface LoadOptions {
   /** TensorFlow SavedModels: the signature to compile (default serving_default) and the meta graph's tags (default serve). */
   readonly signature?: string;
   readonly tags?: readonly string[];
+  /** MXNet: the .params file of the checkpoint, or its epoch (PREFIX-NNNN.params). */
+  readonly params?: string;
+  readonly epoch?: number;
   /** Fail with NCC_DYNAMIC_SHAPE unless every value ends up with a static shape. */
   readonly requireStatic?: boolean;
 }
@@ -41,6 +46,7 @@ export function detectFramework(path: string, given?: string): Framework {
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.onnx') return 'onnx';
+  if (path.endsWith('-symbol.json') || (ext === '' && existsSync(`${path}-symbol.json`))) return 'mxnet';
   if (ext === '.pb' || ext === '.pbtxt' || ext === '.json' || isSavedModelDir(path)) return 'tensorflow';
   if (ext === '.pt' || ext === '.pth' || ext === '.ptl') return 'pytorch';
   throw new NccError('NCC_BAD_OPTION', `cannot tell the framework of ${path}`, {
@@ -67,7 +73,13 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
           })
         : framework === 'pytorch'
           ? importPytorchFile(path, { ioConfig: io })
-          : unreachable(framework);
+          : framework === 'mxnet'
+            ? importMxnetFiles(path, {
+                ioConfig: io,
+                ...(options.params ? { params: options.params } : {}),
+                ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
+              })
+            : unreachable(framework);
   verifyGraph(model.graph);
   // prune first: a requested subset of outputs may cut away an unsupported tail (NMS after a detector)
   // the TensorFlow frontend converts only what the requested outputs need, and names them itself

@@ -3,23 +3,17 @@ import { byteSize } from '../../ir/dtype.js';
 import type { Model } from '../../ir/graph.js';
 import { printGraph, printType } from '../../ir/print.js';
 import { sizeOf } from '../../ir/tensor.js';
-import { loadStaticModel, type Framework } from '../../driver/load-model.js';
-import { IO_CONFIG_HELP, ioConfigOf, type ModelOptions } from './io-options.js';
+import { loadStaticModel } from '../../driver/load-model.js';
+import { loadOptionsOf, withModelSource, type SourceFlags } from './model-source.js';
 
 /** `neuron-cc check`: import, pin, infer static shapes, and summarize (or fail with a coded error). */
 export function checkCommand(program: Command): void {
-  program
-    .command('check')
-    .description('import a model, infer static shapes and print a summary')
-    .argument('<model>', 'model file')
-    .option('--framework <name>', 'model format (default: from the file name)')
-    .option('--io-config <json|file>', IO_CONFIG_HELP)
+  withModelSource(
+    program.command('check').description('import a model, infer static shapes and print a summary'),
+  )
     .option('--dump-ir', 'print the IR after shape inference')
-    .action((path: string, opts: ModelOptions & { dumpIr?: boolean }) => {
-      const model = loadStaticModel(path, {
-        ...(opts.framework ? { framework: opts.framework as Framework } : {}),
-        ioConfig: ioConfigOf(opts),
-      });
+    .action((path: string, params: string | undefined, opts: SourceFlags & { dumpIr?: boolean }) => {
+      const model = loadStaticModel(path, loadOptionsOf(opts, params));
       console.log(summarize(model));
       if (opts.dumpIr) console.log(`\n${printGraph(model.graph)}`);
     });

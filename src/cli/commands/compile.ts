@@ -8,16 +8,11 @@ import type { NeffAccuracy } from '../../neff/contents.js';
 import { readNeff } from '../../neff/reader.js';
 import type { TensorInfo } from '../../runtime/index.js';
 import { feedsFromFlags } from './feeds.js';
-import type { Framework } from '../../driver/load-model.js';
 import { formatBytes } from './check.js';
-import { IO_CONFIG_HELP, ioConfigOf } from './io-options.js';
-import { parseFramework, parseVerbosity, type Verbosity } from './flags.js';
+import { parseVerbosity, type Verbosity } from './flags.js';
+import { loadOptionsOf, withModelSource, type SourceFlags } from './model-source.js';
 
-interface CompileFlags {
-  framework?: string;
-  signature?: string;
-  tags?: string;
-  ioConfig?: string;
+interface CompileFlags extends SourceFlags {
   output: string;
   optLevel: string;
   verbose?: string | boolean;
@@ -33,17 +28,7 @@ interface CompileFlags {
 
 /** `neuron-cc compile`: a model to one .neff file, written whole or not at all. */
 export function compileCommand(program: Command): void {
-  program
-    .command('compile')
-    .description('compile a model to a NEFF file')
-    .argument('<model>', 'model file')
-    .option(
-      '--framework <name>',
-      'onnx, tensorflow or pytorch (case-insensitive; default: from the file name)',
-    )
-    .option('--signature <name>', 'TensorFlow SavedModel: the signature to compile (default serving_default)')
-    .option('--tags <list>', "TensorFlow SavedModel: the meta graph's tags, comma-separated (default serve)")
-    .option('--io-config <json|file>', IO_CONFIG_HELP)
+  withModelSource(program.command('compile').description('compile a model to a NEFF file'))
     .option('--output <file>', 'the NEFF to write', 'out.neff')
     .option('-O, --opt-level <level>', 'optimization level 0-3', '2')
     .option(
@@ -69,9 +54,8 @@ export function compileCommand(program: Command): void {
       [] as string[],
     )
     .option('--verbose [level]', 'progress detail: DEBUG, INFO, WARN, ERROR or 0-3 (default INFO)')
-    .action(async (path: string, flags: CompileFlags) => {
+    .action(async (path: string, params: string | undefined, flags: CompileFlags) => {
       const verbosity = parseVerbosity(flags.verbose);
-      const framework: Framework | undefined = flags.framework ? parseFramework(flags.framework) : undefined;
       const optLevel = Number(flags.optLevel);
       if (![0, 1, 2, 3].includes(optLevel)) {
         throw new NccError('NCC_BAD_OPTION', `-O ${flags.optLevel} is not an optimization level`, {
@@ -80,18 +64,10 @@ export function compileCommand(program: Command): void {
       }
       const started = performance.now();
       const autoCast = parseAutoCast(flags);
+      const source = loadOptionsOf(flags, params);
       const options = {
-        ...(framework ? { framework } : {}),
-        ...(flags.signature ? { signature: flags.signature } : {}),
-        ...(flags.tags
-          ? {
-              tags: flags.tags
-                .split(',')
-                .map((t) => t.trim())
-                .filter(Boolean),
-            }
-          : {}),
-        ioConfig: ioConfigOf(flags),
+        ...source,
+        ioConfig: source.ioConfig!,
         optLevel: optLevel as OptLevel,
         ...(flags.tune ? { tune: true } : {}),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),

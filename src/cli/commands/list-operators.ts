@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { FRAMEWORKS, detectFramework } from '../../driver/load-model.js';
 import { TF_OPS } from '../../frontends/tensorflow/ops/index.js';
 import { supportedTorchOps } from '../../frontends/pytorch/calls.js';
+import { MX_OPS } from '../../frontends/mxnet/ops/index.js';
 import { registeredOps } from '../../ops/all.js';
 
 /** Supported op types, generated from the registry and the frontends' mapping tables (no hand-kept list). */
@@ -17,6 +18,12 @@ export function listOperatorsCommand(program: Command): void {
         console.log(
           `# ${ops.length} TensorFlow operators (mapped onto the IR by src/frontends/tensorflow/ops)`,
         );
+        for (const op of ops) console.log(op);
+        return;
+      }
+      if (framework === 'mxnet') {
+        const ops = Object.keys(MX_OPS).sort();
+        console.log(`# ${ops.length} MXNet operators (mapped onto the IR by src/frontends/mxnet/ops)`);
         for (const op of ops) console.log(op);
         return;
       }
