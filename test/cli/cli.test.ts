@@ -149,6 +149,94 @@ test(
   },
 );
 
+test('list-operators --framework mxnet prints the MXNet mapping table, including the ops issue 8 names', () => {
+  const r = cli('list-operators', '--framework', 'mxnet');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, new RegExp(`^# ${lines.length - 1} MXNet operators`));
+  for (const op of [
+    'Convolution',
+    'Deconvolution',
+    'FullyConnected',
+    'BatchNorm',
+    'Activation',
+    'LeakyReLU',
+    'Pooling',
+    'Flatten',
+    'Reshape',
+    'transpose',
+    'Concat',
+    'SliceChannel',
+    'split',
+    'slice_axis',
+    'slice',
+    'elemwise_add',
+    'broadcast_mul',
+    '_plus_scalar',
+    '_rminus_scalar',
+    '_maximum_scalar',
+    'softmax',
+    'SoftmaxActivation',
+    'SoftmaxOutput',
+    'L2Normalization',
+    'Dropout',
+    'clip',
+    'Embedding',
+    'expand_dims',
+    'squeeze',
+    'mean',
+    'sum',
+    'max',
+    'UpSampling',
+    'Crop',
+    'Pad',
+    'LayerNorm',
+    'batch_dot',
+    'dot',
+  ])
+    assert.ok(lines.includes(op), op);
+  assert.deepEqual(lines.slice(1), [...lines.slice(1)].sort());
+});
+
+const MX = join(SHARED, 'models/mxnet/mobileface_v3');
+test(
+  'compile takes an MXNet symbol with its .params file, or --epoch',
+  { skip: existsSync(MX) ? false : `${MX} is not present` },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncc-cli-mx-'));
+    try {
+      const symbol = join(MX, 'MobileFace_Identification_V3-symbol.json');
+      const io = '{"inputs": {"data": [[1,3,112,112], "float32"]}}';
+      const two = cli(
+        'compile',
+        symbol,
+        join(MX, 'MobileFace_Identification_V3-0000.params'),
+        '--io-config',
+        io,
+        '--output',
+        join(dir, 'a.neff'),
+      );
+      assert.equal(two.status, 0, two.stderr);
+      const epoch = cli(
+        'compile',
+        symbol,
+        '--epoch',
+        '0',
+        '--io-config',
+        io,
+        '--output',
+        join(dir, 'b.neff'),
+      );
+      assert.equal(epoch.status, 0, epoch.stderr);
+      assert.deepEqual(readFileSync(join(dir, 'a.neff')), readFileSync(join(dir, 'b.neff')));
+      assertFails(cli('check', symbol, '--epoch', '3', '--io-config', io), 'NCC_FILE_NOT_FOUND');
+      assertFails(cli('check', symbol, '--epoch', 'x', '--io-config', io), 'NCC_BAD_OPTION');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test('list-operators with an unknown framework is NCC_BAD_OPTION', () => {
   assertFails(cli('list-operators', '--framework', 'caffe'), 'NCC_BAD_OPTION');
 });
