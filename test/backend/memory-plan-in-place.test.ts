@@ -63,6 +63,27 @@ test('a map reading x[i] and then writing y[i] may write over x; other shapes of
   assert.deepEqual(inPlaceCandidates(k), []);
 });
 
+test('a value stored and then read again after the store (a running sum) keeps its own buffer', () => {
+  // run = run + x[i]; y[i] = run, written with one expression object used twice: the second use
+  // comes after the store, where y's bytes would already have replaced x[i]
+  const next = binary('add', 'f32', constant('f32', 0), load('a', 'float32', at('i')));
+  const k: Kernel = {
+    name: 'scan',
+    node: 'scan',
+    reads: ['a'],
+    writes: ['b'],
+    body: [
+      {
+        op: 'loop',
+        v: 'i',
+        extent: N,
+        body: [store('b', 'float32', at('i'), next), { op: 'set', name: 'run', type: 'f32', value: next }],
+      },
+    ],
+  };
+  assert.deepEqual(inPlaceCandidates(k), []);
+});
+
 test('the planner places a dying input and the output written over it at one offset', () => {
   const exp = (x: string) => (i: string) => unary('exp', 'f32', load(x, 'float32', at(i)));
   // y = exp(exp(x)) * x: x stays live to the end, so separately three buffers meet at k1 and k2

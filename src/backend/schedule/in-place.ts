@@ -29,16 +29,19 @@ function canShare(body: readonly Stmt[], x: string, y: string): boolean {
   if (!site || site.store.index.dynamic) return false;
   const { store, list } = site;
   const at = list.indexOf(store);
-  // loads of x allowed: in `set`s before the store in its list, and in the store's value
-  const allowed = new Set<Expr>();
-  const collect = (e: Expr): void => {
-    for (const l of loadsOf(e, x)) allowed.add(l);
-  };
+  // loads of x allowed: in `set`s before the store in its list, and in the store's value. Judged
+  // by statement, not by expression object: a kernel may reuse one expression tree after the store
+  // (a running sum assigned from the value just stored), which would then read y's bytes.
+  const allowedAt = new Set<Stmt>([store]);
+  const allowed: Expr[] = [];
   for (let i = 0; i < at; i++) {
     const s = list[i]!;
-    if (s.op === 'set') collect(s.value);
+    if (s.op === 'set') {
+      allowedAt.add(s);
+      allowed.push(...loadsOf(s.value, x));
+    }
   }
-  collect(store.value);
+  allowed.push(...loadsOf(store.value, x));
   for (const l of allowed) {
     if (l.op !== 'load' || l.index.dynamic || !sameIndex(l.index, store.index)) return false;
     if (byteSize(l.dtype) !== byteSize(store.dtype)) return false;
@@ -52,7 +55,7 @@ function canShare(body: readonly Stmt[], x: string, y: string): boolean {
       if (refs.includes(x) || refs.includes(y)) ok = false;
     }
     for (const e of exprsOf(s)) {
-      for (const l of loadsOf(e, x)) if (!allowed.has(l)) ok = false;
+      if (!allowedAt.has(s) && loadsOf(e, x).length) ok = false;
       if (loadsOf(e, y).length) ok = false;
     }
   });
