@@ -9,7 +9,10 @@ import { attr, type GraphBuilder, type IrAttrs } from '../../graph-builder.js';
 import { codeOfDType } from '../../../ops/support/dtype-codes.js';
 import { parseSchema, type Schema } from '../schema.js';
 import { describe, isScalar, type Value } from '../values.js';
-import { dtypeOfScalarType, resultType, type Operand } from './promote.js';
+import { dtypeOfScalarType, isFloating, resultType, type Operand } from './promote.js';
+
+/** How the values of CONSTANTS.cN are named (program.ts names each by where it comes from). */
+const ARCHIVE_CONSTANT = 'CONSTANTS.c';
 
 /** A mapping refuses a case it cannot lower (`unsupported`) or an argument that makes no sense. */
 export class LowerError extends Error {
@@ -187,7 +190,17 @@ export class AtenCall {
   resultType(...values: readonly Value[]): DType {
     return resultType(
       values.map((v): Operand => {
-        if (v.kind === 'tensor') return { dtype: this.dtypeOf(v.name), rank: this.rankOf(v.name) };
+        if (v.kind === 'tensor') {
+          const dtype = this.dtypeOf(v.name);
+          const rank = this.rankOf(v.name);
+          // TorchScript loads 0-d tensors of the constant table (traced Python scalars) as wrapped
+          // numbers: they promote like the scalar they were (int64 + 1.5 is float32, not float64)
+          if (rank === 0 && v.name.startsWith(ARCHIVE_CONSTANT))
+            return dtype === 'bool'
+              ? { kind: 'bool', value: false }
+              : { kind: isFloating(dtype) ? 'float' : 'int', value: 0 };
+          return { dtype, rank };
+        }
         if (isScalar(v)) return v;
         throw new LowerError(`expected a Tensor or a number, got ${describe(v)}`);
       }),

@@ -5,8 +5,9 @@
  */
 import type { DType } from '../../../ir/dtype.js';
 import { fromNumbers, sizeOf } from '../../../ir/tensor.js';
-import { tensor, type Value } from '../values.js';
+import { isScalar, tensor, type Value } from '../values.js';
 import { LowerError, op, type AtenCall, type AtenTable } from './call.js';
+import { isFloating } from './promote.js';
 
 function constant(c: AtenCall, dtype: DType, shape: readonly number[], values: (i: number) => number): Value {
   const n = sizeOf(shape);
@@ -70,20 +71,26 @@ export const CREATION_OPS: AtenTable = {
   'aten::full_like': op(`full_like(self, fill_value, ${LIKE})`, filledLike('fill')),
   'aten::new_zeros': op(`new_zeros(self, size, ${FACTORY})`, newFilled(0)),
   'aten::new_ones': op(`new_ones(self, size, ${FACTORY})`, newFilled(1)),
-  'aten::arange': op(`arange(a, b=None, c=None, d=None, e=None, f=None, g=None, dtype=None)`, (c) => {
-    // arange(end, dtype, layout, device, pin_memory) | arange(start, end, step?, dtype, ...)
-    const nums: Value[] = [];
+  'aten::arange': op(`arange(a, b=None, c=None, d=None, e=None, f=None, g=None, ${FACTORY})`, (c) => {
+    // arange(end) | arange(start, end) | arange(start, end, step); the rest is keywords in
+    // TorchScript, but older archives spell dtype, layout, device and pin_memory positionally
+    const nums: { value: number; float: boolean }[] = [];
     let dtype = c.dtype('dtype');
     for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
       const v = c.value(k);
-      if ((v.kind === 'int' || v.kind === 'float') && dtype === undefined && nums.length < 3) nums.push(v);
-      else if (v.kind === 'int' && dtype === undefined && nums.length >= 1) dtype = c.dtype(k);
-      else if (v.kind === 'none' && nums.length === 1 && k === 'b') break;
+      if (v.kind === 'none') break;
+      if (v.kind === 'int' && nums.length === 3 && dtype === undefined) dtype = c.dtype(k);
+      else if (nums.length < 3 && (isScalar(v) || v.kind === 'tensor')) {
+        const float = v.kind === 'float' || (v.kind === 'tensor' && isFloating(c.dtypeOf(v.name)));
+        nums.push({ value: c.number(k), float });
+      } else break;
     }
-    const n = nums.map((v) => Number((v as { value: number }).value));
+    if (nums.length === 0) throw new LowerError('arange needs an end');
+    const n = nums.map((v) => v.value);
     const [start, end, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
+    if (step === 0) throw new LowerError('arange step must not be zero');
     const count = Math.max(0, Math.ceil((end - start) / step));
-    const dt = dtype ?? (nums.some((v) => v.kind === 'float') ? 'float32' : 'int64');
+    const dt = dtype ?? (nums.some((v) => v.float) ? 'float32' : 'int64');
     return constant(c, dt, [count], (i) => start + i * step);
   }),
   'aten::tensor': op('tensor(data, dtype=None, device=None, requires_grad=False)', (c) => {

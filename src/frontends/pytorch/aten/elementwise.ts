@@ -5,7 +5,7 @@
  */
 import type { DType } from '../../../ir/dtype.js';
 import { attr } from '../../graph-builder.js';
-import { isScalar, tensor, type Value } from '../values.js';
+import { NONE, isScalar, tensor, type Value } from '../values.js';
 import { LowerError, op, type AtenCall, type AtenOp, type AtenTable } from './call.js';
 import { isFloating } from './promote.js';
 
@@ -43,6 +43,8 @@ function arith(onnx: 'Add' | 'Sub' | 'Mul', c: AtenCall, self: Value, other: Val
   const dt = c.resultType(self, other);
   const a = c.operand(self, dt);
   let b = c.operand(other, dt);
+  // bools add as `or` and multiply as `and` (torch refuses to subtract them)
+  if (dt === 'bool' && onnx !== 'Sub') return c.one(onnx === 'Add' ? 'Or' : 'And', [a, b]);
   if (alpha && !(isScalar(alpha) && Number(alpha.value) === 1)) b = c.one('Mul', [b, c.operand(alpha, dt)]);
   return c.one(onnx, [a, b]);
 }
@@ -103,18 +105,38 @@ function clip(c: AtenCall, x: string, lo: number | undefined, hi: number | undef
   return c.one('Clip', [x, bound(lo), bound(hi)]);
 }
 
-function clamp(c: AtenCall): Value {
-  const x = c.tensor('self');
-  const lo = c.value('min');
-  const hi = c.value('max');
+/** clamp promotes with its bounds: an int64 tensor clamped to 0.5 is float32. */
+function clamp(c: AtenCall, lo = c.value('min'), hi = c.value('max')): Value {
+  const dt = c.resultType(c.value('self'), ...[lo, hi].filter((v) => v.kind !== 'none'));
+  const x = c.cast(c.tensor('self'), dt);
   if (lo.kind === 'tensor' || hi.kind === 'tensor') {
-    const dt = c.resultType(c.value('self'), ...[lo, hi].filter((v) => v.kind !== 'none'));
-    let y = c.cast(x, dt);
+    let y = x;
     if (lo.kind !== 'none') y = c.one('Max', [y, c.operand(lo, dt)]);
     if (hi.kind !== 'none') y = c.one('Min', [y, c.operand(hi, dt)]);
     return out(y);
   }
-  return out(clip(c, x, c.optNumber('min'), c.optNumber('max')));
+  const bound = (v: Value): number | undefined => (isScalar(v) ? Number(v.value) : undefined);
+  return out(clip(c, x, bound(lo), bound(hi)));
+}
+
+/** floor, ceil and round leave integers as they are (ONNX's only take floats). */
+function rounding(onnx: 'Floor' | 'Ceil'): AtenOp {
+  return op('unary(self)', (c) => {
+    const x = c.tensor('self');
+    return out(isFloating(c.dtypeOf(x)) ? c.one(onnx, [x]) : x);
+  });
+}
+
+/** round(x, decimals): half to even at 10^-decimals, as torch scales, rounds and scales back. */
+function round(c: AtenCall): Value {
+  const x = c.tensor('self');
+  const dt = c.dtypeOf(x);
+  if (!isFloating(dt)) return out(x);
+  const decimals = c.int('decimals');
+  if (decimals === 0) return out(c.one('Round', [x]));
+  const k = c.operand({ kind: 'float', value: 10 ** Math.abs(decimals) }, dt);
+  const [up, down] = decimals > 0 ? (['Mul', 'Div'] as const) : (['Div', 'Mul'] as const);
+  return out(c.one(down, [c.one('Round', [c.one(up, [x, k])]), k]));
 }
 
 function toDtype(c: AtenCall): Value {
@@ -197,9 +219,9 @@ const UNARY: AtenTable = {
   'aten::erf': unary('Erf'),
   'aten::sin': unary('Sin'),
   'aten::cos': unary('Cos'),
-  'aten::floor': unary('Floor', {}, false),
-  'aten::ceil': unary('Ceil', {}, false),
-  'aten::round': unary('Round', {}, false),
+  'aten::floor': rounding('Floor'),
+  'aten::ceil': rounding('Ceil'),
+  'aten::round': op('round(self, decimals=0)', round),
   'aten::sign': unary('Sign', {}, false),
   'aten::sigmoid': unary('Sigmoid'),
   'aten::tanh': unary('Tanh'),
@@ -245,14 +267,10 @@ const UNARY: AtenTable = {
       rank >= 2 && n > 1 ? c.one('Reshape', [w, c.ints64([n, ...new Array<number>(rank - 2).fill(1)])]) : w;
     return out(c.one('PRelu', [x, slope]));
   }),
-  'aten::clamp': op('clamp(self, min=None, max=None)', clamp),
-  'aten::clip': op('clip(self, min=None, max=None)', clamp),
-  'aten::clamp_min': op('clamp_min(self, min)', (c) =>
-    out(clip(c, c.tensor('self'), c.number('min'), undefined)),
-  ),
-  'aten::clamp_max': op('clamp_max(self, max)', (c) =>
-    out(clip(c, c.tensor('self'), undefined, c.number('max'))),
-  ),
+  'aten::clamp': op('clamp(self, min=None, max=None)', (c) => clamp(c)),
+  'aten::clip': op('clip(self, min=None, max=None)', (c) => clamp(c)),
+  'aten::clamp_min': op('clamp_min(self, min)', (c) => clamp(c, c.value('min'), NONE)),
+  'aten::clamp_max': op('clamp_max(self, max)', (c) => clamp(c, NONE, c.value('max'))),
 };
 
 const SELECT: AtenTable = {
@@ -273,7 +291,7 @@ const SELECT: AtenTable = {
     );
   }),
   'aten::to': op(
-    'to(self, a=None, b=None, c=None, d=None, e=None, dtype=None, non_blocking=False, copy=False, memory_format=None)',
+    'to(self, a=None, b=None, c=None, d=None, e=None, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False, copy=False, memory_format=None)',
     toDtype,
   ),
   'aten::type_as': op('type_as(self, other)', (c) =>

@@ -1,7 +1,7 @@
 /**
  * Network layers: convolutions (torch's weight layouts are the IR's), linear and matrix products,
- * normalizations, softmax, pooling (adaptive pooling when the output divides the input),
- * upsampling, embedding lookups and einsum.
+ * normalizations, softmax, pooling (adaptive pooling as plain pooling when the output divides
+ * the input, cell by cell otherwise), upsampling, embedding lookups and einsum.
  */
 import { attr } from '../../graph-builder.js';
 import { fromNumbers } from '../../../ir/tensor.js';
@@ -164,18 +164,23 @@ function pool(kind: 'MaxPool' | 'AveragePool', dims: number): (c: AtenCall) => V
     const strideArg = c.ints('stride', dims);
     const stride = strideArg.length === 0 ? kernel : strideArg;
     const padding = c.ints('padding', dims);
+    const divisor = kind === 'AveragePool' ? c.optInt('divisor_override') : undefined;
+    const ceil = c.bool('ceil_mode');
     const attrs = {
       kernel_shape: attr.ints(kernel),
       strides: attr.ints(stride),
       pads: attr.ints([...padding, ...padding]),
-      ceil_mode: attr.int(c.bool('ceil_mode') ? 1 : 0),
+      ceil_mode: attr.int(ceil ? 1 : 0),
       ...(kind === 'MaxPool'
         ? { dilations: attr.ints(c.ints('dilation', dims)) }
-        : { count_include_pad: attr.int(c.bool('count_include_pad') ? 1 : 0) }),
+        : { count_include_pad: attr.int(divisor !== undefined || c.bool('count_include_pad') ? 1 : 0) }),
     };
-    if (kind === 'AveragePool' && !c.isNone('divisor_override'))
-      throw new LowerError('avg_pool divisor_override', true);
-    return out(c.one(kind, [x], attrs));
+    if (divisor === undefined) return out(c.one(kind, [x], attrs));
+    // window sum / divisor; with ceil_mode a window may overhang the padding, and its sum is unknown
+    if (ceil) throw new LowerError('avg_pool divisor_override with ceil_mode', true);
+    const area = kernel.reduce((a, b) => a * b, 1);
+    const k = c.operand({ kind: 'float', value: area / divisor }, c.dtypeOf(x));
+    return out(c.one('Mul', [c.one(kind, [x], attrs), k]));
   };
 }
 
@@ -186,32 +191,67 @@ function adaptivePool(kind: 'Average' | 'Max', dims: number): (c: AtenCall) => V
     const spatial = shape.slice(-dims);
     const wanted = c.ints('output_size', dims).map((o, i) => (o === -1 || o === undefined ? spatial[i]! : o));
     if (wanted.every((o) => o === 1)) return out(c.one(`Global${kind}Pool`, [x]));
-    if (!wanted.every((o, i) => spatial[i]! % o === 0))
-      throw new LowerError(
-        `adaptive pooling to [${wanted}] from [${spatial}] (the output must divide the input)`,
-        true,
-      );
-    const kernel = spatial.map((s, i) => s / wanted[i]!);
-    return out(c.one(`${kind}Pool`, [x], { kernel_shape: attr.ints(kernel), strides: attr.ints(kernel) }));
+    if (wanted.every((o, i) => spatial[i]! % o === 0)) {
+      const kernel = spatial.map((s, i) => s / wanted[i]!);
+      return out(c.one(`${kind}Pool`, [x], { kernel_shape: attr.ints(kernel), strides: attr.ints(kernel) }));
+    }
+    // cell i of n over s spans [floor(i s / n), ceil((i + 1) s / n)); the windows are boxes, so
+    // pooling one spatial axis at a time gives the same mean or max
+    const reduce = kind === 'Average' ? 'ReduceMean' : 'ReduceMax';
+    let y = x;
+    spatial.forEach((size, i) => {
+      const n = wanted[i]!;
+      if (n === size) return;
+      const axis = shape.length - dims + i;
+      const cells = Array.from({ length: n }, (_, j) => {
+        const lo = Math.floor((j * size) / n);
+        const hi = Math.ceil(((j + 1) * size) / n);
+        const part = c.one('Slice', [y, c.ints64([lo]), c.ints64([hi]), c.ints64([axis])]);
+        return c.one(reduce, [part, c.ints64([axis])], { keepdims: attr.int(1) });
+      });
+      y = c.one('Concat', cells, { axis: attr.int(axis) });
+    });
+    return out(y);
   };
 }
 
-/** upsample_nearest/bilinear: target sizes given, or scale factors. */
+function factorsOf(c: AtenCall): number[] {
+  const scales = c.value('scale_factors');
+  return scales.kind === 'list' || scales.kind === 'tuple'
+    ? scales.items.map((s) => Number((s as { value: number }).value))
+    : [c.number('scale_factors')];
+}
+
+/** torch's output size for a scale factor: floor(size * factor). */
+function scaled(sizes: readonly number[], factors: readonly number[]): number[] {
+  return sizes.map((d, i) => Math.floor(d * (factors[i] ?? factors[0]!)));
+}
+
+/**
+ * upsample_nearest/bilinear: target sizes given, or scale factors. Torch maps output coordinates
+ * back with the scale factor itself when one is given (not with out/in, which differs for 1.5 on
+ * 5 pixels), so factors go to Resize as scales.
+ */
 function upsample(mode: 'nearest' | 'linear', dims: number): (c: AtenCall) => Value {
   return (c) => {
     const x = c.tensor('input');
     const shape = c.shapeOf(x);
-    let sizes: number[];
-    if (!c.isNone('output_size')) sizes = c.ints('output_size', dims);
-    else {
-      const scales = c.value('scale_factors');
-      const factors =
-        scales.kind === 'list' || scales.kind === 'tuple'
-          ? scales.items.map((s) => Number((s as { value: number }).value))
-          : [c.number('scale_factors')];
-      sizes = shape.slice(-dims).map((d, i) => Math.floor(d * (factors[i] ?? factors[0]!)));
-    }
     const alignCorners = mode === 'linear' && c.bool('align_corners');
+    let resizeInputs: string[];
+    if (!c.isNone('output_size') || alignCorners) {
+      // align_corners maps corners to corners whatever the scale factor was
+      const sizes = c.isNone('output_size')
+        ? scaled(shape.slice(-dims), factorsOf(c))
+        : c.ints('output_size', dims);
+      resizeInputs = ['', '', c.ints64([...shape.slice(0, -dims), ...sizes])];
+    } else {
+      const factors = factorsOf(c);
+      const all = [
+        ...shape.slice(0, -dims).map(() => 1),
+        ...shape.slice(-dims).map((_, i) => factors[i] ?? factors[0]!),
+      ];
+      resizeInputs = ['', c.g.constant(fromNumbers('float32', [all.length], all), `${c.base}/scales`)];
+    }
     const attrs = {
       mode: attr.string(mode),
       coordinate_transformation_mode: attr.string(
@@ -219,8 +259,7 @@ function upsample(mode: 'nearest' | 'linear', dims: number): (c: AtenCall) => Va
       ),
       ...(mode === 'nearest' ? { nearest_mode: attr.string('floor') } : {}),
     };
-    const full = c.ints64([...shape.slice(0, -dims), ...sizes]);
-    return out(c.one('Resize', [x, '', '', full], attrs));
+    return out(c.one('Resize', [x, ...resizeInputs], attrs));
   };
 }
 
@@ -239,6 +278,11 @@ export const NN_OPS: AtenTable = {
         });
       return convN(dims)(c);
     },
+  ),
+  // conv with padding "same" or "valid", as traced code records it
+  'aten::_convolution_mode': op(
+    '_convolution_mode(input, weight, bias, stride, padding, dilation, groups)',
+    (c) => convN(c.rankOf(c.tensor('weight')) - 2)(c),
   ),
   'aten::conv1d': op('conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)', convN(1)),
   'aten::conv2d': op('conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)', convN(2)),

@@ -42,15 +42,18 @@ function withIndices(reduceOp: string, argOp: string): (c: AtenCall) => Value {
   };
 }
 
+/** Max/Min of two tensors, promoted to their result type (int64 with float32 is float32). */
+function elementwise(c: AtenCall, onnx: 'Max' | 'Min', other = c.value('other')): Value {
+  const dt = c.resultType(c.value('self'), other);
+  return out(c.one(onnx, [c.operand(c.value('self'), dt), c.operand(other, dt)]));
+}
+
 /** max(self) over everything, or max(self, other) elementwise, or max(self, dim, keepdim). */
-function maxMin(reduceOp: string, argOp: string, elementwise: string): (c: AtenCall) => Value {
+function maxMin(reduceOp: string, argOp: string, pairwise: 'Max' | 'Min'): (c: AtenCall) => Value {
   return (c) => {
     const other = c.value('dim');
     if (other.kind === 'none') return reduce(reduceOp)(c);
-    if (other.kind === 'tensor') {
-      const dt = c.resultType(c.value('self'), other);
-      return out(c.one(elementwise, [c.cast(c.tensor('self'), dt), c.cast(other.name, dt)]));
-    }
+    if (other.kind === 'tensor') return elementwise(c, pairwise, other);
     return withIndices(reduceOp, argOp)(c);
   };
 }
@@ -60,8 +63,11 @@ function argReduce(onnx: string): (c: AtenCall) => Value {
     let x = c.tensor('self');
     const keep = c.bool('keepdim') ? 1 : 0;
     if (c.isNone('dim')) {
+      // over the flattened tensor; keepdim gives every dim size 1
+      const rank = c.rankOf(x);
       x = c.one('Reshape', [x, c.ints64([-1])]);
-      return out(c.one(onnx, [x], { axis: attr.int(0), keepdims: attr.int(0) }));
+      const index = c.one(onnx, [x], { axis: attr.int(0), keepdims: attr.int(0) });
+      return out(keep ? c.one('Reshape', [index, c.ints64(new Array<number>(rank).fill(1))]) : index);
     }
     return out(
       c.one(onnx, [x], { axis: attr.int(c.axis(c.int('dim'), c.rankOf(x))), keepdims: attr.int(keep) }),
@@ -83,17 +89,14 @@ export const REDUCE_OPS: AtenTable = {
   'aten::amin': op('amin(self, dim=[], keepdim=False)', reduce('ReduceMin')),
   'aten::max': op('max(self, dim=None, keepdim=False)', maxMin('ReduceMax', 'ArgMax', 'Max')),
   'aten::min': op('min(self, dim=None, keepdim=False)', maxMin('ReduceMin', 'ArgMin', 'Min')),
-  'aten::maximum': op('maximum(self, other)', (c) =>
-    out(c.one('Max', [c.tensor('self'), c.tensor('other')])),
-  ),
-  'aten::minimum': op('minimum(self, other)', (c) =>
-    out(c.one('Min', [c.tensor('self'), c.tensor('other')])),
-  ),
+  'aten::maximum': op('maximum(self, other)', (c) => elementwise(c, 'Max')),
+  'aten::minimum': op('minimum(self, other)', (c) => elementwise(c, 'Min')),
   'aten::argmax': op('argmax(self, dim=None, keepdim=False)', argReduce('ArgMax')),
   'aten::argmin': op('argmin(self, dim=None, keepdim=False)', argReduce('ArgMin')),
   'aten::cumsum': op('cumsum(self, dim, dtype=None)', (c) => {
     let x = c.tensor('self');
-    const dtype = c.dtype('dtype');
+    // integers (and bools) accumulate in int64 unless a dtype is named
+    const dtype = c.dtype('dtype') ?? (isFloating(c.dtypeOf(x)) ? undefined : 'int64');
     if (dtype) x = c.cast(x, dtype);
     return out(c.one('CumSum', [x, c.ints64([c.axis(c.int('dim'), c.rankOf(x))])]));
   }),

@@ -139,6 +139,21 @@ export const SHAPE_OPS: AtenTable = {
   'aten::transpose': op('transpose(self, dim0, dim1)', (c) => swap(c, 'dim0', 'dim1')),
   'aten::swapaxes': op('swapaxes(self, axis0, axis1)', (c) => swap(c, 'axis0', 'axis1')),
   'aten::t': op('t(self, dim0=0, dim1=1)', (c) => swap(c, 'dim0', 'dim1')),
+  // x.mT and x.T: the last two dims swapped, all dims reversed
+  'aten::mT': op('mT(self)', (c) => {
+    const x = c.tensor('self');
+    const rank = c.rankOf(x);
+    if (rank < 2) throw new LowerError(`mT of a rank-${rank} tensor`);
+    const perm = Array.from({ length: rank }, (_, k) => k);
+    [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+    return out(transpose(c, x, perm));
+  }),
+  'aten::numpy_T': op('numpy_T(self)', (c) => {
+    const x = c.tensor('self');
+    const rank = c.rankOf(x);
+    const reversed = Array.from({ length: rank }, (_, k) => rank - 1 - k);
+    return out(rank < 2 ? x : transpose(c, x, reversed));
+  }),
   'aten::unsqueeze': op('unsqueeze(self, dim)', (c) => {
     const x = c.tensor('self');
     const axis = c.axis(c.int('dim'), c.rankOf(x) + 1);
