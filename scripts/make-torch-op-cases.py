@@ -249,6 +249,31 @@ def inplace_on_view(m, x):
 
 
 case("inplace_on_view", inplace_on_view, x=T(2, 3))
+
+
+def slice_assign(m, x):
+    y = x.clone()
+    y[:, 0] = 0
+    y[1, 1:] = x[0, 1:] * 2
+    return y
+
+
+def inplace_on_strided_view(m, x):
+    y = x.clone()
+    y.view(-1)[::3].add_(1)
+    y.t()[1].mul_(-1)
+    return y
+
+
+def inplace_masked_fill_on_view(m, x, k):
+    s = x.clone()
+    s.view(2, 3, 2).masked_fill_(k, -1.0e4)
+    return s.softmax(-1)
+
+
+case("slice_assign", slice_assign, x=T(3, 4))
+case("inplace_on_strided_view", inplace_on_strided_view, x=T(3, 4))
+case("inplace_masked_fill_on_view", inplace_masked_fill_on_view, x=T(2, 6), k=B(2, 3, 2))
 case("inplace_int_add", lambda m, a: a.clone().add_(3).mul_(2), a=I(2, 3))
 
 # --- convolutions -----------------------------------------------------------------------------

@@ -208,6 +208,7 @@ export const PY_ATEN: Readonly<Record<string, Builtin>> = {
     return l.kind === 'list' ? list(idx.map((i) => l.items[i]!)) : str(idx.map((i) => l.value[i]).join(''));
   },
   __not__: ([x]) => bool(!truthy(x!)),
+  __contains__: ([container, item]) => binaryOp('in', item!, container!),
   __range_length: ([lo, hi, step]) => {
     const [a, b, s] = [lo, hi, step].map((v) => Number((v as { value: number }).value));
     return int(Math.max(0, Math.ceil((b! - a!) / s!)));

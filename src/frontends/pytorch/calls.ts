@@ -33,6 +33,9 @@ export class CallResolver {
 
   /** A name that is not a local. */
   global(id: string, frame: Frame): Value {
+    // TorchScript writes float('inf') and float('nan') as bare names
+    if (id === 'inf') return float(Infinity);
+    if (id === 'nan') return float(NaN);
     throw new Error(`name '${id}' is not defined (${this.interp.location(frame)})`);
   }
 
@@ -43,6 +46,7 @@ export class CallResolver {
       if (c) return this.interp.program.constant(Number(c[1]));
       const m = MATH_CONSTANTS[dotted];
       if (m !== undefined) return float(m);
+      if (this.interp.program.functions.has(dotted)) return { kind: 'function', name: dotted };
       throw new Error(`'${dotted}' is not supported (${this.interp.location(frame)})`);
     }
     return this.attributeOf(this.interp.eval(e.value, frame), e.attr, frame);
@@ -99,6 +103,12 @@ export class CallResolver {
     }
     const args = e.args.map((a) => this.interp.eval(a, frame));
     const kwargs: Kwargs = e.kwargs.map(([k, v]) => [k, this.interp.eval(v, frame)] as const);
+    if (callee === undefined && e.fn.kind === 'name') {
+      const held = this.interp.eval(e.fn, frame);
+      if (held.kind === 'unknown') return UNKNOWN;
+      if (held.kind !== 'function') throw new Error(`cannot call ${describe(held)} (${this.interp.location(frame)})`);
+      return this.scriptCall(held.name, args, kwargs, frame);
+    }
     if (callee === undefined) {
       if (e.fn.kind !== 'attr')
         throw new Error(`cannot call a ${e.fn.kind} (${this.interp.location(frame)})`);

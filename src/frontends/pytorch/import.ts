@@ -59,7 +59,7 @@ export function importPytorchFile(path: string, options: TorchImportOptions = {}
     if (!problems.empty) throw problems.error(path);
     throw badModel(path, (e as Error).message);
   }
-  const outputs = bindOutputs(result, forward, g, problems, path, options.ioConfig?.outputs);
+  const outputs = bindOutputs(result, g, problems, path, options.ioConfig?.outputs);
   if (!problems.empty) throw problems.error(path);
   return {
     name: basename(path).replace(/\.(pt|pth|ptl)$/i, ''),
@@ -170,23 +170,12 @@ function checkReturnType(forward: FunctionDef, problems: Problems): void {
  */
 function bindOutputs(
   result: Value,
-  forward: FunctionDef,
   g: GraphBuilder,
   problems: Problems,
   path: string,
   requested: readonly string[] | undefined,
 ): ValueInfo[] {
-  const declared = forward.returns ? typeText(forward.returns) : 'Tensor';
-  if (
-    !/^(Tensor|Tuple\[[\w, []+\]|List\[Tensor\])$/.test(declared) ||
-    /\b(int|float|bool|str)\b/.test(declared)
-  ) {
-    problems.construct(
-      `forward returns ${declared} (only Tensors, and tuples or lists of them, compile)`,
-      'forward',
-    );
-    return [];
-  }
+  if (!problems.empty) return [];
   const leaves: [string, Value][] = [];
   const flatten = (v: Value, name: string): void => {
     if (v.kind === 'tuple' || v.kind === 'list') v.items.forEach((x, i) => flatten(x, `${name}_${i}`));

@@ -15,7 +15,7 @@ export type Value =
   | { readonly kind: 'str'; readonly value: string }
   | { readonly kind: 'device'; readonly value: string }
   /** An IR value; dtype and shape come from the graph builder. In-place ops (relu_) rename it. */
-  | { readonly kind: 'tensor'; name: string }
+  | TensorValue
   /** TorchScript lists are mutable (`torch.append`); tuples are not. */
   | { readonly kind: 'list'; readonly items: Value[] }
   | { readonly kind: 'tuple'; readonly items: readonly Value[] }
@@ -23,7 +23,24 @@ export type Value =
   | { readonly kind: 'object'; readonly object: ScriptObject }
   /** A torch.classes object (prepacked conv/linear contexts, quantized packed parameters). */
   | { readonly kind: 'context'; readonly cls: string; readonly state: Value }
+  /** A free function of the archive's code held as a value (`_0 = __torch__...functional.softmax`). */
+  | { readonly kind: 'function'; readonly name: string }
   | { readonly kind: 'unknown' };
+
+/**
+ * A tensor value. One that is a view of another (a select, slice, reshape or transpose of it) knows
+ * how to write an updated version of itself back into its base, so that an in-place op on the
+ * view (`y[0].mul_(2)`, `y[:, 0] = 0`) changes the base as it does in PyTorch.
+ */
+export interface TensorValue {
+  readonly kind: 'tensor';
+  name: string;
+  readonly view?: {
+    readonly base: TensorValue;
+    /** The base's new IR value given the view's new value. */
+    readonly writeBack: (updated: string) => string;
+  };
+}
 
 export interface ScriptObject {
   /** Qualified class name, `__torch__.torch.nn.modules.conv.Conv2d`. */
@@ -72,6 +89,8 @@ export function describe(v: Value): string {
       return v.object.cls;
     case 'context':
       return v.cls;
+    case 'function':
+      return `function ${v.name}`;
     case 'none':
       return 'None';
     case 'unknown':

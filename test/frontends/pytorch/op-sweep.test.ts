@@ -29,17 +29,6 @@ interface OpCase {
   expect_error?: ErrorCode;
 }
 
-/** Cases that fail for reasons outside the mapping table, run as todo until those are fixed. */
-const KNOWN: Readonly<Record<string, string>> = {
-  cumsum: 'a Cast feeding CumSum computes wrong sums (the backend; an ONNX Cast -> CumSum does too)',
-  inplace_on_view: 'an in-place op on a view (y[0].mul_(2)) does not reach the viewed tensor',
-  masked_fill_neg_inf: "TorchScript's `inf` literal is not a known name",
-  nested_tuple_return: 'forward returning a nested tuple is refused',
-  script_functional_call: 'calling a function held in a local (`_0 = __torch__...softmax`)',
-  script_interpolate: 'calling a function held in a local (`_0 = __torch__...interpolate`)',
-  script_norms_and_pools: 'calling a function held in a local (`_0 = __torch__..._max_pool2d`)',
-};
-
 const npy = (file: string): Tensor => readNpy(readFileSync(join(DIR, file)), file);
 
 const CASES = readdirSync(DIR)
@@ -55,7 +44,7 @@ test('the fixture folder holds the sweep', () => {
 });
 
 for (const { name, spec } of CASES) {
-  test(`torch op case ${name}`, { todo: KNOWN[name] }, async () => {
+  test(`torch op case ${name}`, async () => {
     const model = join(DIR, `${name}.pt`);
     const ioConfig = parseIoConfig(JSON.stringify(spec.io_config));
     if (spec.expect_error) {

@@ -8,6 +8,7 @@ import { attr } from '../../graph-builder.js';
 import { NONE, isScalar, tensor, type Value } from '../values.js';
 import { LowerError, op, type AtenCall, type AtenOp, type AtenTable } from './call.js';
 import { isFloating } from './promote.js';
+import { asView, updateInPlace } from './views.js';
 
 const out = (name: string): Value => tensor(name);
 
@@ -17,7 +18,7 @@ function inplace(name: string, functional: AtenOp): AtenOp {
     const self = c.value('self');
     const result = functional.lower(c);
     if (self.kind !== 'tensor' || result.kind !== 'tensor') return result;
-    self.name = c.cast(result.name, c.dtypeOf(self.name));
+    updateInPlace(self, c.cast(result.name, c.dtypeOf(self.name)));
     return self;
   });
 }
@@ -153,7 +154,19 @@ function toDtype(c: AtenCall): Value {
   return out(dtype ? c.cast(x, dtype) : x);
 }
 
-const identity = (schema: string): AtenOp => op(schema, (c) => out(c.tensor('self')));
+/** Ops inference makes the identity; the result shares the input's storage (a view of all of it). */
+const identity = (schema: string): AtenOp => op(schema, (c) => asView(c, c.tensor('self'), (u) => u));
+
+/** An in-place op that replaces every element of self: copy_(src), fill_(value), zero_(). */
+function overwrite(c: AtenCall, from: Value): Value {
+  const self = c.value('self');
+  if (self.kind !== 'tensor') throw new LowerError(`${c.name} of a non-tensor`);
+  const dt = c.dtypeOf(self.name);
+  const shape = c.shapeOf(self.name);
+  const value = c.one('Expand', [c.operand(from, dt), c.ints64(shape)]);
+  updateInPlace(self, value);
+  return self;
+}
 
 const ARITH: AtenTable = {
   'aten::add': op('add(self, other, alpha=1)', (c) =>
@@ -299,7 +312,10 @@ const SELECT: AtenTable = {
   ),
   'aten::detach': identity('detach(self)'),
   'aten::contiguous': identity('contiguous(self, memory_format=0)'),
-  'aten::clone': identity('clone(self, memory_format=None)'),
+  'aten::clone': op('clone(self, memory_format=None)', (c) => out(c.tensor('self'))),
+  'aten::copy_': op('copy_(self, src, non_blocking=False)', (c) => overwrite(c, c.value('src'))),
+  'aten::fill_': op('fill_(self, value)', (c) => overwrite(c, c.value('value'))),
+  'aten::zero_': op('zero_(self)', (c) => overwrite(c, { kind: 'int', value: 0 })),
   'aten::dropout': identity('dropout(self, p, train)'),
   'aten::feature_dropout': identity('feature_dropout(self, p, train)'),
   'aten::alpha_dropout': identity('alpha_dropout(self, p, train)'),

@@ -8,6 +8,7 @@ import { scalar } from '../../../ir/tensor.js';
 import { list, tensor, tuple, type Value } from '../values.js';
 import { LowerError, op, type AtenCall, type AtenTable } from './call.js';
 import { promoteTypes } from './promote.js';
+import { asView, permuteView, reshapeView, sliceView } from './views.js';
 
 const out = (name: string): Value => tensor(name);
 
@@ -18,11 +19,11 @@ function reshape(c: AtenCall, x: string, shape: readonly number[]): string {
 function flatten(c: AtenCall): Value {
   const x = c.tensor('self');
   const shape = c.shapeOf(x);
-  if (shape.length === 0) return out(reshape(c, x, [1]));
+  if (shape.length === 0) return reshapeView(c, reshape(c, x, [1]));
   const start = c.axis(c.int('start_dim'), shape.length);
   const end = c.axis(c.int('end_dim'), shape.length);
   const merged = shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
-  return out(reshape(c, x, [...shape.slice(0, start), merged, ...shape.slice(end + 1)]));
+  return reshapeView(c, reshape(c, x, [...shape.slice(0, start), merged, ...shape.slice(end + 1)]));
 }
 
 function transpose(c: AtenCall, x: string, perm: readonly number[]): string {
@@ -32,11 +33,11 @@ function transpose(c: AtenCall, x: string, perm: readonly number[]): string {
 function swap(c: AtenCall, a: string, b: string): Value {
   const x = c.tensor('self');
   const rank = c.rankOf(x);
-  if (rank < 2) return out(x);
+  if (rank < 2) return asView(c, x, (u) => u);
   const [i, j] = [c.axis(c.int(a), rank), c.axis(c.int(b), rank)];
   const perm = Array.from({ length: rank }, (_, k) => k);
   [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-  return out(transpose(c, x, perm));
+  return permuteView(c, transpose(c, x, perm), perm);
 }
 
 function squeeze(c: AtenCall): Value {
@@ -44,7 +45,7 @@ function squeeze(c: AtenCall): Value {
   const shape = c.shapeOf(x);
   const dims = c.isNone('dim') ? shape.map((_, i) => i) : c.ints('dim').map((d) => c.axis(d, shape.length));
   const drop = dims.filter((d) => shape[d] === 1);
-  return out(drop.length === 0 ? x : c.one('Squeeze', [x, c.ints64(drop)]));
+  return reshapeView(c, drop.length === 0 ? x : c.one('Squeeze', [x, c.ints64(drop)]));
 }
 
 function expand(c: AtenCall, x: string, size: readonly number[]): string {
@@ -76,9 +77,10 @@ function concat(c: AtenCall, parts: readonly string[], axis: number): string {
 }
 
 function split(c: AtenCall, x: string, sizes: readonly number[], axis: number): Value {
-  if (sizes.length === 1) return list([out(x)]);
+  if (sizes.length === 1) return list([asView(c, x, (u) => u)]);
   const parts = c.node('Split', [x, c.ints64(sizes)], { axis: attr.int(axis) }, sizes.length);
-  return list(parts.map(out));
+  const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  return list(parts.map((p, i) => sliceView(c, p, axis, starts[i]!, sizes[i]!, 1)));
 }
 
 function chunkSizes(total: number, chunks: number): number[] {
@@ -102,39 +104,41 @@ function slice(c: AtenCall): Value {
   const end = Math.max(start, clampIndex(c.optInt('end'), n));
   const step = c.int('step');
   if (step <= 0) throw new LowerError('slice step must be positive');
-  if (start === 0 && end === n && step === 1) return out(x);
-  return out(c.one('Slice', [x, c.ints64([start]), c.ints64([end]), c.ints64([axis]), c.ints64([step])]));
+  if (start === 0 && end === n && step === 1) return asView(c, x, (u) => u);
+  const y = c.one('Slice', [x, c.ints64([start]), c.ints64([end]), c.ints64([axis]), c.ints64([step])]);
+  return sliceView(c, y, axis, start, Math.ceil((end - start) / step), step);
 }
 
-function select(c: AtenCall, x: string, dim: number, index: number): string {
+/** x[..., index, ...] along `dim`: a view of one position, its axis dropped. */
+function select(c: AtenCall, x: string, dim: number, index: number): Value {
   const shape = c.shapeOf(x);
   const axis = c.axis(dim, shape.length);
   const i = index < 0 ? index + shape[axis]! : index;
   if (i < 0 || i >= shape[axis]!)
     throw new LowerError(`index ${index} is out of range for size ${shape[axis]}`);
-  return c.one('Gather', [x, c.g.constant(scalar('int64', i), `${c.base}/index`)], { axis: attr.int(axis) });
+  const y = c.one('Gather', [x, c.g.constant(scalar('int64', i), `${c.base}/index`)], {
+    axis: attr.int(axis),
+  });
+  return sliceView(c, y, axis, i, 1, 1, true);
 }
 
 export const SHAPE_OPS: AtenTable = {
-  'aten::view': op('view(self, size)', (c) => out(reshape(c, c.tensor('self'), c.ints('size')))),
-  'aten::reshape': op('reshape(self, shape)', (c) => out(reshape(c, c.tensor('self'), c.ints('shape')))),
+  'aten::view': op('view(self, size)', (c) => reshapeView(c, reshape(c, c.tensor('self'), c.ints('size')))),
+  'aten::reshape': op('reshape(self, shape)', (c) =>
+    reshapeView(c, reshape(c, c.tensor('self'), c.ints('shape'))),
+  ),
   'aten::view_as': op('view_as(self, other)', (c) =>
-    out(reshape(c, c.tensor('self'), c.shapeOf(c.tensor('other')))),
+    reshapeView(c, reshape(c, c.tensor('self'), c.shapeOf(c.tensor('other')))),
   ),
   'aten::reshape_as': op('reshape_as(self, other)', (c) =>
-    out(reshape(c, c.tensor('self'), c.shapeOf(c.tensor('other')))),
+    reshapeView(c, reshape(c, c.tensor('self'), c.shapeOf(c.tensor('other')))),
   ),
   'aten::flatten': op('flatten(self, start_dim=0, end_dim=-1)', flatten),
   'aten::permute': op('permute(self, dims)', (c) => {
     const x = c.tensor('self');
     const rank = c.rankOf(x);
-    return out(
-      transpose(
-        c,
-        x,
-        c.ints('dims').map((d) => c.axis(d, rank)),
-      ),
-    );
+    const perm = c.ints('dims').map((d) => c.axis(d, rank));
+    return permuteView(c, transpose(c, x, perm), perm);
   }),
   'aten::transpose': op('transpose(self, dim0, dim1)', (c) => swap(c, 'dim0', 'dim1')),
   'aten::swapaxes': op('swapaxes(self, axis0, axis1)', (c) => swap(c, 'axis0', 'axis1')),
@@ -146,18 +150,18 @@ export const SHAPE_OPS: AtenTable = {
     if (rank < 2) throw new LowerError(`mT of a rank-${rank} tensor`);
     const perm = Array.from({ length: rank }, (_, k) => k);
     [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
-    return out(transpose(c, x, perm));
+    return permuteView(c, transpose(c, x, perm), perm);
   }),
   'aten::numpy_T': op('numpy_T(self)', (c) => {
     const x = c.tensor('self');
     const rank = c.rankOf(x);
     const reversed = Array.from({ length: rank }, (_, k) => rank - 1 - k);
-    return out(rank < 2 ? x : transpose(c, x, reversed));
+    return rank < 2 ? asView(c, x, (u) => u) : permuteView(c, transpose(c, x, reversed), reversed);
   }),
   'aten::unsqueeze': op('unsqueeze(self, dim)', (c) => {
     const x = c.tensor('self');
     const axis = c.axis(c.int('dim'), c.rankOf(x) + 1);
-    return out(c.one('Unsqueeze', [x, c.ints64([axis])]));
+    return reshapeView(c, c.one('Unsqueeze', [x, c.ints64([axis])]));
   }),
   'aten::squeeze': op('squeeze(self, dim=None)', squeeze),
   'aten::expand': op('expand(self, size, implicit=False)', (c) =>
@@ -210,7 +214,7 @@ export const SHAPE_OPS: AtenTable = {
     const x = c.tensor('self');
     const shape = c.shapeOf(x);
     const axis = c.axis(c.int('dim'), shape.length);
-    return list(Array.from({ length: shape[axis]! }, (_, i) => out(select(c, x, axis, i))));
+    return list(Array.from({ length: shape[axis]! }, (_, i) => select(c, x, axis, i)));
   }),
   'aten::slice': op('slice(self, dim=0, start=None, end=None, step=1)', slice),
   'aten::narrow': op('narrow(self, dim, start, length)', (c) => {
@@ -218,10 +222,11 @@ export const SHAPE_OPS: AtenTable = {
     const axis = c.axis(c.int('dim'), c.rankOf(x));
     const start = c.int('start');
     const s = start < 0 ? start + c.shapeOf(x)[axis]! : start;
-    return out(c.one('Slice', [x, c.ints64([s]), c.ints64([s + c.int('length')]), c.ints64([axis])]));
+    const y = c.one('Slice', [x, c.ints64([s]), c.ints64([s + c.int('length')]), c.ints64([axis])]);
+    return sliceView(c, y, axis, s, c.int('length'), 1);
   }),
   'aten::select': op('select(self, dim, index)', (c) =>
-    out(select(c, c.tensor('self'), c.int('dim'), c.int('index'))),
+    select(c, c.tensor('self'), c.int('dim'), c.int('index')),
   ),
   'aten::index_select': op('index_select(self, dim, index)', (c) => {
     const x = c.tensor('self');
