@@ -44,7 +44,30 @@ export function parseSymbol(text: string): MxSymbol {
     ? json.heads.map((h, i) => input(h, `heads[${i}]`, nodes.length))
     : [];
   if (heads.length === 0) throw new SymbolError('the symbol has no heads (outputs)');
-  return { nodes, heads, layout: legacy ? 'legacy' : 'nnvm', version: versionOf(json.attrs) };
+  const version = versionOf(json.attrs);
+  return {
+    nodes: version === undefined || version < 900 ? upgradeBatchNorm(nodes) : nodes,
+    heads,
+    layout: legacy ? 'legacy' : 'nnvm',
+    version,
+  };
+}
+
+/**
+ * Symbols from before MXNet 0.9 list a BatchNorm's data, gamma and beta only; MXNet adds its moving
+ * statistics as variables `<name>_moving_mean` and `<name>_moving_var` when it loads them.
+ */
+function upgradeBatchNorm(nodes: readonly MxNode[]): MxNode[] {
+  const out = [...nodes];
+  for (const [i, n] of nodes.entries()) {
+    if (!n.op.startsWith('BatchNorm') || n.inputs.length !== 3) continue;
+    const stats = ['moving_mean', 'moving_var'].map((s) => {
+      out.push({ op: 'null', name: `${n.name}_${s}`, attrs: {}, inputs: [] });
+      return { node: out.length - 1, output: 0 };
+    });
+    out[i] = { ...n, inputs: [...n.inputs, ...stats] };
+  }
+  return out;
 }
 
 function node(raw: unknown, index: number, count: number): MxNode {

@@ -72,11 +72,14 @@ function softmax(onnx: 'Softmax' | 'LogSoftmax'): (c: MxOpContext) => string[] {
   };
 }
 
-/** Softmax over everything but the batch axis (instance), or over channels at each position. */
+/**
+ * Softmax over channels at each position (channel), or per instance, which MXNet computes on the
+ * data flattened to 2-D keeping the last axis: over the last axis.
+ */
 function softmaxActivation(c: MxOpContext): string[] {
   const x = c.input(0);
-  if (c.attrs.str('mode', 'instance') === 'channel') return [c.one('Softmax', [x], { axis: attr.int(1) })];
-  return [flatSoftmax(c, x)];
+  const channel = c.attrs.str('mode', 'instance') === 'channel';
+  return [c.one('Softmax', [x], { axis: attr.int(channel ? 1 : -1) })];
 }
 
 function flatSoftmax(c: MxOpContext, x: string): string {

@@ -5,7 +5,8 @@
  * UpSampling (nearest).
  */
 import { attr } from '../../graph-builder.js';
-import { fromNumbers } from '../../../ir/tensor.js';
+import { fromNumbers, scalar } from '../../../ir/tensor.js';
+import { codeOfDType } from '../../../ops/support/dtype-codes.js';
 import type { MxAttrs } from '../attrs.js';
 import { MxUnsupported, type MxOpContext, type MxOpTable } from '../op-context.js';
 
@@ -197,6 +198,16 @@ function pooling(c: MxOpContext): string[] {
   return [c.one('Mul', [full, c.scalarLike(area, x)])];
 }
 
+/** Indices arrive as floats: truncated, then clipped into the table (MXNet neither wraps nor fails). */
+function embedding(c: MxOpContext): string[] {
+  const table = c.input(1);
+  const rows = c.shapeOf(table)[0]!;
+  const index = c.one('Cast', [c.input(0)], { to: attr.int(codeOfDType('int64')) });
+  const bound = (v: number): string => c.g.constant(scalar('int64', v), `${c.base}/bound`);
+  const clipped = c.one('Clip', [index, bound(0), bound(rows - 1)]);
+  return [c.one('Gather', [table, clipped], { axis: attr.int(0) })];
+}
+
 function upSampling(c: MxOpContext): string[] {
   const type = c.attrs.str('sample_type', 'nearest');
   if (type !== 'nearest') throw new MxUnsupported(`sample_type ${type}`);
@@ -242,11 +253,6 @@ export const NN_OPS: MxOpTable = {
   L2Normalization: { lower: l2Normalization },
   Pooling: { lower: pooling },
   Pooling_v1: { lower: pooling },
-  Embedding: {
-    // indices arrive as floats in MXNet
-    lower: (c) => [
-      c.one('Gather', [c.input(1), c.one('Cast', [c.input(0)], { to: attr.int(7) })], { axis: attr.int(0) }),
-    ],
-  },
+  Embedding: { lower: embedding },
   UpSampling: { lower: upSampling },
 };

@@ -13,12 +13,17 @@ function axesOf(c: MxOpContext, rank: number): number[] {
   return c.attrs.bool('exclude', false) ? all.filter((a) => !given.includes(a)) : given;
 }
 
+/** MXNet 1.x has no 0-d arrays: a reduction to a scalar gives shape [1]. */
+function atLeast1d(c: MxOpContext, y: string): string {
+  return c.rankOf(y) === 0 ? c.one('Reshape', [y, c.ints64([1])]) : y;
+}
+
 const reduce = (onnx: string): MxOp => ({
   lower: (c) => {
     const x = c.input(0);
     const axes = axesOf(c, c.rankOf(x));
     const keep = c.attrs.bool('keepdims', false) ? 1 : 0;
-    return [c.one(onnx, [x, c.ints64(axes)], { keepdims: attr.int(keep) })];
+    return [atLeast1d(c, c.one(onnx, [x, c.ints64(axes)], { keepdims: attr.int(keep) }))];
   },
 });
 
@@ -31,7 +36,7 @@ const argReduce = (onnx: string): MxOp => ({
     else x = c.one('Reshape', [x, c.ints64([-1])]);
     const keep = c.attrs.bool('keepdims', false) ? 1 : 0;
     const idx = c.one(onnx, [x], { axis: attr.int(axis), keepdims: attr.int(keep) });
-    return [c.one('Cast', [idx], { to: attr.int(codeOfDType(dtype)) })];
+    return [atLeast1d(c, c.one('Cast', [idx], { to: attr.int(codeOfDType(dtype)) }))];
   },
 });
 
@@ -40,7 +45,7 @@ function norm(c: MxOpContext): string[] {
   const ord = c.attrs.int('ord', 2);
   const axes = axesOf(c, c.rankOf(x));
   const keep = attr.int(c.attrs.bool('keepdims', false) ? 1 : 0);
-  return [c.one(ord === 1 ? 'ReduceL1' : 'ReduceL2', [x, c.ints64(axes)], { keepdims: keep })];
+  return [atLeast1d(c, c.one(ord === 1 ? 'ReduceL1' : 'ReduceL2', [x, c.ints64(axes)], { keepdims: keep }))];
 }
 
 function transposedLast2(c: MxOpContext, x: string): string {
