@@ -3,7 +3,8 @@
  * given, or found from the epoch (`--epoch N` -> PREFIX-000N.params), or the only one beside the
  * symbol. Inputs are the symbol's variables the params file does not hold; outputs its heads.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readModelFile } from '../read-file.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Model } from '../../ir/graph.js';
 import { NccError, isNccError } from '../../errors.js';
@@ -78,15 +79,11 @@ export function importMxnetFiles(path: string, options: MxImportOptions = {}): M
 }
 
 function readFile(path: string, what: string): Uint8Array {
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    return readFileSync(path);
-  } catch {
-    throw new NccError('NCC_FILE_NOT_FOUND', `cannot read ${what} ${path}`, {
-      file: path,
-      hint: 'an MXNet checkpoint is PREFIX-symbol.json plus PREFIX-EPOCH.params; check both paths',
-    });
-  }
+  return readModelFile(
+    path,
+    'an MXNet checkpoint is PREFIX-symbol.json plus PREFIX-EPOCH.params; check both paths',
+    what,
+  );
 }
 
 function badModel(path: string, why: string): NccError {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readModelFile } from '../read-file.js';
 import { basename, dirname } from 'node:path';
 import type { AttrValue, Graph, Model, Node, ValueInfo } from '../../ir/graph.js';
 import type { TensorType } from '../../ir/shape.js';
@@ -19,16 +19,10 @@ import { tensorTypeFromProto } from './value-types.js';
 
 /** Reads an ONNX model file into the IR. Corrupt files raise NCC_BAD_MODEL, never a decoder crash. */
 export function importOnnxFile(path: string): Model {
-  let bytes: Uint8Array;
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    bytes = readFileSync(path);
-  } catch {
-    throw new NccError('NCC_FILE_NOT_FOUND', `cannot read model file ${path}`, {
-      file: path,
-      hint: 'check the path; an ONNX model is a single .onnx file (external weights beside it)',
-    });
-  }
+  const bytes = readModelFile(
+    path,
+    'check the path; an ONNX model is a single .onnx file (external weights beside it)',
+  );
   return importOnnxBytes(bytes, { path, baseDir: dirname(path) });
 }
 

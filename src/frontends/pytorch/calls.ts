@@ -106,7 +106,8 @@ export class CallResolver {
     if (callee === undefined && e.fn.kind === 'name') {
       const held = this.interp.eval(e.fn, frame);
       if (held.kind === 'unknown') return UNKNOWN;
-      if (held.kind !== 'function') throw new Error(`cannot call ${describe(held)} (${this.interp.location(frame)})`);
+      if (held.kind !== 'function')
+        throw new Error(`cannot call ${describe(held)} (${this.interp.location(frame)})`);
       return this.scriptCall(held.name, args, kwargs, frame);
     }
     if (callee === undefined) {

@@ -4,7 +4,7 @@
  * what it returns are the outputs: `output` for one tensor, `output_0`, `output_1`, ... for a tuple
  * or list (nested ones flattened in order).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readModelFile } from '../read-file.js';
 import { basename } from 'node:path';
 import type { Model, ValueInfo } from '../../ir/graph.js';
 import { NccError, isNccError } from '../../errors.js';
@@ -71,16 +71,10 @@ export function importPytorchFile(path: string, options: TorchImportOptions = {}
 }
 
 function readArchive(path: string): TorchArchive {
-  let bytes: Uint8Array;
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    bytes = readFileSync(path);
-  } catch {
-    throw new NccError('NCC_FILE_NOT_FOUND', `cannot read model file ${path}`, {
-      file: path,
-      hint: 'check the path; a TorchScript model is the one .pt file torch.jit.save writes',
-    });
-  }
+  const bytes = readModelFile(
+    path,
+    'check the path; a TorchScript model is the one .pt file torch.jit.save writes',
+  );
   try {
     return readTorchArchive(bytes);
   } catch (e) {

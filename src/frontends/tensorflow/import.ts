@@ -3,7 +3,7 @@
  * the Placeholders the outputs depend on, named as their nodes (`name` or `name:0` in --io-config);
  * outputs are `node` for a node's first output and `node:k` for the others.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readModelFile } from '../read-file.js';
 import { basename, extname } from 'node:path';
 import type { Model } from '../../ir/graph.js';
 import { NccError, isNccError } from '../../errors.js';
@@ -25,7 +25,7 @@ export interface TfImportOptions {
 export function importTensorflowFile(path: string, options: TfImportOptions = {}): Model {
   if (isSavedModelDir(path)) return importSavedModel(path, options);
   if (isTfjsModel(path)) return importTfjsModel(path, options);
-  const bytes = readModelFile(path);
+  const bytes = readModelFile(path, 'check the path; a frozen TensorFlow graph is one .pb (or .pbtxt) file');
   const graphDef = decode(path, bytes);
   return modelOf(
     path,
@@ -33,18 +33,6 @@ export function importTensorflowFile(path: string, options: TfImportOptions = {}
     options,
     `TensorFlow GraphDef (producer ${graphDef.versions?.producer ?? '?'})`,
   );
-}
-
-function readModelFile(path: string): Uint8Array {
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    return readFileSync(path);
-  } catch {
-    throw new NccError('NCC_FILE_NOT_FOUND', `cannot read model file ${path}`, {
-      file: path,
-      hint: 'check the path; a frozen TensorFlow graph is one .pb (or .pbtxt) file',
-    });
-  }
 }
 
 function decode(path: string, bytes: Uint8Array): GraphDef {

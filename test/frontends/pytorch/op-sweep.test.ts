@@ -7,72 +7,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileModel } from '../../../src/driver/compile.js';
-import type { ErrorCode } from '../../../src/errors.js';
-import type { TensorData } from '../../../src/ir/dtype.js';
-import type { Tensor } from '../../../src/ir/tensor.js';
-import { readNpy } from '../../../src/io/npy.js';
-import { parseIoConfig } from '../../../src/options/io-config.js';
-import { load } from '../../../src/runtime/index.js';
-import { expectNccError } from '../expect-error.js';
-import { allclose, ROOT } from '../../helpers/shared-models.js';
+import { expectFixtureCase, fixtureCases } from '../../helpers/fixture-cases.js';
+import { ROOT } from '../../helpers/shared-models.js';
 
 const DIR = join(ROOT, 'test/fixtures/torchscript-ops');
-
-interface OpCase {
-  io_config: { inputs: Record<string, [number[], string]> };
-  inputs: Record<string, string>;
-  outputs?: Record<string, string>;
-  tolerance?: { atol: number; rtol: number };
-  expect_error?: ErrorCode;
-}
-
-const npy = (file: string): Tensor => readNpy(readFileSync(join(DIR, file)), file);
-
-const CASES = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => ({
-    name: f.slice(0, -'.json'.length),
-    spec: JSON.parse(readFileSync(join(DIR, f), 'utf8')) as OpCase,
-  }));
+const CASES = fixtureCases(DIR);
 
 test('the fixture folder holds the sweep', () => {
   assert.ok(CASES.length >= 100, `${CASES.length} cases in ${DIR}`);
 });
 
-for (const { name, spec } of CASES) {
-  test(`torch op case ${name}`, async () => {
-    const model = join(DIR, `${name}.pt`);
-    const ioConfig = parseIoConfig(JSON.stringify(spec.io_config));
-    if (spec.expect_error) {
-      expectNccError(() => compileModel(model, { ioConfig }), spec.expect_error, name);
-      return;
-    }
-    const { neff } = compileModel(model, { ioConfig });
-    const compiled = await load(neff);
-    try {
-      const feeds = Object.fromEntries(Object.entries(spec.inputs).map(([k, f]) => [k, npy(f).data]));
-      const outputs = await compiled.run(feeds);
-      const expected = Object.entries(spec.outputs ?? {});
-      assert.deepEqual(
-        compiled.outputs.map((o) => o.name),
-        expected.map(([k]) => k),
-        'output names',
-      );
-      const { atol, rtol } = spec.tolerance ?? { atol: 0, rtol: 0 };
-      for (const [out, file] of expected) {
-        const want = npy(file);
-        const meta = compiled.outputs.find((o) => o.name === out)!;
-        assert.equal(meta.dtype, want.dtype, `${out} dtype`);
-        const got = { dtype: want.dtype, shape: [...meta.shape], data: outputs[out] as TensorData };
-        const diff = allclose(got, want, atol, rtol);
-        assert.equal(diff, undefined, `${out}: ${diff}`);
-      }
-    } finally {
-      compiled.dispose();
-    }
-  });
+for (const c of CASES) {
+  test(`torch op case ${c.name}`, () => expectFixtureCase(DIR, c, join(DIR, `${c.name}.pt`)));
 }
