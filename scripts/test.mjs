@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The one test command (`npm test`, and CI's .ci/run): type-check and build, lint, unit and model
 // tests, then the ONNX conformance run. Each suite prints its wall time; the first failure fails all.
+import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +46,9 @@ const suites = [
     process.execPath,
     () => [
       '--test',
+      // node runs cores - 1 files at once by default, which is one file at a time on two cores;
+      // the tests are CPU-bound compiles and runs that do not interfere, so use every core
+      `--test-concurrency=${Math.max(2, availableParallelism())}`,
       '--test-timeout=300000',
       '--test-reporter=dot',
       '--test-reporter-destination=stdout',
