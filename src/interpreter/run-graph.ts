@@ -1,45 +1,73 @@
-import type { Graph } from '../ir/graph.js';
+import type { Graph, Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { NccError } from '../errors.js';
 import { attrsOf, opOf, withNodeErrors } from '../ops/node-context.js';
+import { freeValues, runControlFlow, isControlFlow } from './control-flow.js';
+
+/** Values of enclosing graphs a subgraph may read by name. */
+export type Scope = (name: string) => Tensor | undefined;
+
+/** Runs one node on host values; a partitioned model's runner puts its compiled segments here. */
+export type NodeRunner = (node: Node, args: readonly (Tensor | undefined)[]) => Tensor[] | undefined;
+
+export interface RunOptions {
+  /** Values of enclosing graphs (subgraphs of If and Loop read them). */
+  readonly outer?: Scope;
+  /** Runs the nodes it knows (returns undefined for others, which run on their reference code). */
+  readonly runNode?: NodeRunner;
+  /** Subgraph inputs carry declared types that iterations may change: their feeds are not checked. */
+  readonly checkFeeds?: boolean;
+}
 
 /**
  * Executes a graph with the ops' reference implementations. It is the oracle of the compiler's
- * own tests and the basis of the runtime's fallback; values are freed after their last use.
+ * own tests and the basis of the runtime's fallback; values are freed after their last use. If and
+ * Loop run their subgraphs here, with this graph's values as their outer scope.
  */
-export function runGraph(graph: Graph, feeds: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+export function runGraph(
+  graph: Graph,
+  feeds: ReadonlyMap<string, Tensor>,
+  options: RunOptions = {},
+): Map<string, Tensor> {
   const values = new Map<string, Tensor>(graph.initializers);
   for (const input of graph.inputs) {
     const t = feeds.get(input.name);
     if (!t)
       throw new NccError('NCC_BAD_INPUT', `no value given for input '${input.name}'`, { value: input.name });
-    checkFeed(input.name, input.type.dtype, input.type.shape, t);
+    if (options.checkFeeds !== false) checkFeed(input.name, input.type.dtype, input.type.shape, t);
     values.set(input.name, t);
   }
+  const lookup: Scope = (name) => values.get(name) ?? options.outer?.(name);
+  // a node's subgraphs read values too: they must live until that node has run
+  const reads = graph.nodes.map((node) => [...node.inputs, ...(isControlFlow(node) ? freeValues(node) : [])]);
   const lastUse = new Map<string, number>();
-  graph.nodes.forEach((node, i) => node.inputs.forEach((n) => lastUse.set(n, i)));
+  reads.forEach((names, i) => names.forEach((n) => lastUse.set(n, i)));
   const keep = new Set([...graph.outputs.map((o) => o.name), ...graph.initializers.keys()]);
   graph.nodes.forEach((node, i) => {
-    const def = opOf(node);
-    const attrs = attrsOf(node, def);
     const args = node.inputs.map((n) => {
       if (n === '') return undefined;
-      const v = values.get(n);
+      const v = lookup(n);
       if (!v)
         throw new NccError('NCC_INVALID_GRAPH', `value '${n}' is used before it is computed`, {
           node: node.name,
         });
       return v;
     });
-    const results = withNodeErrors(node, () => def.reference(args, attrs, node.outputs.length));
+    const results =
+      options.runNode?.(node, args) ??
+      (isControlFlow(node)
+        ? runControlFlow(node, args, lookup, options.runNode)
+        : withNodeErrors(node, () =>
+            opOf(node).reference(args, attrsOf(node, opOf(node)), node.outputs.length),
+          ));
     node.outputs.forEach((n, k) => {
       if (n !== '' && results[k]) values.set(n, results[k]);
     });
-    for (const n of node.inputs) if (lastUse.get(n) === i && !keep.has(n)) values.delete(n);
+    for (const n of reads[i]!) if (lastUse.get(n) === i && !keep.has(n)) values.delete(n);
   });
   const out = new Map<string, Tensor>();
   for (const o of graph.outputs) {
-    const v = values.get(o.name);
+    const v = lookup(o.name);
     if (!v) throw new NccError('NCC_INVALID_GRAPH', `output '${o.name}' was not computed`, { value: o.name });
     out.set(o.name, v);
   }

@@ -5,8 +5,17 @@ import { reduceOps } from './reduce/index.js';
 import { movementOps } from './movement/index.js';
 import { imageOps } from './image/index.js';
 import { recurrentOps } from './recurrent/index.js';
+import { controlFlowOps } from './control/control-flow.js';
 
 /** Every op family, registered once on first import. */
-registerOps([...elementwiseOps, ...linalgOps, ...reduceOps, ...movementOps, ...imageOps, ...recurrentOps]);
+registerOps([
+  ...elementwiseOps,
+  ...linalgOps,
+  ...reduceOps,
+  ...movementOps,
+  ...imageOps,
+  ...recurrentOps,
+  ...controlFlowOps,
+]);
 
 export { lookupOp, registeredOps } from './registry.js';

@@ -3,6 +3,7 @@ import { typeOf, valuesRead } from '../ir/graph.js';
 import { isStaticShape, type TensorType } from '../ir/shape.js';
 import { sizeOf, tensor, type Tensor } from '../ir/tensor.js';
 import { NccError } from '../errors.js';
+import { inferControlFlow, inlineDecidedIf } from './infer-control-flow.js';
 import { attrsOf, opOf, withNodeErrors } from '../ops/node-context.js';
 import type { AnyOpDef } from '../ops/op.js';
 
@@ -11,6 +12,13 @@ export interface InferOptions {
   readonly fold: boolean;
   /** Largest constant (elements) folding may create: bigger ones stay computed at run time. */
   readonly maxFoldElements?: number;
+  /** Types and constants of enclosing graphs, which a subgraph (If branch, Loop body) may read. */
+  readonly outer?: OuterScope;
+}
+
+export interface OuterScope {
+  readonly type: (name: string) => TensorType | undefined;
+  readonly constant: (name: string) => Tensor | undefined;
 }
 
 const DEFAULT_MAX_FOLD = 1 << 24;
@@ -27,13 +35,33 @@ export function inferShapes(graph: Graph, options: InferOptions = { fold: true }
   for (const [name, t] of constants) types.set(name, { dtype: t.dtype, shape: t.shape });
   for (const v of graph.inputs) types.set(v.name, v.type);
   const kept: Node[] = [];
-  for (const node of graph.nodes) {
-    const { types: outTypes, folded } = inferNode(
-      node,
-      (name) => typeOfValue(name, types, graph, node),
-      (name) => constants.get(name),
-      options.fold ? maxFold : undefined,
-    );
+  const scope: OuterScope = {
+    type: (name) => types.get(name) ?? typeOf(graph, name) ?? options.outer?.type(name),
+    constant: (name) => constants.get(name) ?? options.outer?.constant(name),
+  };
+  const queue = [...graph.nodes];
+  for (let original = queue.shift(); original; original = queue.shift()) {
+    // an If whose condition is a constant is its taken branch: inline it and go on with its nodes
+    const inlined = options.fold ? inlineDecidedIf(original, scope) : undefined;
+    if (inlined) {
+      for (const [name, t] of inlined.initializers) {
+        constants.set(name, t);
+        types.set(name, { dtype: t.dtype, shape: t.shape });
+      }
+      queue.unshift(...inlined.nodes);
+      continue;
+    }
+    // If and Loop: their subgraphs are inferred with this graph's values in scope
+    const flow = inferControlFlow(original, scope, options);
+    const node = flow?.node ?? original;
+    const { types: outTypes, folded } = flow
+      ? { types: flow.types, folded: undefined }
+      : inferNode(
+          node,
+          (name) => typeOfValue(name, types, graph, node, options.outer),
+          (name) => scope.constant(name),
+          options.fold ? maxFold : undefined,
+        );
     node.outputs.forEach((name, i) => {
       const t = outTypes[i];
       if (name !== '' && t) types.set(name, t);
@@ -91,8 +119,14 @@ export function inferNode(
   return { types, folded };
 }
 
-function typeOfValue(name: string, types: Map<string, TensorType>, graph: Graph, node: Node): TensorType {
-  const t = types.get(name) ?? typeOf(graph, name);
+function typeOfValue(
+  name: string,
+  types: Map<string, TensorType>,
+  graph: Graph,
+  node: Node,
+  outer: OuterScope | undefined,
+): TensorType {
+  const t = types.get(name) ?? typeOf(graph, name) ?? outer?.type(name);
   if (!t) {
     throw new NccError('NCC_INVALID_GRAPH', `input '${name}' is not produced by any earlier node`, {
       node: node.name,

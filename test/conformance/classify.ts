@@ -4,6 +4,7 @@ import {
   SKIPPED_KINDS,
   SKIPPED_NONDETERMINISTIC,
   SKIPPED_OPS,
+  HOST_OPS,
 } from './skips.js';
 
 /** One case's entry in the suite's index.json. */
@@ -21,7 +22,11 @@ interface IoEntry {
 }
 
 /** The reason a case is skipped, from the explicit skip list, or undefined when it is attempted. */
-export function skipReason(name: string, entry: IndexEntry): string | undefined {
+export function skipReason(
+  name: string,
+  entry: IndexEntry,
+  mode: 'reference' | 'compiled',
+): string | undefined {
   const byCase = SKIPPED_CASES[name];
   if (byCase) return byCase;
   for (const io of [...entry.inputs, ...entry.outputs]) {
@@ -30,7 +35,8 @@ export function skipReason(name: string, entry: IndexEntry): string | undefined 
     if (reason) return `${io.elem_type}: ${reason}`;
   }
   for (const op of entry.op_types) {
-    const reason = SKIPPED_OPS[op] ?? SKIPPED_NONDETERMINISTIC[op];
+    const reason =
+      SKIPPED_OPS[op] ?? SKIPPED_NONDETERMINISTIC[op] ?? (mode === 'compiled' ? HOST_OPS[op] : undefined);
     if (reason) return `${op}: ${reason}`;
   }
   return undefined;

@@ -26,14 +26,22 @@ export const SKIPPED_KINDS: Readonly<Record<string, string>> = {
   optional: 'optional values (OptionalProto) are not tensors; neuron-cc compiles tensor programs',
 };
 
+/**
+ * Host ops: the reference interpreter runs them (the reference mode attempts their cases), compiled
+ * code does not. A model using them compiles with --partition, which keeps them on the fallback side;
+ * the compiled mode compiles each case whole, so it skips them.
+ */
+export const HOST_OPS: Readonly<Record<string, string>> = {
+  If: 'control flow runs on the host (the fallback side of a partitioned model)',
+  Loop: 'control flow runs on the host (the fallback side of a partitioned model)',
+  NonMaxSuppression:
+    'its output size depends on the data: it runs on the host (the fallback side of a partitioned model)',
+};
+
 /** Ops outside the supported set, with the reason. */
 export const SKIPPED_OPS: Readonly<Record<string, string>> = {
-  // control flow and host ops arrive with the partitioner (subgraphs run on the host side)
-  If: 'control flow: host op of the partitioning milestone',
-  Loop: 'control flow: host op of the partitioning milestone',
-  Scan: 'control flow: host op of the partitioning milestone',
+  Scan: 'control flow: not implemented yet (If and Loop are)',
   SequenceMap: 'sequence op (sequences are not tensors)',
-  NonMaxSuppression: 'data-dependent host op of the partitioning milestone',
   // sequences and optionals
   SequenceEmpty: 'sequence op (sequences are not tensors)',
   SequenceConstruct: 'sequence op (sequences are not tensors)',

@@ -3,6 +3,7 @@ import { affineGridOp } from './affine-grid.js';
 import { dftOp } from './dft.js';
 import { gridSampleOp } from './grid-sample.js';
 import { melWeightMatrixOp } from './mel.js';
+import { nonMaxSuppressionOp } from './nms.js';
 import { randomOps } from './random.js';
 import { resizeOp } from './resize.js';
 import { roiAlignOp } from './roi-align.js';
@@ -15,6 +16,7 @@ export const imageOps: readonly AnyOpDef[] = [
   gridSampleOp,
   affineGridOp,
   roiAlignOp,
+  nonMaxSuppressionOp,
   dftOp,
   stftOp,
   hannWindowOp,
