@@ -7,7 +7,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { tensor, type Tensor } from '../ir/tensor.js';
 import { allocate, byteSize } from '../ir/dtype.js';
 import { NccError } from '../errors.js';
-import { runGraph, type NodeRunner, type Scope } from './run-graph.js';
+import { walkGraph, type Scope, type Walk } from './run-graph.js';
 
 /** A loop that has not ended after this many iterations is taken for one that never will. */
 const MAX_ITERATIONS = 10_000_000;
@@ -44,13 +44,12 @@ function subgraph(node: Node, name: string): Graph {
   return a.value;
 }
 
-export function runControlFlow(
+export function walkControlFlow(
   node: Node,
   args: readonly (Tensor | undefined)[],
   outer: Scope,
-  runNode: NodeRunner | undefined,
-): Tensor[] {
-  return node.op === 'If' ? runIf(node, args, outer, runNode) : runLoop(node, args, outer, runNode);
+): Walk<Tensor[]> {
+  return node.op === 'If' ? walkIf(node, args, outer) : walkLoop(node, args, outer);
 }
 
 function truth(t: Tensor | undefined, what: string, node: Node): boolean {
@@ -59,23 +58,13 @@ function truth(t: Tensor | undefined, what: string, node: Node): boolean {
   return Number(t.data[0]) !== 0;
 }
 
-function runIf(
-  node: Node,
-  args: readonly (Tensor | undefined)[],
-  outer: Scope,
-  runNode: NodeRunner | undefined,
-): Tensor[] {
+function* walkIf(node: Node, args: readonly (Tensor | undefined)[], outer: Scope): Walk<Tensor[]> {
   const branch = subgraph(node, truth(args[0], 'condition', node) ? 'then_branch' : 'else_branch');
-  const out = runGraph(branch, new Map(), { outer, ...(runNode ? { runNode } : {}) });
+  const out = yield* walkGraph(branch, new Map(), { outer });
   return branch.outputs.map((o) => out.get(o.name)!);
 }
 
-function runLoop(
-  node: Node,
-  args: readonly (Tensor | undefined)[],
-  outer: Scope,
-  runNode: NodeRunner | undefined,
-): Tensor[] {
+function* walkLoop(node: Node, args: readonly (Tensor | undefined)[], outer: Scope): Walk<Tensor[]> {
   const body = subgraph(node, 'body');
   const [maxTrips, condIn, ...initial] = args;
   const limit = maxTrips ? Number(maxTrips.data[0]) : Infinity;
@@ -95,7 +84,7 @@ function runLoop(
       [names[1]!, { dtype: 'bool', shape: [], data: Uint8Array.of(cond ? 1 : 0) }],
     ]);
     carried.forEach((t, k) => feeds.set(names[k + 2]!, t));
-    const out = runGraph(body, feeds, { outer, checkFeeds: false, ...(runNode ? { runNode } : {}) });
+    const out = yield* walkGraph(body, feeds, { outer, checkFeeds: false });
     const results = body.outputs.map((o) => out.get(o.name)!);
     cond = truth(results[0], 'condition output', node);
     carried = results.slice(1, 1 + carried.length);

@@ -2,19 +2,27 @@ import type { Graph, Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { NccError } from '../errors.js';
 import { attrsOf, opOf, withNodeErrors } from '../ops/node-context.js';
-import { freeValues, runControlFlow, isControlFlow } from './control-flow.js';
+import { freeValues, isControlFlow, walkControlFlow } from './control-flow.js';
 
 /** Values of enclosing graphs a subgraph may read by name. */
 export type Scope = (name: string) => Tensor | undefined;
 
-/** Runs one node on host values; a partitioned model's runner puts its compiled segments here. */
-export type NodeRunner = (node: Node, args: readonly (Tensor | undefined)[]) => Tensor[] | undefined;
+/** One node to execute on host values (If and Loop never: the walk runs their subgraphs itself). */
+export interface NodeCall {
+  readonly node: Node;
+  readonly args: readonly (Tensor | undefined)[];
+}
 
-export interface RunOptions {
+/**
+ * A graph walk that hands each node to its driver and takes its results back: the synchronous
+ * reference runner and the asynchronous runner of partitioned models (whose compiled segments run
+ * on the NEFF runtime) drive the same walk, control flow included.
+ */
+export type Walk<T> = Generator<NodeCall, T, Tensor[]>;
+
+export interface WalkOptions {
   /** Values of enclosing graphs (subgraphs of If and Loop read them). */
   readonly outer?: Scope;
-  /** Runs the nodes it knows (returns undefined for others, which run on their reference code). */
-  readonly runNode?: NodeRunner;
   /** Subgraph inputs carry declared types that iterations may change: their feeds are not checked. */
   readonly checkFeeds?: boolean;
 }
@@ -27,8 +35,27 @@ export interface RunOptions {
 export function runGraph(
   graph: Graph,
   feeds: ReadonlyMap<string, Tensor>,
-  options: RunOptions = {},
+  options: WalkOptions = {},
 ): Map<string, Tensor> {
+  const walk = walkGraph(graph, feeds, options);
+  for (let step = walk.next(); ;) {
+    if (step.done) return step.value;
+    step = walk.next(runReference(step.value));
+  }
+}
+
+/** A node on its op's reference implementation. */
+export function runReference({ node, args }: NodeCall): Tensor[] {
+  return withNodeErrors(node, () =>
+    opOf(node).reference(args, attrsOf(node, opOf(node)), node.outputs.length),
+  );
+}
+
+export function* walkGraph(
+  graph: Graph,
+  feeds: ReadonlyMap<string, Tensor>,
+  options: WalkOptions = {},
+): Walk<Map<string, Tensor>> {
   const values = new Map<string, Tensor>(graph.initializers);
   for (const input of graph.inputs) {
     const t = feeds.get(input.name);
@@ -43,7 +70,7 @@ export function runGraph(
   const lastUse = new Map<string, number>();
   reads.forEach((names, i) => names.forEach((n) => lastUse.set(n, i)));
   const keep = new Set([...graph.outputs.map((o) => o.name), ...graph.initializers.keys()]);
-  graph.nodes.forEach((node, i) => {
+  for (const [i, node] of graph.nodes.entries()) {
     const args = node.inputs.map((n) => {
       if (n === '') return undefined;
       const v = lookup(n);
@@ -53,18 +80,12 @@ export function runGraph(
         });
       return v;
     });
-    const results =
-      options.runNode?.(node, args) ??
-      (isControlFlow(node)
-        ? runControlFlow(node, args, lookup, options.runNode)
-        : withNodeErrors(node, () =>
-            opOf(node).reference(args, attrsOf(node, opOf(node)), node.outputs.length),
-          ));
+    const results = isControlFlow(node) ? yield* walkControlFlow(node, args, lookup) : yield { node, args };
     node.outputs.forEach((n, k) => {
       if (n !== '' && results[k]) values.set(n, results[k]);
     });
     for (const n of reads[i]!) if (lastUse.get(n) === i && !keep.has(n)) values.delete(n);
-  });
+  }
   const out = new Map<string, Tensor>();
   for (const o of graph.outputs) {
     const v = lookup(o.name);
