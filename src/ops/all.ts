@@ -6,6 +6,7 @@ import { movementOps } from './movement/index.js';
 import { imageOps } from './image/index.js';
 import { recurrentOps } from './recurrent/index.js';
 import { controlFlowOps } from './control/control-flow.js';
+import { partitionOps } from './partition/neuron-op.js';
 
 /** Every op family, registered once on first import. */
 registerOps([
@@ -16,6 +17,7 @@ registerOps([
   ...imageOps,
   ...recurrentOps,
   ...controlFlowOps,
+  ...partitionOps,
 ]);
 
 export { lookupOp, registeredOps } from './registry.js';
