@@ -11,9 +11,14 @@ import { feedsFromFlags } from './feeds.js';
 import { formatBytes } from './check.js';
 import { parseVerbosity, type Verbosity } from './flags.js';
 import { loadOptionsOf, withModelSource, type SourceFlags } from './model-source.js';
+import { runPartitionedCompile } from './compile-partitioned.js';
 
 interface CompileFlags extends SourceFlags {
-  output: string;
+  output?: string;
+  partition?: boolean;
+  minSegmentSize?: string;
+  excludeNodes?: string;
+  excludeOps?: string;
   optLevel: string;
   verbose?: string | boolean;
   autoCast?: string;
@@ -29,7 +34,14 @@ interface CompileFlags extends SourceFlags {
 /** `neuron-cc compile`: a model to one .neff file, written whole or not at all. */
 export function compileCommand(program: Command): void {
   withModelSource(program.command('compile').description('compile a model to a NEFF file'))
-    .option('--output <file>', 'the NEFF to write', 'out.neff')
+    .option('--output <file>', 'the file to write (default: out.neff, or out.neuron.onnx with --partition)')
+    .option(
+      '--partition',
+      'compile what can be compiled, keep the rest (control flow, NMS, data-dependent shapes) for the fallback interpreter: writes an ONNX model with compiled segments as NeuronOp nodes',
+    )
+    .option('--min-segment-size <n>', 'with --partition: segments with fewer ops stay on the host', '1')
+    .option('--exclude-nodes <names>', 'with --partition: comma-separated node names kept on the host')
+    .option('--exclude-ops <types>', 'with --partition: comma-separated op types kept on the host')
     .option('-O, --opt-level <level>', 'optimization level 0-3', '2')
     .option(
       '--auto-cast <mode>',
@@ -72,6 +84,36 @@ export function compileCommand(program: Command): void {
         ...(flags.tune ? { tune: true } : {}),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),
       };
+      if (flags.partition) {
+        const list = (v: string | undefined): string[] =>
+          (v ?? '')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+        const min = Number(flags.minSegmentSize ?? '1');
+        if (!Number.isInteger(min) || min < 1)
+          throw new NccError(
+            'NCC_BAD_OPTION',
+            `--min-segment-size ${flags.minSegmentSize} is not a positive integer`,
+          );
+        runPartitionedCompile(path, flags.output ?? 'out.neuron.onnx', {
+          ...options,
+          autoCast,
+          minSegmentSize: min,
+          excludeNodes: list(flags.excludeNodes),
+          excludeOps: list(flags.excludeOps),
+        });
+        return;
+      }
+      if (flags.excludeNodes || flags.excludeOps || flags.minSegmentSize !== '1')
+        throw new NccError(
+          'NCC_BAD_OPTION',
+          '--exclude-nodes, --exclude-ops and --min-segment-size go with --partition',
+          {
+            hint: 'add --partition',
+          },
+        );
+      const output = flags.output ?? 'out.neff';
       if (flags.accuracyCheck && autoCast.mode === 'none')
         throw new NccError('NCC_BAD_OPTION', '--accuracy-check compares an auto-cast model with float32', {
           hint: 'add --auto-cast matmult (or another mode)',
@@ -88,14 +130,14 @@ export function compileCommand(program: Command): void {
         result = { neff, summary: { ...result.summary, neffBytes: neff.byteLength } };
       }
       // write beside the target and rename: a crash or a full disk never leaves a partial NEFF
-      const partial = `${flags.output}.partial-${process.pid}`;
+      const partial = `${output}.partial-${process.pid}`;
       try {
         writeFileSync(partial, result.neff);
-        renameSync(partial, flags.output);
+        renameSync(partial, output);
       } catch (e) {
         rmSync(partial, { force: true });
-        throw new NccError('NCC_BAD_OPTION', `cannot write ${flags.output}: ${(e as Error).message}`, {
-          file: flags.output,
+        throw new NccError('NCC_BAD_OPTION', `cannot write ${output}: ${(e as Error).message}`, {
+          file: output,
           hint: 'check that the output directory exists and is writable',
         });
       }
@@ -105,7 +147,7 @@ export function compileCommand(program: Command): void {
         .join(', ');
       console.log(
         [
-          `compiled ${s.model} -> ${flags.output} (${formatBytes(s.neffBytes)})`,
+          `compiled ${s.model} -> ${output} (${formatBytes(s.neffBytes)})`,
           `  ops ${s.ops}, kernels ${s.kernels}, weights ${formatBytes(s.weightBytes)}, peak arena ${formatBytes(s.arenaBytes)}`,
           `  variants: ${s.variants.map((v) => v.join('+')).join(', ')}`,
           ...(s.autoCast ? [autoCastLine(s.autoCast)] : []),

@@ -8,6 +8,7 @@ import { writeNpy } from '../../io/npy.js';
 import type { TensorData } from '../../ir/dtype.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
 import { load } from '../../runtime/index.js';
+import { runPartitionedModel } from './run-partitioned.js';
 
 interface RunFlags {
   input: string[];
@@ -19,8 +20,8 @@ interface RunFlags {
 export function runCommand(program: Command): void {
   program
     .command('run')
-    .description('run a NEFF on .npy inputs')
-    .argument('<neff>', 'NEFF file')
+    .description('run a NEFF (or a partitioned .neuron.onnx) on .npy inputs')
+    .argument('<neff>', 'NEFF file, or the ONNX model compile --partition writes')
     .option('--input <name=file.npy...>', 'an input value (repeat for each input)', collect, [])
     .option('--output-dir <dir>', 'write <name>.npy per output and outputs.json here')
     .option('--threads <n>', 'worker threads', '1')
@@ -31,40 +32,54 @@ export function runCommand(program: Command): void {
       } catch {
         throw new NccError('NCC_FILE_NOT_FOUND', `cannot read ${path}`, { file: path });
       }
+      const listing: Listing = [];
+      if (path.toLowerCase().endsWith('.onnx')) {
+        const r = await runPartitionedModel(bytes, flags.input, Number(flags.threads));
+        r.outputs.forEach((t, i) => report(r.names[i]!, t, flags.outputDir, listing));
+        if (flags.outputDir) writeListing(flags.outputDir, listing);
+        console.log(
+          `latency: ${r.ms.toFixed(2)} ms (${r.segments} compiled segments, the rest on the fallback interpreter)`,
+        );
+        return;
+      }
       const model = await load(bytes, { threads: Number(flags.threads) });
       try {
         const feeds = feedsFromFlags(model.inputs, flags.input);
         const start = performance.now();
         const outputs = await model.run(feeds);
         const ms = performance.now() - start;
-        const listing: { name: string; file: string; dtype: string; shape: number[] }[] = [];
         for (const meta of model.outputs) {
           const data = outputs[meta.name]! as TensorData;
-          const t: Tensor = { dtype: meta.dtype, shape: [...meta.shape], data };
-          console.log(`${meta.name}: ${meta.dtype}[${meta.shape.join(',')}] ${preview(t)}`);
-          if (flags.outputDir) {
-            mkdirSync(flags.outputDir, { recursive: true });
-            const file = `${meta.name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`;
-            // bfloat16 has no .npy type: it is written widened to float32 (exact)
-            const stored =
-              meta.dtype === 'bfloat16'
-                ? { dtype: 'float32' as const, shape: t.shape, data: toFloat32(t) }
-                : t;
-            atomicWrite(join(flags.outputDir, file), writeNpy(stored));
-            listing.push({ name: meta.name, file, dtype: meta.dtype, shape: [...meta.shape] });
-          }
+          report(meta.name, { dtype: meta.dtype, shape: [...meta.shape], data }, flags.outputDir, listing);
         }
-        if (flags.outputDir) {
-          atomicWrite(
-            join(flags.outputDir, 'outputs.json'),
-            new TextEncoder().encode(`${JSON.stringify(listing, null, 2)}\n`),
-          );
-        }
+        if (flags.outputDir) writeListing(flags.outputDir, listing);
         console.log(`latency: ${ms.toFixed(2)} ms`);
       } finally {
         model.dispose();
       }
     });
+}
+
+type Listing = { name: string; file: string; dtype: string; shape: number[] }[];
+
+/** Prints an output and, with --output-dir, writes it as .npy. */
+function report(name: string, t: Tensor, outputDir: string | undefined, listing: Listing): void {
+  console.log(`${name}: ${t.dtype}[${t.shape.join(',')}] ${preview(t)}`);
+  if (!outputDir) return;
+  mkdirSync(outputDir, { recursive: true });
+  const file = `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`;
+  // bfloat16 has no .npy type: it is written widened to float32 (exact)
+  const stored =
+    t.dtype === 'bfloat16' ? { dtype: 'float32' as const, shape: t.shape, data: toFloat32(t) } : t;
+  atomicWrite(join(outputDir, file), writeNpy(stored));
+  listing.push({ name, file, dtype: t.dtype, shape: [...t.shape] });
+}
+
+function writeListing(outputDir: string, listing: Listing): void {
+  atomicWrite(
+    join(outputDir, 'outputs.json'),
+    new TextEncoder().encode(`${JSON.stringify(listing, null, 2)}\n`),
+  );
 }
 
 function atomicWrite(file: string, bytes: Uint8Array): void {
