@@ -237,6 +237,34 @@ test(
   },
 );
 
+const NMS = join(SHARED, 'models/onnx/detector_nms');
+test(
+  'compile --partition writes a .neuron.onnx that run executes; partition flags need --partition',
+  { skip: existsSync(NMS) ? false : `${NMS} is not present` },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncc-cli-part-'));
+    try {
+      const out = join(dir, 'det.neuron.onnx');
+      const io = '{"inputs": {"image": [[1,3,128,128], "float32"]}}';
+      const c = cli('compile', join(NMS, 'model.onnx'), '--partition', '--io-config', io, '--output', out);
+      assert.equal(c.status, 0, c.stderr);
+      assert.match(c.stdout, /1 compiled segment: [\d.]+% of ops/);
+      assert.match(c.stdout, /NonMaxSuppression: /);
+      const r = cli('run', out, '--input', `image=${join(NMS, 'inputs/image.npy')}`, '--output-dir', dir);
+      assert.equal(r.status, 0, r.stderr);
+      const boxes = readNpy(readFileSync(join(dir, 'boxes.npy')));
+      const want = readNpy(readFileSync(join(NMS, 'outputs/boxes.npy')));
+      assert.equal(allclose(boxes, want, 1e-3, 1e-3), undefined);
+      assertFails(
+        cli('compile', join(NMS, 'model.onnx'), '--exclude-ops', 'Conv', '--io-config', io),
+        'NCC_BAD_OPTION',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test('list-operators with an unknown framework is NCC_BAD_OPTION', () => {
   assertFails(cli('list-operators', '--framework', 'caffe'), 'NCC_BAD_OPTION');
 });
