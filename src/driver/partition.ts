@@ -63,6 +63,11 @@ export function compilePartitioned(path: string, options: PartitionCompileOption
     ...(options.params ? { params: options.params } : {}),
     ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
   });
+  return partitionModel(model, options);
+}
+
+/** A loaded model (shapes inferred, dynamic ones allowed) partitioned and compiled. */
+export function partitionModel(model: Model, options: PartitionCompileOptions = {}): PartitionResult {
   const minSegmentSize = options.minSegmentSize ?? 1;
   if (!Number.isInteger(minSegmentSize) || minSegmentSize < 1)
     throw new NccError('NCC_BAD_OPTION', `--min-segment-size ${minSegmentSize} is not a positive integer`);

@@ -15,7 +15,7 @@ export function inferControlFlow(
   scope: OuterScope,
   options: InferOptions,
 ): { node: Node; types: TensorType[] } | undefined {
-  if (node.domain !== '' || (node.op !== 'If' && node.op !== 'Loop')) return undefined;
+  if (node.domain !== '' || (node.op !== 'If' && node.op !== 'Loop' && node.op !== 'Scan')) return undefined;
   const sub = (g: Graph, inputs?: readonly TensorType[]): Graph =>
     inferShapes(
       inputs ? { ...g, inputs: g.inputs.map((v, i) => ({ name: v.name, type: inputs[i] ?? v.type })) } : g,
@@ -41,6 +41,7 @@ export function inferControlFlow(
   }
   const body = graphAttr(node, 'body');
   if (!body) return undefined;
+  if (node.op === 'Scan') return inferScan(node, body, scope, sub);
   const carried = node.inputs
     .slice(2)
     .map((n): TensorType => scope.type(n) ?? { dtype: 'float32', shape: undefined });
@@ -85,6 +86,40 @@ export function inlineDecidedIf(
     attrs: {},
   }));
   return { nodes: [...branch.nodes, ...binds], initializers: branch.initializers };
+}
+
+/** Scan: states keep their types; each scan output stacks the body's slices along its axis. */
+function inferScan(
+  node: Node,
+  body: Graph,
+  scope: OuterScope,
+  sub: (g: Graph, inputs?: readonly TensorType[]) => Graph,
+): { node: Node; types: TensorType[] } {
+  const ints = (name: string): readonly number[] => {
+    const a = node.attrs[name];
+    return a?.kind === 'ints' ? a.value : [];
+  };
+  const m = node.attrs.num_scan_inputs?.kind === 'int' ? node.attrs.num_scan_inputs.value : 0;
+  const types = node.inputs.map((v): TensorType => scope.type(v) ?? { dtype: 'float32', shape: undefined });
+  const n = types.length - m;
+  let length: Dim | undefined;
+  const slices = types.slice(n).map((t, j): TensorType => {
+    if (!t.shape) return { dtype: t.dtype, shape: undefined };
+    const a = ints('scan_input_axes')[j] ?? 0;
+    const axis = a < 0 ? a + t.shape.length : a;
+    length ??= t.shape[axis];
+    return { dtype: t.dtype, shape: t.shape.filter((_, i) => i !== axis) };
+  });
+  const inferred = sub(body, [...types.slice(0, n), ...slices]);
+  const outs = inferred.outputs.slice(n).map((o, j): TensorType => {
+    if (!o.type.shape) return { dtype: o.type.dtype, shape: undefined };
+    const a = ints('scan_output_axes')[j] ?? 0;
+    const shape = [...o.type.shape];
+    shape.splice(a < 0 ? a + shape.length + 1 : a, 0, length ?? freshDim('steps'));
+    return { dtype: o.type.dtype, shape };
+  });
+  const states = types.slice(0, n).map((t, i) => merge(t, inferred.outputs[i]?.type));
+  return { node: withGraphs(node, { body: inferred }), types: [...states, ...outs] };
 }
 
 function graphAttr(node: Node, name: string): Graph | undefined {

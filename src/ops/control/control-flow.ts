@@ -57,4 +57,29 @@ export const loopOp = defineOp({
   reference: () => notHere('Loop'),
 });
 
-export const controlFlowOps = [ifOp, loopOp];
+export const scanOp = defineOp({
+  type: 'Scan',
+  attrs: {
+    body: attr.graph(),
+    num_scan_inputs: attr.int(),
+    scan_input_axes: attr.ints([]),
+    scan_input_directions: attr.ints([]),
+    scan_output_axes: attr.ints([]),
+    scan_output_directions: attr.ints([]),
+  },
+  arity: { inputs: [1, 1 << 16], outputs: [1, 1 << 16] },
+  foldable: false,
+  infer(ctx) {
+    // the graph runner's inference (infer-control-flow.ts) types Scan through its body; alone, only
+    // the states' types are known
+    const states = ctx.inputs.length - (ctx.attrs.num_scan_inputs ?? 0);
+    return Array.from({ length: ctx.outputCount }, (_, i) =>
+      i < states
+        ? (ctx.inputs[i] ?? { dtype: 'float32', shape: undefined })
+        : { dtype: 'float32', shape: undefined },
+    );
+  },
+  reference: () => notHere('Scan'),
+});
+
+export const controlFlowOps = [ifOp, loopOp, scanOp];
