@@ -25,7 +25,11 @@ export interface PartitionedTensor {
 export type PartitionedFeed = TypedArray | { readonly data: TypedArray; readonly shape: readonly number[] };
 
 export interface PartitionedModel {
-  readonly inputs: readonly { readonly name: string; readonly dtype: DType; readonly shape: readonly (number | string)[] }[];
+  readonly inputs: readonly {
+    readonly name: string;
+    readonly dtype: DType;
+    readonly shape: readonly (number | string)[];
+  }[];
   readonly outputs: readonly { readonly name: string; readonly dtype: DType }[];
   /** How many compiled segments it holds. */
   readonly segments: number;
@@ -33,7 +37,10 @@ export interface PartitionedModel {
   dispose(): void;
 }
 
-export async function loadPartitioned(bytes: Uint8Array, options: LoadOptions = {}): Promise<PartitionedModel> {
+export async function loadPartitioned(
+  bytes: Uint8Array,
+  options: LoadOptions = {},
+): Promise<PartitionedModel> {
   const model = importOnnxBytes(bytes, { path: 'model.neuron.onnx', baseDir: '.' });
   const graph = model.graph;
   const compiled = new Map<Node, Model>();
@@ -85,16 +92,20 @@ async function runOnce(
   const inputs = new Map<string, Tensor>();
   for (const v of graph.inputs) {
     const f = feeds[v.name];
-    if (f === undefined) throw new NccError('NCC_BAD_INPUT', `no value given for input '${v.name}'`, { value: v.name });
+    if (f === undefined)
+      throw new NccError('NCC_BAD_INPUT', `no value given for input '${v.name}'`, { value: v.name });
     const data = 'shape' in f && !ArrayBuffer.isView(f) ? f.data : (f as TypedArray);
     const shape = 'shape' in f && !ArrayBuffer.isView(f) ? f.shape : staticShape(v.name, v.type.shape);
     inputs.set(v.name, { dtype: v.type.dtype, shape: [...shape], data: data as Tensor['data'] });
   }
   const walk = walkGraph(graph, inputs);
-  for (let step = walk.next(); ; ) {
+  for (let step = walk.next(); ;) {
     if (step.done) {
       return Object.fromEntries(
-        [...step.value].map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape, data: t.data as TypedArray }]),
+        [...step.value].map(([name, t]) => [
+          name,
+          { dtype: t.dtype, shape: t.shape, data: t.data as TypedArray },
+        ]),
       );
     }
     const model = compiled.get(step.value.node);
@@ -105,7 +116,11 @@ async function runOnce(
 async function runSegment(model: Model, { node, args }: NodeCall): Promise<Tensor[]> {
   const feeds = Object.fromEntries(node.inputs.map((name, i) => [name, args[i]!.data as TypedArray]));
   const out = await model.run(feeds);
-  return model.outputs.map((o) => ({ dtype: o.dtype, shape: [...o.shape], data: out[o.name] as Tensor['data'] }));
+  return model.outputs.map((o) => ({
+    dtype: o.dtype,
+    shape: [...o.shape],
+    data: out[o.name] as Tensor['data'],
+  }));
 }
 
 function staticShape(name: string, shape: readonly (number | string)[] | undefined): number[] {

@@ -67,7 +67,18 @@ function nodeProto(n: Node): Proto {
 }
 
 /** AttributeProto.AttributeType codes. */
-const TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 };
+const TYPE = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+};
 
 function attributeProto(name: string, a: AttrValue): Proto {
   const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -108,7 +119,12 @@ function tensorProto(t: Tensor, name?: string): Proto {
 function valueInfo(v: ValueInfo): Proto {
   return {
     name: v.name,
-    type: { tensor_type: { elem_type: onnxCodeOf(v.type.dtype), ...(v.type.shape ? { shape: shapeProto(v.type.shape) } : {}) } },
+    type: {
+      tensor_type: {
+        elem_type: onnxCodeOf(v.type.dtype),
+        ...(v.type.shape ? { shape: shapeProto(v.type.shape) } : {}),
+      },
+    },
   };
 }
 
