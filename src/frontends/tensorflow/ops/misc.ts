@@ -1,4 +1,4 @@
-/** Image resizing, top-k, einsum and seeded random numbers. */
+/** Image resizing, top-k, einsum, seeded random numbers, and the host ops NMS and Where. */
 import { codeOfDType } from '../../../ops/support/dtype-codes.js';
 import { attr, type IrAttrs } from '../../graph-builder.js';
 import type { MappingTable, OpMapping } from './types.js';
@@ -73,7 +73,57 @@ const randomUniform: OpMapping = (c) => {
   );
 };
 
+/**
+ * NonMaxSuppressionV3/V4/V5 on one image, one class: the IR's NonMaxSuppression (a host op: its
+ * output size depends on the data) on [1, N, 4] boxes and [1, 1, N] scores; TF wants the kept boxes'
+ * indices as int32 (V5 adds their scores, V4 and V5 their count).
+ */
+function nms(version: 3 | 4 | 5): OpMapping {
+  return (c) => {
+    if (version === 4 && c.bool('pad_to_max_output_size', false))
+      throw new Error('pad_to_max_output_size=true is not supported (the selection is kept at its size)');
+    const base = c.base;
+    const boxes = c.g.one('Unsqueeze', [c.input(0), c.g.ints([0], `${base}/ax0`)], {}, `${base}/boxes`);
+    const scores = c.g.one('Unsqueeze', [c.input(1), c.g.ints([0, 1], `${base}/ax01`)], {}, `${base}/scores`);
+    const maxOut = c.g.one('Reshape', [int64Input(c, 2), c.g.ints([1], `${base}/one`)], {}, `${base}/max`);
+    const inputs = [boxes, scores, maxOut, c.input(3), c.input(4)];
+    if (version === 5) {
+      const sigma = c.constant(5);
+      if (!sigma || Number(sigma.data[0]) !== 0)
+        throw new Error('soft NMS (soft_nms_sigma > 0) is not supported');
+    }
+    const selected = c.g.one('NonMaxSuppression', inputs, {}, base);
+    const column = c.g.one(
+      'Gather',
+      [selected, c.g.scalar('int64', 2, `${base}/col`)],
+      { axis: attr.int(1) },
+      `${base}/index64`,
+    );
+    c.output(c.g.one('Cast', [column], { to: attr.int(codeOfDType('int32')) }, base), 0);
+    const count = (k: number): void => {
+      const n = c.g.one('Shape', [column], {}, `${base}/n`);
+      const scalar = c.g.one('Squeeze', [n, c.g.ints([0], `${base}/sq`)], {}, `${base}/n0`);
+      c.output(c.g.one('Cast', [scalar], { to: attr.int(codeOfDType('int32')) }, `${base}:${k}`), k);
+    };
+    if (version === 4) count(1);
+    if (version === 5) {
+      c.output(c.g.one('Gather', [c.input(1), column], { axis: attr.int(0) }, `${base}:1`), 1);
+      count(2);
+    }
+  };
+}
+
+/** Where with one input: the coordinates of the true (non-zero) elements, one row each. */
+const whereIndices: OpMapping = (c) => {
+  const nz = c.g.one('NonZero', [c.input(0)], {}, `${c.base}/nz`);
+  c.output(c.g.one('Transpose', [nz], { perm: attr.ints([1, 0]) }, c.base));
+};
+
 export const MISC_OPS: MappingTable = {
+  NonMaxSuppressionV3: nms(3),
+  NonMaxSuppressionV4: nms(4),
+  NonMaxSuppressionV5: nms(5),
+  Where: whereIndices,
   ResizeBilinear: resize('linear'),
   ResizeNearestNeighbor: resize('nearest'),
   TopKV2: topK,
