@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'NCC_INTERNAL'
   /** A compute thread (worker) failed or died at run time: the loaded model cannot run any more. */
   | 'NCC_THREAD_FAILED'
+  /** The compile service refused or stopped work past one of its limits (upload size, compile time or memory). */
+  | 'NCC_LIMIT_EXCEEDED'
   | 'NEFF_CORRUPT'
   | 'NEFF_VERSION'
   | 'NEFF_UNSUPPORTED_HOST';

@@ -7,6 +7,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { profileCommand } from './commands/profile.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { serveCommand } from './commands/serve.js';
 import { listOperatorsCommand } from './commands/list-operators.js';
 import { VERSION } from '../version.js';
 
@@ -27,6 +28,7 @@ inspectCommand(program);
 runCommand(program);
 profileCommand(program);
 evaluateCommand(program);
+serveCommand(program);
 (await import('./commands/bench.js')).benchCommand(program);
 
 for (const command of program.commands) {

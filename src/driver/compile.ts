@@ -65,6 +65,8 @@ export interface CompileSummary {
 export interface CompileResult {
   readonly neff: Uint8Array;
   readonly summary: CompileSummary;
+  /** Where each weight lies in the weights image (bucketed files share equal ones). */
+  readonly weightChunks: readonly { readonly offset: number; readonly bytes: number }[];
 }
 
 /**
@@ -130,6 +132,7 @@ export function compileStaticModel(
   );
   return {
     neff,
+    weightChunks: [...plan.weights.values()].map((p) => ({ offset: p.offset, bytes: p.bytes })),
     summary: {
       model: model.name,
       ops: model.graph.nodes.length,

@@ -8,8 +8,15 @@ import type { NeffDType, WasmFeature } from './contents.js';
 export const MAGIC: readonly number[] = [0x89, 0x4e, 0x45, 0x46, 0x46, 0x0d, 0x0a, 0x1a]; // \x89 N E F F \r \n \x1a
 
 export const FORMAT_MAJOR = 1;
-/** 1.1 added the blocked XXH32 checksum flag (for the weights section). */
-export const FORMAT_MINOR = 1;
+/**
+ * The newest minor version read. 1.1 added the blocked XXH32 checksum flag (for the weights
+ * section); 1.2 added bucketed files (a BUCKETS section and per-section program numbers).
+ */
+export const FORMAT_MINOR = 2;
+/** What a file of one model is written as (it needs nothing newer). */
+export const SINGLE_MODEL_MINOR = 1;
+/** Bucketed files. */
+export const BUCKETED_MINOR = 2;
 
 /** Header fields: byte offsets inside the 64-byte header. */
 export const HEADER = {
@@ -35,8 +42,11 @@ export const ENTRY = {
   length: 16,
   /** CRC-32 of the payload, or blocked XXH32 with SECTION_FLAGS.blockXxh32. */
   checksum: 24,
-  /** Must be zero. */
-  reserved: 28,
+  /**
+   * Format 1.2: the program a section belongs to in a bucketed file (0: the file's shared sections,
+   * k: bucket k-1). Zero in every other file, and in 1.0 and 1.1 files.
+   */
+  program: 28,
 } as const;
 
 /** Section entry flag bits. */
@@ -50,7 +60,7 @@ export const SECTION_ALIGN = 64;
 /** Far above any real NEFF (one metadata, one weights, a few variants); bounds the table scan. */
 export const MAX_SECTIONS = 256;
 
-export const SECTION_TYPES = { metadata: 1, code: 2, weights: 3 } as const;
+export const SECTION_TYPES = { metadata: 1, code: 2, weights: 3, buckets: 4 } as const;
 export type SectionKind = keyof typeof SECTION_TYPES;
 
 /** A CODE section: a 16-byte header (feature bits, then 12 zero bytes), then the wasm module. */

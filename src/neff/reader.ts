@@ -25,12 +25,15 @@ import {
   type SectionKind,
 } from './format.js';
 import { parseMetadata, type FormatVersion } from './metadata.js';
+import { bucketContents, parseBucketTable, type BucketedNeff } from './buckets.js';
 import { Violation, violation } from './violation.js';
 
 export interface NeffSection {
   /** 'unknown' for a type added by a newer minor version (skipped). */
   readonly kind: SectionKind | 'unknown';
   readonly type: number;
+  /** Bucketed files: 0 for shared sections, k for bucket k-1's (format 1.2). */
+  readonly program: number;
   readonly offset: number;
   readonly length: number;
   readonly checksumKind: ChecksumKind;
@@ -39,7 +42,10 @@ export interface NeffSection {
 
 export interface NeffFile {
   readonly version: FormatVersion;
+  /** A bucketed file's largest bucket. */
   readonly contents: NeffContents;
+  /** A bucketed file's buckets (format 1.2). */
+  readonly buckets?: BucketedNeff;
   /** In table order, for `inspect`. */
   readonly sections: readonly NeffSection[];
 }
@@ -161,7 +167,46 @@ function read(bytes: Uint8Array): NeffFile {
   const sections = readTable(view, count, version);
   checkLayout(bytes, sections, tableEnd);
   for (const s of sections) if (s.kind !== 'weights') checkSection(bytes, s);
+  if (sections.some((s) => s.kind === 'buckets')) {
+    const buckets = readBuckets(bytes, sections, version);
+    return { version, contents: bucketContents(buckets, buckets.programs.length - 1), buckets, sections };
+  }
+  if (sections.some((s) => s.program !== 0)) violation('program numbers in a file without buckets');
   return { version, contents: readContents(bytes, sections, version), sections };
+}
+
+/** A bucketed file: one shared BUCKETS and WEIGHTS (the pool), a metadata and code per bucket. */
+function readBuckets(
+  bytes: Uint8Array,
+  sections: readonly NeffSection[],
+  version: FormatVersion,
+): BucketedNeff {
+  const payload = (s: NeffSection): Uint8Array => bytes.subarray(s.offset, s.offset + s.length);
+  const shared = sections.filter((s) => s.program === 0);
+  const table = shared.filter((s) => s.kind === 'buckets');
+  const pool = shared.filter((s) => s.kind === 'weights');
+  if (table.length !== 1 || pool.length !== 1 || shared.length !== 2)
+    violation('a bucketed NEFF shares exactly one buckets and one weights section');
+  const count = Math.max(...sections.map((s) => s.program));
+  const programs = Array.from({ length: count }, (_, k) => {
+    const own = sections.filter((s) => s.program === k + 1);
+    const meta = own.filter((s) => s.kind === 'metadata');
+    if (meta.length !== 1) violation(`bucket ${k} has ${meta.length} metadata sections, one is needed`);
+    if (own.some((s) => s.kind === 'weights' || s.kind === 'buckets'))
+      violation(`bucket ${k} has a section only the whole file may have`);
+    const metadata = parseMetadata(parseJson(payload(meta[0]!)), version);
+    const variants = own
+      .filter((s) => s.kind === 'code')
+      .flatMap((s, i) => readVariant(payload(s), i, version));
+    if (variants.length === 0) violation(`bucket ${k} has no code variant this runtime can run`);
+    return { metadata, variants };
+  });
+  const parsed = parseBucketTable(
+    parseJson(payload(table[0]!)),
+    pool[0]!.length,
+    programs.map((p) => p.metadata.memory.weightsBytes),
+  );
+  return { table: parsed, pool: payload(pool[0]!), programs };
 }
 
 function readTable(view: DataView, count: number, version: FormatVersion): NeffSection[] {
@@ -184,8 +229,8 @@ function readTable(view: DataView, count: number, version: FormatVersion): NeffS
         newer,
         `section ${i} has flags ${flags} (format ${version.major}.${version.minor} defines ${version.minor < 1 ? 'none' : KNOWN_SECTION_FLAGS})`,
       );
-    if (!newer && view.getUint32(at + ENTRY.reserved, true) !== 0)
-      violation(`section ${i} has non-zero reserved bytes`);
+    const program = view.getUint32(at + ENTRY.program, true);
+    if (!newer && program !== 0 && version.minor < 2) violation(`section ${i} has non-zero reserved bytes`);
     if (offset > fileBytes || length > fileBytes - offset)
       violation(
         `section ${i} (${length} bytes at offset ${offset}) runs past the end of the ${fileBytes}-byte file`,
@@ -194,7 +239,15 @@ function readTable(view: DataView, count: number, version: FormatVersion): NeffS
       violation(`section ${i} starts at offset ${offset}, not a multiple of ${SECTION_ALIGN}`);
     const checksumKind = checksumKindOf(flags);
     const checksum = view.getUint32(at + ENTRY.checksum, true);
-    sections.push({ kind, type, offset: Number(offset), length: Number(length), checksumKind, checksum });
+    sections.push({
+      kind,
+      type,
+      program,
+      offset: Number(offset),
+      length: Number(length),
+      checksumKind,
+      checksum,
+    });
   }
   return sections;
 }

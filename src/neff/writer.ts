@@ -13,7 +13,8 @@ import {
   ENTRY,
   FEATURE_BITS,
   FORMAT_MAJOR,
-  FORMAT_MINOR,
+  SINGLE_MODEL_MINOR,
+  BUCKETED_MINOR,
   HEADER,
   MAGIC,
   MAX_SECTIONS,
@@ -24,6 +25,7 @@ import {
   alignUp,
 } from './format.js';
 import { metadataJson, parseMetadata, type FormatVersion } from './metadata.js';
+import { parseBucketTable, type BucketedNeff } from './buckets.js';
 import { Violation, violation } from './violation.js';
 
 export interface RawSection {
@@ -32,12 +34,14 @@ export interface RawSection {
   readonly payload: Uint8Array;
   /** SECTION_FLAGS bits (default none: a CRC-32 checksum). */
   readonly flags?: number;
+  /** The program it belongs to in a bucketed file (default 0). */
+  readonly program?: number;
 }
 
 export function writeNeff(contents: NeffContents): Uint8Array {
   try {
     if (contents.variants.length === 0) violation('no code variants: a NEFF needs at least one');
-    const format = { major: FORMAT_MAJOR, minor: FORMAT_MINOR };
+    const format = { major: FORMAT_MAJOR, minor: SINGLE_MODEL_MINOR };
     const metadata = metadataBytes(contents, format);
     const sections: RawSection[] = [
       { type: SECTION_TYPES.metadata, payload: metadata },
@@ -55,8 +59,48 @@ export function writeNeff(contents: NeffContents): Uint8Array {
   }
 }
 
+/**
+ * A bucketed NEFF (format 1.2): the BUCKETS table and the weights pool shared, then each bucket's
+ * metadata and code variants under its program number. Read back by the reader's own rules.
+ */
+export function writeBucketedNeff(file: BucketedNeff): Uint8Array {
+  try {
+    const format = { major: FORMAT_MAJOR, minor: BUCKETED_MINOR };
+    const table = new TextEncoder().encode(canonicalJson(file.table));
+    parseBucketTable(
+      JSON.parse(canonicalJson(file.table)),
+      file.pool.length,
+      file.programs.map((p) => p.metadata.memory.weightsBytes),
+    );
+    const sections: RawSection[] = [{ type: SECTION_TYPES.buckets, payload: table }];
+    file.programs.forEach((p, k) => {
+      const contents = {
+        ...p,
+        variants: [...p.variants],
+        weights: new Uint8Array(p.metadata.memory.weightsBytes),
+      };
+      sections.push({
+        type: SECTION_TYPES.metadata,
+        payload: metadataBytes(contents, format),
+        program: k + 1,
+      });
+      p.variants.forEach((v, i) =>
+        sections.push({ type: SECTION_TYPES.code, payload: codePayload(v, i), program: k + 1 }),
+      );
+    });
+    sections.push({ type: SECTION_TYPES.weights, payload: file.pool, flags: SECTION_FLAGS.blockXxh32 });
+    return assembleNeff(sections, format);
+  } catch (e) {
+    if (!(e instanceof Violation)) throw e;
+    throw new NccError('NCC_INTERNAL', `cannot write bucketed NEFF: ${e.message}`, {
+      hint: 'the compiler produced contents the NEFF format cannot hold; please report this with the model',
+      cause: e,
+    });
+  }
+}
+
 /** The metadata as written, checked by the reader's own rules so no written file is refused on load. */
-function metadataBytes(contents: NeffContents, format: FormatVersion): Uint8Array {
+export function metadataBytes(contents: NeffContents, format: FormatVersion): Uint8Array {
   const text = canonicalJson(metadataJson(contents.metadata, format));
   const metadata = parseMetadata(JSON.parse(text), format);
   if (metadata.memory.weightsBytes !== contents.weights.length)
@@ -114,6 +158,7 @@ export function assembleNeff(sections: readonly RawSection[], format: FormatVers
     view.setBigUint64(at + ENTRY.offset, BigInt(offsets[i]!), true);
     view.setBigUint64(at + ENTRY.length, BigInt(s.payload.length), true);
     view.setUint32(at + ENTRY.checksum, checksumOf(checksumKindOf(flags), s.payload), true);
+    view.setUint32(at + ENTRY.program, s.program ?? 0, true);
     out.set(s.payload, offsets[i]!);
   });
   view.setUint32(HEADER.crc, headerCrc(out, sections.length), true);

@@ -6,7 +6,10 @@
 import type { NeffMemory, WasmFeature } from '../neff/contents.js';
 import { FEATURES, WASM_PAGE } from '../neff/format.js';
 import { checksummer, type BlockHasher } from '../neff/checksum.js';
-import { damagedWeights, readNeffDeferred, type NeffSection } from '../neff/reader.js';
+import { damagedWeights, readNeff, readNeffDeferred, type NeffSection } from '../neff/reader.js';
+import { bucketContents } from '../neff/buckets.js';
+import { writeNeff } from '../neff/writer.js';
+import { BucketedModel } from './bucketed.js';
 import { NccError } from '../errors.js';
 import { LocalExecutor, RemoteExecutor, type Executor } from './executor.js';
 import { codeCompiler, type CodeCompilation, type CompiledCode } from './compile-code.js';
@@ -72,6 +75,7 @@ async function instantiate(read: SourceBytes, options: LoadOptions): Promise<Mod
   const api = wasmApi();
   checkLittleEndian();
   const { file, weights: section } = readNeffDeferred(read.bytes);
+  if (file.buckets) return bucketed(read, section, options);
   const { metadata, variants } = file.contents;
   const weights: Weights = { section, bytes: file.contents.weights, deferred: read.weights };
   const selection = await selectVariant(variants, hostHas, options.features, hostRunsUnshared);
@@ -99,6 +103,24 @@ async function instantiate(read: SourceBytes, options: LoadOptions): Promise<Mod
   }
   const executor = await remote(api, compiled, metadata.memory, selection, weights, threads);
   return new LoadedModel(metadata, selection.features, executor);
+}
+
+/**
+ * A bucketed file: the whole pool read and checked, then each bucket's program loaded as a NEFF of
+ * its own when an input first needs it (the smallest now, which tells the host's features).
+ */
+async function bucketed(read: SourceBytes, section: NeffSection, options: LoadOptions): Promise<Model> {
+  let bytes = read.bytes;
+  if (read.weights) {
+    bytes = read.bytes.slice();
+    await read.weights.read(bytes.subarray(section.offset, section.offset + section.length), () => undefined);
+  }
+  const file = readNeff(bytes).buckets!;
+  const loadProgram = (program: Uint8Array): Promise<Model> => load(program, options);
+  const first = await loadProgram(writeNeff(bucketContents(file, 0)));
+  const model = new BucketedModel(file, loadProgram, first.features, first.threads);
+  model.adopt(0, first);
+  return model;
 }
 
 /**

@@ -76,7 +76,7 @@ test('section entries: unknown type, flags, reserved bytes, bounds, alignment', 
   };
   corrupt(set(1, ENTRY.type, 77), /section 1 has unknown type 77/);
   corrupt(set(1, ENTRY.flags, 2), /section 1 has flags 2/);
-  corrupt(set(1, ENTRY.reserved, 2), /section 1 has non-zero reserved bytes/);
+  corrupt(set(1, ENTRY.program, 2), /section 1 has non-zero reserved bytes/);
   corrupt(
     set(3, ENTRY.length, 2n ** 64n - 1n),
     /section 3 \(18446744073709551615 bytes at offset \d+\) runs past the end/,

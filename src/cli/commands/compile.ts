@@ -29,6 +29,8 @@ interface CompileFlags extends SourceFlags {
   tune?: boolean;
   accuracySamples: string;
   accuracyInput: string[];
+  server?: string;
+  tokenFile?: string;
 }
 
 /** `neuron-cc compile`: a model to one .neff file, written whole or not at all. */
@@ -66,7 +68,10 @@ export function compileCommand(program: Command): void {
       [] as string[],
     )
     .option('--verbose [level]', 'progress detail: DEBUG, INFO, WARN, ERROR or 0-3 (default INFO)')
+    .option('--server <url>', 'compile on a compile service (neuron-cc serve) instead of here')
+    .option('--token-file <file>', "with --server: the service's bearer token (the file's first line)")
     .action(async (path: string, params: string | undefined, flags: CompileFlags) => {
+      if (flags.server) return (await import('./remote-compile.js')).remoteCompile(path, params, flags);
       const verbosity = parseVerbosity(flags.verbose);
       const optLevel = Number(flags.optLevel);
       if (![0, 1, 2, 3].includes(optLevel)) {
@@ -127,7 +132,7 @@ export function compileCommand(program: Command): void {
         const { sets, from } = accuracySets(inputs, flags, options.ioConfig?.ranges);
         report = await measureAccuracy(fp32.neff, result.neff, sets, from);
         const neff = withAccuracy(result.neff, report);
-        result = { neff, summary: { ...result.summary, neffBytes: neff.byteLength } };
+        result = { ...result, neff, summary: { ...result.summary, neffBytes: neff.byteLength } };
       }
       // write beside the target and rename: a crash or a full disk never leaves a partial NEFF
       const partial = `${output}.partial-${process.pid}`;
@@ -190,7 +195,7 @@ function accuracySets(
   };
 }
 
-function tunedLine(tuned: NonNullable<CompileSummary['tuned']>): string {
+export function tunedLine(tuned: NonNullable<CompileSummary['tuned']>): string {
   const changed = tuned.filter((t) => t.tile.mr !== t.model.mr || t.tile.nr !== t.model.nr);
   const gain = changed.reduce((g, t) => Math.max(g, 1 - t.ms / t.modelMs), 0);
   return (
@@ -201,7 +206,7 @@ function tunedLine(tuned: NonNullable<CompileSummary['tuned']>): string {
   );
 }
 
-function autoCastLine(a: NonNullable<CompileSummary['autoCast']>): string {
+export function autoCastLine(a: NonNullable<CompileSummary['autoCast']>): string {
   const kept = a.kept.map((k) => `${k.name} (${k.why})`).join('; ');
   const activations = a.activations ? `, ${a.activations} activations` : '';
   return `  auto-cast ${a.setting}: ${a.constants} weight tensors${activations} stored in 16 bits${kept ? `; kept float32: ${kept}` : ''}`;
