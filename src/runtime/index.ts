@@ -3,6 +3,7 @@
  * of the compiler (test/runtime/no-compiler-imports.test.ts keeps it so).
  */
 export { load, type LoadOptions } from './load.js';
+export { BucketedModel, type ShapedFeeds, type ShapedTensor } from './bucketed.js';
 export type { Feeds, KernelTiming, Model, Outputs, TensorInfo } from './model.js';
 export type { StorageOf, TypedArray } from './feeds.js';
 export type { NeffSource } from './source.js';

@@ -265,6 +265,46 @@ test(
   },
 );
 
+const BERT = join(SHARED, 'models/onnx/bert_tiny_dynamic');
+test(
+  'compile --buckets writes one bucketed NEFF that run pads and crops',
+  { skip: existsSync(BERT) ? false : `${BERT} is not present` },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncc-cli-buckets-'));
+    try {
+      const out = join(dir, 'bert.neff');
+      const c = cli(
+        'compile',
+        join(BERT, 'model.onnx'),
+        '--buckets',
+        'sequence=16,32',
+        '--io-config',
+        '{"dims": {"batch": 1}}',
+        '--output',
+        out,
+      );
+      assert.equal(c.status, 0, c.stderr);
+      assert.match(c.stdout, /compiled 2 buckets/);
+      const inputs = ['input_ids', 'attention_mask'].flatMap((n) => [
+        '--input',
+        `${n}=${join(BERT, `inputs_seq20/${n}.npy`)}`,
+      ]);
+      const r = cli('run', out, ...inputs, '--output-dir', dir);
+      assert.equal(r.status, 0, r.stderr);
+      const got = readNpy(readFileSync(join(dir, 'last_hidden_state.npy')));
+      const want = readNpy(readFileSync(join(BERT, 'outputs_seq20/last_hidden_state.npy')));
+      assert.deepEqual(got.shape, [1, 20, 128]);
+      assert.equal(allclose(got, want, 3e-4, 1e-3), undefined);
+      assertFails(
+        cli('compile', join(BERT, 'model.onnx'), '--buckets', 'sequence=a', '--output', out),
+        'NCC_BAD_OPTION',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test('list-operators with an unknown framework is NCC_BAD_OPTION', () => {
   assertFails(cli('list-operators', '--framework', 'caffe'), 'NCC_BAD_OPTION');
 });

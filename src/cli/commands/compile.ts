@@ -12,10 +12,12 @@ import { formatBytes } from './check.js';
 import { parseVerbosity, type Verbosity } from './flags.js';
 import { loadOptionsOf, withModelSource, type SourceFlags } from './model-source.js';
 import { runPartitionedCompile } from './compile-partitioned.js';
+import { compileBuckets } from '../../driver/buckets.js';
 
 interface CompileFlags extends SourceFlags {
   output?: string;
   partition?: boolean;
+  buckets: string[];
   minSegmentSize?: string;
   excludeNodes?: string;
   excludeOps?: string;
@@ -40,6 +42,12 @@ export function compileCommand(program: Command): void {
     .option(
       '--partition',
       'compile what can be compiled, keep the rest (control flow, NMS, data-dependent shapes) for the fallback interpreter: writes an ONNX model with compiled segments as NeuronOp nodes',
+    )
+    .option(
+      '--buckets <dim=sizes>',
+      'compile for several sizes of a named dim into one NEFF sharing the weights, e.g. sequence=16,32,64 (repeat per dim); the runtime pads to the smallest fitting size',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
     )
     .option('--min-segment-size <n>', 'with --partition: segments with fewer ops stay on the host', '1')
     .option('--exclude-nodes <names>', 'with --partition: comma-separated node names kept on the host')
@@ -110,6 +118,15 @@ export function compileCommand(program: Command): void {
         });
         return;
       }
+      if (flags.buckets.length) {
+        const output = flags.output ?? 'out.neff';
+        const r = compileBuckets(path, { ...options, autoCast, buckets: parseBuckets(flags.buckets) });
+        writeAtomically(output, r.neff);
+        console.log(
+          `compiled ${r.buckets} buckets -> ${output} (${formatBytes(r.neff.byteLength)}): weights ${formatBytes(r.poolBytes)} shared by images of ${formatBytes(r.weightsBytes)} in all`,
+        );
+        return;
+      }
       if (flags.excludeNodes || flags.excludeOps || flags.minSegmentSize !== '1')
         throw new NccError(
           'NCC_BAD_OPTION',
@@ -162,6 +179,34 @@ export function compileCommand(program: Command): void {
         ].join('\n'),
       );
     });
+}
+
+/** `sequence=16,32,64` flags -> dim name -> sizes. */
+function parseBuckets(specs: readonly string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const spec of specs) {
+    const m = /^([^=\s]+)=(\d+(?:,\d+)*)$/.exec(spec.trim());
+    if (!m)
+      throw new NccError('NCC_BAD_OPTION', `--buckets ${spec} is not DIM=SIZE,SIZE,...`, {
+        hint: 'e.g. --buckets sequence=16,32,64',
+      });
+    out.set(m[1]!, m[2]!.split(',').map(Number));
+  }
+  return out;
+}
+
+function writeAtomically(output: string, bytes: Uint8Array): void {
+  const partial = `${output}.partial-${process.pid}`;
+  try {
+    writeFileSync(partial, bytes);
+    renameSync(partial, output);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw new NccError('NCC_BAD_OPTION', `cannot write ${output}: ${(e as Error).message}`, {
+      file: output,
+      hint: 'check that the output directory exists and is writable',
+    });
+  }
 }
 
 /** Input sets for --accuracy-check: from --accuracy-input files, else seeded random data. */

@@ -8,6 +8,9 @@ import { writeNpy } from '../../io/npy.js';
 import type { TensorData } from '../../ir/dtype.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
 import { load } from '../../runtime/index.js';
+import { BucketedModel } from '../../runtime/bucketed.js';
+import type { TypedArray } from '../../runtime/feeds.js';
+import { readNpy } from '../../io/npy.js';
 import { runPartitionedModel } from './run-partitioned.js';
 
 interface RunFlags {
@@ -43,6 +46,27 @@ export function runCommand(program: Command): void {
         return;
       }
       const model = await load(bytes, { threads: Number(flags.threads) });
+      if (model instanceof BucketedModel) {
+        try {
+          const start = performance.now();
+          const out = await model.runShaped(shapedFeeds(flags.input));
+          const ms = performance.now() - start;
+          for (const [name, t] of Object.entries(out))
+            report(
+              name,
+              { dtype: t.dtype, shape: [...t.shape], data: t.data as TensorData },
+              flags.outputDir,
+              listing,
+            );
+          if (flags.outputDir) writeListing(flags.outputDir, listing);
+          console.log(
+            `latency: ${ms.toFixed(2)} ms (bucketed: inputs padded to the smallest fitting bucket)`,
+          );
+        } finally {
+          model.dispose();
+        }
+        return;
+      }
       try {
         const feeds = feedsFromFlags(model.inputs, flags.input);
         const start = performance.now();
@@ -58,6 +82,27 @@ export function runCommand(program: Command): void {
         model.dispose();
       }
     });
+}
+
+/** --input files with their own shapes (a bucketed model takes any size its buckets fit). */
+function shapedFeeds(
+  specs: readonly string[],
+): Record<string, { data: TypedArray; shape: readonly number[] }> {
+  const feeds: Record<string, { data: TypedArray; shape: readonly number[] }> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new NccError('NCC_BAD_OPTION', `--input must be NAME=FILE.npy, got '${spec}'`);
+    const file = spec.slice(eq + 1);
+    let data: Uint8Array;
+    try {
+      data = readFileSync(file);
+    } catch {
+      throw new NccError('NCC_FILE_NOT_FOUND', `cannot read input file ${file}`, { file });
+    }
+    const t = readNpy(data, file);
+    feeds[spec.slice(0, eq)] = { data: t.data as TypedArray, shape: t.shape };
+  }
+  return feeds;
 }
 
 type Listing = { name: string; file: string; dtype: string; shape: number[] }[];
