@@ -3,8 +3,7 @@
  * NEFFs, the rest as ONNX nodes for the fallback side) and prints what went where: segments, the
  * share of ops and FLOPs compiled, and each node left on the host with the reason.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { NccError } from '../../errors.js';
+import { writeOutput } from './write-output.js';
 import {
   compilePartitioned,
   type PartitionCompileOptions,
@@ -15,17 +14,7 @@ import { formatBytes } from './check.js';
 export function runPartitionedCompile(path: string, output: string, options: PartitionCompileOptions): void {
   const started = performance.now();
   const result = compilePartitioned(path, options);
-  const partial = `${output}.partial-${process.pid}`;
-  try {
-    writeFileSync(partial, result.onnx);
-    renameSync(partial, output);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw new NccError('NCC_BAD_OPTION', `cannot write ${output}: ${(e as Error).message}`, {
-      file: output,
-      hint: 'check that the output directory exists and is writable',
-    });
-  }
+  writeOutput(output, result.onnx);
   console.log(summaryLines(result.summary, output, performance.now() - started).join('\n'));
 }
 

@@ -1,5 +1,5 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { writeOutput } from './write-output.js';
 import { NccError } from '../../errors.js';
 import { compileModel, type CompileSummary, type OptLevel, type Stage } from '../../driver/compile.js';
 import { parseAutoCast } from '../../options/auto-cast.js';
@@ -121,7 +121,7 @@ export function compileCommand(program: Command): void {
       if (flags.buckets.length) {
         const output = flags.output ?? 'out.neff';
         const r = compileBuckets(path, { ...options, autoCast, buckets: parseBuckets(flags.buckets) });
-        writeAtomically(output, r.neff);
+        writeOutput(output, r.neff);
         console.log(
           `compiled ${r.buckets} buckets -> ${output} (${formatBytes(r.neff.byteLength)}): weights ${formatBytes(r.poolBytes)} shared by images of ${formatBytes(r.weightsBytes)} in all`,
         );
@@ -151,18 +151,7 @@ export function compileCommand(program: Command): void {
         const neff = withAccuracy(result.neff, report);
         result = { ...result, neff, summary: { ...result.summary, neffBytes: neff.byteLength } };
       }
-      // write beside the target and rename: a crash or a full disk never leaves a partial NEFF
-      const partial = `${output}.partial-${process.pid}`;
-      try {
-        writeFileSync(partial, result.neff);
-        renameSync(partial, output);
-      } catch (e) {
-        rmSync(partial, { force: true });
-        throw new NccError('NCC_BAD_OPTION', `cannot write ${output}: ${(e as Error).message}`, {
-          file: output,
-          hint: 'check that the output directory exists and is writable',
-        });
-      }
+      writeOutput(output, result.neff);
       const s = result.summary;
       const stages = Object.entries(s.stageMs)
         .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
@@ -193,20 +182,6 @@ function parseBuckets(specs: readonly string[]): Map<string, number[]> {
     out.set(m[1]!, m[2]!.split(',').map(Number));
   }
   return out;
-}
-
-function writeAtomically(output: string, bytes: Uint8Array): void {
-  const partial = `${output}.partial-${process.pid}`;
-  try {
-    writeFileSync(partial, bytes);
-    renameSync(partial, output);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw new NccError('NCC_BAD_OPTION', `cannot write ${output}: ${(e as Error).message}`, {
-      file: output,
-      hint: 'check that the output directory exists and is writable',
-    });
-  }
 }
 
 /** Input sets for --accuracy-check: from --accuracy-input files, else seeded random data. */

@@ -11,16 +11,8 @@ import type { TensorInfo } from '../../runtime/index.js';
  * uniform data (floats in [-1, 1), integers in [0, 100), booleans 0/1): what profiles and benchmarks
  * of a user's model run on when no data is at hand.
  */
-export function feedsFromFlags(
-  inputs: readonly TensorInfo[],
-  specs: readonly string[],
-  options: {
-    readonly random?: boolean;
-    readonly seed?: number;
-    /** Value ranges of random inputs (--io-config "ranges"). */
-    readonly ranges?: ReadonlyMap<string, readonly [number, number]>;
-  } = {},
-): Record<string, TensorData> {
+/** `--input NAME=FILE.npy` flags read: each input's tensor, with the shape its file gives. */
+export function readInputFiles(specs: readonly string[]): Map<string, Tensor> {
   const given = new Map<string, Tensor>();
   for (const spec of specs) {
     const eq = spec.indexOf('=');
@@ -34,6 +26,20 @@ export function feedsFromFlags(
     }
     given.set(spec.slice(0, eq), readNpy(data, file));
   }
+  return given;
+}
+
+export function feedsFromFlags(
+  inputs: readonly TensorInfo[],
+  specs: readonly string[],
+  options: {
+    readonly random?: boolean;
+    readonly seed?: number;
+    /** Value ranges of random inputs (--io-config "ranges"). */
+    readonly ranges?: ReadonlyMap<string, readonly [number, number]>;
+  } = {},
+): Record<string, TensorData> {
+  const given = readInputFiles(specs);
   for (const name of given.keys()) {
     if (!inputs.some((i) => i.name === name)) {
       throw new NccError('NCC_BAD_INPUT', `the model has no input '${name}'`, {

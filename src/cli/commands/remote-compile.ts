@@ -4,9 +4,10 @@
  * records the model's name, is byte-for-byte the local one), the job is polled to its end, and the
  * artifact is written whole or not at all. Service errors print as local ones: same code and hint.
  */
-import { openAsBlob, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { openAsBlob, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { NccError, type ErrorCode } from '../../errors.js';
+import { writeOutput } from './write-output.js';
 import { detectFramework } from '../../driver/load-model.js';
 import type { CompileSummary } from '../../driver/compile.js';
 import { autoCastLine, tunedLine } from './compile.js';
@@ -96,17 +97,7 @@ export async function remoteCompile(
   const response = await request(base, `/v1/jobs/${job.id}/artifact`, { headers });
   const bytes = new Uint8Array(await response.arrayBuffer());
   const output = flags.output ?? (flags.partition ? 'out.neuron.onnx' : 'out.neff');
-  const partial = `${output}.partial-${process.pid}`;
-  try {
-    writeFileSync(partial, bytes);
-    renameSync(partial, output);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw new NccError('NCC_BAD_OPTION', `cannot write ${output}: ${(e as Error).message}`, {
-      file: output,
-      hint: 'check that the output directory exists and is writable',
-    });
-  }
+  writeOutput(output, bytes);
   const from = cached ? ' (from the service cache)' : '';
   if (flags.partition) {
     const lines = summaryLines(job.summary as PartitionSummary, output, performance.now() - started);

@@ -3,9 +3,8 @@
  * segments on the NEFF runtime, the rest on the fallback interpreter). Inputs come from .npy files
  * with their own shapes, since values outside compiled segments may vary in size.
  */
-import { readFileSync } from 'node:fs';
 import { NccError } from '../../errors.js';
-import { readNpy } from '../../io/npy.js';
+import { readInputFiles } from './feeds.js';
 import type { TensorData } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { loadPartitioned, type PartitionedFeed } from '../../partitioned/runtime.js';
@@ -19,27 +18,16 @@ export async function runPartitionedModel(
   const model = await loadPartitioned(bytes, { threads });
   try {
     const feeds: Record<string, PartitionedFeed> = {};
-    for (const spec of specs) {
-      const eq = spec.indexOf('=');
-      if (eq <= 0) throw new NccError('NCC_BAD_OPTION', `--input must be NAME=FILE.npy, got '${spec}'`);
-      const file = spec.slice(eq + 1);
-      let data: Uint8Array;
-      try {
-        data = readFileSync(file);
-      } catch {
-        throw new NccError('NCC_FILE_NOT_FOUND', `cannot read input file ${file}`, { file });
-      }
-      const name = spec.slice(0, eq);
+    for (const [name, t] of readInputFiles(specs)) {
       const input = model.inputs.find((i) => i.name === name);
       if (!input)
         throw new NccError('NCC_BAD_INPUT', `the model has no input '${name}'`, {
           hint: `its inputs are: ${model.inputs.map((i) => i.name).join(', ')}`,
         });
-      const t = readNpy(data, file);
       if (t.dtype !== input.dtype)
         throw new NccError(
           'NCC_BAD_INPUT',
-          `input '${name}' must be ${input.dtype}, ${file} holds ${t.dtype}`,
+          `input '${name}' must be ${input.dtype}, its file holds ${t.dtype}`,
           {
             value: name,
           },

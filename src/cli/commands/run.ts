@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { NccError } from '../../errors.js';
 import { preview } from './preview.js';
-import { feedsFromFlags } from './feeds.js';
+import { feedsFromFlags, readInputFiles } from './feeds.js';
 import { writeNpy } from '../../io/npy.js';
 import type { TensorData } from '../../ir/dtype.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
 import { load } from '../../runtime/index.js';
 import { BucketedModel } from '../../runtime/bucketed.js';
 import type { TypedArray } from '../../runtime/feeds.js';
-import { readNpy } from '../../io/npy.js';
 import { runPartitionedModel } from './run-partitioned.js';
 
 interface RunFlags {
@@ -88,21 +87,9 @@ export function runCommand(program: Command): void {
 function shapedFeeds(
   specs: readonly string[],
 ): Record<string, { data: TypedArray; shape: readonly number[] }> {
-  const feeds: Record<string, { data: TypedArray; shape: readonly number[] }> = {};
-  for (const spec of specs) {
-    const eq = spec.indexOf('=');
-    if (eq <= 0) throw new NccError('NCC_BAD_OPTION', `--input must be NAME=FILE.npy, got '${spec}'`);
-    const file = spec.slice(eq + 1);
-    let data: Uint8Array;
-    try {
-      data = readFileSync(file);
-    } catch {
-      throw new NccError('NCC_FILE_NOT_FOUND', `cannot read input file ${file}`, { file });
-    }
-    const t = readNpy(data, file);
-    feeds[spec.slice(0, eq)] = { data: t.data as TypedArray, shape: t.shape };
-  }
-  return feeds;
+  return Object.fromEntries(
+    [...readInputFiles(specs)].map(([name, t]) => [name, { data: t.data as TypedArray, shape: t.shape }]),
+  );
 }
 
 type Listing = { name: string; file: string; dtype: string; shape: number[] }[];

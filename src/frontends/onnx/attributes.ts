@@ -5,7 +5,8 @@ import { int64ToNumber, type AttributeProto, type GraphProto, type TensorProto }
 import { tensorFromProto, type TensorReadOptions } from './tensor-proto.js';
 import { denseFromSparse } from './sparse.js';
 
-const TYPE = {
+/** AttributeProto.AttributeType codes. */
+export const TYPE = {
   FLOAT: 1,
   INT: 2,
   STRING: 3,

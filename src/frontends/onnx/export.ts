@@ -8,6 +8,7 @@ import { byteSize } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { Shape } from '../../ir/shape.js';
 import { onnxCodeOf } from './dtypes.js';
+import { TYPE } from './attributes.js';
 import { encodeModel } from './onnx-proto.js';
 
 type Proto = Record<string, unknown>;
@@ -65,20 +66,6 @@ function nodeProto(n: Node): Proto {
     attribute: Object.entries(n.attrs).map(([name, a]) => attributeProto(name, a)),
   };
 }
-
-/** AttributeProto.AttributeType codes. */
-const TYPE = {
-  FLOAT: 1,
-  INT: 2,
-  STRING: 3,
-  TENSOR: 4,
-  GRAPH: 5,
-  FLOATS: 6,
-  INTS: 7,
-  STRINGS: 8,
-  TENSORS: 9,
-  GRAPHS: 10,
-};
 
 function attributeProto(name: string, a: AttrValue): Proto {
   const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
