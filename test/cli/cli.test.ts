@@ -285,6 +285,14 @@ test(
       );
       assert.equal(c.status, 0, c.stderr);
       assert.match(c.stdout, /compiled 2 buckets/);
+      const info = cli('inspect', out);
+      assert.equal(info.status, 0, info.stderr);
+      assert.match(info.stdout, /^NEFF 1\.2: /m);
+      assert.match(
+        info.stdout,
+        /buckets: 2 programs sharing a [\d.]+ MiB weights pool, by sequence 16\/32; pinned batch 1/,
+      );
+      assert.match(info.stdout, /outputs last_hidden_state\[batch,sequence,128\]/);
       const inputs = ['input_ids', 'attention_mask'].flatMap((n) => [
         '--input',
         `${n}=${join(BERT, `inputs_seq20/${n}.npy`)}`,

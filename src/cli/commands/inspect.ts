@@ -22,15 +22,50 @@ export function inspectCommand(program: Command): void {
       }
       const file = readNeff(bytes);
       const m = file.contents.metadata;
+      const table = file.buckets?.table;
       if (flags.json) {
-        console.log(JSON.stringify({ formatVersion: file.version, ...m }, null, 2));
+        console.log(
+          JSON.stringify(
+            { formatVersion: file.version, ...(table ? { buckets: table } : {}), ...m },
+            null,
+            2,
+          ),
+        );
         return;
       }
+      const axes = (io: { name: string; axes: readonly (string | number)[] }): string =>
+        `${io.name}[${io.axes.join(',')}]`;
+      const bucketLines = table
+        ? [
+            `buckets: ${table.buckets.length} programs sharing a ${formatBytes(file.buckets!.pool.length)} weights pool, by ${Object.entries(
+              table.dims,
+            )
+              .map(([d, v]) => `${d} ${v.join('/')}`)
+              .join(', ')}${
+              Object.keys(table.pinned).length
+                ? `; pinned ${Object.entries(table.pinned)
+                    .map(([d, n]) => `${d} ${n}`)
+                    .join(', ')}`
+                : ''
+            }`,
+            `  inputs ${table.inputs.map(axes).join(', ')}; outputs ${table.outputs.map(axes).join(', ')}`,
+            ...table.buckets.map(
+              (b, k) =>
+                `  bucket ${k}: ${Object.entries(b.dims)
+                  .map(([d, n]) => `${d} ${n}`)
+                  .join(
+                    ', ',
+                  )}, weights ${formatBytes(file.buckets!.programs[k]!.metadata.memory.weightsBytes)} from ${b.weights.length} pool chunks`,
+            ),
+            'the largest bucket:',
+          ]
+        : [];
       const tensor = (t: NeffTensor): string =>
         `  ${t.name}: ${t.dtype}[${t.shape.join(',')}] at ${t.offset} (${formatBytes(t.byteLength)})`;
       console.log(
         [
           `NEFF ${file.version.major}.${file.version.minor}: ${m.model.name}, compiled by ${m.compiler.name} ${m.compiler.version}`,
+          ...bucketLines,
           `options: ${JSON.stringify(m.options)}`,
           'inputs:',
           ...m.inputs.map(tensor),
@@ -44,7 +79,7 @@ export function inspectCommand(program: Command): void {
           'sections:',
           ...file.sections.map(
             (s) =>
-              `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, ${s.checksumKind} ${s.checksum.toString(16).padStart(8, '0')}`,
+              `  ${s.kind.padEnd(8)} offset ${s.offset}, ${formatBytes(s.length)}, ${s.checksumKind} ${s.checksum.toString(16).padStart(8, '0')}${s.program ? `, bucket ${s.program - 1}` : ''}`,
           ),
           ...(Object.keys(m.summary).length
             ? [
