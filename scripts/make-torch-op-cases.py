@@ -276,6 +276,14 @@ case("inplace_on_strided_view", inplace_on_strided_view, x=T(3, 4))
 case("inplace_masked_fill_on_view", inplace_masked_fill_on_view, x=T(2, 6), k=B(2, 3, 2))
 case("inplace_int_add", lambda m, a: a.clone().add_(3).mul_(2), a=I(2, 3))
 
+# --- recurrent layers (aten::lstm / aten::gru, flat parameter lists) ------------------------------
+layers("lstm_single", r=lambda: nn.LSTM(4, 8), x=T(5, 2, 4))
+layers("lstm_no_bias", r=lambda: nn.LSTM(3, 4, bias=False), x=T(3, 1, 3))
+layers("lstm_stacked_bidirectional_batch_first", r=lambda: nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True),
+       x=T(2, 6, 3))
+layers("gru_single", r=lambda: nn.GRU(4, 6), x=T(5, 1, 4))
+layers("gru_stacked_bidirectional", r=lambda: nn.GRU(3, 4, num_layers=2, bidirectional=True), x=T(4, 2, 3))
+
 # --- convolutions -----------------------------------------------------------------------------
 layers("conv2d_basic", c=lambda: nn.Conv2d(3, 4, 3), x=T(1, 3, 5, 5))
 layers("conv2d_stride_pad_nobias", c=lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1, bias=False), x=T(2, 3, 6, 7))

@@ -6,6 +6,7 @@ import { NN_OPS } from './nn.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SHAPE_OPS } from './shape.js';
 import { CREATION_OPS } from './creation.js';
+import { RECURRENT_OPS } from './recurrent.js';
 
 export const TORCH_OPS: ReadonlyMap<string, AtenOp> = new Map(
   Object.entries({
@@ -14,6 +15,7 @@ export const TORCH_OPS: ReadonlyMap<string, AtenOp> = new Map(
     ...SHAPE_OPS,
     ...REDUCE_OPS,
     ...CREATION_OPS,
+    ...RECURRENT_OPS,
     ...MOBILE_OPS,
   }),
 );
