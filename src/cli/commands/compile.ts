@@ -13,6 +13,7 @@ import { parseVerbosity, type Verbosity } from './flags.js';
 import { loadOptionsOf, withModelSource, type SourceFlags } from './model-source.js';
 import { runPartitionedCompile } from './compile-partitioned.js';
 import { compileBuckets } from '../../driver/buckets.js';
+import { partitionTfjsModel } from '../../driver/partition-tfjs.js';
 
 interface CompileFlags extends SourceFlags {
   output?: string;
@@ -97,6 +98,28 @@ export function compileCommand(program: Command): void {
         ...(flags.tune ? { tune: true } : {}),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),
       };
+      // a TF.js graph model partitions into a TF.js graph model (registerNeuronOps runs its NeuronOp)
+      const tfjsOut = flags.partition && /\.json$/i.test(path) && !/\.onnx$/i.test(flags.output ?? '');
+      if (tfjsOut && (flags.excludeNodes || flags.excludeOps || flags.minSegmentSize !== '1'))
+        throw new NccError(
+          'NCC_BAD_OPTION',
+          '--exclude-nodes, --exclude-ops and --min-segment-size apply to ONNX output',
+          {
+            hint: 'add --output model.neuron.onnx to partition into ONNX instead',
+          },
+        );
+      if (tfjsOut) {
+        const output = flags.output ?? 'out.tfjs';
+        const s = partitionTfjsModel(path, output, { ...options, autoCast });
+        const ops = [...new Set(s.hostNodes.map((h) => h.op))].join(', ');
+        console.log(
+          [
+            `partitioned ${path} -> ${output}/model.json: ${s.compiledNodes} nodes compiled into one NeuronOp (NEFF ${formatBytes(s.neffBytes)})`,
+            `  on TensorFlow.js: ${s.hostNodes.length} nodes${ops ? ` (${ops})` : ''}; run it with registerNeuronOps(tf) from neuron-cc/tfjs`,
+          ].join('\n'),
+        );
+        return;
+      }
       if (flags.partition) {
         const list = (v: string | undefined): string[] =>
           (v ?? '')

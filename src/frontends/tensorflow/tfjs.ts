@@ -22,21 +22,30 @@ export function isTfjsModel(path: string): boolean {
   return basename(path).toLowerCase().endsWith('.json');
 }
 
-interface WeightSpec {
+export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
   quantization?: { dtype: string; min?: number; scale?: number; original_dtype?: string };
 }
 
-interface ModelJson {
+export interface ModelJson {
   format?: string;
   modelTopology?: { node?: unknown[]; library?: { function?: unknown[] } };
   weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
   signature?: { inputs?: Record<string, unknown>; outputs?: Record<string, { name?: string }> };
 }
 
-export function importTfjsModel(path: string, options: { ioConfig?: IoConfig } = {}): Model {
+/** A TF.js graph model read: its JSON, its nodes (functions inlined) and its weights by node name. */
+export interface TfjsGraph {
+  readonly json: ModelJson;
+  readonly nodes: readonly NodeDef[];
+  readonly weights: ReadonlyMap<string, Tensor>;
+  /** The signature's outputs, if it names any. */
+  readonly outputs: readonly string[];
+}
+
+export function readTfjsGraph(path: string): TfjsGraph {
   let json: ModelJson;
   try {
     if (!statSync(path).isFile()) throw new Error('not a file');
@@ -61,21 +70,30 @@ export function importTfjsModel(path: string, options: { ioConfig?: IoConfig } =
       );
     const topology = json.modelTopology;
     if (!topology || !Array.isArray(topology.node)) throw new Error('it has no modelTopology.node list');
-    const nodes = topology.node.map(nodeFromJson);
     const library = new Map<string, FunctionDef>(
       (topology.library?.function ?? []).map((f) => {
         const fn = functionFromJson(f);
         return [fn.signature?.name ?? '', fn];
       }),
     );
-    const flat = inlineFunctions(nodes, library);
+    const nodes = inlineFunctions(topology.node.map(nodeFromJson), library);
     const weights = readWeights(path, json.weightsManifest ?? []);
+    const outputs = Object.entries(json.signature?.outputs ?? {}).map(([k, v]) => v.name ?? k);
+    return { json, nodes, weights, outputs };
+  } catch (e) {
+    if (isNccError(e)) throw e;
+    throw bad(path, (e as Error).message);
+  }
+}
+
+export function importTfjsModel(path: string, options: { ioConfig?: IoConfig } = {}): Model {
+  const { nodes, weights, outputs: signatureOutputs } = readTfjsGraph(path);
+  try {
     const io = options.ioConfig;
     const pinned = new Map<string, readonly number[]>();
     for (const [n, pin] of io?.inputs ?? []) pinned.set(n.replace(/:0$/, ''), pin.shape);
-    const signatureOutputs = Object.entries(json.signature?.outputs ?? {}).map(([k, v]) => v.name ?? k);
     const outputs = io?.outputs ?? (signatureOutputs.length ? signatureOutputs : undefined);
-    const graph = convertTfGraph(flat.map(tfNode), {
+    const graph = convertTfGraph(nodes.map(tfNode), {
       file: path,
       ...(outputs ? { outputs: outputs.map((o) => o.replace(/:0$/, '')) } : {}),
       pinned,
@@ -286,7 +304,7 @@ function base64(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64'));
 }
 
-function tfNode(n: NodeDef): TfNode {
+export function tfNode(n: NodeDef): TfNode {
   return { name: n.name, op: n.op, inputs: n.input.filter((i) => !i.startsWith('^')), attr: n.attr };
 }
 

@@ -1,0 +1,211 @@
+/**
+ * `compile --partition` of a TensorFlow.js graph model: a TF.js graph model again, in which the part
+ * neuron-cc compiles is one `NeuronOp` node (its NEFF stored as a weight, packed in int32) and the
+ * rest (ops with data-dependent outputs such as NonMaxSuppression and Where, ops neuron-cc does not
+ * map, and everything after them) stays as TensorFlow.js nodes. `registerNeuronOps(tf)` from
+ * `neuron-cc/tfjs` makes TensorFlow.js run the NeuronOp on the NEFF runtime. The compiled part's
+ * outputs keep their node names (an Identity or IdentityN per node), so the TF.js nodes that read
+ * them and the caller's output names are unchanged.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tensor } from '../ir/tensor.js';
+import { NccError } from '../errors.js';
+import { convertTfGraph, parseTensorName } from '../frontends/tensorflow/convert-graph.js';
+import { TF_OPS } from '../frontends/tensorflow/ops/index.js';
+import { readTfjsGraph, tfNode, type ModelJson } from '../frontends/tensorflow/tfjs.js';
+import { inferShapes } from '../passes/infer-shapes.js';
+import { requireStaticShapes } from '../passes/require-static.js';
+import { compileStaticModel, type CompileOptions } from './compile.js';
+
+/** Ops whose output sizes depend on the data: TF.js runs them. */
+const HOST_OPS = new Set(['NonMaxSuppressionV3', 'NonMaxSuppressionV4', 'NonMaxSuppressionV5', 'Where']);
+const SOURCES = new Set(['Placeholder', 'Const']);
+
+export interface TfjsPartitionSummary {
+  readonly compiledNodes: number;
+  readonly hostNodes: readonly { readonly node: string; readonly op: string }[];
+  readonly neffBytes: number;
+}
+
+/** Writes the partitioned TF.js graph model (model.json and one weights shard) into `outDir`. */
+export function partitionTfjsModel(
+  path: string,
+  outDir: string,
+  options: CompileOptions,
+): TfjsPartitionSummary {
+  const { json, nodes, weights } = readTfjsGraph(path);
+  if (json.modelTopology?.library?.function?.length)
+    throw new NccError(
+      'NCC_UNSUPPORTED_OP',
+      'partitioning a TF.js model with a function library is not supported',
+      {
+        file: path,
+        hint: 'partition to ONNX instead (compile --partition --output model.neuron.onnx)',
+      },
+    );
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const inputsOf = (n: (typeof nodes)[number]): string[] =>
+    n.input.filter((i) => !i.startsWith('^')).map((i) => parseTensorName(i).node);
+  // host: data-dependent or unmapped ops and every node after one
+  const host = new Set<string>();
+  for (const n of nodes) {
+    const unmapped = !SOURCES.has(n.op) && (!TF_OPS.has(n.op) || HOST_OPS.has(n.op));
+    if (unmapped || inputsOf(n).some((i) => host.has(i))) host.add(n.name);
+  }
+  const compiled = nodes.filter((n) => !host.has(n.name) && !SOURCES.has(n.op));
+  if (compiled.length === 0)
+    throw new NccError('NCC_UNSUPPORTED_OP', 'nothing in this TF.js model can be compiled', { file: path });
+  // the compiled part's tensors that TF.js nodes or the caller read
+  const signature = Object.values(json.signature?.outputs ?? {}).map(
+    (v) => (v as { name?: string }).name ?? '',
+  );
+  const wanted = new Map<string, number>();
+  const want = (tensor: string): void => {
+    const { node, index } = parseTensorName(tensor);
+    if (byName.has(node) && !host.has(node) && !SOURCES.has(byName.get(node)!.op))
+      wanted.set(node, Math.max(wanted.get(node) ?? 0, index));
+  };
+  for (const n of nodes)
+    if (host.has(n.name)) for (const i of n.input.filter((x) => !x.startsWith('^'))) want(i);
+  for (const o of signature.length ? signature : sinks(nodes)) want(o.replace(/:0$/, ''));
+  // every output up to the highest one read, so an IdentityN keeps their positions
+  const tensors = [...wanted].flatMap(([node, max]) =>
+    Array.from({ length: max + 1 }, (_, k) => (k === 0 ? node : `${node}:${k}`)),
+  );
+  const pinned = new Map<string, readonly number[]>();
+  for (const [n, pin] of options.ioConfig?.inputs ?? []) pinned.set(n.replace(/:0$/, ''), pin.shape);
+  const region = nodes.filter((n) => !host.has(n.name));
+  const graph = inferShapes(
+    convertTfGraph(region.map(tfNode), { file: path, outputs: tensors, pinned, variables: weights }),
+    { fold: true },
+  );
+  requireStaticShapes(graph);
+  const model = {
+    name: 'neuron_segment_0',
+    graph,
+    opsets: new Map([['', 21]]),
+    producer: 'TF.js partition',
+    source: { format: 'tensorflow' as const, path },
+  };
+  const { neff } = compileStaticModel(model, options);
+  writeModel(
+    outDir,
+    json,
+    nodes,
+    host,
+    weights,
+    neff,
+    graph.inputs.map((v) => v.name),
+    tensors,
+  );
+  return {
+    compiledNodes: compiled.length,
+    hostNodes: nodes.filter((n) => host.has(n.name)).map((n) => ({ node: n.name, op: n.op })),
+    neffBytes: neff.byteLength,
+  };
+}
+
+function sinks(nodes: readonly { name: string; input: string[] }[]): string[] {
+  const read = new Set(nodes.flatMap((n) => n.input.map((i) => parseTensorName(i.replace(/^\^/, '')).node)));
+  return nodes.filter((n) => !read.has(n.name)).map((n) => n.name);
+}
+
+type JsonNode = { name: string; op: string; input?: string[]; attr?: Record<string, unknown> };
+
+function writeModel(
+  outDir: string,
+  json: ModelJson,
+  nodes: readonly { name: string; op: string; input: string[] }[],
+  host: ReadonlySet<string>,
+  weights: ReadonlyMap<string, Tensor>,
+  neff: Uint8Array,
+  neffInputs: readonly string[],
+  tensors: readonly string[],
+): void {
+  const raw = json.modelTopology!.node as JsonNode[];
+  // TF.js nodes, their constants and the inputs stay; the compiled nodes are gone
+  const readByHost = new Set(
+    nodes
+      .filter((n) => host.has(n.name))
+      .flatMap((n) => n.input.map((i) => parseTensorName(i.replace(/^\^/, '')).node)),
+  );
+  const keep = raw.filter(
+    (n) => host.has(n.name) || n.op === 'Placeholder' || (n.op === 'Const' && readByHost.has(n.name)),
+  );
+  const neffName = 'neuron_segment_0/neff';
+  const words = new Int32Array(Math.ceil(neff.byteLength / 4) + 1);
+  words[0] = neff.byteLength;
+  new Uint8Array(words.buffer, 4).set(neff);
+  const segment: JsonNode = {
+    name: 'neuron_segment_0',
+    op: 'NeuronOp',
+    input: [neffName, ...neffInputs],
+    attr: {},
+  };
+  const byNode = new Map<string, number[]>();
+  tensors.forEach((t, j) => {
+    const { node } = parseTensorName(t);
+    byNode.set(node, [...(byNode.get(node) ?? []), j]);
+  });
+  const outputs: JsonNode[] = [...byNode].map(([node, js]) => ({
+    name: node,
+    op: js.length === 1 ? 'Identity' : 'IdentityN',
+    input: js.map((j) => (j === 0 ? 'neuron_segment_0' : `neuron_segment_0:${j}`)),
+    attr: {},
+  }));
+  const constNode = (name: string, t: Tensor): JsonNode => ({
+    name,
+    op: 'Const',
+    attr: {
+      dtype: { type: t.dtype === 'int32' ? 'DT_INT32' : t.dtype === 'bool' ? 'DT_BOOL' : 'DT_FLOAT' },
+      value: { tensor: {} },
+    },
+  });
+  const kept = keep.filter((n) => n.op === 'Const');
+  const manifest: { name: string; shape: number[]; dtype: string }[] = [];
+  const chunks: Uint8Array[] = [];
+  const addWeight = (name: string, t: Tensor): void => {
+    const dtype = t.dtype === 'int32' || t.dtype === 'bool' ? t.dtype : 'float32';
+    const data =
+      dtype === 'float32' && t.dtype !== 'float32' ? Float32Array.from(t.data as ArrayLike<number>) : t.data;
+    manifest.push({ name, shape: [...t.shape], dtype });
+    chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
+  };
+  for (const n of kept) addWeight(n.name, weights.get(n.name)!);
+  addWeight(neffName, { dtype: 'int32', shape: [words.length], data: words });
+  const topology = {
+    ...json.modelTopology,
+    node: [
+      ...keep,
+      constNode(neffName, { dtype: 'int32', shape: [], data: new Int32Array() }),
+      segment,
+      ...outputs,
+    ],
+  };
+  const out = {
+    ...json,
+    modelTopology: topology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: manifest }],
+  };
+  mkdirSync(outDir, { recursive: true });
+  const put = (file: string, bytes: Uint8Array | string): void => {
+    const partial = `${file}.partial-${process.pid}`;
+    try {
+      writeFileSync(partial, bytes);
+      renameSync(partial, file);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      throw e;
+    }
+  };
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const shard = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    shard.set(c, at);
+    at += c.length;
+  }
+  put(join(outDir, 'weights.bin'), shard);
+  put(join(outDir, 'model.json'), JSON.stringify(out));
+}
