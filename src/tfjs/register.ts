@@ -42,7 +42,11 @@ export function registerNeuronOps(tf: TfjsApi, options: LoadOptions = {}): void 
       const data = out[o.name]!;
       // TensorFlow.js has no 64-bit integers
       if (data instanceof BigInt64Array) return tf.tensor(Int32Array.from(data, Number), o.shape, 'int32');
-      return tf.tensor(data, o.shape, o.dtype === 'bool' ? 'bool' : o.dtype === 'int32' ? 'int32' : 'float32');
+      return tf.tensor(
+        data,
+        o.shape,
+        o.dtype === 'bool' ? 'bool' : o.dtype === 'int32' ? 'int32' : 'float32',
+      );
     });
   });
 }
