@@ -11,7 +11,7 @@ import { writeBucketedNeff } from '../neff/writer.js';
 import { readNeff } from '../neff/reader.js';
 import type { Bucket, BucketIo, BucketProgram } from '../neff/buckets.js';
 import { EMPTY_IO_CONFIG, type IoConfig } from '../options/io-config.js';
-import { compileModel, type CompileOptions } from './compile.js';
+import { compileModel, sourceOptions, type CompileOptions } from './compile.js';
 import { loadModel } from './load-model.js';
 
 export interface BucketCompileOptions extends CompileOptions {
@@ -36,7 +36,7 @@ export function compileBuckets(path: string, options: BucketCompileOptions): Buc
     return [name, sorted] as const;
   });
   // the model's named dims, where each input and output has them
-  const symbolic = loadModel(path, { ...sourceOf(options), ioConfig: { ...io, dims: new Map() } }).graph;
+  const symbolic = loadModel(path, { ...sourceOptions(options), ioConfig: { ...io, dims: new Map() } }).graph;
   const axesOf = (shape: Shape | undefined, name: string): (string | number)[] => {
     if (!shape) throw new NccError('NCC_BAD_MODEL', `'${name}' has no known rank`, { value: name });
     return shape.map((d) => d);
@@ -132,16 +132,6 @@ function settleAxes(
     );
   });
   return { name: declared.name, axes };
-}
-
-function sourceOf(o: CompileOptions): CompileOptions {
-  return {
-    ...(o.framework ? { framework: o.framework } : {}),
-    ...(o.signature ? { signature: o.signature } : {}),
-    ...(o.tags ? { tags: o.tags } : {}),
-    ...(o.params ? { params: o.params } : {}),
-    ...(o.epoch !== undefined ? { epoch: o.epoch } : {}),
-  };
 }
 
 /** A cheap content key (FNV-1a over the bytes and the length); equal keys are confirmed byte by byte. */

@@ -16,7 +16,7 @@ import { weightsImage } from '../backend/schedule/weights-image.js';
 import { memoryLayout, type MemoryLayout } from '../backend/schedule/memory-layout.js';
 export { memoryLayout, type MemoryLayout } from '../backend/schedule/memory-layout.js';
 import type { IoConfig } from '../options/io-config.js';
-import { loadStaticModel, type Framework } from './load-model.js';
+import { loadStaticModel, type Framework, type LoadOptions } from './load-model.js';
 
 export type OptLevel = 0 | 1 | 2 | 3;
 
@@ -79,19 +79,22 @@ const VARIANTS: readonly (readonly WasmFeature[])[] = [
   ['simd128', 'threads'],
 ];
 
+/** What of the compile options says which model to read and how (the loader's options). */
+export function sourceOptions(options: CompileOptions): LoadOptions {
+  return {
+    ...(options.framework ? { framework: options.framework } : {}),
+    ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
+    ...(options.signature ? { signature: options.signature } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.params ? { params: options.params } : {}),
+    ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
+  };
+}
+
 /** The whole pipeline: model file -> static graph -> kernels -> memory plan -> wasm -> NEFF bytes. */
 export function compileModel(path: string, options: CompileOptions = {}): CompileResult {
   const clock = stageClock(options.onStage);
-  const model = clock.timed('import', () =>
-    loadStaticModel(path, {
-      ...(options.framework ? { framework: options.framework } : {}),
-      ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
-      ...(options.signature ? { signature: options.signature } : {}),
-      ...(options.tags ? { tags: options.tags } : {}),
-      ...(options.params ? { params: options.params } : {}),
-      ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
-    }),
-  );
+  const model = clock.timed('import', () => loadStaticModel(path, sourceOptions(options)));
   return compileStaticModel(model, options, clock);
 }
 

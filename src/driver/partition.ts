@@ -20,7 +20,7 @@ import {
   type ValueScope,
 } from '../passes/partition.js';
 import type { TensorType } from '../ir/shape.js';
-import { compileStaticModel, type CompileOptions } from './compile.js';
+import { compileStaticModel, sourceOptions, type CompileOptions } from './compile.js';
 import { loadModel } from './load-model.js';
 
 export interface PartitionCompileOptions extends CompileOptions {
@@ -55,14 +55,7 @@ export interface PartitionResult {
 }
 
 export function compilePartitioned(path: string, options: PartitionCompileOptions = {}): PartitionResult {
-  const model = loadModel(path, {
-    ...(options.framework ? { framework: options.framework } : {}),
-    ...(options.ioConfig ? { ioConfig: options.ioConfig } : {}),
-    ...(options.signature ? { signature: options.signature } : {}),
-    ...(options.tags ? { tags: options.tags } : {}),
-    ...(options.params ? { params: options.params } : {}),
-    ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
-  });
+  const model = loadModel(path, sourceOptions(options));
   return partitionModel(model, options);
 }
 
