@@ -1,5 +1,5 @@
 /**
- * `compile --partition` of a TensorFlow.js graph model: a TF.js graph model again, in which the part
+ * `compile --partition` of a TensorFlow.js graph model (or a frozen GraphDef): a TF.js graph model, in which the part
  * neuron-cc compiles is one `NeuronOp` node (its NEFF stored as a weight, packed in int32) and the
  * rest (ops with data-dependent outputs such as NonMaxSuppression and Where, ops neuron-cc does not
  * map, and everything after them) stays as TensorFlow.js nodes. `registerNeuronOps(tf)` from
@@ -14,6 +14,10 @@ import { NccError } from '../errors.js';
 import { convertTfGraph, parseTensorName } from '../frontends/tensorflow/convert-graph.js';
 import { TF_OPS } from '../frontends/tensorflow/ops/index.js';
 import { readTfjsGraph, tfNode, type ModelJson } from '../frontends/tensorflow/tfjs.js';
+import { readGraphDef } from '../frontends/tensorflow/import.js';
+import { nodeToJson, tensorToJson, type JsonNode } from '../frontends/tensorflow/tfjs-json.js';
+import { tensorFromTfProto } from '../frontends/tensorflow/tensor-proto.js';
+import type { NodeDef } from '../frontends/tensorflow/tf-proto.js';
 import { inferShapes } from '../passes/infer-shapes.js';
 import { requireStaticShapes } from '../passes/require-static.js';
 import { compileStaticModel, type CompileOptions } from './compile.js';
@@ -34,16 +38,7 @@ export function partitionTfjsModel(
   outDir: string,
   options: CompileOptions,
 ): TfjsPartitionSummary {
-  const { json, nodes, weights } = readTfjsGraph(path);
-  if (json.modelTopology?.library?.function?.length)
-    throw new NccError(
-      'NCC_UNSUPPORTED_OP',
-      'partitioning a TF.js model with a function library is not supported',
-      {
-        file: path,
-        hint: 'partition to ONNX instead (compile --partition --output model.neuron.onnx)',
-      },
-    );
+  const { json, nodes, weights } = readSource(path);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const inputsOf = (n: (typeof nodes)[number]): string[] =>
     n.input.filter((i) => !i.startsWith('^')).map((i) => parseTensorName(i).node);
@@ -106,12 +101,55 @@ export function partitionTfjsModel(
   };
 }
 
+/** A TF.js graph model as it is, or a frozen GraphDef in TF.js's JSON form (constants as weights). */
+function readSource(path: string): {
+  json: ModelJson;
+  nodes: readonly NodeDef[];
+  weights: ReadonlyMap<string, Tensor>;
+} {
+  if (/\.(pb|pbtxt)$/i.test(path)) {
+    const graph = readGraphDef(path);
+    const weights = new Map<string, Tensor>();
+    const raw = graph.node.map((n) => {
+      const json = nodeToJson(n);
+      const value = n.attr?.value?.tensor;
+      if (n.op === 'Const' && value) {
+        weights.set(n.name, tensorFromTfProto(value));
+        json.attr = { ...json.attr, value: { tensor: tensorToJson(value, false) } };
+      }
+      return json;
+    });
+    return {
+      json: {
+        format: 'graph-model',
+        modelTopology: { node: raw, versions: { producer: graph.versions?.producer ?? 1 } },
+      } as ModelJson,
+      nodes: graph.node,
+      weights,
+    };
+  }
+  if (!/\.json$/i.test(path))
+    throw new NccError('NCC_BAD_OPTION', 'a SavedModel partitions into ONNX, not into a TF.js graph model', {
+      file: path,
+      hint: 'add --output model.neuron.onnx, or convert the SavedModel with tensorflowjs_converter first',
+    });
+  const graph = readTfjsGraph(path);
+  if (graph.json.modelTopology?.library?.function?.length)
+    throw new NccError(
+      'NCC_UNSUPPORTED_OP',
+      'partitioning a TF.js model with a function library is not supported',
+      {
+        file: path,
+        hint: 'partition to ONNX instead (compile --partition --output model.neuron.onnx)',
+      },
+    );
+  return graph;
+}
+
 function sinks(nodes: readonly { name: string; input: string[] }[]): string[] {
   const read = new Set(nodes.flatMap((n) => n.input.map((i) => parseTensorName(i.replace(/^\^/, '')).node)));
   return nodes.filter((n) => !read.has(n.name)).map((n) => n.name);
 }
-
-type JsonNode = { name: string; op: string; input?: string[]; attr?: Record<string, unknown> };
 
 function writeModel(
   outDir: string,

@@ -1,5 +1,6 @@
 /**
- * A TF.js graph model partitioned into a TF.js graph model: the convolution and arithmetic before
+ * A TF.js graph model (and the same model as a frozen GraphDef) partitioned into a TF.js graph
+ * model: the convolution and arithmetic before
  * NonMaxSuppression compile into one NeuronOp node, NMS and the Gather after it stay TF.js nodes.
  * Loaded by the real @tensorflow/tfjs with registerNeuronOps(tf), it must give what the original
  * model gives under TensorFlow.js, under the original output names.
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { partitionTfjsModel } from '../../src/driver/partition-tfjs.js';
 import { tfjsArtifacts } from '../../src/bench/tfjs-model.js';
+import { readTfjsGraph } from '../../src/frontends/tensorflow/tfjs.js';
+import { tfType } from '../../src/frontends/tensorflow/tf-proto.js';
 import { parseIoConfig } from '../../src/options/io-config.js';
 import { registerNeuronOps, type TfjsApi } from '../../src/tfjs/register.js';
 
@@ -137,6 +140,61 @@ test('a partitioned TF.js model runs under @tensorflow/tfjs with registerNeuronO
       );
     }
     assert.ok(want[0]!.length > 0 && want[0]!.length <= 24, 'NMS kept some boxes');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The same model as a frozen GraphDef (.pb): constants inline, as tf.io.write_graph writes them. */
+function writeGraphDef(dir: string, modelJson: string): string {
+  const { nodes, weights } = readTfjsGraph(modelJson);
+  const node = nodes.map((n) => {
+    const value = weights.get(n.name);
+    if (n.op !== 'Const' || !value) return n;
+    const bytes = new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
+    const tensorProto = {
+      dtype: value.dtype === 'int32' ? 3 : 1,
+      tensor_shape: { dim: value.shape.map((size) => ({ size })) },
+      tensor_content: bytes,
+    };
+    return { ...n, attr: { ...n.attr, value: { tensor: tensorProto } } };
+  });
+  const type = tfType('GraphDef');
+  const file = join(dir, 'frozen.pb');
+  writeFileSync(file, type.encode(type.fromObject({ node, versions: { producer: 1 } })).finish());
+  return file;
+}
+
+test('a frozen GraphDef partitions into a TF.js graph model that matches the TF.js original', async () => {
+  await tf.setBackend('cpu');
+  const dir = mkdtempSync(join(tmpdir(), 'ncc-pb-part-'));
+  try {
+    const original = writeOriginal(dir);
+    const pb = writeGraphDef(dir, original);
+    const outDir = join(dir, 'from-pb');
+    const summary = partitionTfjsModel(pb, outDir, {
+      ioConfig: parseIoConfig('{"inputs": {"image": [[1,4,4,3], "float32"]}}'),
+    });
+    assert.deepEqual(
+      summary.hostNodes.map((h) => h.op),
+      ['NonMaxSuppressionV3', 'GatherV2'],
+    );
+    registerNeuronOps(tf as unknown as TfjsApi, { threads: 1 });
+    const image = tf.tensor(
+      Array.from({ length: 48 }, (_, i) => Math.cos(i) * 2),
+      [1, 4, 4, 3],
+    );
+    const [want, ours] = [await run(original, image), await run(join(outDir, 'model.json'), image)];
+    image.dispose();
+    for (const k of [0, 1]) {
+      assert.equal(ours[k]!.length, want[k]!.length, `output ${k} size`);
+      want[k]!.forEach((v, i) =>
+        assert.ok(
+          Math.abs(ours[k]![i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)),
+          `output ${k}[${i}]: ${ours[k]![i]} vs ${v}`,
+        ),
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

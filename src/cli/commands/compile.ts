@@ -98,8 +98,9 @@ export function compileCommand(program: Command): void {
         ...(flags.tune ? { tune: true } : {}),
         onStage: (stage: Stage) => progress(verbosity, `${stage}...`, started),
       };
-      // a TF.js graph model partitions into a TF.js graph model (registerNeuronOps runs its NeuronOp)
-      const tfjsOut = flags.partition && /\.json$/i.test(path) && !/\.onnx$/i.test(flags.output ?? '');
+      // a TF.js graph model or frozen GraphDef partitions into a TF.js graph model (registerNeuronOps runs its NeuronOp)
+      const tfjsOut =
+        flags.partition && /\.(json|pb|pbtxt)$/i.test(path) && !/\.onnx$/i.test(flags.output ?? '');
       if (tfjsOut && (flags.excludeNodes || flags.excludeOps || flags.minSegmentSize !== '1'))
         throw new NccError(
           'NCC_BAD_OPTION',

@@ -35,6 +35,14 @@ export function importTensorflowFile(path: string, options: TfImportOptions = {}
   );
 }
 
+/** A frozen GraphDef file (binary .pb or text .pbtxt), decoded. */
+export function readGraphDef(path: string): GraphDef {
+  return decode(
+    path,
+    readModelFile(path, 'check the path; a frozen TensorFlow graph is one .pb (or .pbtxt) file'),
+  );
+}
+
 function decode(path: string, bytes: Uint8Array): GraphDef {
   const text = extname(path).toLowerCase() === '.pbtxt';
   let graph: GraphDef;
