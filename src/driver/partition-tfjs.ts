@@ -15,6 +15,7 @@ import { convertTfGraph, parseTensorName } from '../frontends/tensorflow/convert
 import { TF_OPS } from '../frontends/tensorflow/ops/index.js';
 import { readTfjsGraph, tfNode, type ModelJson } from '../frontends/tensorflow/tfjs.js';
 import { readGraphDef } from '../frontends/tensorflow/import.js';
+import { isSavedModelDir, readSignatureGraph } from '../frontends/tensorflow/saved-model.js';
 import { nodeToJson, tensorToJson, type JsonNode } from '../frontends/tensorflow/tfjs-json.js';
 import { tensorFromTfProto } from '../frontends/tensorflow/tensor-proto.js';
 import type { NodeDef } from '../frontends/tensorflow/tf-proto.js';
@@ -38,7 +39,10 @@ export function partitionTfjsModel(
   outDir: string,
   options: CompileOptions,
 ): TfjsPartitionSummary {
-  const { json, nodes, weights } = readSource(path);
+  const source = readSource(path, options);
+  const { json, weights } = source;
+  // only what the outputs need: a SavedModel also holds its save and restore graph
+  const nodes = needed(source.nodes, outputsOf(json, source.nodes));
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const inputsOf = (n: (typeof nodes)[number]): string[] =>
     n.input.filter((i) => !i.startsWith('^')).map((i) => parseTensorName(i).node);
@@ -102,23 +106,37 @@ export function partitionTfjsModel(
 }
 
 /** A TF.js graph model as it is, or a frozen GraphDef in TF.js's JSON form (constants as weights). */
-function readSource(path: string): {
+function readSource(
+  path: string,
+  options: CompileOptions,
+): {
   json: ModelJson;
   nodes: readonly NodeDef[];
   weights: ReadonlyMap<string, Tensor>;
 } {
+  if (isSavedModelDir(path)) {
+    const sig = readSignatureGraph(path, {
+      ...(options.signature ? { signature: options.signature } : {}),
+      ...(options.tags ? { tags: options.tags } : {}),
+    });
+    const { raw, weights } = jsonNodes(sig.nodes);
+    for (const [k, v] of sig.variables) weights.set(k, v);
+    const signature = {
+      outputs: Object.fromEntries(sig.outputKeys.map((k, i) => [k, { name: sig.outputs[i]! }])),
+    };
+    return {
+      json: {
+        format: 'graph-model',
+        modelTopology: { node: raw, versions: { producer: 1 } },
+        signature,
+      } as ModelJson,
+      nodes: sig.nodes,
+      weights,
+    };
+  }
   if (/\.(pb|pbtxt)$/i.test(path)) {
     const graph = readGraphDef(path);
-    const weights = new Map<string, Tensor>();
-    const raw = graph.node.map((n) => {
-      const json = nodeToJson(n);
-      const value = n.attr?.value?.tensor;
-      if (n.op === 'Const' && value) {
-        weights.set(n.name, tensorFromTfProto(value));
-        json.attr = { ...json.attr, value: { tensor: tensorToJson(value, false) } };
-      }
-      return json;
-    });
+    const { raw, weights } = jsonNodes(graph.node);
     return {
       json: {
         format: 'graph-model',
@@ -128,11 +146,6 @@ function readSource(path: string): {
       weights,
     };
   }
-  if (!/\.json$/i.test(path))
-    throw new NccError('NCC_BAD_OPTION', 'a SavedModel partitions into ONNX, not into a TF.js graph model', {
-      file: path,
-      hint: 'add --output model.neuron.onnx, or convert the SavedModel with tensorflowjs_converter first',
-    });
   const graph = readTfjsGraph(path);
   if (graph.json.modelTopology?.library?.function?.length)
     throw new NccError(
@@ -144,6 +157,43 @@ function readSource(path: string): {
       },
     );
   return graph;
+}
+
+/** NodeDefs in TF.js's JSON form, constants' values moved to weights. */
+function jsonNodes(nodes: readonly NodeDef[]): { raw: JsonNode[]; weights: Map<string, Tensor> } {
+  const weights = new Map<string, Tensor>();
+  const raw = nodes.map((n) => {
+    const json = nodeToJson(n);
+    const value = n.attr?.value?.tensor;
+    if (n.op === 'Const' && value) {
+      try {
+        weights.set(n.name, tensorFromTfProto(value));
+        json.attr = { ...json.attr, value: { tensor: tensorToJson(value, false) } };
+      } catch {
+        // a string constant (a save path): never compiled, kept inline should anything read it
+      }
+    }
+    return json;
+  });
+  return { raw, weights };
+}
+
+function outputsOf(json: ModelJson, nodes: readonly NodeDef[]): string[] {
+  const named = Object.values(json.signature?.outputs ?? {}).map((v) => (v as { name?: string }).name ?? '');
+  return named.length ? named : sinks(nodes);
+}
+
+function needed(nodes: readonly NodeDef[], outputs: readonly string[]): NodeDef[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const keep = new Set<string>();
+  const stack = outputs.map((o) => parseTensorName(o.replace(/^\^/, '')).node);
+  while (stack.length) {
+    const name = stack.pop()!;
+    if (keep.has(name) || !byName.has(name)) continue;
+    keep.add(name);
+    for (const i of byName.get(name)!.input) stack.push(parseTensorName(i.replace(/^\^/, '')).node);
+  }
+  return nodes.filter((n) => keep.has(n.name));
 }
 
 function sinks(nodes: readonly { name: string; input: string[] }[]): string[] {
@@ -168,8 +218,11 @@ function writeModel(
       .filter((n) => host.has(n.name))
       .flatMap((n) => n.input.map((i) => parseTensorName(i.replace(/^\^/, '')).node)),
   );
+  const names = new Set(nodes.map((n) => n.name));
   const keep = raw.filter(
-    (n) => host.has(n.name) || n.op === 'Placeholder' || (n.op === 'Const' && readByHost.has(n.name)),
+    (n) =>
+      names.has(n.name) &&
+      (host.has(n.name) || n.op === 'Placeholder' || (n.op === 'Const' && readByHost.has(n.name))),
   );
   const neffName = 'neuron_segment_0/neff';
   const words = new Int32Array(Math.ceil(neff.byteLength / 4) + 1);

@@ -17,6 +17,7 @@ import { readTfjsGraph } from '../../src/frontends/tensorflow/tfjs.js';
 import { tfType } from '../../src/frontends/tensorflow/tf-proto.js';
 import { parseIoConfig } from '../../src/options/io-config.js';
 import { registerNeuronOps, type TfjsApi } from '../../src/tfjs/register.js';
+import { sharedModels } from '../helpers/shared-models.js';
 
 const F = { type: 'DT_FLOAT' };
 const I32 = { type: 'DT_INT32' };
@@ -195,6 +196,32 @@ test('a frozen GraphDef partitions into a TF.js graph model that matches the TF.
         ),
       );
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a SavedModel partitions into a TF.js graph model (here compiled whole) that gives its reference', async () => {
+  await tf.setBackend('cpu');
+  const m = sharedModels('tf').find((x) => x.folder === 'serving_half_plus_two_tf2');
+  assert.ok(m, '../shared/models/tf/serving_half_plus_two_tf2 is missing');
+  const dir = mkdtempSync(join(tmpdir(), 'ncc-sm-part-'));
+  try {
+    const c = m.cases()[0]!;
+    const summary = partitionTfjsModel(m.file, dir, { ioConfig: parseIoConfig(JSON.stringify(c.ioConfig)) });
+    assert.equal(summary.hostNodes.length, 0);
+    registerNeuronOps(tf as unknown as TfjsApi, { threads: 1 });
+    const model = await tf.loadGraphModel({
+      load: async () => tfjsArtifacts(join(dir, 'model.json')) as tf.io.ModelArtifacts,
+    });
+    const x = c.inputs.get('x')!;
+    const y = (await model.executeAsync(
+      { x: tf.tensor(x.data as Float32Array, [...x.shape]) },
+      'y',
+    )) as tf.Tensor;
+    const want = c.outputs.get('y')!;
+    assert.deepEqual(Array.from((await y.data()) as Float32Array), Array.from(want.data as Float32Array));
+    model.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

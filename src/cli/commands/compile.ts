@@ -14,6 +14,7 @@ import { loadOptionsOf, withModelSource, type SourceFlags } from './model-source
 import { runPartitionedCompile } from './compile-partitioned.js';
 import { compileBuckets } from '../../driver/buckets.js';
 import { partitionTfjsModel } from '../../driver/partition-tfjs.js';
+import { isSavedModelDir } from '../../frontends/tensorflow/saved-model.js';
 
 interface CompileFlags extends SourceFlags {
   output?: string;
@@ -100,7 +101,9 @@ export function compileCommand(program: Command): void {
       };
       // a TF.js graph model or frozen GraphDef partitions into a TF.js graph model (registerNeuronOps runs its NeuronOp)
       const tfjsOut =
-        flags.partition && /\.(json|pb|pbtxt)$/i.test(path) && !/\.onnx$/i.test(flags.output ?? '');
+        flags.partition &&
+        (/\.(json|pb|pbtxt)$/i.test(path) || isSavedModelDir(path)) &&
+        !/\.onnx$/i.test(flags.output ?? '');
       if (tfjsOut && (flags.excludeNodes || flags.excludeOps || flags.minSegmentSize !== '1'))
         throw new NccError(
           'NCC_BAD_OPTION',

@@ -47,7 +47,29 @@ export function isSavedModelDir(path: string): boolean {
   }
 }
 
-export function importSavedModel(dir: string, options: SavedModelOptions = {}): Model {
+/** One signature's graph: its nodes (functions inlined, inputs fed), variable values, outputs. */
+export interface SignatureGraph {
+  readonly nodes: readonly NodeDef[];
+  readonly variables: ReadonlyMap<string, Tensor>;
+  /** The tensors the signature returns, and their keys (the outputs' names). */
+  readonly outputs: readonly string[];
+  readonly outputKeys: readonly string[];
+}
+
+export function readSignatureGraph(dir: string, options: SavedModelOptions = {}): SignatureGraph {
+  const { meta, signature } = pickSignature(dir, options);
+  const graph = meta.graph_def;
+  if (!graph) throw bad(dir, 'the meta graph has no graph');
+  const library = new Map<string, FunctionDef>(
+    (graph.library?.function ?? []).map((f) => [f.signature?.name ?? '', f]),
+  );
+  const fed = feedInputs(inlineFunctions(graph.node, library), signature.inputs);
+  const outputKeys = Object.keys(signature.outputs).sort();
+  const outputs = outputKeys.map((k) => fed.rename(signature.outputs[k]!.name));
+  return { nodes: fed.nodes, variables: variableValues(dir, fed.nodes), outputs, outputKeys };
+}
+
+function pickSignature(dir: string, options: SavedModelOptions) {
   const saved = readSavedModel(dir);
   const tags = options.tags ?? DEFAULT_TAGS;
   const meta = saved.meta_graphs.find((m) => tags.every((t) => m.meta_info_def?.tags.includes(t)));
@@ -64,6 +86,11 @@ export function importSavedModel(dir: string, options: SavedModelOptions = {}): 
       file: dir,
       hint: `its signatures: ${usable.join(', ') || '(none)'}; pass --signature`,
     });
+  return { meta, signature, name };
+}
+
+export function importSavedModel(dir: string, options: SavedModelOptions = {}): Model {
+  const { meta, signature, name } = pickSignature(dir, options);
   try {
     return convertSignature(dir, meta, signature, name, options.ioConfig);
   } catch (e) {
