@@ -2,7 +2,8 @@
  * `npm run bench`: the benchmark model set through the whole bench, a table per model as it goes,
  * then the targets, and docs/benchmarks.md.
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../io/write-atomic.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchModel, type BenchPlan } from './bench-model.js';
@@ -123,14 +124,8 @@ export async function runSuite(
   for (const s of skipped) log(`SKIPPED ${s.name}: ${s.reason} (make it with: ${s.command})`);
   if (options.out) {
     const markdown = renderMarkdown(report, targets, castTargets);
-    writeAtomic(options.out, options.format ? await options.format(markdown, options.out) : markdown);
+    writeFileAtomic(options.out, options.format ? await options.format(markdown, options.out) : markdown);
     log(`\nwrote ${options.out}`);
   }
   return report;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const partial = `${file}.partial-${process.pid}`;
-  writeFileSync(partial, text);
-  renameSync(partial, file);
 }

@@ -7,7 +7,8 @@
  * outputs keep their node names (an Identity or IdentityN per node), so the TF.js nodes that read
  * them and the caller's output names are unchanged.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../io/write-atomic.js';
 import { join } from 'node:path';
 import type { Tensor } from '../ir/tensor.js';
 import { NccError } from '../errors.js';
@@ -280,16 +281,6 @@ function writeModel(
     weightsManifest: [{ paths: ['weights.bin'], weights: manifest }],
   };
   mkdirSync(outDir, { recursive: true });
-  const put = (file: string, bytes: Uint8Array | string): void => {
-    const partial = `${file}.partial-${process.pid}`;
-    try {
-      writeFileSync(partial, bytes);
-      renameSync(partial, file);
-    } catch (e) {
-      rmSync(partial, { force: true });
-      throw e;
-    }
-  };
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const shard = new Uint8Array(total);
   let at = 0;
@@ -297,6 +288,6 @@ function writeModel(
     shard.set(c, at);
     at += c.length;
   }
-  put(join(outDir, 'weights.bin'), shard);
-  put(join(outDir, 'model.json'), JSON.stringify(out));
+  writeFileAtomic(join(outDir, 'weights.bin'), shard);
+  writeFileAtomic(join(outDir, 'model.json'), JSON.stringify(out));
 }

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { VERSION } from '../version.js';
 import { canonicalJson } from '../neff/canonical-json.js';
 import type { CompileJobOptions } from './options.js';
-import { writeAtomic } from './files.js';
+import { writeFileAtomic } from '../io/write-atomic.js';
 
 export type ArtifactKind = 'neff' | 'onnx';
 
@@ -87,7 +87,7 @@ export class ArtifactCache {
 
   /** Moves a finished artifact into the cache: the metadata first, so the artifact's arrival completes the entry. */
   store(key: string, tempPath: string, meta: ArtifactMeta): void {
-    writeAtomic(join(this.artifacts, `${key}.json`), JSON.stringify(meta));
+    writeFileAtomic(join(this.artifacts, `${key}.json`), JSON.stringify(meta));
     renameSync(tempPath, join(this.artifacts, `${key}.bin`));
   }
 

@@ -1,11 +1,8 @@
 /**
- * File names from clients and files the service writes. An uploaded name is a relative path inside
+ * File names from clients. An uploaded name is a relative path inside
  * the job's upload folder; anything that could land elsewhere (.., absolute paths, drive letters,
- * backslashes, control characters) is refused. Everything is written to a temporary name and
- * renamed, so a reader never sees part of a file.
+ * backslashes, control characters) is refused.
  */
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { NccError } from '../errors.js';
 
 const MAX_NAME = 255;
@@ -31,16 +28,4 @@ export function checkRelativeName(name: string): void {
     throw new NccError('NCC_BAD_INPUT', `file name ${JSON.stringify(name.slice(0, 80))} ${why}`, {
       hint: 'upload files under relative names inside the model folder (model.onnx, variables/variables.index)',
     });
-}
-
-/** Writes `data` to `path` whole or not at all. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const partial = `${path}.partial-${randomBytes(6).toString('hex')}`;
-  try {
-    writeFileSync(partial, data);
-    renameSync(partial, path);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw e;
-  }
 }

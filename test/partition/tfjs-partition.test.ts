@@ -104,6 +104,34 @@ async function run(file: string, image: tf.Tensor): Promise<Float32Array[]> {
   return data;
 }
 
+/**
+ * The partitioned model (its NeuronOp on neuron-cc, via registerNeuronOps) against the original
+ * under TensorFlow.js, on an image made by `wave`; returns the original's outputs.
+ */
+async function expectSameOutputs(
+  original: string,
+  partitioned: string,
+  wave: (x: number) => number,
+): Promise<Float32Array[]> {
+  registerNeuronOps(tf as unknown as TfjsApi, { threads: 1 });
+  const image = tf.tensor(
+    Array.from({ length: 48 }, (_, i) => wave(i) * 2),
+    [1, 4, 4, 3],
+  );
+  const [want, ours] = [await run(original, image), await run(partitioned, image)];
+  image.dispose();
+  for (const k of [0, 1]) {
+    assert.equal(ours[k]!.length, want[k]!.length, `output ${k} size`);
+    want[k]!.forEach((v, i) =>
+      assert.ok(
+        Math.abs(ours[k]![i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)),
+        `output ${k}[${i}]: ${ours[k]![i]} vs ${v}`,
+      ),
+    );
+  }
+  return want;
+}
+
 test('a partitioned TF.js model runs under @tensorflow/tfjs with registerNeuronOps and matches the original', async () => {
   await tf.setBackend('cpu');
   const dir = mkdtempSync(join(tmpdir(), 'ncc-tfjs-part-'));
@@ -124,22 +152,7 @@ test('a partitioned TF.js model runs under @tensorflow/tfjs with registerNeuronO
     const ops = written.modelTopology.node.map((n) => n.op);
     assert.ok(ops.includes('NeuronOp'));
     assert.ok(!ops.includes('Conv2D'), 'the convolution is compiled');
-    registerNeuronOps(tf as unknown as TfjsApi, { threads: 1 });
-    const image = tf.tensor(
-      Array.from({ length: 48 }, (_, i) => Math.sin(i) * 2),
-      [1, 4, 4, 3],
-    );
-    const [want, ours] = [await run(original, image), await run(join(outDir, 'model.json'), image)];
-    image.dispose();
-    for (const k of [0, 1]) {
-      assert.equal(ours[k]!.length, want[k]!.length, `output ${k} size`);
-      want[k]!.forEach((v, i) =>
-        assert.ok(
-          Math.abs(ours[k]![i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)),
-          `output ${k}[${i}]: ${ours[k]![i]} vs ${v}`,
-        ),
-      );
-    }
+    const want = await expectSameOutputs(original, join(outDir, 'model.json'), Math.sin);
     assert.ok(want[0]!.length > 0 && want[0]!.length <= 24, 'NMS kept some boxes');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -180,22 +193,7 @@ test('a frozen GraphDef partitions into a TF.js graph model that matches the TF.
       summary.hostNodes.map((h) => h.op),
       ['NonMaxSuppressionV3', 'GatherV2'],
     );
-    registerNeuronOps(tf as unknown as TfjsApi, { threads: 1 });
-    const image = tf.tensor(
-      Array.from({ length: 48 }, (_, i) => Math.cos(i) * 2),
-      [1, 4, 4, 3],
-    );
-    const [want, ours] = [await run(original, image), await run(join(outDir, 'model.json'), image)];
-    image.dispose();
-    for (const k of [0, 1]) {
-      assert.equal(ours[k]!.length, want[k]!.length, `output ${k} size`);
-      want[k]!.forEach((v, i) =>
-        assert.ok(
-          Math.abs(ours[k]![i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)),
-          `output ${k}[${i}]: ${ours[k]![i]} vs ${v}`,
-        ),
-      );
-    }
+    await expectSameOutputs(original, join(outDir, 'model.json'), Math.cos);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

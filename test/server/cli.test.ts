@@ -87,9 +87,9 @@ describe(
       assert.equal(metrics.status, 200);
     });
 
-    it('compiles through the service to the bytes of a local compile', async () => {
-      const output = join(dir, 'remote.neff');
-      const r = await cli([
+    /** `compile --server` of mlp_tiny to `output`. */
+    const remoteCompile = (output: string) =>
+      cli([
         'compile',
         MLP,
         '--io-config',
@@ -101,6 +101,10 @@ describe(
         '--output',
         output,
       ]);
+
+    it('compiles through the service to the bytes of a local compile', async () => {
+      const output = join(dir, 'remote.neff');
+      const r = await remoteCompile(output);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^compiled torch_jit -> .*remote\.neff/);
       const local = compileModel(MLP, { ioConfig: parseIoConfig(io) });
@@ -149,18 +153,7 @@ describe(
       assert.equal(await stop(server.child), 0);
       server = await serve(['--cache-dir', cacheDir, '--token-file', tokenFile]);
       const output = join(dir, 'again.neff');
-      const r = await cli([
-        'compile',
-        MLP,
-        '--io-config',
-        io,
-        '--server',
-        server.url,
-        '--token-file',
-        tokenFile,
-        '--output',
-        output,
-      ]);
+      const r = await remoteCompile(output);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /\(from the service cache\)/);
       assert.deepEqual(readFileSync(output), readFileSync(join(dir, 'remote.neff')));

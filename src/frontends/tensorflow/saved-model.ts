@@ -58,8 +58,21 @@ export interface SignatureGraph {
 
 export function readSignatureGraph(dir: string, options: SavedModelOptions = {}): SignatureGraph {
   const { meta, signature } = pickSignature(dir, options);
+  try {
+    return signatureGraph(dir, meta, signature);
+  } catch (e) {
+    if (isNccError(e)) throw e;
+    throw bad(dir, (e as Error).message);
+  }
+}
+
+function signatureGraph(
+  dir: string,
+  meta: MetaGraphDef,
+  signature: MetaGraphDef['signature_def'][string],
+): SignatureGraph {
   const graph = meta.graph_def;
-  if (!graph) throw bad(dir, 'the meta graph has no graph');
+  if (!graph) throw new Error('the meta graph has no graph');
   const library = new Map<string, FunctionDef>(
     (graph.library?.function ?? []).map((f) => [f.signature?.name ?? '', f]),
   );
@@ -117,16 +130,7 @@ function convertSignature(
   signatureName: string,
   io: IoConfig | undefined,
 ): Model {
-  const graph = meta.graph_def;
-  if (!graph) throw new Error('the meta graph has no graph');
-  const library = new Map<string, FunctionDef>(
-    (graph.library?.function ?? []).map((f) => [f.signature?.name ?? '', f]),
-  );
-  const fed = feedInputs(inlineFunctions(graph.node, library), signature.inputs);
-  const nodes = fed.nodes;
-  const outputKeys = Object.keys(signature.outputs).sort();
-  const outputs = outputKeys.map((k) => fed.rename(signature.outputs[k]!.name));
-  const variables = variableValues(dir, nodes);
+  const { nodes, variables, outputs, outputKeys } = signatureGraph(dir, meta, signature);
   const pinned = new Map<string, readonly number[]>();
   for (const [n, pin] of io?.inputs ?? []) pinned.set(n.replace(/:0$/, ''), pin.shape);
   const converted = convertTfGraph(nodes.map(tfNode), {
