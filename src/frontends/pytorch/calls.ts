@@ -208,7 +208,7 @@ export class CallResolver {
   }
 
   private typeForm(callee: string, e: Extract<Expr, { kind: 'call' }>, frame: Frame): Value {
-    const [type, value] = e.args;
+    const value = e.args[1];
     if (callee === 'uninitialized') return NONE;
     if (callee === 'isinstance') {
       const v = this.interp.eval(e.args[0]!, frame);
@@ -220,7 +220,7 @@ export class CallResolver {
           (t.startsWith('Tuple') && v.kind === 'tuple'),
       );
     }
-    void type;
+    // annotate(T, v) and unchecked_cast(T, v): the value, whatever the written type
     return this.interp.eval(value!, frame);
   }
 
